@@ -1,0 +1,1 @@
+"""xxgk-search: parse, index and search government information-disclosure annual reports."""

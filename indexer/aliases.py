@@ -1,0 +1,61 @@
+"""Short aliases of SPEC §2 (procurement_count, applications, …), derived from figure keys.
+
+A blank reported total falls back to the sum of its parts, so that a report
+whose 总计 cell was left empty still answers `applications>0`.
+"""
+from __future__ import annotations
+
+from .figure_keys import T3_APPLICANT_COLUMNS, T3_ROWS, T4_COLUMNS
+
+Figures = dict[str, float | int | None]
+
+
+def _sum(values) -> float | int | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _t3_row_total(figures: Figures, row: str) -> float | int | None:
+    total = figures.get(f"t3.{row}.total")
+    if total is not None:
+        return total
+    return _sum(figures.get(f"t3.{row}.{col}") for col in T3_APPLICANT_COLUMNS)
+
+
+def _t3_group(figures: Figures, group: str) -> float | int | None:
+    rows = {r for template_rows in T3_ROWS.values() for r, _ in template_rows
+            if r == group or r.startswith(group + ".")}
+    return _sum(_t3_row_total(figures, r) for r in sorted(rows))
+
+
+def _t4_total(figures: Figures, block: str) -> float | int | None:
+    total = figures.get(f"t4.{block}.total")
+    if total is not None:
+        return total
+    return _sum(figures.get(f"t4.{block}.{col}") for col, _ in T4_COLUMNS[:-1])
+
+
+# alias -> (description, function of figures)
+ALIASES = {
+    "procurement_count": ("政府集中采购项目数量 (2019 template)", lambda f: f.get("t2.procurement.count")),
+    "procurement_amount": ("政府集中采购总金额, 万元 (2019 template)", lambda f: f.get("t2.procurement.amount_wan")),
+    "fees_amount": ("行政事业性收费金额, 万元 (2021 template)", lambda f: f.get("t2.fees.amount_wan")),
+    "applications": ("本年新收申请 (t3.new.total)", lambda f: _t3_row_total(f, "new")),
+    "carried_over": ("上年结转申请 (t3.carried_over.total)", lambda f: _t3_row_total(f, "carried_over")),
+    "granted": ("予以公开", lambda f: _t3_row_total(f, "granted")),
+    "partial": ("部分公开", lambda f: _t3_row_total(f, "partial")),
+    "denied": ("不予公开 (all reasons)", lambda f: _t3_group(f, "denied")),
+    "unable": ("无法提供 (all reasons)", lambda f: _t3_group(f, "unable")),
+    "rejected": ("不予处理 (all reasons)", lambda f: _t3_group(f, "rejected")),
+    "other_handling": ("其他处理", lambda f: _t3_group(f, "other")),
+    "handled": ("总计 (t3.total.total)", lambda f: _t3_row_total(f, "total")),
+    "carried_forward": ("结转下年度继续办理", lambda f: _t3_row_total(f, "carried_forward")),
+    "review": ("行政复议 (t4.review.total)", lambda f: _t4_total(f, "review")),
+    "litigation": ("行政诉讼 (direct + after review)",
+                   lambda f: _sum([_t4_total(f, "litigation_direct"), _t4_total(f, "litigation_after_review")])),
+}
+
+
+def report_aliases(figures: Figures) -> dict[str, float | int | None]:
+    """Every alias computed from a report's figures (None where nothing was filled in)."""
+    return {name: func(figures) for name, (_, func) in ALIASES.items()}

@@ -1,0 +1,27 @@
+"""Errors a user can meet, each naming the file and the problem in one line."""
+from __future__ import annotations
+
+
+class XxgkError(Exception):
+    """Base of every error the command line turns into one clear line."""
+
+
+class ReaderError(XxgkError):
+    """A file could not be read as a document."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class UnsupportedFormat(ReaderError):
+    """The file's format is not one we read (yet)."""
+
+
+class DecodeError(ReaderError):
+    """A text file in an encoding we could not detect."""
+
+
+class NotAReport(ReaderError):
+    """The file reads fine but is not a government information-disclosure annual report."""

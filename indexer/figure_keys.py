@@ -1,0 +1,110 @@
+"""The figure keys of SPEC §2 for both template versions: the one list every
+stage (table mapper, generator, index schema, web tables) shares.
+
+Each row is (key prefix, canonical Chinese label); each column is (key suffix,
+canonical Chinese header).
+"""
+from __future__ import annotations
+
+TEMPLATES = ("2019", "2021")
+
+# Table 二 (主动公开): rows grouped as printed, each with its own columns.
+T2_2019_COLUMNS = {
+    "doc": (("new_made", "本年新制作数量"), ("new_published", "本年新公开数量"), ("total_published", "对外公开总数量")),
+    "item": (("prev_items", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量")),
+    "fee": (("prev_items", "上一年项目数量"), ("change", "本年增/减")),
+    "procurement": (("count", "采购项目数量"), ("amount_wan", "采购总金额")),
+}
+T2_2019_ROWS = (
+    ("第二十条第（一）项", "doc", (("regulations", "规章"), ("normative_docs", "规范性文件"))),
+    ("第二十条第（五）项", "item", (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项"))),
+    ("第二十条第（六）项", "item", (("penalty", "行政处罚"), ("coercion", "行政强制"))),
+    ("第二十条第（八）项", "fee", (("fees", "行政事业性收费"),)),
+    ("第二十条第（九）项", "procurement", (("procurement", "政府集中采购"),)),
+)
+T2_2021_COLUMNS = {
+    "doc": (("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")),
+    "decisions": (("decisions", "本年处理决定数量"),),
+    "fee": (("amount_wan", "本年收费金额（单位：万元）"),),
+}
+T2_2021_ROWS = (
+    ("第二十条第（一）项", "doc", (("regulations", "规章"), ("normative_docs", "行政规范性文件"))),
+    ("第二十条第（五）项", "decisions", (("licensing", "行政许可"),)),
+    ("第二十条第（六）项", "decisions", (("penalty", "行政处罚"), ("coercion", "行政强制"))),
+    ("第二十条第（八）项", "fee", (("fees", "行政事业性收费"),)),
+)
+
+# Table 三 (依申请公开).
+T3_COLUMNS = (
+    ("natural", "自然人"), ("commercial", "商业企业"), ("research", "科研机构"), ("social", "社会公益组织"),
+    ("legal", "法律服务机构"), ("other_org", "其他"), ("total", "总计"),
+)
+T3_APPLICANT_COLUMNS = tuple(c for c, _ in T3_COLUMNS[:-1])
+_T3_HEAD = (
+    ("new", "一、本年新收政府信息公开申请数量"),
+    ("carried_over", "二、上年结转政府信息公开申请数量"),
+    ("granted", "（一）予以公开"),
+    ("partial", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+    ("denied.state_secret", "1.属于国家秘密"),
+    ("denied.law_prohibited", "2.其他法律行政法规禁止公开"),
+    ("denied.safety_stability", "3.危及“三安全一稳定”"),
+    ("denied.third_party", "4.保护第三方合法权益"),
+    ("denied.internal_affairs", "5.属于三类内部事务信息"),
+    ("denied.process_info", "6.属于四类过程性信息"),
+    ("denied.enforcement_file", "7.属于行政执法案卷"),
+    ("denied.query_matter", "8.属于行政查询事项"),
+    ("unable.not_held", "1.本机关不掌握相关政府信息"),
+    ("unable.needs_creation", "2.没有现成信息需要另行制作"),
+    ("unable.unclear", "3.补正后申请内容仍不明确"),
+    ("rejected.complaint", "1.信访举报投诉类申请"),
+    ("rejected.duplicate", "2.重复申请"),
+    ("rejected.publication", "3.要求提供公开出版物"),
+    ("rejected.mass_repeat", "4.无正当理由大量反复申请"),
+    ("rejected.confirm_reissue", "5.要求行政机关确认或重新出具已获取信息"),
+)
+_T3_TAIL = (("total", "（七）总计"), ("carried_forward", "四、结转下年度继续办理"))
+T3_ROWS = {
+    "2019": _T3_HEAD + (("other", "（六）其他处理"),) + _T3_TAIL,
+    "2021": _T3_HEAD + (
+        ("other.no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+        ("other.no_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+        ("other.other", "3.其他"),
+    ) + _T3_TAIL,
+}
+# Rows whose sum per column is （七）总计 (every outcome row).
+T3_OUTCOME_ROWS = {t: tuple(r for r, _ in rows if r not in ("new", "carried_over", "total", "carried_forward"))
+                   for t, rows in T3_ROWS.items()}
+T3_GROUPS = {"denied": "（三）不予公开", "unable": "（四）无法提供", "rejected": "（五）不予处理", "other": "（六）其他处理"}
+
+# Table 四 (行政复议、行政诉讼).
+T4_BLOCKS = (("review", "行政复议"), ("litigation_direct", "未经复议直接起诉"), ("litigation_after_review", "复议后起诉"))
+T4_COLUMNS = (("maintained", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结"), ("total", "总计"))
+
+
+def t2_keys(template: str) -> list[str]:
+    rows, columns = (T2_2019_ROWS, T2_2019_COLUMNS) if template == "2019" else (T2_2021_ROWS, T2_2021_COLUMNS)
+    return [f"t2.{row}.{col}" for _, kind, group in rows for row, _ in group for col, _ in columns[kind]]
+
+
+def t3_keys(template: str) -> list[str]:
+    return [f"t3.{row}.{col}" for row, _ in T3_ROWS[template] for col, _ in T3_COLUMNS]
+
+
+def t4_keys() -> list[str]:
+    return [f"t4.{block}.{col}" for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS]
+
+
+def figure_keys(template: str) -> list[str]:
+    """Every figure key of a template, in table order."""
+    return t2_keys(template) + t3_keys(template) + t4_keys()
+
+
+def all_figure_keys() -> list[str]:
+    """The union over both templates, in a stable order (index schema, CSV columns)."""
+    seen: dict[str, None] = {}
+    for template in TEMPLATES:
+        seen.update(dict.fromkeys(figure_keys(template)))
+    return list(seen)
+
+
+MONEY_KEYS = frozenset({"t2.procurement.amount_wan", "t2.fees.amount_wan"})

@@ -1,0 +1,81 @@
+"""file -> canonical report: the whole parsing pipeline in one place.
+
+    read_document  (readers/)   file -> Document (paragraphs, tables)
+    document_to_sections        Document -> the six parts with offsets
+    document_to_figures         Document -> template, figure keys, raw cells, table flags
+    document_to_metadata        Document + sections -> title, agency, year, region, level, type
+    check_figures / check_narrative                      -> consistency flags
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .checks import check_figures
+from .config import Config, load_config
+from .document import Document
+from .errors import NotAReport
+from .metadata import document_to_metadata
+from .narrative import check_narrative
+from .readers import read_document
+from .report import Flag, Report
+from .sections import document_to_sections
+from .tables import document_to_figures
+
+SECTION_COUNT = 6
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def parse_file(path: str | Path, config: Config | None = None, *, synthetic: bool = False) -> Report:
+    """Parse one file into the canonical report.
+
+    :param path: the report file (txt, md, docx, html, pdf).
+    :param config: settings (the agency-type taxonomy); default config.toml.
+    :param synthetic: mark the report as generated, never real.
+    :raises ReaderError: the file cannot be read, or is not an annual report.
+    """
+    config = config or load_config()
+    document = read_document(path)
+    sha256 = file_sha256(path)
+    return document_to_report(document, sha256, config, synthetic=synthetic)
+
+
+def document_to_report(document: Document, sha256: str, config: Config, *, synthetic: bool = False) -> Report:
+    sections = document_to_sections(document)
+    figures = document_to_figures(document)
+    if not sections and not figures.found_tables:
+        raise NotAReport(document.path, "not a government information-disclosure annual report "
+                                        "(none of the six parts and none of the three tables found)")
+    metadata = document_to_metadata(document, sections, config)
+    flags: list[Flag] = []
+    found = {s.n for s in sections}
+    flags += [Flag(f"missing_section_{n}", f"s{n}", f"part {n} not found") for n in range(1, SECTION_COUNT + 1)
+              if n not in found]
+    flags += figures.flags
+    flags += check_figures(figures.figures, figures.template)
+    flags += metadata.flags
+    flags += check_narrative(sections, figures.figures)
+    return Report(
+        id=sha256[:16],
+        source={"path": str(document.path), "format": document.format, "sha256": sha256,
+                "url": metadata.url, "synthetic": synthetic},
+        title=metadata.title,
+        agency=metadata.agency,
+        year=metadata.year,
+        template=figures.template,
+        region=metadata.region,
+        level=metadata.level,
+        agency_type=metadata.agency_type,
+        published=metadata.published,
+        sections=sections,
+        figures=figures.figures,
+        cells=figures.cells,
+        flags=flags,
+    )
