@@ -59,7 +59,7 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
     flags += [Flag(f"missing_section_{n}", f"s{n}", f"part {n} not found") for n in range(1, SECTION_COUNT + 1)
               if n not in found]
     flags += figures.flags
-    flags += check_figures(figures.figures, figures.template)
+    flags += check_figures(figures.figures, figures.template, unread=figures.unread)
     flags += metadata.flags
     flags += check_narrative(sections, figures.figures)
     return Report(

@@ -1,0 +1,119 @@
+"""Consistency checks (勾稽关系) over a report's figures -> flags (SPEC §2).
+
+Each flag's ``where`` names the cells involved so the web page can mark them:
+
+- ``t3_balance``   where = a table 三 column key ("natural" … "total"): the cells
+  t3.new.<col>, t3.carried_over.<col>, t3.total.<col>, t3.carried_forward.<col>.
+- ``t3_outcomes``  where = a table 三 column key: t3.total.<col> and every outcome row's <col>.
+- ``t3_row_total`` where = a table 三 row key ("denied.third_party"): t3.<row>.* .
+- ``t4_total``     where = a table 四 block key ("review"): t4.<block>.* .
+- ``blank_cells``  where = "t2" | "t3" | "t4": the blank cells of that table (listed in detail).
+- ``unit_assumed`` where = the full figure key (raised by the table mapper, which sees the cell).
+
+``detail`` shows both sides and how far off: "5+0 != 4+0 (off by 1)".
+A check is skipped where any of its inputs is null: a blank total whose parts are
+filled is reported by blank_cells, never as a mismatch.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .figure_keys import T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, T4_BLOCKS, T4_COLUMNS, figure_keys
+from .report import Flag
+
+Figures = dict[str, float | int | None]
+T4_PARTS = tuple(c for c, _ in T4_COLUMNS if c != "total")
+
+
+def _fmt(values: list) -> str:
+    return "+".join(str(v) for v in values)
+
+
+def _off(left: float, right: float) -> str:
+    diff = left - right
+    return f"off by {abs(diff):g}"
+
+
+def check_t3_balance(figures: Figures) -> list[Flag]:
+    """Per column: 一 new + 二 carried_over = (七) total + 四 carried_forward."""
+    flags = []
+    for col, _ in T3_COLUMNS:
+        new, carried, total, forward = (figures.get(f"t3.{r}.{col}") for r in
+                                        ("new", "carried_over", "total", "carried_forward"))
+        if None in (new, carried, total, forward):
+            continue
+        if new + carried != total + forward:
+            flags.append(Flag("t3_balance", col, f"{new}+{carried} != {total}+{forward} "
+                                                 f"({_off(new + carried, total + forward)})"))
+    return flags
+
+
+def check_t3_outcomes(figures: Figures, template: str) -> list[Flag]:
+    """Per column: (七) total = the sum of every outcome row."""
+    flags = []
+    for col, _ in T3_COLUMNS:
+        total = figures.get(f"t3.total.{col}")
+        parts = [figures.get(f"t3.{r}.{col}") for r in T3_OUTCOME_ROWS[template]]
+        if total is None or None in parts:
+            continue
+        if sum(parts) != total:
+            flags.append(Flag("t3_outcomes", col, f"sum of outcome rows {sum(parts)} != total {total} "
+                                                  f"({_off(sum(parts), total)})"))
+    return flags
+
+
+def check_t3_row_totals(figures: Figures, template: str) -> list[Flag]:
+    """Per row: the 总计 column = the six applicant columns."""
+    flags = []
+    for row, _ in T3_ROWS[template]:
+        total = figures.get(f"t3.{row}.total")
+        parts = [figures.get(f"t3.{row}.{c}") for c in T3_APPLICANT_COLUMNS]
+        if total is None or None in parts:
+            continue
+        if sum(parts) != total:
+            flags.append(Flag("t3_row_total", row, f"{_fmt(parts)} = {sum(parts)} != {total} "
+                                                   f"({_off(sum(parts), total)})"))
+    return flags
+
+
+def check_t4_totals(figures: Figures) -> list[Flag]:
+    """Per block: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
+    flags = []
+    for block, _ in T4_BLOCKS:
+        total = figures.get(f"t4.{block}.total")
+        parts = [figures.get(f"t4.{block}.{c}") for c in T4_PARTS]
+        if total is None or None in parts:
+            continue
+        if sum(parts) != total:
+            flags.append(Flag("t4_total", block, f"{_fmt(parts)} = {sum(parts)} != {total} "
+                                                 f"({_off(sum(parts), total)})"))
+    return flags
+
+
+def check_blank_cells(figures: Figures, template: str, unread: Collection[str] = ()) -> list[Flag]:
+    """One flag per table with blank cells, listing them (cells left null because the
+    document could not be read there are not blank, and a table wholly unread is missing)."""
+    flags = []
+    for table, name in (("t2", "二"), ("t3", "三"), ("t4", "四")):
+        keys = [k for k in figure_keys(template) if k.startswith(table + ".")]
+        if keys and all(k in unread for k in keys):
+            continue
+        blank = [k for k in keys if figures.get(k) is None and k not in unread]
+        if blank:
+            flags.append(Flag("blank_cells", table, f"{len(blank)} blank cell{'s' if len(blank) > 1 else ''} "
+                                                    f"in table {name}: {', '.join(blank)}"))
+    return flags
+
+
+def check_figures(figures: Figures, template: str | None, *, unread: Collection[str] = ()) -> list[Flag]:
+    """Every consistency check of SPEC §2 over one report's figures.
+
+    :param figures: figure key -> value (null for blank).
+    :param template: "2019" / "2021"; None skips the checks (the mapper flags template_unknown).
+    :param unread: keys null because the document could not be read there (ambiguous
+        digits, missing table), not because the cell was left blank.
+    """
+    if template is None:
+        return []
+    return (check_t3_balance(figures) + check_t3_outcomes(figures, template) + check_t3_row_totals(figures, template)
+            + check_t4_totals(figures) + check_blank_cells(figures, template, unread))

@@ -1,0 +1,176 @@
+"""Document blocks -> a flat list of labelled value rows ("items"), and where each table lies.
+
+Every table row becomes one Item (its label cells joined, then its value cells);
+running text is cut into label chunks each followed by its run of digits, so a
+crawled page (`规章000规范性文件898989…`) yields the same kind of items as a
+real table. Items keep document order: a table broken across pages, or labels
+and values torn apart by a conversion, are put back together by the table
+assemblers from that order.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..document import Document, Paragraph, Table
+from .digits import Segment, clean_value, digit_count, is_blank
+from .labels import normalise
+
+VALUE_CELL = re.compile(r"[+-]?\d[\d\s.,]*(?:万元|元)?")
+# A numbering digit (2.其他…) glued to the values before it is not a value.
+NUMBERING_DIGIT = re.compile(r"\d(?=[.．、]\s*[\u4e00-\u9fff“\"(（])")
+RUN = re.compile(r"\d(?:[\d \t]|[.](?=\d)|,(?=\d{3}(?!\d)))*(?:\s*(?:万元|元))?")
+TRAILING_RUN = re.compile(r"\d\s*(?:万元|元)?\s*$")
+PLACEHOLDER = re.compile(r"[-—–－―/／\\、]+|无")
+COUNTER_AFTER = re.compile(r"^\s*[件条个项次篇家%％年月日号期名位所起余多场天人户]")
+
+
+@dataclass
+class Item:
+    """One row of label and values, from a table row or from running text.
+
+    ``segments`` are the value cells in order (None for a blank cell); in running
+    text they are the space-separated pieces of a digit run, which may hold several
+    values run together (``text`` is True). ``raws`` holds each segment's cell as written.
+    """
+    label: str
+    segments: list[Segment] = field(default_factory=list)
+    raws: list[str] = field(default_factory=list)
+    text: bool = False
+    in_table: bool = False
+    block: int = 0
+
+    @property
+    def norm(self) -> str:
+        return normalise(self.label)
+
+    def has_values(self) -> bool:
+        return any(s is not None for s in self.segments)
+
+    def capacity(self) -> int:
+        """The most values the segments can hold (run-together digits counted one each)."""
+        return digit_count(self.segments) if self.text else len(self.segments)
+
+
+def _is_value_cell(cell: str) -> bool:
+    return bool(VALUE_CELL.fullmatch(clean_value(cell))) or _is_placeholder(cell)
+
+
+def _is_placeholder(cell: str) -> bool:
+    """A dash, slash or 无 in a value cell: not filled in, so null like a blank."""
+    return bool(PLACEHOLDER.fullmatch(clean_value(cell)))
+
+
+def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[Item]:
+    """Running text -> items: each label chunk with the digit run that follows it.
+
+    A run followed by a counting word (21件, 2599条) is narrative, not a cell: its
+    item keeps the label but no values.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    masked = NUMBERING_DIGIT.sub("#", text)
+    items: list[Item] = []
+    start = 0
+    for m in RUN.finditer(masked):
+        chunk = text[start:m.start()]
+        run = text[m.start():m.end()].strip()
+        start = m.end()
+        if COUNTER_AFTER.match(text[m.end():]):
+            items.append(Item(chunk + run, text=True, in_table=in_table, block=block))
+            continue
+        pieces = _run_pieces(run)
+        items.append(Item(chunk, pieces, list(pieces), text=True, in_table=in_table, block=block))
+    tail = text[start:]
+    if tail.strip():
+        items.append(Item(tail, text=True, in_table=in_table, block=block))
+    return items
+
+
+def _run_pieces(run: str) -> list[str]:
+    pieces = run.split()
+    if len(pieces) > 1 and pieces[-1] in ("元", "万元"):  # "6.8 万元": the unit belongs to the amount
+        pieces = pieces[:-2] + [pieces[-2] + pieces[-1]]
+    return pieces
+
+
+def row_to_items(row: list[str], block: int) -> list[Item]:
+    """A table row -> one item: label cells joined, then the cells after the last label cell.
+
+    A row with a single filled cell holding label and digits (a text line a PDF
+    extractor took for a table) is read as running text.
+    """
+    cells = ["" if c is None else c for c in row]
+    filled = [c for c in cells if not is_blank(c)]
+    if len(filled) == 1 and not _is_value_cell(filled[0]) and TRAILING_RUN.search(filled[0]):
+        return text_to_items(filled[0], block, in_table=True)
+    label_positions = [i for i, c in enumerate(cells) if not is_blank(c) and not _is_value_cell(c)]
+    last = label_positions[-1] if label_positions else -1
+    label = " ".join(cells[i].strip() for i in label_positions)
+    segments: list[Segment] = []
+    raws: list[str] = []
+    for cell in cells[last + 1:]:
+        if is_blank(cell) or _is_placeholder(cell):
+            segments.append(None)
+            raws.append(cell.strip())
+            continue
+        for piece in _run_pieces(clean_value(cell)):
+            segments.append(piece)
+            raws.append(cell.strip())
+    return [Item(label, segments, raws, in_table=True, block=block)]
+
+
+def document_to_items(document: Document) -> list[Item]:
+    """Every block of the document as items, in reading order."""
+    items: list[Item] = []
+    for index, block in enumerate(document.blocks):
+        if isinstance(block, Table):
+            for row in block.rows:
+                items.extend(row_to_items(row, index))
+        elif isinstance(block, Paragraph):
+            items.extend(text_to_items(block.text, index))
+    return items
+
+
+@dataclass
+class Regions:
+    """Item index ranges [start, end) of tables 二, 三, 四 (None where not found)."""
+    t2: tuple[int, int] | None
+    t3: tuple[int, int] | None
+    t4: tuple[int, int] | None
+
+
+T2_ANCHORS = ("第二十条", "信息内容")
+T3_ANCHORS = ("勾稽关系", "申请人情况")
+T3_FALLBACK_ANCHORS = ("本年新收",)
+T4_ANCHORS = ("复议",)
+T4_END = ("主要问题", "改进情况", "其他需要报告")
+
+
+def _first(items: list[Item], words: tuple[str, ...], start: int = 0) -> int | None:
+    for i in range(start, len(items)):
+        norm = items[i].norm
+        if any(w in norm for w in words):
+            return i
+    return None
+
+
+def find_regions(items: list[Item]) -> Regions:
+    """Locate the three tables by their own headers (not by section numbering:
+    some reports repeat the tables in an annex under another numbering)."""
+    t2_start = _first(items, T2_ANCHORS)
+    t3_start = _first(items, T3_ANCHORS)
+    if t3_start is None:
+        t3_start = _first(items, T3_FALLBACK_ANCHORS)
+    after_t3 = t3_start if t3_start is not None else (t2_start or 0)
+    t4_start = _first(items, T4_ANCHORS, after_t3)
+    t4_end = _first(items, T4_END, t4_start + 1) if t4_start is not None else None
+    n = len(items)
+    t2 = None
+    t2_from = t2_start if t2_start is not None else 0
+    t2_to = t3_start if t3_start is not None and t3_start > t2_from else (t4_start or n)
+    if t2_start is not None or t3_start is not None:
+        t2 = (t2_from, t2_to)
+    t3 = (t3_start, t4_start if t4_start is not None else n) if t3_start is not None else None
+    t4 = (t4_start, t4_end if t4_end is not None else n) if t4_start is not None else None
+    return Regions(t2, t3, t4)
