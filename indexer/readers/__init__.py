@@ -1,4 +1,10 @@
-"""Readers: one small module per format, each turning a file into a Document."""
+"""Readers: one small module per format, each turning a file into a Document.
+
+``read_document`` picks the reader from the file's first bytes where they
+are telling (a PDF, a zip, an OLE container, an HTML page), else from its
+extension, so a PDF saved as .txt still reads as a PDF. Every failure is a
+ReaderError naming the file and the problem in one line.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,19 +14,86 @@ from ..errors import ReaderError, UnsupportedFormat
 from .text import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".htm", ".html", ".shtml", ".xhtml", ".asp", ".aspx", ".jsp", ".php"}
+WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
+SUPPORTED = ".txt .md .docx .html .pdf"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+SNIFF_BYTES = 1024
 
 
 def read_document(path: str | Path) -> Document:
     """Read any supported file into a Document.
 
-    :raises ReaderError: unreadable, unsupported or damaged file (message names the file).
+    :param path: a .txt/.md/.docx/.html/.pdf file (the content decides when the extension lies).
+    :raises ReaderError: missing, empty, unreadable, unsupported or damaged file (message names the file).
     """
     path = Path(path)
+    if path.is_dir():
+        raise ReaderError(path, "is a directory, not a file")
     if not path.is_file():
         raise ReaderError(path, "no such file")
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError as e:
+        raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+    if size == 0:
         raise ReaderError(path, "empty file")
+    reader = choose_reader(path, head)
+    try:
+        return reader(path)
+    except ReaderError:
+        raise
+    except MemoryError:
+        raise ReaderError(path, "file too large to read") from None
+    except OSError as e:
+        raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+    except Exception as e:  # a library failing on a malformed file must not become a traceback
+        raise ReaderError(path, f"could not read the file ({type(e).__name__})") from None
+
+
+def choose_reader(path: Path, head: bytes):
+    """The reader for a file, from its first bytes, else its extension.
+
+    :raises UnsupportedFormat: a format we do not read (the message names the extension).
+    """
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return read_text(path)
-    raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' (supported: .txt .md .docx .html .pdf)")
+    if b"%PDF-" in head:
+        from .pdf import read_pdf
+        return read_pdf
+    if head.startswith(ZIP_MAGIC):
+        from .docx import read_docx
+        if suffix in WORD_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in (".doc", ".wps", ""):
+            return read_docx
+        raise UnsupportedFormat(path, f"unsupported format '{suffix}' (a zip archive; supported: {SUPPORTED})")
+    if head.startswith(OLE_MAGIC):
+        if suffix in WORD_SUFFIXES:
+            from .docx import read_docx
+            return read_docx  # an encrypted .docx is an OLE container; read_docx says so
+        if suffix == ".wps":
+            raise UnsupportedFormat(path, "WPS .wps is not supported yet; save it as .docx")
+        if suffix in (".doc", ".dot") or suffix in TEXT_SUFFIXES:
+            raise UnsupportedFormat(path, "Word 97 .doc is not supported yet; convert it to .docx")
+        raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' "
+                                      f"(an Office 97 file; supported: {SUPPORTED})")
+    if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES | {""} and _looks_like_html(head)):
+        from .html import read_html
+        return read_html
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return read_text  # no extension (a crawler's save): read_text rejects binary data
+    if suffix == ".pdf":
+        from .pdf import read_pdf
+        return read_pdf  # no %PDF header: read_pdf reports the damage
+    if suffix in WORD_SUFFIXES:
+        from .docx import read_docx
+        return read_docx  # not a zip: read_docx reports the damage
+    if suffix in (".doc", ".wps"):
+        raise UnsupportedFormat(path, f"damaged {suffix} file (not a Word document)")
+    raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' (supported: {SUPPORTED})")
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in head.lower()

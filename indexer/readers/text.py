@@ -22,37 +22,82 @@ MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 CRAWLER_FIELDS = {"标题": "title", "发布时间": "published", "原文链接": "url"}
 CRAWLER_BODY = re.compile(r"^=+\s*正文\s*=+$")
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+SNIFF_BYTES = 4096
 
 
 def decode_bytes(data: bytes, path) -> str:
-    """Decode report bytes: BOMs first, then UTF-8, then GB18030, then detection."""
+    """Decode report bytes: BOMs, UTF-16 by its zero bytes, UTF-8, GB18030, then detection.
+
+    :raises ReaderError: the bytes are not text at all.
+    :raises DecodeError: text in an encoding we cannot tell.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        pass
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        text = data.decode(utf16, errors="replace")
+        if _plausible_text(text):
+            return text
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise ReaderError(path, "binary data, not a text file")
+    # A file cut mid-character, or with a stray bad byte, is still in its
+    # encoding: a handful of replacement characters is tolerated, mojibake is not.
+    for encoding in ("utf-8", "gb18030"):
+        text = data.decode(encoding, errors="replace")
+        if text.count("\ufffd") <= 3 + len(data) // 1000 and _plausible_text(text):
+            return text
     best = from_bytes(data[:200_000]).best()
-    if best is None:
-        raise DecodeError(path, "cannot tell the text encoding (tried UTF-8, UTF-16, GB18030); "
-                                "re-save the file as UTF-8")
-    return data.decode(best.encoding, errors="replace")
+    if best is not None:
+        text = data.decode(best.encoding, errors="replace")
+        if _plausible_text(text):
+            return text
+    if not _plausible_text(data[:SNIFF_BYTES].decode("latin-1")):
+        raise ReaderError(path, "binary data, not a text file")
+    raise DecodeError(path, "cannot tell the text encoding (tried UTF-8, UTF-16, GB18030); "
+                            "re-save the file as UTF-8")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ASCII characters (digits, spaces, newlines) in UTF-16 leave zero bytes on one side only."""
+    sample = data[:SNIFF_BYTES] if len(data) % 2 == 0 or len(data) > SNIFF_BYTES else data[:-1]
+    sample = sample[: len(sample) - len(sample) % 2]
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if pairs == 0 or even + odd < max(4, pairs // 20):
+        return None
+    if odd and even <= odd // 20:
+        return "utf-16-le"
+    if even and odd <= even // 20:
+        return "utf-16-be"
+    return None
+
+
+def _plausible_char(ch: str) -> bool:
+    code = ord(ch)
+    return (ch in "\t\n\r\f" or 0x20 <= code < 0x7F or 0xA0 <= code <= 0x2FFF or 0x3000 <= code <= 0x9FFF
+            or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFFEF)
+
+
+def _plausible_text(text: str) -> bool:
+    """Mostly printable ASCII, CJK and punctuation: random bytes decoded as GB18030 are not."""
+    sample = text[:20_000]
+    if not sample:
+        return True
+    good = sum(1 for ch in sample if _plausible_char(ch))
+    return good >= 0.95 * len(sample)
 
 
 def read_text(path: str | Path, fmt: str | None = None) -> Document:
     """Read a .txt or .md report into paragraphs and tables."""
     path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        # Decided from the size alone: a 50 MB file is never read into memory.
+        raise ReaderError(path, f"text file too large ({size // 1_048_576} MB; an annual report is under 1 MB)")
     data = path.read_bytes()
-    if len(data) > MAX_TEXT_BYTES:
-        raise ReaderError(path, f"text file too large ({len(data) // 1_048_576} MB; an annual report is under 1 MB)")
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReaderError(path, "binary data, not a text file")
     text = decode_bytes(data, path).replace("\r\n", "\n").replace("\r", "\n")
     fmt = fmt or ("md" if path.suffix.lower() in (".md", ".markdown") else "txt")
     lines, meta = _strip_crawler_header(text.split("\n"))

@@ -1,0 +1,225 @@
+"""Bad input never becomes a traceback: one line naming the file and the problem.
+
+Each case goes through `xxgk parse` (click's CliRunner) and must print exactly
+"Error: <path>: <problem>", exit non-zero, print nothing on stdout and write
+no file anywhere.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import cli
+from indexer.errors import ReaderError, UnsupportedFormat
+from indexer.readers import read_document
+from readers_helpers import write_docx
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NEWS_ARTICLE = """市政府召开全市安全生产工作会议
+
+本报讯 11月20日上午，市政府召开全市安全生产工作会议，传达学习上级会议精神，
+分析当前安全生产形势，部署今冬明春安全生产重点工作。副市长出席会议并讲话。
+
+会议强调，各地各部门要压紧压实责任，深入开展隐患排查整治，坚决防范遏制重特大事故发生。
+"""
+
+
+def _files_under(directory: Path) -> set[Path]:
+    return {p for p in directory.rglob("*")}
+
+
+def _parse_fails(tmp_path: Path, path: Path, problem: str) -> None:
+    data_dir = tmp_path / "data"
+    before = _files_under(tmp_path)
+    result = CliRunner().invoke(cli, ["parse", str(path), "--data", str(data_dir)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {path}: {problem}\n"
+    assert "Traceback" not in result.output
+    assert _files_under(tmp_path) == before
+
+
+def _docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    write_docx(buffer, lambda word: word.add_paragraph("一、总体情况"))
+    return buffer.getvalue()
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    _parse_fails(tmp_path, path, "empty file")
+
+
+@pytest.mark.parametrize("size", [100, 5000])
+def test_binary_junk_named_txt(tmp_path, size):
+    import random
+
+    rng = random.Random(size)
+    path = tmp_path / "junk.txt"
+    path.write_bytes(bytes(rng.randrange(256) for _ in range(size)))
+    _parse_fails(tmp_path, path, "binary data, not a text file")
+
+
+def test_truncated_docx(tmp_path):
+    path = tmp_path / "truncated.docx"
+    data = _docx_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    _parse_fails(tmp_path, path, "damaged .docx (not a valid Word file)")
+
+
+def test_password_protected_docx(tmp_path):
+    # A real encrypted .docx (EncryptedInfo + EncryptedPackage in an OLE container),
+    # written once with msoffcrypto-tool's OOXMLFile.encrypt, password "secret".
+    path = tmp_path / "protected.docx"
+    path.write_bytes((FIXTURES / "password_protected.docx").read_bytes())
+    _parse_fails(tmp_path, path, "password-protected or encrypted .docx; save it without a password")
+
+
+def test_zip_bomb_docx_is_refused_before_opening(tmp_path):
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as member:
+            chunk = b"\x20" * (1 << 20)
+            for _ in range(300):
+                member.write(chunk)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    _parse_fails(tmp_path, path, "suspicious .docx: expands to 300 MB (zip bomb?)")
+
+
+def test_small_highly_compressible_docx_is_a_bomb_too(tmp_path):
+    path = tmp_path / "ratio.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<w:p/>" * (5 << 20))
+    with pytest.raises(ReaderError, match=r"suspicious \.docx: expands to 30 MB \(zip bomb\?\)"):
+        read_document(path)
+
+
+def test_50_mb_text_file(tmp_path):
+    path = tmp_path / "huge.txt"
+    line = "一、总体情况 本年度收到政府信息公开申请5件。\n".encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(line * (50 * 1024 * 1024 // len(line) + 1))
+    _parse_fails(tmp_path, path, "text file too large (50 MB; an annual report is under 1 MB)")
+
+
+def test_news_article_is_not_a_report(tmp_path):
+    path = tmp_path / "news.txt"
+    path.write_text(NEWS_ARTICLE, encoding="utf-8")
+    _parse_fails(tmp_path, path, "not a government information-disclosure annual report "
+                                 "(none of the six parts and none of the three tables found)")
+
+
+def _ole_word97() -> bytes:
+    """The head of a Word 97 file: the OLE signature and a WordDocument stream entry."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    entry = "WordDocument".encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64
+    return header + entry + b"\x00" * 1024
+
+
+def test_word97_doc(tmp_path):
+    path = tmp_path / "report.doc"
+    path.write_bytes(_ole_word97())
+    _parse_fails(tmp_path, path, "Word 97 .doc is not supported yet; convert it to .docx")
+
+
+def test_word97_renamed_docx(tmp_path):
+    path = tmp_path / "report.docx"
+    path.write_bytes(_ole_word97())
+    with pytest.raises(UnsupportedFormat, match="Word 97 .doc is not supported yet"):
+        read_document(path)
+
+
+def test_scanned_pdf(tmp_path):
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    scan = Image.new("L", (200, 280), 255)
+    for x in range(20, 180):
+        for y in range(30, 34):
+            scan.putpixel((x, y), 0)  # a "line of text" that is only pixels
+    path = tmp_path / "scanned.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    for _ in range(2):
+        c.drawImage(ImageReader(scan), 50, 100, width=495, height=693)
+        c.rect(40, 40, 515, 762)
+        c.showPage()
+    c.save()
+    _parse_fails(tmp_path, path, "scanned PDF, no text layer (OCR it first)")
+
+
+def test_password_protected_pdf(tmp_path):
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "locked.pdf"
+    c = canvas.Canvas(str(path), encrypt=StandardEncryption("user-secret", "owner-secret"))
+    c.drawString(72, 720, "report text " * 8)
+    c.save()
+    _parse_fails(tmp_path, path, "password-protected or encrypted PDF; save it without a password")
+
+
+def test_truncated_pdf(tmp_path):
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
+    with pytest.raises(ReaderError, match=r"^.*cut\.pdf: damaged or truncated PDF \(\w+\)$"):
+        read_document(path)
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nowhere.txt"
+    _parse_fails(tmp_path, path, "no such file")
+
+
+def test_directory(tmp_path):
+    with pytest.raises(ReaderError, match="is a directory, not a file"):
+        read_document(tmp_path)
+
+
+def test_unsupported_extension_names_it(tmp_path):
+    path = tmp_path / "figures.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    _parse_fails(tmp_path, path, "unsupported format '.xlsx' (a zip archive; supported: .txt .md .docx .html .pdf)")
+    other = tmp_path / "report.rtf"
+    other.write_text(r"{\rtf1 一、总体情况}", encoding="utf-8")
+    with pytest.raises(UnsupportedFormat, match=r"unsupported format '\.rtf'"):
+        read_document(other)
+
+
+def test_zip_without_word_document(tmp_path):
+    path = tmp_path / "fake.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(ReaderError, match=r"damaged \.docx \(not a valid Word file: no word/document.xml\)"):
+        read_document(path)
+
+
+def test_docx_with_broken_xml(tmp_path):
+    path = tmp_path / "broken.docx"
+    source = zipfile.ZipFile(io.BytesIO(_docx_bytes()))
+    with zipfile.ZipFile(path, "w") as z:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            z.writestr(item, data[:200] if item.filename == "word/document.xml" else data)
+    _parse_fails(tmp_path, path, "damaged .docx (not a valid Word file: XMLSyntaxError)")
+
+
+def test_pdf_saved_as_txt_reads_as_pdf(tmp_path):
+    real = Path(__file__).resolve().parent.parent / "corpus/real/js_huaian_hongze_2023_hzq2023_working.pdf"
+    path = tmp_path / "report.txt"
+    path.write_bytes(real.read_bytes())
+    assert read_document(path).format == "pdf"
+
+
+def test_empty_html_page(tmp_path):
+    path = tmp_path / "blank.html"
+    path.write_text("   \n  ", encoding="utf-8")
+    _parse_fails(tmp_path, path, "empty HTML page")
