@@ -8,7 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
-REAL = sorted(p for p in (CORPUS / "real").iterdir() if p.suffix in (".txt", ".md", ".pdf"))
+REAL = sorted(p for p in (CORPUS / "real").iterdir()
+              if p.suffix in (".txt", ".md", ".pdf") and not p.name.startswith("README"))
 CHROMIUM = "/usr/bin/chromium"
 
 

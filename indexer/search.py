@@ -1,0 +1,418 @@
+"""Run a query against the index: one page of hits with snippets, facets, statistics.
+
+    search(index, q)   SPEC §3's result object (hits, facets, paging)
+    stats(index, q)    counts, sums and medians per year and per type, outcomes
+    search_ids(index, q)  every matching id, no snippets (export)
+
+Ranking is BM25 over the section words; facet counts, sums and medians come
+from tantivy aggregations over every hit of the query, never from Python
+loops over hits. Snippets are cut from the ORIGINAL section text, with the
+matched words wrapped in <mark> and everything else HTML-escaped (report text
+is untrusted).
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+import tantivy
+
+from .aliases import ALIASES
+from .errors import XxgkError
+from .figure_keys import T3_ROWS
+from .index import ReportIndex, decode_hit, figure_field
+from .query import TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, text_terms
+from .tokenize import normalize, tokenize_around, unit_columns
+
+SNIPPET_CHARS = 120
+FACETS = {"year": "year", "type": "type", "province": "province", "level": "level",
+          "template": "template", "flags": "flags"}
+BUCKETS = 1000
+MAX_PER_PAGE = 1000
+DENIED_ROWS = tuple(r for r, _ in T3_ROWS["2019"] if r.startswith("denied."))
+OUTCOMES = {"granted": "granted", "partial": "partial",
+            **{row: f"t3.{row}.total" for row in DENIED_ROWS},
+            "unable": "unable", "rejected": "rejected", "other": "other_handling"}
+_SPACE = re.compile(r"\s+")
+
+
+class SearchError(XxgkError):
+    """A search parameter (sort, page, per_page) is out of range."""
+
+
+# -- sorting ----------------------------------------------------------------------
+
+def sort_order(sort: str) -> tuple[str, tantivy.Order] | None:
+    """(fast field, order) for a sort value; None for relevance.
+
+    :param sort: "relevance", "year", "-year", or an alias / figure key, "-" first for descending.
+    :raises SearchError: an unknown sort.
+    """
+    if sort in ("", "relevance"):
+        return None
+    descending = sort.startswith("-")
+    key = sort[1:] if descending else sort
+    order = tantivy.Order.Desc if descending else tantivy.Order.Asc
+    if key == "year":
+        return "year", order
+    if key not in comparable_keys():
+        raise SearchError(f"unknown sort {sort!r}: use relevance, year, -year, or an alias or figure key "
+                          f"(e.g. -applications)")
+    return figure_field(key), order
+
+
+# -- highlighting ------------------------------------------------------------------
+
+def _word_spans(text: str, words: frozenset[str]) -> list[tuple[int, int, str]]:
+    return [(t.start, t.end, t.text) for t in tokenize_around(text, words) if t.text in words]
+
+
+@lru_cache(maxsize=256)
+def _cjk_phrase_pattern(phrase) -> re.Pattern | None:
+    """A regex for a phrase of Chinese characters without gaps (spaces may stand between them).
+
+    Each Chinese character is a unit whatever surrounds it, so this finds
+    exactly what the unit matching below finds, at C speed.
+    """
+    if any(rel != i or unit.isascii() or len(unit) != 1 for i, (rel, unit) in enumerate(phrase)):
+        return None
+    return re.compile(r"\s*".join(re.escape(unit) for _, unit in phrase))
+
+
+def _phrase_spans(text: str, phrases) -> list[tuple[int, int, str]]:
+    spans = []
+    slow = []
+    norm = None
+    for phrase in phrases:
+        pattern = _cjk_phrase_pattern(phrase)
+        if pattern is None:
+            slow.append(phrase)
+            continue
+        norm = norm if norm is not None else normalize(text)
+        label = "".join(unit for _, unit in phrase)
+        spans += [(m.start(), m.end(), label) for m in pattern.finditer(norm)]
+    return spans + (_unit_phrase_spans(text, slow) if slow else [])
+
+
+def _unit_phrase_spans(text: str, phrases) -> list[tuple[int, int, str]]:
+    texts, positions, starts, ends = unit_columns(text)
+    index_at = {p: i for i, p in enumerate(positions)}
+    spans = []
+    for phrase in phrases:
+        first = phrase[0][1]
+        rest = phrase[1:]
+        i = -1
+        while True:
+            try:
+                i = texts.index(first, i + 1)
+            except ValueError:
+                break
+            base = positions[i]
+            last = i
+            for rel, unit in rest:
+                last = index_at.get(base + rel)
+                if last is None or texts[last] != unit:
+                    break
+            else:
+                spans.append((starts[i], ends[last], "".join(t for _, t in phrase)))
+    return spans
+
+
+def match_spans(text: str, terms: TextTerms) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word and phrase of ``terms`` in ``text`` (character offsets)."""
+    norm = normalize(text)
+    words = frozenset(w for w in terms.words if w in norm)
+    phrases = tuple(p for p in terms.phrases if p[0][1] in norm)
+    spans = []
+    if words:
+        spans += _word_spans(text, words)
+    if phrases:
+        spans += _phrase_spans(text, phrases)
+    return sorted(spans)
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end, _ in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _window(spans: list[tuple[int, int]], length: int, width: int) -> tuple[int, int]:
+    """The ``width`` characters holding the most matches, centred on them."""
+    best, best_i, best_k = -1, 0, 0
+    k = 0
+    for i, (start, _) in enumerate(spans):
+        k = max(k, i)
+        while k + 1 < len(spans) and spans[k + 1][1] - start <= width:
+            k += 1
+        if k - i + 1 > best:
+            best, best_i, best_k = k - i + 1, i, k
+    cluster_start, cluster_end = spans[best_i][0], spans[best_k][1]
+    if spans[best_i][1] - cluster_start > width:
+        return cluster_start, spans[best_i][1]  # one match longer than the window: show it whole
+    pad = max(0, (width - (cluster_end - cluster_start)) // 2)
+    start = max(0, cluster_start - pad)
+    end = min(length, start + width)
+    return max(0, end - width), end
+
+
+def _clean(piece: str) -> str:
+    return html.escape(_SPACE.sub(" ", piece))
+
+
+def make_snippet(text: str, spans: list[tuple[int, int, str]], width: int = SNIPPET_CHARS) -> str:
+    """About ``width`` characters of ``text`` around the densest cluster of ``spans``.
+
+    Matches are wrapped in <mark>…</mark>; all text is HTML-escaped; runs of
+    whitespace become one space; … marks a cut.
+    """
+    if not spans:
+        start, end = 0, min(len(text), width)
+        marked: list[tuple[int, int]] = []
+    else:
+        merged = _merge(spans)
+        start, end = _window(merged, len(text), width)
+        marked = [(s, e) for s, e in merged if s >= start and e <= end]
+    out = ["…" if start > 0 else ""]
+    cursor = start
+    for s, e in marked:
+        out.append(_clean(text[cursor:s]))
+        out.append(f"<mark>{_clean(text[s:e])}</mark>")
+        cursor = e
+    out.append(_clean(text[cursor:end]))
+    out.append("…" if end < len(text) else "")
+    return "".join(out).strip()
+
+
+def hit_sections(sections: list, terms: TextTerms) -> list[dict[str, Any]]:
+    """The sections where the query's text terms occur, best first, each with a snippet."""
+    if terms.empty:
+        return []
+    found = []
+    for n, heading, text in sections:
+        if terms.sections and n not in terms.sections:
+            continue
+        spans = match_spans(text, terms)
+        if spans:
+            distinct = len({term for _, _, term in spans})
+            found.append((-distinct, -len(spans), n, heading, text, spans))
+    found.sort(key=lambda f: f[:3])
+    return [{"n": n, "heading": heading, "snippet": make_snippet(text, spans)}
+            for _, _, n, heading, text, spans in found]
+
+
+# -- search -----------------------------------------------------------------------
+
+def _facet_request() -> dict[str, Any]:
+    return {name: {"terms": {"field": field, "size": BUCKETS}} for name, field in FACETS.items()}
+
+
+def _bucket_key(key) -> str:
+    return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
+
+
+def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """{facet: {value: count}}: year newest first, the others by count then value."""
+    facets = {}
+    for name in FACETS:
+        buckets = [(_bucket_key(b["key"]), b["doc_count"]) for b in result.get(name, {}).get("buckets", [])]
+        if name == "year":
+            buckets.sort(key=lambda b: b[0], reverse=True)
+        else:
+            buckets.sort(key=lambda b: (-b[1], b[0]))
+        facets[name] = dict(buckets)
+    return facets
+
+
+def _hit(stored: dict[str, Any], score, terms: TextTerms) -> dict[str, Any]:
+    sections = hit_sections(stored["sections"], terms)
+    url = f"/reports/{stored['id']}" + (f"#s{sections[0]['n']}" if sections else "")
+    return {
+        "id": stored["id"],
+        "agency": stored["agency"],
+        "year": stored["year"],
+        "region": stored["region"],
+        "agency_type": stored["agency_type"],
+        "level": stored["level"],
+        "score": score,
+        "sections": sections,
+        "figures": stored["figures"],
+        "title": stored["title"],
+        "template": stored["template"],
+        "flags": stored["flags"],
+        "synthetic": stored["synthetic"],
+        "url": url,
+    }
+
+
+def _check_paging(page: int, per_page: int) -> None:
+    if not isinstance(page, int) or page < 1:
+        raise SearchError(f"page must be 1 or more, not {page!r}")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise SearchError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page!r}")
+
+
+def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
+           sort: str = "relevance") -> dict[str, Any]:
+    """One page of reports matching ``q``, with snippets and facet counts over every hit.
+
+    :param index: the open index.
+    :param q: a query in the language of SPEC §3 ("" matches every report).
+    :param page: 1-based page number.
+    :param per_page: hits per page (1..1000).
+    :param sort: "relevance" (BM25), "year", "-year", or an alias / figure key ("-" for descending);
+        reports without the value come last.
+    :raises QuerySyntaxError: the query is malformed.
+    :raises SearchError: a bad sort, page or per_page.
+    """
+    q = q or ""
+    node = parse_query(q)
+    _check_paging(page, per_page)
+    order = sort_order(sort)
+    query = plan_to_query(compile_plan(node), index.schema)
+    searcher = index.searcher
+    offset = (page - 1) * per_page
+    if order is None:
+        result = searcher.search(query, per_page, count=True, offset=offset)
+    else:
+        result = searcher.search(query, per_page, count=True, order_by_field=order[0], offset=offset,
+                                 order=order[1])
+    terms = text_terms(node)
+    hits = []
+    for key, address in result.hits:
+        stored = decode_hit(searcher.doc(address).get_first("hit"))
+        score = round(float(key), 4) if order is None else None
+        hits.append(_hit(stored, score, terms))
+    facets = facets_from_aggregation(searcher.aggregate(query, _facet_request()))
+    return {"query": q, "total": result.count, "page": page, "per_page": per_page, "sort": sort or "relevance",
+            "hits": hits, "facets": facets}
+
+
+def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[str]:
+    """The id of every report matching ``q`` in result order, without snippets (export).
+
+    :raises QuerySyntaxError: the query is malformed.
+    """
+    node = parse_query(q or "")
+    order = sort_order(sort)
+    query = plan_to_query(compile_plan(node), index.schema)
+    searcher = index.searcher
+    total = searcher.search(query, 1, count=True).count
+    if total == 0:
+        return []
+    if order is None:
+        result = searcher.search(query, total, count=False)
+    else:
+        result = searcher.search(query, total, count=False, order_by_field=order[0], order=order[1])
+    return [decode_hit(searcher.doc(address).get_first("hit"))["id"] for _, address in result.hits]
+
+
+# -- statistics -------------------------------------------------------------------
+
+def _clean_number(value) -> float | int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if float(value).is_integer():
+        return int(value)
+    return round(value, 4)
+
+
+def _median(value) -> float | int | None:
+    """A percentile estimate (DDSketch, ~1% relative error), snapped to a whole number within that error."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    nearest = round(value)
+    if abs(value - nearest) <= 0.01 * abs(value):
+        return int(nearest)
+    return round(value, 2)
+
+
+def _figure_aggs() -> dict[str, Any]:
+    aggs = {}
+    for alias in ALIASES:
+        field = figure_field(alias)
+        aggs[f"{alias}__stats"] = {"stats": {"field": field}}
+        aggs[f"{alias}__p50"] = {"percentiles": {"field": field, "percents": [50]}}
+    return aggs
+
+
+def _group_figures(bucket: dict[str, Any]) -> dict[str, Any]:
+    sums, medians = {}, {}
+    for alias in ALIASES:
+        stat = bucket.get(f"{alias}__stats", {})
+        sums[alias] = _clean_number(stat.get("sum")) if stat.get("count") else None
+        values = bucket.get(f"{alias}__p50", {}).get("values", {})
+        medians[alias] = _median(next(iter(values.values()), None)) if stat.get("count") else None
+    return {"count": bucket["doc_count"], "sums": sums, "medians": medians}
+
+
+def stats(index: ReportIndex, q: str) -> dict[str, Any]:
+    """Counts, sums and medians of every alias per year and per agency type, and the
+    outcome totals (table 三) over every report matching ``q``.
+
+    Sums and medians leave blank figures out (null, never 0); a group with no
+    value for an alias has null there. Medians are the engine's percentile
+    estimate.
+
+    :raises QuerySyntaxError: the query is malformed.
+    """
+    q = q or ""
+    query = plan_to_query(compile_plan(parse_query(q)), index.schema)
+    searcher = index.searcher
+    figure_aggs = _figure_aggs()
+    request = {
+        "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": figure_aggs},
+        "per_type": {"terms": {"field": "type", "size": BUCKETS}, "aggs": figure_aggs},
+        **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
+    }
+    result = searcher.aggregate(query, request)
+    per_year = {_bucket_key(b["key"]): _group_figures(b) for b in result["per_year"]["buckets"]}
+    per_type = {_bucket_key(b["key"]): _group_figures(b) for b in result["per_type"]["buckets"]}
+    outcomes = {}
+    for name in OUTCOMES:
+        stat = result[f"outcome__{name}"]
+        outcomes[name] = _clean_number(stat["sum"]) if stat.get("count") else None
+    return {
+        "query": q,
+        "total": searcher.search(query, 1, count=True).count,
+        "per_year": dict(sorted(per_year.items())),
+        "per_type": dict(sorted(per_type.items(), key=lambda kv: (-kv[1]["count"], kv[0]))),
+        "outcomes": outcomes,
+    }
+
+
+# -- plain text (the CLI) ------------------------------------------------------------
+
+_MARK = re.compile(r"</?mark>")
+
+
+def snippet_to_text(snippet: str) -> str:
+    """A snippet for a terminal: <mark>…</mark> as 【…】, entities unescaped."""
+    return html.unescape(_MARK.sub(lambda m: "】" if m.group().startswith("</") else "【", snippet))
+
+
+def results_to_text(result: dict[str, Any]) -> str:
+    """A search result as plain text: total, facet counts, then each hit with its snippets."""
+    total, page, per_page = result["total"], result["page"], result["per_page"]
+    first = (page - 1) * per_page + 1
+    shown = f"{first}-{first + len(result['hits']) - 1}" if result["hits"] else "none"
+    lines = [f"{total} report(s) match {result['query']!r} (showing {shown}, sorted by {result['sort']})"]
+    for name, counts in result["facets"].items():
+        if counts:
+            lines.append(f"  {name}: " + ", ".join(f"{value} ({count})" for value, count in counts.items()))
+    for hit in result["hits"]:
+        region = "".join(filter(None, ((hit["region"] or {}).get(k) for k in ("province", "city", "county"))))
+        score = "" if hit["score"] is None else f"  score {hit['score']}"
+        lines.append("")
+        lines.append(f"{hit['agency'] or hit['title'] or hit['id']}  {hit['year'] or '?'}  {region or '-'}  "
+                     f"{hit['agency_type'] or '-'}{score}  [{hit['id']}]")
+        for section in hit["sections"]:
+            lines.append(f"  §{section['n']}: {snippet_to_text(section['snippet'])}")
+    return "\n".join(lines)

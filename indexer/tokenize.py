@@ -1,0 +1,205 @@
+"""Chinese segmentation shared by the index and the query parser.
+
+Two token streams come from one text:
+
+- ``tokenize(text)``: jieba words for matching and BM25 ranking, in search
+  mode (every in-dictionary sub-word of a word is emitted beside the word, so
+  信访 finds 信访局 and 政府信息公开 finds 政府信息公开工作), each with
+  (start, end) character offsets into the ORIGINAL text.
+- ``char_units(text)``: one unit per Chinese character or ASCII word with a
+  running position, for phrase queries: a phrase matches only where its
+  characters are contiguous, whatever jieba made of the surrounding text.
+
+Both fold full-width ASCII (ＡＢＣ１２３) to ASCII and lowercase ASCII,
+character by character, so offsets stay valid for the original text.
+The same functions run at index and at query time.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import rjieba
+
+USERDICT = Path(__file__).resolve().parent / "data" / "userdict.txt"
+
+# full-width ASCII -> ASCII, then ASCII upper -> lower; one character for one (str.lower
+# would turn İ into two characters and shift every offset after it)
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FOLD.update({c: c + 0x20 for c in range(0x41, 0x5B)})
+_FOLD.update({c: c - 0xFEE0 + 0x20 for c in range(0xFF21, 0xFF3B)})
+_FOLD[0x3000] = 0x20
+_ASCII_PART = re.compile(r"[a-z0-9]+")
+# jieba segments each run of these characters on its own (jieba-rs RE_HAN_DEFAULT), so a run
+# can be tokenized alone with the very result of tokenizing the whole text; ours are never shorter.
+_BLOCK = re.compile(r"(?:[^\W_]|[+#&._%\-])+")
+# an ASCII word | a run of other letters (Chinese) | any other non-space character (punctuation)
+_UNIT_RUN = re.compile(r"([a-z0-9]+(?:[._][a-z0-9]+)*)|([^\W_a-z0-9]+)|\S")
+
+
+class Token(NamedTuple):
+    """A word and where it sits in the original text (character offsets)."""
+    text: str
+    start: int
+    end: int
+
+
+class Unit(NamedTuple):
+    """A phrase unit (one Chinese character or one ASCII word) at a position."""
+    text: str
+    start: int
+    end: int
+    position: int
+
+
+def normalize(text: str) -> str:
+    """Full-width ASCII to ASCII and ASCII lowercased; same length as ``text``."""
+    return text.translate(_FOLD)
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> rjieba.Jieba:
+    """A private jieba with the domain words, built on first use (not at import)."""
+    jieba = rjieba.Jieba()
+    for line in USERDICT.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, *rest = line.split()
+        freq = int(rest[0]) if rest and rest[0].isdigit() else None
+        jieba.add_word(word, freq, None)
+    return jieba
+
+
+def _sub_words(jieba, word: str, start: int) -> list[tuple[str, int, int]]:
+    """In-dictionary sub-words of a Chinese word (every length, not only jieba's 2 and 3)."""
+    n = len(word)
+    return [(word[i:i + size], start + i, start + i + size)
+            for size in range(n - 1, 1, -1) for i in range(0, n - size + 1) if jieba.has_word(word[i:i + size])]
+
+
+def _ascii_parts(word: str, start: int) -> list[tuple[str, int, int]]:
+    """The ASCII words inside a mixed word (12345热线, t3_balance)."""
+    return [(m.group(), start + m.start(), start + m.end()) for m in _ASCII_PART.finditer(word)
+            if m.end() - m.start() < len(word)]
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """``tokenize`` as plain (text, start, end) tuples (the indexer's fast path)."""
+    if not text:
+        return []
+    jieba = _jieba()
+    spans: list[tuple[str, int, int]] = []
+    append = spans.append
+    for span in jieba.tokenize(normalize(text), mode="default"):
+        word = span[0]
+        if word.isalnum():
+            append(span)
+            if len(word) >= 3 and not word.isascii():
+                if _ASCII_PART.search(word) is None:
+                    spans += _sub_words(jieba, word, span[1])
+                else:
+                    spans += _ascii_parts(word, span[1])
+        elif any(ch.isalnum() for ch in word):
+            append(span)
+            spans += _ascii_parts(word, span[1])
+    spans.sort(key=_span_order)
+    return spans
+
+
+def _span_order(span: tuple[str, int, int]) -> tuple[int, int]:
+    return span[1], span[2]
+
+
+def tokenize(text: str) -> list[Token]:
+    """Search-mode jieba words of ``text`` with their character offsets.
+
+    Punctuation and whitespace are dropped; ASCII is lowercased; sorted by
+    (start, end). Every word comes with its in-dictionary sub-words.
+
+    :param text: any text (report section, agency name, query word)
+    """
+    return [Token(*span) for span in word_spans(text)]
+
+
+def tokenize_around(text: str, needles) -> list[Token]:
+    """The tokens of just the parts of ``text`` where a needle occurs (highlighting).
+
+    Equal to the tokens of ``tokenize(text)`` in those parts: jieba cuts every
+    run of letters and digits independently, so only the runs holding a
+    needle (lowercased) are segmented.
+    """
+    norm = normalize(text)
+    blocks: dict[int, int] = {}
+    for needle in needles:
+        at = norm.find(needle)
+        while at >= 0:
+            m = _BLOCK.search(norm, _block_start(norm, at))
+            if m is not None and m.start() <= at:
+                blocks[m.start()] = m.end()
+            at = norm.find(needle, at + 1)
+    tokens: list[Token] = []
+    for start, end in sorted(blocks.items()):
+        tokens += [Token(word, start + s, start + e) for word, s, e in word_spans(text[start:end])]
+    return tokens
+
+
+def _block_start(norm: str, at: int) -> int:
+    """Where the run of letters and digits holding ``norm[at]`` begins."""
+    while at > 0 and _BLOCK.fullmatch(norm[at - 1]):
+        at -= 1
+    return at
+
+
+def query_terms(text: str) -> list[Token]:
+    """The words a query word must match: ``tokenize`` without the sub-words.
+
+    A query for 信访局 then needs the word 信访局 (not just 信访), while the
+    index, which holds sub-words too, lets 信访 find 信访局.
+    """
+    tokens = tokenize(text)
+    return [t for t in tokens
+            if not any(o is not t and o.start <= t.start and t.end <= o.end for o in tokens)]
+
+
+def unit_columns(text: str) -> tuple[list[str], list[int], list[int], list[int]]:
+    """Phrase units of ``text`` as columns: (texts, positions, starts, ends).
+
+    Each Chinese character and each ASCII word is a unit. Whitespace is
+    ignored (PDF text breaks lines inside words); punctuation takes a position
+    of its own, leaving a gap so a phrase never matches across it. Columns,
+    because the index builds its tokens from them without a Python loop per
+    character.
+    """
+    texts: list[str] = []
+    positions: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    for m in _UNIT_RUN.finditer(normalize(text)):
+        word, run = m.group(1), m.group(2)
+        start = m.start()
+        if word:
+            texts.append(word)
+            positions.append(position)
+            starts.append(start)
+            ends.append(m.end())
+            position += 1
+        elif run:
+            size = len(run)
+            texts.extend(run)
+            positions.extend(range(position, position + size))
+            starts.extend(range(start, start + size))
+            ends.extend(range(start + 1, start + size + 1))
+            position += size
+        else:
+            position += 1
+    return texts, positions, starts, ends
+
+
+def char_units(text: str) -> list[Unit]:
+    """Phrase units of ``text`` (see ``unit_columns``)."""
+    texts, positions, starts, ends = unit_columns(text)
+    return list(map(Unit, texts, starts, ends, positions))

@@ -1,0 +1,549 @@
+"""Search over a real index built in tmp_path: hits, snippets, facets, sorting, stats, the CLI.
+
+The main fixture indexes the five seeds (their own section text, metadata and
+figures read off by hand: tests/search_helpers.py) plus one synthetic report
+with hostile HTML. The corpus tests at the end parse corpus/seeds and
+corpus/real with the real pipeline.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import cli
+from indexer.index import ReportIndex
+from indexer.query import QuerySyntaxError
+from indexer.search import SearchError, make_snippet, search, search_ids, stats
+from search_helpers import hand_reports
+
+XINFANGJU = "7eb9f2b2a221df7d"     # 市中区信访局 2020 (seed 000)
+MINZHENG = "c79327e4fbc2ded3"      # 市民政局 2019
+WEIHUI = "64f6c83b9150245c"        # 卫辉市信访局 2021
+TIEDONG = "b184471cafab89da"       # 铁东区政务服务局 2020
+HECHUAN = "b780817e18a3daa1"       # 重庆市合川区信访办 2019
+SYNTHETIC = "5e5e5e5e5e5e5e5e"     # 示例市教育局 2022, generated
+ALL = {XINFANGJU, MINZHENG, WEIHUI, TIEDONG, HECHUAN, SYNTHETIC}
+
+
+@pytest.fixture(scope="module")
+def reports(config):
+    return hand_reports(config)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, reports):
+    idx = ReportIndex.open(tmp_path_factory.mktemp("search") / "index")
+    with idx.batch() as batch:
+        for report in reports:
+            batch.add(report)
+    return idx
+
+
+def ids(index, q, **kw):
+    return {hit["id"] for hit in search(index, q, per_page=100, **kw)["hits"]}
+
+
+def plain(snippet: str) -> str:
+    return html.unescape(re.sub(r"</?mark>", "", snippet)).strip("…")
+
+
+def marks(snippet: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", snippet)]
+
+
+# -- the mission -----------------------------------------------------------------------
+
+def test_the_missions_query_finds_exactly_shizhongqu_xinfangju_2020(index):
+    result = search(index, "type:信访 year:2020 procurement_count>0")
+    assert result["total"] == 1
+    [hit] = result["hits"]
+    assert hit["id"] == XINFANGJU
+    assert (hit["agency"], hit["year"], hit["agency_type"], hit["level"]) == ("市中区信访局", 2020, "信访", "county")
+    assert hit["region"] == {"province": "山东省", "city": "枣庄市", "county": "市中区", "adcode": "370402"}
+    assert hit["figures"]["procurement_count"] == 6
+    assert hit["figures"]["procurement_amount"] == 63.2
+    assert hit["figures"]["carried_over"] is None
+    assert hit["sections"] == []
+    assert hit["url"] == f"/reports/{XINFANGJU}"
+
+
+def test_the_result_has_the_spec_shape(index):
+    result = search(index, "信访局", per_page=1)
+    assert set(result) == {"query", "total", "page", "per_page", "sort", "hits", "facets"}
+    assert (result["query"], result["page"], result["per_page"], result["sort"]) == ("信访局", 1, 1, "relevance")
+    [hit] = result["hits"]
+    assert set(hit) == {"id", "agency", "year", "region", "agency_type", "level", "score", "sections", "figures",
+                        "title", "template", "flags", "synthetic", "url"}
+    assert set(hit["sections"][0]) == {"n", "heading", "snippet"}
+    assert hit["url"] == f"/reports/{hit['id']}#s{hit['sections'][0]['n']}"
+    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags"}
+
+
+# -- facets -------------------------------------------------------------------------------
+
+def test_facet_counts_cover_every_hit_not_just_the_page(index):
+    result = search(index, "", per_page=1)
+    assert result["total"] == 6 and len(result["hits"]) == 1
+    assert result["facets"] == {
+        "year": {"2022": 1, "2021": 1, "2020": 2, "2019": 2},
+        "type": {"信访": 3, "政务服务": 1, "教育": 1, "民政": 1},
+        "province": {"山东省": 1, "江西省": 1, "河南省": 1, "示例省": 1, "重庆市": 1},
+        "level": {"county": 4, "city": 2},
+        "template": {"2019": 4, "2021": 2},
+        "flags": {"blank_cells": 3, "region_ambiguous": 1, "t3_balance": 1, "unit_assumed": 1},
+    }
+
+
+def test_facets_follow_the_query(index):
+    facets = search(index, "type:信访")["facets"]
+    assert facets["year"] == {"2021": 1, "2020": 1, "2019": 1}
+    assert facets["type"] == {"信访": 3}
+    assert facets["flags"] == {"blank_cells": 1, "unit_assumed": 1}
+
+
+# -- words, phrases, sections -------------------------------------------------------------
+
+def test_xinfang_finds_xinfangju_and_xinfangban(index):
+    assert ids(index, "agency:信访") == {XINFANGJU, WEIHUI, HECHUAN}
+    assert ids(index, "信访局") == {XINFANGJU, WEIHUI}
+    assert ids(index, "信访办") == {HECHUAN}
+
+
+def test_a_word_jieba_cuts_unlike_the_report_still_finds_it(index):
+    # the bare query words segment as 合川/区/信访办 and 政务/服务局; the reports say 合川区/信访办, 政务服务/局
+    assert ids(index, "合川区信访办") == {HECHUAN}
+    assert ids(index, "政务服务局") == {TIEDONG}
+    assert ids(index, "区信访局") == {XINFANGJU}
+    assert ids(index, "agency:合川区信访办") == {HECHUAN}
+    assert ids(index, "agency:政务服务局") == {TIEDONG}
+
+
+def test_a_phrase_matches_only_contiguous_text(index, reports):
+    oracle = {r.id for r in reports if any("信访工作" in re.sub(r"\s", "", s.text) for s in r.sections)}
+    assert ids(index, '"信访工作"') == oracle == {XINFANGJU}
+    # the words alone are everywhere, and the synthetic report has 信访渠道… 工作人员 apart
+    assert ids(index, "信访 工作") == ALL
+
+
+def test_a_phrase_across_a_line_break_still_matches(index, reports):
+    text = next(r for r in reports if r.id == SYNTHETIC).sections[4].text
+    assert "信访渠道" in text
+    assert ids(index, '"渠道不够通畅"') == {SYNTHETIC}
+    assert ids(index, '"渠道，不够"') == set()
+
+
+def test_section_restricts_text_to_that_part(index, reports):
+    oracle = {r.id for r in reports if "信访" in (r.section(5).text if r.section(5) else "")}
+    assert ids(index, "section:5 信访") == oracle == {XINFANGJU, SYNTHETIC}
+    for hit in search(index, "section:5 信访")["hits"]:
+        assert [s["n"] for s in hit["sections"]] == [5]
+    assert ids(index, "section:6 信访") == {HECHUAN}
+    assert ids(index, "section:6 section:5 信访") == {XINFANGJU, SYNTHETIC, HECHUAN}
+
+
+def test_ascii_words_and_phrases_ignore_case(index):
+    assert ids(index, "open data") == {SYNTHETIC}
+    assert ids(index, '"OPEN DATA"') == {SYNTHETIC}
+    assert ids(index, '"data open"') == set()
+
+
+# -- comparisons, negation, OR, filters -----------------------------------------------------
+
+@pytest.mark.parametrize("q, expected", [
+    ("applications>0", {MINZHENG, SYNTHETIC}),
+    ("applications>=5", {MINZHENG, SYNTHETIC}),
+    ("applications<5", {XINFANGJU, WEIHUI, TIEDONG, HECHUAN}),
+    ("applications<=0", {XINFANGJU, WEIHUI, TIEDONG, HECHUAN}),
+    ("applications=12", {SYNTHETIC}),
+    ("applications!=0", {MINZHENG, SYNTHETIC}),
+    # blank (null) figures match no comparison at all, not even !=
+    ("procurement_count>=0", {XINFANGJU, MINZHENG, TIEDONG, HECHUAN}),
+    ("procurement_count!=0", {XINFANGJU, HECHUAN}),
+    ("procurement_count<1", {MINZHENG, TIEDONG}),
+    ("procurement_amount>=6.5", {XINFANGJU, HECHUAN}),
+    ("procurement_amount>6.8", {XINFANGJU}),
+    ("t4.review.corrected>0", {MINZHENG, SYNTHETIC}),
+    ("fees_amount>1", {SYNTHETIC}),
+    ("year>=2021", {WEIHUI, SYNTHETIC}),
+])
+def test_every_comparison_operator(index, q, expected):
+    assert ids(index, q) == expected
+
+
+def test_negation(index):
+    assert ids(index, "-type:信访") == {MINZHENG, TIEDONG, SYNTHETIC}
+    assert ids(index, '-"信访工作"') == ALL - {XINFANGJU}
+    assert ids(index, "信访局 -卫辉") == {XINFANGJU}
+    # NOT (x > 0) holds for blank figures too
+    assert ids(index, "-procurement_count>0") == {MINZHENG, WEIHUI, TIEDONG, SYNTHETIC}
+
+
+def test_or_and_precedence(index):
+    assert ids(index, "type:民政 OR type:教育") == {MINZHENG, SYNTHETIC}
+    assert ids(index, "信访局 OR 信访办") == {XINFANGJU, WEIHUI, HECHUAN}
+    assert ids(index, "type:信访 year:2020 OR type:教育") == {XINFANGJU, SYNTHETIC}
+    assert ids(index, "type:信访 (year:2020 OR year:2021)") == {XINFANGJU, WEIHUI}
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("year:2019..2020", {MINZHENG, HECHUAN, XINFANGJU, TIEDONG}),
+    ("year:2021..", {WEIHUI, SYNTHETIC}),
+    ("province:山东省", {XINFANGJU}),
+    ("city:新乡市", {WEIHUI}),
+    ("county:铁东区", {TIEDONG}),
+    ("level:city", {MINZHENG, SYNTHETIC}),
+    ("template:2021", {WEIHUI, SYNTHETIC}),
+    ("flag:blank_cells", {MINZHENG, WEIHUI, SYNTHETIC}),
+    ("synthetic:true", {SYNTHETIC}),
+    ("synthetic:false", ALL - {SYNTHETIC}),
+    ("agency:市中区信访局", {XINFANGJU}),
+    ("section:1", ALL),
+])
+def test_field_filters(index, q, expected):
+    assert ids(index, q) == expected
+
+
+def test_punctuation_in_an_agency_value_is_literal(index):
+    assert search(index, 'agency:"~!@#$%^&*()_+-=[]{}|;:,./<>?\\"')["total"] == 0
+
+
+def test_query_errors_propagate(index):
+    with pytest.raises(QuerySyntaxError, match=r"^unknown field 'foo' at column 1;"):
+        search(index, "foo:bar")
+    with pytest.raises(QuerySyntaxError, match=r"^unexpected '>' at column 18"):
+        stats(index, "procurement_count>>0")
+
+
+# -- snippets -------------------------------------------------------------------------------
+
+def test_snippets_mark_matches_on_the_original_text(index, reports):
+    result = search(index, "信访局")
+    by_id = {r.id: r for r in reports}
+    for hit in result["hits"]:
+        assert hit["sections"], hit["id"]
+        for section in hit["sections"]:
+            original = re.sub(r"\s+", " ", by_id[hit["id"]].section(section["n"]).text)
+            assert plain(section["snippet"]) in original
+            assert set(marks(section["snippet"])) == {"信访局"}
+            assert len(plain(section["snippet"])) <= 120
+
+
+def test_report_text_is_escaped(index):
+    [hit] = search(index, "script")["hits"]
+    snippet = hit["sections"][0]["snippet"]
+    assert "<script" not in snippet
+    assert "&lt;<mark>script</mark>&gt;alert(&#x27;x&#x27;)&lt;/<mark>script</mark>&gt;" in snippet
+    [hit] = search(index, "政务公开 synthetic:true")["hits"]
+    assert "&lt;script&gt;" in hit["sections"][0]["snippet"]
+
+
+def test_best_section_first_and_url_points_at_it(index):
+    [hit] = search(index, '"信访工作" 品牌')["hits"]
+    # both parts hold both terms; part 5 has 信访工作 three times, part 1 once
+    assert [s["n"] for s in hit["sections"]] == [5, 1]
+    assert hit["url"] == f"/reports/{XINFANGJU}#s5"
+    assert marks(hit["sections"][1]["snippet"]).count("信访工作") == 1
+    assert "品牌" in marks(hit["sections"][1]["snippet"])
+
+
+def test_chinese_phrases_are_found_by_regex_exactly_as_by_units(reports):
+    from indexer.search import _phrase_spans, _unit_phrase_spans
+    from indexer.tokenize import char_units
+    found = 0
+    for report in reports:
+        for section in report.sections:
+            for words in ("信访", "信访工作", "政府信息公开", "申请", "渠道不够通畅"):
+                units = char_units(words)
+                phrase = tuple((u.position - units[0].position, u.text) for u in units)
+                fast = sorted(_phrase_spans(section.text, [phrase]))
+                assert fast == sorted(_unit_phrase_spans(section.text, [phrase]))
+                found += len(fast)
+    assert found > 50
+
+
+def test_snippet_window_centres_on_the_densest_cluster():
+    text = "甲" * 300 + "信访" + "乙" * 10 + "信访" + "丙" * 300 + "信访" + "丁" * 50
+    spans = [(300, 302, "信访"), (312, 314, "信访"), (614, 616, "信访")]
+    snippet = make_snippet(text, spans, width=40)
+    assert snippet == "…" + "甲" * 13 + "<mark>信访</mark>" + "乙" * 10 + "<mark>信访</mark>" + "丙" * 13 + "…"
+
+
+def test_a_match_longer_than_the_window_is_shown_whole():
+    text = "前文" + "长" * 30 + "后文"
+    assert make_snippet(text, [(2, 32, "长" * 30)], width=10) == "…<mark>" + "长" * 30 + "</mark>…"
+
+
+def test_a_snippet_without_matches_is_the_start_of_the_text():
+    assert make_snippet("a<b" + "x" * 200, [], width=10) == "a&lt;b" + "x" * 7 + "…"
+
+
+# -- sorting and paging -------------------------------------------------------------------------
+
+def test_sort_by_figure_puts_blanks_last(index):
+    def order(sort):
+        return [h["id"] for h in search(index, "", sort=sort, per_page=10)["hits"]]
+    assert order("-procurement_count")[:2] == [XINFANGJU, HECHUAN]
+    assert set(order("-procurement_count")[2:4]) == {MINZHENG, TIEDONG}
+    assert set(order("procurement_count")[4:]) == {WEIHUI, SYNTHETIC}
+    assert order("-applications")[:2] == [SYNTHETIC, MINZHENG]
+    years = [h["year"] for h in search(index, "", sort="year", per_page=10)["hits"]]
+    assert years == sorted(years)
+    years = [h["year"] for h in search(index, "", sort="-year", per_page=10)["hits"]]
+    assert years == sorted(years, reverse=True)
+    assert search(index, "", sort="-year")["hits"][0]["score"] is None
+
+
+def test_relevance_ranks_by_bm25(index):
+    hits = search(index, "信访")["hits"]
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1] > 0
+
+
+def test_pages_do_not_overlap(index):
+    first = search(index, "", per_page=4, sort="year")
+    second = search(index, "", page=2, per_page=4, sort="year")
+    assert first["total"] == second["total"] == 6
+    assert len(first["hits"]) == 4 and len(second["hits"]) == 2
+    assert {h["id"] for h in first["hits"]} | {h["id"] for h in second["hits"]} == ALL
+    assert search(index, "", page=5, per_page=4)["hits"] == []
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"sort": "price"}, "unknown sort 'price'"),
+    ({"page": 0}, "page must be 1 or more"),
+    ({"per_page": 0}, "per_page must be between 1 and 1000"),
+])
+def test_bad_parameters(index, kw, message):
+    with pytest.raises(SearchError, match=message):
+        search(index, "信访", **kw)
+
+
+def test_search_ids_lists_every_match(index):
+    assert set(search_ids(index, "type:信访")) == {XINFANGJU, WEIHUI, HECHUAN}
+    assert search_ids(index, "-applications<0")[:1] and len(search_ids(index, "")) == 6
+    assert search_ids(index, "type:教育 type:民政") == []
+
+
+# -- statistics ---------------------------------------------------------------------------------
+
+def test_stats_per_year_per_type_and_outcomes(index):
+    result = stats(index, "")
+    assert result["total"] == 6
+    assert list(result["per_year"]) == ["2019", "2020", "2021", "2022"]
+    y2019 = result["per_year"]["2019"]
+    assert y2019["count"] == 2
+    assert y2019["sums"]["applications"] == 5
+    assert y2019["sums"]["procurement_count"] == 2
+    assert y2019["sums"]["procurement_amount"] == 6.8
+    assert y2019["sums"]["fees_amount"] is None          # no 2019 report has it: null, not 0
+    assert result["per_year"]["2022"]["medians"]["applications"] == 12
+    assert result["per_year"]["2021"]["medians"]["applications"] == 0
+    assert result["per_year"]["2021"]["medians"]["procurement_count"] is None
+    assert result["per_type"]["信访"]["count"] == 3
+    assert result["per_type"]["信访"]["sums"]["procurement_count"] == 8
+    assert list(result["per_type"])[0] == "信访"
+    assert result["outcomes"] == {
+        "granted": 7, "partial": 3, "denied.state_secret": 4, "denied.law_prohibited": None,
+        "denied.safety_stability": None, "denied.third_party": None, "denied.internal_affairs": None,
+        "denied.process_info": None, "denied.enforcement_file": None, "denied.query_matter": None,
+        "unable": None, "rejected": None, "other": None}
+
+
+def test_stats_follow_the_query(index):
+    result = stats(index, "type:信访 year:2020")
+    assert result["total"] == 1
+    assert result["per_year"] == {"2020": result["per_year"]["2020"]}
+    assert result["per_year"]["2020"]["sums"]["procurement_amount"] == 63.2
+    assert result["per_year"]["2020"]["medians"]["procurement_count"] == 6
+
+
+# -- the index --------------------------------------------------------------------------------------
+
+def test_add_replaces_by_id_and_delete_removes(tmp_path, reports):
+    idx = ReportIndex.open(tmp_path / "index")
+    with idx.batch() as batch:
+        for report in reports:
+            batch.add(report)
+    changed = reports[0].__class__.from_dict({**reports[0].to_dict(), "year": 2018})
+    with idx.batch() as batch:
+        batch.add(changed)
+    assert idx.count() == 6
+    assert search(idx, "year:2018")["hits"][0]["id"] == XINFANGJU
+    assert search(idx, "year:2020")["total"] == 1
+    with idx.batch() as batch:
+        batch.delete(XINFANGJU)
+    assert idx.count() == 5 and ids(idx, "") == ALL - {XINFANGJU}
+    # another process (here: another ReportIndex) sees the commits on open
+    assert ReportIndex.open(tmp_path / "index").count() == 5
+
+
+def test_a_failed_batch_commits_nothing(tmp_path, reports):
+    idx = ReportIndex.open(tmp_path / "index")
+    with pytest.raises(RuntimeError):
+        with idx.batch() as batch:
+            batch.add(reports[0])
+            raise RuntimeError("parser blew up")
+    assert idx.count() == 0
+    with idx.batch() as batch:
+        batch.add(reports[1])
+    assert ids(idx, "") == {MINZHENG}
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, reports):
+    data = tmp_path_factory.mktemp("data")
+    idx = ReportIndex.open(data / "index")
+    with idx.batch() as batch:
+        for report in reports:
+            batch.add(report)
+    return data
+
+
+def test_cli_search_json(data_dir):
+    result = CliRunner().invoke(cli, ["search", "type:信访 year:2020 procurement_count>0", "--json",
+                                      "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["total"] == 1 and data["hits"][0]["id"] == XINFANGJU
+
+
+def test_cli_search_plain_text(data_dir):
+    result = CliRunner().invoke(cli, ["search", "信访局", "--limit", "1", "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "2 report(s) match '信访局' (showing 1-1, sorted by relevance)"
+    assert "  type: 信访 (2)" in lines
+    assert "【信访局】" in result.output and "<mark>" not in result.output
+
+
+def test_cli_search_malformed_query(data_dir):
+    result = CliRunner().invoke(cli, ["search", "procurement_count>>0", "--data", str(data_dir)])
+    assert result.exit_code == 1
+    assert result.output == ("Error: unexpected '>' at column 18; '>>' is not a comparison "
+                             "(use >, >=, <, <=, =, !=)\n")
+
+
+def test_cli_search_explain():
+    result = CliRunner().invoke(cli, ["search", "section:5 信访", "--explain"])
+    assert result.exit_code == 0, result.output
+    assert "          s5:信访" in result.output.splitlines()
+
+
+def test_cli_search_bad_sort(data_dir):
+    result = CliRunner().invoke(cli, ["search", "信访", "--sort", "price", "--data", str(data_dir)])
+    assert result.exit_code == 1 and result.output.startswith("Error: unknown sort 'price'")
+
+
+# -- the corpus, parsed by the real pipeline ---------------------------------------------------------
+
+SHIZHONGQU_2020 = "e35090fd5ffeebf0"   # sha256 prefix of corpus/seeds/000_7eb9f2b2a221df7d.txt
+
+
+@pytest.fixture(scope="module")
+def corpus_reports(corpus_files, config):
+    from indexer.parse import parse_file
+    return [parse_file(path, config) for path in corpus_files]
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory, corpus_reports):
+    idx = ReportIndex.open(tmp_path_factory.mktemp("corpus") / "index")
+    with idx.batch() as batch:
+        for report in corpus_reports:
+            batch.add(report)
+    return idx
+
+
+def _words_of(report, sections=None):
+    from indexer.tokenize import tokenize
+    texts = [s.text for s in report.sections if sections is None or s.n in sections]
+    if sections is None:
+        texts += [report.title or "", report.agency or ""]
+    return {t.text for text in texts for t in tokenize(text)}
+
+
+def test_corpus_the_missions_query(corpus_index):
+    result = search(corpus_index, "type:信访 year:2020 procurement_count>0")
+    assert [(h["id"], h["agency"], h["year"]) for h in result["hits"]] == [(SHIZHONGQU_2020, "市中区信访局", 2020)]
+    assert result["total"] == 1
+
+
+def test_corpus_facet_counts(corpus_index, corpus_reports):
+    from collections import Counter
+    facets = search(corpus_index, "", per_page=1)["facets"]
+    # checked by hand against the nine documents (corpus/real/expected.json, the seeds' titles)
+    assert facets["year"] == {"2024": 1, "2023": 1, "2022": 1, "2021": 1, "2020": 2, "2019": 3}
+    assert facets["type"] == {"人民政府": 3, "信访": 3, "政务服务": 1, "民政": 1, "科技": 1}
+    assert facets["template"] == {"2019": 5, "2021": 4}
+    # the engine's counts equal the parsed reports' own
+    assert facets["level"] == dict(Counter(r.level for r in corpus_reports if r.level))
+    assert facets["province"] == dict(Counter(r.region["province"] for r in corpus_reports if r.region["province"]))
+    assert facets["flags"] == dict(Counter(code for r in corpus_reports for code in r.flag_codes()))
+
+
+def test_corpus_phrase_versus_words(corpus_index, corpus_reports):
+    phrase = {r.id for r in corpus_reports if any("信访工作" in re.sub(r"\s", "", s.text) for s in r.sections)}
+    words = {r.id for r in corpus_reports if {"信访", "工作"} <= _words_of(r)}
+    assert SHIZHONGQU_2020 in phrase
+    assert len(words) > len(phrase)
+    assert ids(corpus_index, '"信访工作"') == phrase
+    assert ids(corpus_index, "信访 工作") == words
+
+
+def test_corpus_section_filter(corpus_index, corpus_reports):
+    for n in (1, 5):
+        expected = {r.id for r in corpus_reports if "公开" in _words_of(r, {n}) and "信访" in _words_of(r, {n})}
+        assert ids(corpus_index, f"section:{n} 公开 信访") == expected
+
+
+OPS = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
+       "<=": lambda a, b: a <= b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b}
+
+
+@pytest.mark.parametrize("key, value", [("applications", 21), ("procurement_count", 0), ("granted", 7),
+                                        ("t3.new.natural", 5), ("review", 0)])
+@pytest.mark.parametrize("op", list(OPS))
+def test_corpus_every_comparison_operator(corpus_index, corpus_reports, key, value, op):
+    from indexer.aliases import report_aliases
+    def figure(report):
+        return report_aliases(report.figures).get(key, report.figures.get(key))
+    expected = {r.id for r in corpus_reports if figure(r) is not None and OPS[op](figure(r), value)}
+    assert ids(corpus_index, f"{key}{op}{value}") == expected
+
+
+def test_corpus_negation_and_or(corpus_index, corpus_reports):
+    everything = {r.id for r in corpus_reports}
+    xinfang = {r.id for r in corpus_reports if r.agency_type == "信访"}
+    assert len(xinfang) == 3
+    assert ids(corpus_index, "-type:信访") == everything - xinfang
+    assert ids(corpus_index, "type:信访 OR type:科技") == xinfang | {r.id for r in corpus_reports
+                                                                   if r.agency_type == "科技"}
+    with_ju = {r.id for r in corpus_reports if "信访局" in _words_of(r)}
+    assert ids(corpus_index, "信访 -信访局") == {r.id for r in corpus_reports if "信访" in _words_of(r)} - with_ju
+
+
+def test_a_commit_by_another_process_is_seen_without_reopening(tmp_path, reports):
+    reader = ReportIndex.open(tmp_path / "index")
+    assert reader.count() == 0
+    writer = ReportIndex.open(tmp_path / "index")   # stands for `xxgk ingest` running beside the web app
+    with writer.batch() as batch:
+        batch.add(reports[0])
+    assert reader.count() == 1
+    assert ids(reader, "信访局") == {XINFANGJU}
+
+
+def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
+    import tantivy
+
+    from indexer.index import IndexOpenError
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", stored=True)
+    tantivy.Index(builder.build(), path=str(tmp_path))
+    with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store"):
+        ReportIndex.open(tmp_path)
