@@ -276,7 +276,12 @@ def resolve_region(agency: str | None, title: str | None, text: str) -> RegionRe
 def _leading_place_text(name: str) -> str:
     """The part of a name before the organ: place names come first (重庆市合川区信访办)."""
     match = re.match(r"^(?:中共)?((?:[\u4e00-\u9fff]{1,12}?(?:省|自治区|市|自治州|地区|盟|区|县|旗|林区))+)", name)
-    return match.group(1) if match else name[:12]
+    if not match:
+        return name[:12]
+    prefix = match.group(1)
+    # The lazy match stops inside a name that ends in a doubled suffix (津市市, 沙市区).
+    following = name[match.end(1):match.end(1) + 1]
+    return prefix + following if following in ("市", "区", "县") else prefix
 
 
 def _resolve_chain(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> RegionResult:

@@ -181,6 +181,9 @@ def test_missing_file(tmp_path):
 def test_directory(tmp_path):
     with pytest.raises(ReaderError, match="is a directory, not a file"):
         read_document(tmp_path)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    _parse_fails(tmp_path, folder, "is a directory, not a file")
 
 
 def test_unsupported_extension_names_it(tmp_path):

@@ -161,6 +161,12 @@ def test_municipality_convention_city_is_null():
         {"province": "上海市", "city": None, "county": None, "adcode": "310000"}
 
 
+def test_county_name_ending_in_a_doubled_suffix():
+    # 津市市 (a county-level city of 常德市): the name's own 市 is not the end of the place.
+    assert resolve_region("常德市津市市司法局", None, "").region == \
+        {"province": "湖南省", "city": "常德市", "county": "津市市", "adcode": "430781"}
+
+
 def test_agency_without_place_uses_the_one_city_named():
     located = resolve_region("市民政局", None, "充分利用上饶市政府信息公开平台")
     assert located.region == {"province": "江西省", "city": "上饶市", "county": None, "adcode": "361100"}
@@ -182,7 +188,7 @@ def test_zone_keeps_its_name_and_takes_the_province():
     ("上海市科委", "province"), ("江苏省财政厅", "province"), ("重庆市合川区信访办", "county"),
     ("上饶市民政局", "city"), ("市民政局", "city"), ("卫辉市信访局", "county"), ("洪泽区人民政府", "county"),
     ("平潭综合实验区", "county"), ("城关镇人民政府", "township"), ("XX区XX街道办事处", "township"),
-    ("县教育局", "county"), ("市委宣传部", "city"),
+    ("县教育局", "county"), ("市委宣传部", "city"), ("常德市津市市司法局", "county"),
 ])
 def test_level(agency, level):
     located = resolve_region(agency, None, "")

@@ -92,6 +92,16 @@ def test_renumbered_headings_and_variant_wordings():
     assert_offsets(document)
 
 
+def test_part_four_heading_with_tiqi_before_review():
+    # Seen in generated and real reports: 提起 stands before 行政复议, not before 行政诉讼.
+    document = doc("三、收到和处理政府信息公开申请情况", "甲",
+                   "四、因政府信息公开申请提起行政复议、行政诉讼的情况", "乙", "五、存在的主要问题及改进情况", "丙")
+    assert headings(document) == [(3, "三、收到和处理政府信息公开申请情况"),
+                                  (4, "四、因政府信息公开申请提起行政复议、行政诉讼的情况"),
+                                  (5, "五、存在的主要问题及改进情况")]
+    assert_offsets(document)
+
+
 def test_part_markers():
     assert headings(doc("第一部分 总体情况", "甲", "第六部分：其他需要报告的事项", "无")) == \
         [(1, "第一部分总体情况"), (6, "第六部分：其他需要报告的事项")]
