@@ -98,14 +98,20 @@ def _adcodes_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def load_gazetteer() -> Gazetteer:
-    """Read the division table once per process."""
+def division_rows() -> tuple[tuple[str, str], ...]:
+    """(six-digit adcode, name) of every division in the table, read once per process."""
     path = _adcodes_path()
     try:
         with path.open(encoding="utf-8") as f:
-            rows = [(row["adcode"][:6], row["name"].strip()) for row in csv.DictReader(f)]
+            return tuple((row["adcode"][:6], row["name"].strip()) for row in csv.DictReader(f))
     except (OSError, KeyError, csv.Error) as e:
         raise GazetteerError(f"{path}: cannot read the division table ({e})") from None
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """The division table as units by code and by name."""
+    rows = division_rows()
     provinces = {code for code, _ in rows if code.endswith("0000")}
     municipalities = {code for code, name in rows if code in provinces and name.endswith("市")}
     units: dict[str, Unit] = {}

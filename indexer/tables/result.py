@@ -6,8 +6,6 @@ from typing import Any
 
 from ..report import Flag
 
-from ..report import Flag
-
 Value = int | float | None
 
 
