@@ -1,0 +1,304 @@
+"""`xxgk bench`: time every stage over N generated reports, in-process.
+
+    generate   N synthetic text reports (the ingest corpus) + a small sample of each format
+    parse      parse_file per format, one process          -> parse_per_s
+    ingest     ingest_paths over the N text reports         -> reports_per_s (end to end)
+    segment    tokenize() over report texts                 -> segment_chars_per_s
+    index      ≤10,000 stored reports into a fresh index alone -> index_reports_per_s
+    size       the ingested index's bytes / reports         -> index_bytes_per_report
+    queries    ≥50 queries of each kind, p50 / p95 latency
+
+The result has exactly the shape of SPEC §4 (`xxgk bench --json`).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from .config import Config
+from .errors import XxgkError
+
+FORMATS = ("txt", "docx", "html", "pdf")
+SAMPLE_PER_FORMAT = 20
+QUERY_RUNS = 50
+SEGMENT_SAMPLE = 200
+# Reports indexed again into a fresh index to time tantivy alone.
+INDEX_SAMPLE = 10_000
+QUERY_KINDS = ("word", "phrase", "filtered", "facets", "stats")
+
+BenchProgress = Callable[[str, int, int], None]
+
+
+class BenchError(XxgkError):
+    """The benchmark could not run (nothing was ingested, or a stage failed)."""
+
+
+def machine_description() -> str:
+    """CPU model, core count and memory of this machine, in one line."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, AttributeError):
+        pass
+    return f"{model}, {os.cpu_count()} cores{memory}"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
+    ordered = sorted(values)
+    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def _rate(count: float, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def time_queries(run: Callable[[str], object], queries: list[str]) -> dict:
+    """Run each query once (after one untimed warm-up) and report p50/p95 in milliseconds."""
+    run(queries[0])
+    timings = []
+    for q in queries:
+        start = time.perf_counter()
+        run(q)
+        timings.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": round(statistics.median(timings), 2), "p95_ms": round(percentile(timings, 0.95), 2),
+            "runs": len(timings)}
+
+
+# -- the queries --------------------------------------------------------------
+
+def _words_of(reports, rng: random.Random, count: int) -> list[str]:
+    """Words users would type: drawn from the reports' own segmented text, common and rare alike."""
+    from .tokenize import tokenize
+
+    counts: Counter[str] = Counter()
+    for report in reports:
+        for section in report.sections:
+            counts.update(t.text for t in tokenize(section.text[:2000]) if len(t.text) >= 2 and not t.text.isascii())
+    words = sorted(w for w, c in counts.items() if c >= 2)
+    rng.shuffle(words)
+    return (words * (count // max(1, len(words)) + 1))[:count] if words else ["公开"] * count
+
+
+def _phrases_of(reports, rng: random.Random, count: int) -> list[str]:
+    """Quoted runs of 4-6 Chinese characters copied from the reports."""
+    phrases = []
+    runs = [m.group() for r in reports for s in r.sections for m in re.finditer(r"[\u4e00-\u9fff]{6,}", s.text)]
+    for _ in range(count):
+        run = rng.choice(runs) if runs else "政府信息公开"
+        size = rng.randint(4, min(6, len(run)))
+        start = rng.randint(0, len(run) - size)
+        phrases.append(f'"{run[start:start + size]}"')
+    return phrases
+
+
+def _filtered_queries(reports, rng: random.Random, count: int) -> list[str]:
+    """Field filters and figure comparisons built from values the corpus holds."""
+    types = sorted({r.agency_type for r in reports if r.agency_type}) or ["信访"]
+    years = sorted({r.year for r in reports if r.year}) or [2020]
+    provinces = sorted({r.region.get("province") for r in reports if r.region.get("province")}) or ["山东省"]
+    shapes = [
+        lambda: f"type:{rng.choice(types)} year:{rng.choice(years)} procurement_count>0",
+        lambda: f"province:{rng.choice(provinces)} applications>={rng.randint(1, 30)}",
+        lambda: f"level:county year:{rng.choice(years)} granted>0",
+        lambda: f"type:{rng.choice(types)} review>0",
+        lambda: f"year:{min(years)}..{max(years)} flag:t3_balance",
+        lambda: f"template:2021 t4.review.corrected>0 province:{rng.choice(provinces)}",
+    ]
+    return [shapes[i % len(shapes)]() for i in range(count)]
+
+
+def _broad_queries(rng: random.Random, count: int) -> list[str]:
+    """Queries matching most of the corpus, so every facet is counted over many hits."""
+    broad = ["公开", "政府信息公开", "申请", "年度报告", "工作", "信息", "情况", "政府"]
+    return [rng.choice(broad) for _ in range(count)]
+
+
+def _stats_queries(reports, rng: random.Random, count: int) -> list[str]:
+    types = sorted({r.agency_type for r in reports if r.agency_type}) or ["信访"]
+    years = sorted({r.year for r in reports if r.year}) or [2020]
+    shapes = [lambda: f"type:{rng.choice(types)}", lambda: f"year:{rng.choice(years)}", lambda: "公开",
+              lambda: f"year:{rng.choice(years)} applications>0"]
+    return [shapes[i % len(shapes)]() for i in range(count)]
+
+
+# -- the stages ---------------------------------------------------------------
+
+def _parse_rates(workdir: Path, sample: int, config: Config, progress, on_problem) -> dict[str, float]:
+    """Files parsed per second per format, one process; a file that fails still counts its time."""
+    from .generate import generate_corpus
+    from .parse import parse_file
+
+    rates = {}
+    for fmt in FORMATS:
+        files = generate_corpus(sample, workdir / f"sample-{fmt}", formats=(fmt,), seed=7)
+        failed = []
+        start = time.perf_counter()
+        for i, path in enumerate(files, 1):
+            try:
+                parse_file(path, config, synthetic=True)
+            except Exception as e:  # noqa: BLE001 - a parser bug must not stop the benchmark
+                failed.append(f"{path.name}: {e}")
+            if progress:
+                progress(f"parse {fmt}", i, len(files))
+        rates[fmt] = _rate(len(files), time.perf_counter() - start)
+        if failed and on_problem:
+            on_problem(f"parse {fmt}: {len(failed)} of {len(files)} generated files failed, e.g. {failed[0]}")
+    return rates
+
+
+def _segment_rate(reports) -> float:
+    from .tokenize import tokenize
+
+    texts = [s.text for r in reports for s in r.sections]
+    start = time.perf_counter()
+    chars = 0
+    for text in texts:
+        tokenize(text)
+        chars += len(text)
+    return _rate(chars, time.perf_counter() - start)
+
+
+def _index_rate(reports, workdir: Path) -> float:
+    from .index import ReportIndex
+
+    index = ReportIndex.open(workdir / "index-only")
+    start = time.perf_counter()
+    with index.batch() as writer:
+        for report in reports:
+            writer.add(report)
+    return _rate(len(reports), time.perf_counter() - start)
+
+
+def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
+              progress: BenchProgress | None = None, seed: int = 0,
+              on_problem: Callable[[str], None] | None = None) -> dict:
+    """Generate ``n`` synthetic reports, ingest them into a fresh data directory and time everything.
+
+    :param n: how many text reports to generate and ingest.
+    :param config: settings (the agency types); its data directory is never touched.
+    :param workdir: keep the corpus and data directory here (default: a temporary folder, removed after);
+        its subfolders corpus, data, index-only and sample-* are replaced.
+    :param progress: called as ``progress(stage, done, total)``.
+    :param seed: the generator's seed (the same seed gives the same corpus and queries).
+    :param on_problem: called with one line for each problem that does not stop the run
+        (generated files the parser rejects).
+    :returns: the SPEC §4 ``--json`` object.
+    :raises BenchError: nothing could be ingested.
+    """
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        return _run_bench(n, config, Path(workdir), progress, seed, on_problem)
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
+        return _run_bench(n, config, Path(tmp), progress, seed, on_problem)
+
+
+def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_problem) -> dict:
+    from .collection import Collection
+    from .generate import generate_corpus
+    from .ingest import ingest_paths
+    from .store import index_dir
+
+    rng = random.Random(seed)
+    # A reused workdir starts clean: leftovers would turn the ingest into skips.
+    for name in ("corpus", "data", "index-only", *(f"sample-{fmt}" for fmt in FORMATS)):
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    bench_config = replace(config, data_dir=workdir / "data")
+    if progress:
+        progress("generate", 0, n)
+    corpus = workdir / "corpus"
+    generate_corpus(n, corpus, formats=("txt",), seed=seed)
+    if progress:
+        progress("generate", n, n)
+    parse_per_s = _parse_rates(workdir, min(SAMPLE_PER_FORMAT, n), config, progress, on_problem)
+
+    start = time.perf_counter()
+    summary = ingest_paths([corpus], bench_config,
+                           progress=(lambda d, t: progress("ingest", d, t)) if progress else None)
+    ingest_seconds = time.perf_counter() - start
+    if summary.ingested == 0:
+        reasons = "; ".join(f"{p}: {r}" for p, r in summary.failed[:3])
+        raise BenchError(f"nothing was ingested out of {n} generated reports ({reasons})")
+    if summary.failed and on_problem:
+        path, reason = summary.failed[0]
+        on_problem(f"ingest: {len(summary.failed)} of {n} generated files failed, e.g. {Path(path).name}: {reason}")
+
+    collection = Collection.open(bench_config)
+    index_bytes = _dir_bytes(index_dir(bench_config.data_dir))
+    ids = collection.store.report_ids()
+    # Full reports (with their texts) for a sample only: at large N they would not fit in memory.
+    full = [collection.store.get(i) for i in rng.sample(ids, min(len(ids), INDEX_SAMPLE))]
+    segment_rate = _segment_rate(full[:SEGMENT_SAMPLE])
+    index_rate = _index_rate(full, workdir)
+    metadata = list(collection.store.light_reports(ids))
+
+    queries = {
+        "word": _words_of(full[:SEGMENT_SAMPLE], rng, QUERY_RUNS),
+        "phrase": _phrases_of(full[:SEGMENT_SAMPLE], rng, QUERY_RUNS),
+        "filtered": _filtered_queries(metadata, rng, QUERY_RUNS),
+        "facets": _broad_queries(rng, QUERY_RUNS),
+        "stats": _stats_queries(metadata, rng, QUERY_RUNS),
+    }
+    timings = {}
+    for kind in QUERY_KINDS:
+        run = collection.stats if kind == "stats" else collection.search
+        timings[kind] = time_queries(run, queries[kind])
+        if progress:
+            progress("queries", QUERY_KINDS.index(kind) + 1, len(QUERY_KINDS))
+    collection.close()
+    return {
+        "n": n,
+        "machine": machine_description(),
+        "ingest": {
+            "reports_per_s": _rate(summary.ingested, ingest_seconds),
+            "parse_per_s": parse_per_s,
+            "segment_chars_per_s": segment_rate,
+            "index_reports_per_s": index_rate,
+            "index_bytes_per_report": round(index_bytes / summary.ingested),
+        },
+        "queries": timings,
+    }
+
+
+def bench_to_text(result: dict) -> str:
+    """The benchmark result as a readable table."""
+    ingest = result["ingest"]
+    lines = [
+        f"xxgk bench: {result['n']} synthetic reports on {result['machine']}",
+        "",
+        f"  ingest, end to end      {ingest['reports_per_s']:>12,.1f} reports/s",
+        f"  index alone             {ingest['index_reports_per_s']:>12,.1f} reports/s",
+        f"  segmentation            {ingest['segment_chars_per_s']:>12,.0f} chars/s",
+        f"  index size              {ingest['index_bytes_per_report']:>12,} bytes/report",
+    ]
+    for fmt, rate in ingest["parse_per_s"].items():
+        lines.append(f"  parse {fmt:<17} {rate:>12,.1f} files/s")
+    lines += ["", f"  {'query':<10}{'p50 ms':>10}{'p95 ms':>10}{'runs':>7}"]
+    for kind, t in result["queries"].items():
+        lines.append(f"  {kind:<10}{t['p50_ms']:>10.2f}{t['p95_ms']:>10.2f}{t['runs']:>7}")
+    return "\n".join(lines)

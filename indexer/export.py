@@ -1,0 +1,105 @@
+"""Every report matching a query as one table (`xxgk export`, the web's download links).
+
+One row per report: metadata columns, then every alias (aliases.ALIASES order),
+then every figure key (figure_keys.all_figure_keys()). A blank cell is an empty
+CSV cell / JSON null, never 0. CSV is UTF-8 with a BOM so Excel reads the Chinese.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Iterator
+
+from .aliases import ALIASES, report_aliases
+from .errors import XxgkError
+from .figure_keys import all_figure_keys
+from .report import Report
+
+FORMATS = ("csv", "json")
+FIGURE_KEYS = tuple(all_figure_keys())
+META_COLUMNS = ("id", "agency", "year", "province", "city", "county", "adcode", "level", "agency_type",
+                "template", "title", "published", "synthetic", "flags")
+
+
+class ExportFormatError(XxgkError):
+    """The export format is not one of csv, json."""
+
+
+def export_columns() -> list[str]:
+    """Every column of an export, in order."""
+    return list(META_COLUMNS) + list(ALIASES) + list(FIGURE_KEYS)
+
+
+def report_to_record(report: Report) -> dict[str, Any]:
+    """One export row: None for every blank or unknown value; flags as a sorted list of codes."""
+    region = report.region or {}
+    record: dict[str, Any] = {
+        "id": report.id,
+        "agency": report.agency,
+        "year": report.year,
+        "province": region.get("province"),
+        "city": region.get("city"),
+        "county": region.get("county"),
+        "adcode": region.get("adcode"),
+        "level": report.level,
+        "agency_type": report.agency_type,
+        "template": report.template,
+        "title": report.title,
+        "published": report.published,
+        "synthetic": bool(report.source.get("synthetic")),
+        "flags": report.flag_codes(),
+    }
+    record.update(report_aliases(report.figures))
+    record.update({key: report.figures.get(key) for key in FIGURE_KEYS})
+    return record
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def records_to_csv(records: Iterator[dict[str, Any]]) -> bytes:
+    """CSV bytes in UTF-8 with a BOM, header row first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    columns = export_columns()
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([_csv_cell(record[c]) for c in columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def records_to_json(records: Iterator[dict[str, Any]]) -> bytes:
+    """A JSON list of objects, keys in column order, one object per line."""
+    columns = export_columns()
+    # One dumps per row, without indent: json's C encoder only runs without indent (5x faster).
+    rows = (json.dumps({c: record[c] for c in columns}, ensure_ascii=False) for record in records)
+    return ("[\n" + ",\n".join(rows) + "\n]\n").encode("utf-8")
+
+
+def export_reports(source, q: str, fmt: str) -> bytes:
+    """Every report matching ``q`` as CSV or JSON bytes.
+
+    :param source: a Collection, or an ``(index, store)`` pair.
+    :param q: a query in the search language (SPEC §3); "" matches every report.
+    :param fmt: "csv" or "json".
+    :raises ExportFormatError: ``fmt`` is not csv or json.
+    :raises QuerySyntaxError: the query is malformed.
+    """
+    if fmt not in FORMATS:
+        raise ExportFormatError(f"unknown export format {fmt!r} (use csv or json)")
+    from .search import search_ids
+
+    index, store = source if isinstance(source, tuple) else (source.index, source.store)
+    ids = search_ids(index, q)
+    records = map(report_to_record, store.light_reports(ids))
+    return records_to_csv(records) if fmt == "csv" else records_to_json(records)

@@ -1,0 +1,420 @@
+"""Files -> reports in the store and the index (`xxgk ingest`).
+
+    collect_files     paths -> report files (directories recurse), each marked synthetic or not
+    _plan             files -> skipped / duplicate / to parse, by sha256 against the store
+    parse_files       files -> reports, in a pool of processes (one bad file never stops the batch)
+    _commit_batch     reports -> tantivy index FIRST, THEN the SQLite store
+
+Why that commit order: the index is derived from the store. A kill between the
+two commits leaves documents in the index that the store does not know yet; the
+store has no source row for their files, so a rerun parses them again and
+``batch.add`` replaces each document by id. The other way round, the store would
+say "done" for reports the index never received. Killing ingest at any moment
+therefore leaves the index exactly as after its last commit, still searchable,
+and a rerun finishes the job.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .config import Config
+from .errors import ReaderError, XxgkError
+from .parse import file_sha256, parse_file
+from .report import Report
+from .store import INDEX_DIRNAME, PreparedPut, Store, index_dir, prepare_put
+
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".html", ".htm", ".pdf"})
+# `xxgk generate` leaves this file in every folder it writes.
+SYNTHETIC_MARKER = ".xxgk-synthetic"
+DEFAULT_BATCH_SIZE = 500
+PARSE_PROCESSES = 2
+WORKER_NICENESS = 5
+# Seconds one file may take to parse before it is given up (a pathological PDF).
+PARSE_TIMEOUT = 300
+# With no result for PARSE_TIMEOUT + STALL_GRACE seconds, a worker has died.
+STALL_GRACE = 60
+
+Progress = Callable[[int, int], None]
+
+
+class NoSuchPath(XxgkError):
+    """A path given to ingest does not exist."""
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did. ``failed`` holds (path, reason) for every file that could not be parsed."""
+    ingested: int = 0
+    skipped: int = 0
+    flagged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: int = 0
+    pruned: int = 0
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class CandidateFile:
+    path: Path
+    synthetic: bool
+
+
+def batch_size_from_env(default: int = DEFAULT_BATCH_SIZE) -> int:
+    """Reports per commit: ``XXGK_BATCH_SIZE`` if set to a positive whole number, else ``default``."""
+    try:
+        value = int(os.environ.get("XXGK_BATCH_SIZE", default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+# -- finding files ------------------------------------------------------------
+
+def is_report_name(name: str) -> bool:
+    """Whether a file found while walking a directory is a report to ingest."""
+    if name.startswith(".") or name.upper().startswith("README"):
+        return False
+    return Path(name).suffix.lower() in REPORT_SUFFIXES
+
+
+class _SyntheticDetector:
+    """Marks generated files: a ``.xxgk-synthetic`` marker in the file's folder
+    or any folder above it, or a sibling ground-truth ``<stem>.json`` whose
+    ``source.synthetic`` is true."""
+
+    def __init__(self):
+        self._marked: dict[Path, bool] = {}
+
+    def _folder_marked(self, folder: Path) -> bool:
+        if folder not in self._marked:
+            parent = folder.parent
+            self._marked[folder] = (folder / SYNTHETIC_MARKER).exists() or (
+                parent != folder and self._folder_marked(parent))
+        return self._marked[folder]
+
+    def __call__(self, path: Path) -> bool:
+        if self._folder_marked(path.parent):
+            return True
+        truth = path.with_suffix(".json")
+        if not truth.is_file():
+            return False
+        try:
+            data = json.loads(truth.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(data, dict) and isinstance(data.get("source"), dict) and data["source"].get("synthetic") is True
+
+
+def collect_files(paths: Iterable[str | Path], exclude: str | Path | None = None) -> list[CandidateFile]:
+    """Every report file under ``paths``, absolute, sorted, without repeats.
+
+    Directories recurse (hidden folders skipped); inside them only report
+    extensions are taken, never README* or *.json. A file named explicitly is
+    always taken, so an unsupported one is reported as failed, not ignored.
+
+    :param exclude: a folder never walked into (the data directory, whose
+        stored copies would otherwise come back as duplicates).
+    :raises NoSuchPath: a path does not exist.
+    """
+    detect = _SyntheticDetector()
+    skip = Path(exclude).expanduser().absolute() if exclude else None
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw).expanduser().absolute()
+        if path.is_file():
+            found[path] = None
+        elif path.is_dir():
+            for folder, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames
+                                     if not d.startswith(".") and Path(folder, d) != skip)
+                for name in sorted(filenames):
+                    if is_report_name(name):
+                        found[Path(folder) / name] = None
+        else:
+            raise NoSuchPath(f"{raw}: no such file or directory")
+    return [CandidateFile(p, detect(p)) for p in sorted(found)]
+
+
+# -- parsing ------------------------------------------------------------------
+
+_worker_config: Config | None = None
+
+
+class ParseTimeout(BaseException):
+    """Parsing one file took longer than PARSE_TIMEOUT seconds.
+
+    A BaseException, so that no ``except Exception`` inside a parser swallows it.
+    """
+
+
+def _on_alarm(signum, frame):
+    raise ParseTimeout(f"parsing took longer than {PARSE_TIMEOUT} s (gave up on this file)")
+
+
+def _init_worker(config: Config, with_timeout: bool = False) -> None:
+    global _worker_config
+    _worker_config = config
+    if with_timeout:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        # Ctrl-C reaches the whole process group: the main process stops the
+        # pool (keeping every committed batch); workers must not die mid-file with tracebacks.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # The main process (index and store, serial) is the bottleneck; when the
+        # cores are contended it should win, the workers run ahead anyway.
+        os.nice(WORKER_NICENESS)
+
+
+def failure_reason(error: BaseException) -> str:
+    """One line saying why a file could not be ingested."""
+    if isinstance(error, ReaderError):
+        reason = error.problem
+    elif isinstance(error, (XxgkError, ParseTimeout)):
+        reason = str(error)
+    else:
+        reason = f"{type(error).__name__}: {error}"
+    return " ".join(reason.split())
+
+
+@dataclass
+class Parsed:
+    """One file's outcome: a report (with its store row prepared) or the reason it failed."""
+    candidate: CandidateFile
+    report: Report | None = None
+    prepared: PreparedPut | None = None
+    reason: str | None = None
+
+
+def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
+    # Caught per file, whatever it is: one bad file must never stop the batch.
+    try:
+        signal.alarm(timeout)
+        try:
+            report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic)
+        finally:
+            signal.alarm(0)
+        # The file copy and the JSON are done here too, off the main process,
+        # which indexes and commits serially and is the bottleneck.
+        return Parsed(candidate, report, prepare_put(_worker_config.data_dir, report, candidate.path))
+    except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on
+        return Parsed(candidate, reason=failure_reason(e))
+
+
+def _parse_one_with_timeout(candidate: CandidateFile) -> Parsed:
+    return _parse_one(candidate, PARSE_TIMEOUT)
+
+
+def parse_files(candidates: list[CandidateFile], config: Config,
+                processes: int = PARSE_PROCESSES) -> Iterator[Parsed]:
+    """Parse files in a pool of processes; yield each outcome as it finishes (in no set order).
+
+    A file whose parse outlasts PARSE_TIMEOUT fails with that reason. If a
+    worker process dies (crash, out of memory), the files it never returned
+    fail with a reason saying so, instead of the run hanging.
+    """
+    if not candidates:
+        return
+    if len(candidates) == 1 or processes <= 1:
+        _init_worker(config)
+        yield from map(_parse_one, candidates)
+        return
+    # Parsing a file takes milliseconds to seconds, far above the cost of
+    # sending one task, so files go one at a time: a slow PDF delays nothing else.
+    # fork: workers start at once and inherit the loaded modules; the pool is
+    # created before the index is opened, so no index thread is forked.
+    context = multiprocessing.get_context("fork")
+    pending = {c.path: c for c in candidates}
+    with context.Pool(processes, initializer=_init_worker, initargs=(config, True)) as pool:
+        results = pool.imap_unordered(_parse_one_with_timeout, candidates, chunksize=1)
+        while pending:
+            try:
+                parsed = results.next(timeout=PARSE_TIMEOUT + STALL_GRACE)
+            except StopIteration:
+                break
+            except multiprocessing.TimeoutError:
+                pool.terminate()
+                for candidate in pending.values():
+                    yield Parsed(candidate,
+                                 reason="a parser process died (crash or out of memory) before returning this file")
+                return
+            pending.pop(parsed.candidate.path, None)
+            yield parsed
+
+
+# -- committing ---------------------------------------------------------------
+
+def _commit_batch(index, store: Store, batch: list[Parsed], extra_sources: dict[Path, list[Path]]) -> None:
+    """Add a batch of reports: the index commit first, then the store's (see the module docstring)."""
+    if not batch:
+        return
+    with index.batch() as writer:
+        for parsed in batch:
+            writer.add(parsed.report)
+    with store.transaction():
+        for parsed in batch:
+            path = parsed.candidate.path
+            store.put(parsed.report, path, parsed.prepared)
+            for other in extra_sources.pop(path, []):
+                store.add_source(other, parsed.report.source["sha256"])
+
+
+def _open_index(data_dir: Path):
+    from .index import ReportIndex
+    return ReportIndex.open(index_dir(data_dir))
+
+
+def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = False,
+                 progress: Progress | None = None, batch_size: int | None = None) -> IngestSummary:
+    """Add or update the reports under ``paths`` in ``config.data_dir``.
+
+    Unchanged files (same path, same bytes) are skipped; the same bytes under
+    another name count as a duplicate of the stored report (the path is
+    recorded, the report is not repeated); every other file is parsed and
+    stored. A file that cannot be parsed is listed in ``failed`` with its
+    reason; the others go on.
+
+    :param paths: files and directories (directories recurse).
+    :param config: settings; ``config.data_dir`` holds the store and the index.
+    :param prune: afterwards, drop reports whose every source file is gone.
+    :param progress: called as ``progress(done, total)`` after each file.
+    :param batch_size: reports per commit (default: ``XXGK_BATCH_SIZE`` or 500).
+    :raises NoSuchPath: a path does not exist (nothing is done).
+    """
+    batch_size = batch_size or batch_size_from_env()
+    candidates = collect_files(paths, exclude=config.data_dir)
+    summary = IngestSummary(files=len(candidates))
+    store = Store.open(config.data_dir)
+    try:
+        to_parse, extra_sources = _plan(candidates, store, summary, progress)
+        done = summary.skipped + summary.duplicates + len(summary.failed)
+        outcomes = parse_files(to_parse, config)
+        index = None
+        batch: list[Parsed] = []
+        for outcome in outcomes:
+            if index is None:  # opened after the pool has forked (see parse_files)
+                index = _open_index(config.data_dir)
+            done += 1
+            path = outcome.candidate.path
+            if outcome.report is None:
+                summary.failed.append((str(path), outcome.reason))
+                # copies of a file that failed fail with it (they were counted as duplicates)
+                for other in extra_sources.pop(path, []):
+                    summary.duplicates -= 1
+                    summary.failed.append((str(other), f"{outcome.reason} (same bytes as {path.name})"))
+            else:
+                summary.ingested += 1
+                summary.flagged += 1 if outcome.report.flags else 0
+                batch.append(outcome)
+                if len(batch) >= batch_size:
+                    _commit_batch(index, store, batch, extra_sources)
+                    batch = []
+            if progress:
+                progress(done, len(candidates))
+        if batch:
+            _commit_batch(index, store, batch, extra_sources)
+        if prune:
+            index = index or _open_index(config.data_dir)
+            summary.pruned = prune_missing(index, store)
+    finally:
+        store.close()
+    return summary
+
+
+def _plan(candidates: list[CandidateFile], store: Store, summary: IngestSummary,
+          progress: Progress | None) -> tuple[list[CandidateFile], dict[Path, list[Path]]]:
+    """Hash every file; settle skips and duplicates at once.
+
+    :returns: the files left to parse, and for each of them the other new paths holding the same bytes.
+    """
+    to_parse: dict[str, CandidateFile] = {}
+    extra_sources: dict[Path, list[Path]] = {}
+    for candidate in candidates:
+        try:
+            sha256 = file_sha256(candidate.path)
+        except OSError as e:
+            summary.failed.append((str(candidate.path), f"cannot read the file: {e.strerror or e}"))
+        else:
+            if store.known_source(candidate.path, sha256):
+                summary.skipped += 1
+            elif store.known_sha(sha256):
+                summary.duplicates += 1
+                store.add_source(candidate.path, sha256)
+            elif sha256 in to_parse:
+                summary.duplicates += 1
+                extra_sources.setdefault(to_parse[sha256].path, []).append(candidate.path)
+            else:
+                to_parse[sha256] = candidate
+                continue  # counted when parsed
+        if progress:
+            progress(summary.skipped + summary.duplicates + len(summary.failed), len(candidates))
+    return list(to_parse.values()), extra_sources
+
+
+def prune_missing(index, store: Store) -> int:
+    """Drop reports whose every source file is gone (from the index first, then the store).
+
+    :returns: how many reports were dropped.
+    """
+    missing = [s for s in store.sources() if not Path(s.path).exists()]
+    missing_paths = {s.path for s in missing}
+    orphans = set(store.unsourced_report_ids())
+    for report_id in {s.report_id for s in missing}:
+        if all(s.path in missing_paths for s in store.sources(report_id)):
+            orphans.add(report_id)
+    if orphans:
+        with index.batch() as writer:
+            for report_id in sorted(orphans):
+                writer.delete(report_id)
+    with store.transaction():
+        for source in missing:
+            store.remove_source(source.path)
+        for report_id in sorted(orphans):
+            store.delete(report_id)
+    return len(orphans)
+
+
+def rebuild_index(config: Config, *, progress: Progress | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """Rebuild the tantivy index from the SQLite store (the index is derived and rebuildable).
+
+    The new index is built beside the old one and swapped in at the end, so a
+    failed rebuild leaves the old index untouched.
+
+    :returns: how many reports were indexed.
+    """
+    from .index import ReportIndex
+
+    target = index_dir(config.data_dir)
+    fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
+    shutil.rmtree(fresh, ignore_errors=True)
+    store = Store.open(config.data_dir)
+    try:
+        total = store.count()
+        index = ReportIndex.open(fresh)
+        done = 0
+        reports = store.all_reports()
+        while True:
+            chunk = [r for _, r in zip(range(batch_size), reports)]
+            if not chunk:
+                break
+            with index.batch() as writer:
+                for report in chunk:
+                    writer.add(report)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    finally:
+        store.close()
+    del index
+    old = target.with_name(INDEX_DIRNAME + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return done

@@ -1,0 +1,418 @@
+"""The SQLite store: the source of truth every other view (the tantivy index,
+the web pages, exports) is derived from.
+
+``data_dir/reports.sqlite`` is meant to be opened by researchers with
+``sqlite3`` or Datasette, so the schema is plain and readable:
+
+``reports``
+    one row per distinct report (distinct file bytes). ``id`` is the report id
+    (first 16 hex chars of the file's sha256), then the metadata columns a
+    researcher filters on (agency, year, template, province, city, county,
+    adcode, level, agency_type, title, published), ``synthetic`` (1 for
+    generated reports), ``format``, ``stored_path`` (the content-addressed copy,
+    relative to the data directory), ``flags`` (comma-separated flag codes,
+    sorted) and ``json`` (the full canonical report of SPEC §2).
+
+``figures``
+    the long (tidy) form of every report's figures: ``(report_id, key, value)``,
+    one row per figure key the report's template has. ``value`` is NULL for a
+    blank cell (never 0). There is deliberately no index on ``(key, value)``:
+    it would cost ingest about as much as the table itself; a researcher who
+    filters on figures a lot can add one (``CREATE INDEX figures_key_value ON
+    figures (key, value)``). Example: reports with nonzero procurement::
+
+        SELECT r.agency, r.year, f.value FROM reports r JOIN figures f ON f.report_id = r.id
+        WHERE f.key = 't2.procurement.count' AND f.value > 0;
+
+``sources``
+    every ingested file path -> its bytes: ``(path, sha256, report_id, size,
+    mtime, ingested_at)``. Several paths may share one report (the same bytes
+    under another name); a report whose every source path is gone is dropped
+    by ``xxgk ingest --prune``.
+
+The tantivy index, derived from this store and rebuildable from it
+(``ingest.rebuild_index``), lives in ``data_dir/index``.
+
+Every ingested file is also copied to ``data_dir/files/<sha[:2]>/<sha256><ext>``
+so a link to the original never breaks when the user moves or deletes files.
+
+The database runs in WAL mode: readers (the web server) see committed batches
+only, never half of one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .errors import XxgkError
+from .report import REGION_KEYS, Flag, Report
+
+DB_NAME = "reports.sqlite"
+FILES_DIR = "files"
+INDEX_DIRNAME = "index"
+# Ids per SELECT … WHERE id IN (…): well under SQLite's variable limit.
+_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    id          TEXT PRIMARY KEY,
+    sha256      TEXT NOT NULL UNIQUE,
+    agency      TEXT,
+    year        INTEGER,
+    template    TEXT,
+    province    TEXT,
+    city        TEXT,
+    county      TEXT,
+    adcode      TEXT,
+    level       TEXT,
+    agency_type TEXT,
+    title       TEXT,
+    published   TEXT,
+    synthetic   INTEGER NOT NULL DEFAULT 0,
+    format      TEXT,
+    stored_path TEXT,
+    flags       TEXT NOT NULL DEFAULT '',
+    json        TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
+CREATE INDEX IF NOT EXISTS reports_year ON reports (year);
+CREATE TABLE IF NOT EXISTS figures (
+    report_id TEXT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    key       TEXT NOT NULL,
+    value     NUMERIC,
+    PRIMARY KEY (report_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sources (
+    path        TEXT PRIMARY KEY,
+    sha256      TEXT NOT NULL,
+    report_id   TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    mtime       REAL NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_report ON sources (report_id);
+"""
+
+
+class StoreError(XxgkError):
+    """The data directory's SQLite store cannot be opened or written."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One ingested file path and the bytes it held when ingested."""
+    path: str
+    sha256: str
+    report_id: str
+    size: int
+    mtime: float
+    ingested_at: str
+
+
+def index_dir(data_dir: str | Path) -> Path:
+    """Where the tantivy index (derived from this store) lives inside a data directory."""
+    return Path(data_dir) / INDEX_DIRNAME
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def stored_relpath(sha256: str, suffix: str) -> str:
+    """Where the content-addressed copy of a file lives, relative to the data directory."""
+    return f"{FILES_DIR}/{sha256[:2]}/{sha256}{suffix.lower()}"
+
+
+def report_to_json(report: Report) -> str:
+    """``json.dumps(report.to_dict())`` without ``asdict``'s deep copy (a third of ingest's store time)."""
+    data = dict(vars(report))
+    data["sections"] = [vars(s) for s in report.sections]
+    data["flags"] = [vars(f) for f in report.flags]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def copy_into(data_dir: str | Path, file_path: str | Path, sha256: str) -> str:
+    """Copy a file to ``data_dir/files/`` under its hash, atomically; return the path relative to ``data_dir``.
+
+    Safe from any process: a copy that is never committed is an unreferenced
+    file that a later ingest of the same bytes reuses.
+    """
+    file_path = Path(file_path)
+    relpath = stored_relpath(sha256, file_path.suffix)
+    target = Path(data_dir) / relpath
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + f".{os.getpid()}.part")
+        shutil.copyfile(file_path, partial)
+        os.replace(partial, target)
+    return relpath
+
+
+@dataclass(frozen=True)
+class PreparedPut:
+    """The costly half of ``Store.put`` that needs no database: done ahead, in a parse worker."""
+    stored_path: str
+    report_json: str
+
+
+def prepare_put(data_dir: str | Path, report: Report, file_path: str | Path) -> PreparedPut:
+    """Copy the report's file into the data directory and serialise the report (see ``Store.put``)."""
+    return PreparedPut(copy_into(data_dir, file_path, report.source["sha256"]), report_to_json(report))
+
+
+def report_to_row(report: Report, stored_path: str | None, ingested_at: str,
+                  report_json: str | None = None) -> dict:
+    """The ``reports`` row of one canonical report (``report_json``: its JSON, if already made)."""
+    region = report.region or {}
+    return {
+        "id": report.id,
+        "sha256": report.source["sha256"],
+        "agency": report.agency,
+        "year": report.year,
+        "template": report.template,
+        "province": region.get("province"),
+        "city": region.get("city"),
+        "county": region.get("county"),
+        "adcode": region.get("adcode"),
+        "level": report.level,
+        "agency_type": report.agency_type,
+        "title": report.title,
+        "published": report.published,
+        "synthetic": 1 if report.source.get("synthetic") else 0,
+        "format": report.source.get("format"),
+        "stored_path": stored_path,
+        "flags": ",".join(report.flag_codes()),
+        "json": report_json if report_json is not None else report_to_json(report),
+        "ingested_at": ingested_at,
+    }
+
+
+_REPORT_COLUMNS = ("id", "sha256", "agency", "year", "template", "province", "city", "county", "adcode",
+                   "level", "agency_type", "title", "published", "synthetic", "format", "stored_path",
+                   "flags", "json", "ingested_at")
+
+
+def _light_report(row: sqlite3.Row) -> Report:
+    return Report(
+        id=row["id"],
+        source={"sha256": row["sha256"], "format": row["format"], "synthetic": bool(row["synthetic"])},
+        title=row["title"], agency=row["agency"], year=row["year"], template=row["template"],
+        region={key: row[key] for key in REGION_KEYS},
+        level=row["level"], agency_type=row["agency_type"], published=row["published"],
+        figures=json.loads(row["figures"] or "{}"),
+        flags=[Flag(code) for code in row["flags"].split(",") if code],
+    )
+
+
+class Store:
+    """The reports, their figures and their source files in ``data_dir``.
+
+    Writes outside ``with store.transaction():`` commit one by one; inside, they
+    commit together when the block exits cleanly (and roll back otherwise).
+    """
+
+    def __init__(self, data_dir: Path, connection: sqlite3.Connection):
+        self.data_dir = data_dir
+        self._db = connection
+        self._in_transaction = False
+        self._unlink_after_commit: list[Path] = []
+
+    @classmethod
+    def open(cls, data_dir: str | Path) -> "Store":
+        """Open (creating if needed) the store in ``data_dir``.
+
+        :param data_dir: the data directory; created if missing.
+        :raises StoreError: the directory or database cannot be created or read.
+        """
+        data_dir = Path(data_dir)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(data_dir / DB_NAME, isolation_level=None, check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=10000")
+            connection.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"{data_dir / DB_NAME}: cannot open the store: {e}") from None
+        return cls(data_dir, connection)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self):
+        """Group writes into one commit: all of them land, or none."""
+        if self._in_transaction:
+            yield self
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+            # Stored copies go only once no committed row points at them: a
+            # crash before this leaves an unreferenced file, never a dangling row.
+            for path in self._unlink_after_commit:
+                path.unlink(missing_ok=True)
+        finally:
+            self._in_transaction = False
+            self._unlink_after_commit = []
+
+    # -- reading ----------------------------------------------------------
+
+    def get(self, report_id: str) -> Report | None:
+        """The canonical report with this id, or None."""
+        row = self._db.execute("SELECT json FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return Report.from_dict(json.loads(row["json"])) if row else None
+
+    def source_file(self, report_id: str) -> Path | None:
+        """The stored copy of the report's original file (None if unknown or missing)."""
+        row = self._db.execute("SELECT stored_path FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if not row or not row["stored_path"]:
+            return None
+        path = self.data_dir / row["stored_path"]
+        return path if path.exists() else None
+
+    def reports_by_agency(self, agency: str) -> list[Report]:
+        """Every report of this agency (all years), oldest year first."""
+        rows = self._db.execute(
+            "SELECT json FROM reports WHERE agency = ? ORDER BY year IS NULL, year, id", (agency,))
+        return [Report.from_dict(json.loads(row["json"])) for row in rows]
+
+    def light_reports(self, report_ids: list[str]) -> Iterator[Report]:
+        """The reports with these ids, in that order, without sections and cells
+        (metadata, figures and flag codes only: what an export needs, at a fraction of the cost).
+
+        Unknown ids are left out.
+        """
+        for start in range(0, len(report_ids), _CHUNK):
+            chunk = report_ids[start:start + _CHUNK]
+            rows = self._db.execute(
+                "SELECT id, sha256, agency, year, template, province, city, county, adcode, level, agency_type,"
+                " title, published, synthetic, format, flags, json_extract(json, '$.figures') AS figures"
+                f" FROM reports WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            by_id = {row["id"]: row for row in rows}
+            for report_id in chunk:
+                if report_id in by_id:
+                    yield _light_report(by_id[report_id])
+
+    def known_sha(self, sha256: str) -> bool:
+        """Whether a report with these file bytes is already stored."""
+        return self._db.execute("SELECT 1 FROM reports WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+    def known_source(self, path: str | Path, sha256: str) -> bool:
+        """Whether this exact path was ingested with these exact bytes."""
+        row = self._db.execute("SELECT 1 FROM sources WHERE path = ? AND sha256 = ?",
+                               (str(path), sha256)).fetchone()
+        return row is not None
+
+    def sources(self, report_id: str | None = None) -> list[SourceFile]:
+        """Every ingested file path (or only those of one report), sorted by path."""
+        if report_id is None:
+            rows = self._db.execute("SELECT * FROM sources ORDER BY path")
+        else:
+            rows = self._db.execute("SELECT * FROM sources WHERE report_id = ? ORDER BY path", (report_id,))
+        return [SourceFile(**dict(row)) for row in rows]
+
+    def report_ids(self) -> list[str]:
+        """Every report id, sorted."""
+        return [row[0] for row in self._db.execute("SELECT id FROM reports ORDER BY id")]
+
+    def unsourced_report_ids(self) -> list[str]:
+        """Reports no source path points to any more (e.g. their file was edited)."""
+        rows = self._db.execute(
+            "SELECT id FROM reports WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.report_id = reports.id)"
+            " ORDER BY id")
+        return [row[0] for row in rows]
+
+    def all_reports(self) -> Iterator[Report]:
+        """Every stored report, in id order (streamed, not loaded at once)."""
+        last = ""
+        while True:
+            rows = self._db.execute("SELECT id, json FROM reports WHERE id > ? ORDER BY id LIMIT 500",
+                                    (last,)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield Report.from_dict(json.loads(row["json"]))
+            last = rows[-1]["id"]
+
+    def count(self) -> int:
+        """How many reports are stored."""
+        return self._db.execute("SELECT count(*) FROM reports").fetchone()[0]
+
+    # -- writing ----------------------------------------------------------
+
+    def copy_file(self, file_path: str | Path, sha256: str) -> str:
+        """Copy a file into ``files/`` under its hash (atomically); return the relative path."""
+        return copy_into(self.data_dir, file_path, sha256)
+
+    def put(self, report: Report, file_path: str | Path, prepared: PreparedPut | None = None) -> None:
+        """Store a report, a copy of its file, and ``file_path`` as one of its sources.
+
+        Replaces a stored report with the same id (its figures too).
+
+        :param report: the canonical report parsed from ``file_path``.
+        :param file_path: the file it was parsed from (copied into the data directory).
+        :param prepared: ``prepare_put``'s result if already made (by a parse worker).
+        """
+        prepared = prepared or prepare_put(self.data_dir, report, file_path)
+        now = _now()
+        row = report_to_row(report, prepared.stored_path, now, prepared.report_json)
+        with self.transaction():
+            self._db.execute("DELETE FROM figures WHERE report_id = ?", (report.id,))
+            self._db.execute(
+                f"INSERT OR REPLACE INTO reports ({', '.join(_REPORT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_REPORT_COLUMNS))})",
+                [row[c] for c in _REPORT_COLUMNS])
+            self._db.executemany("INSERT INTO figures (report_id, key, value) VALUES (?, ?, ?)",
+                                 [(report.id, key, value) for key, value in report.figures.items()])
+            self._record_source(file_path, report.source["sha256"], report.id, now)
+
+    def add_source(self, file_path: str | Path, sha256: str) -> None:
+        """Record another path holding the bytes of an already stored report."""
+        with self.transaction():
+            self._record_source(file_path, sha256, sha256[:16], _now())
+
+    def _record_source(self, file_path, sha256: str, report_id: str, now: str) -> None:
+        path = Path(file_path)
+        try:
+            stat = path.stat()
+            size, mtime = stat.st_size, stat.st_mtime
+        except OSError:
+            size, mtime = 0, 0.0
+        self._db.execute(
+            "INSERT OR REPLACE INTO sources (path, sha256, report_id, size, mtime, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (str(path), sha256, report_id, size, mtime, now))
+
+    def remove_source(self, path: str | Path) -> str | None:
+        """Forget one source path; return the id of the report it pointed to (None if unknown)."""
+        with self.transaction():
+            row = self._db.execute("SELECT report_id FROM sources WHERE path = ?", (str(path),)).fetchone()
+            if row is None:
+                return None
+            self._db.execute("DELETE FROM sources WHERE path = ?", (str(path),))
+            return row["report_id"]
+
+    def delete(self, report_id: str) -> None:
+        """Remove a report, its figures, its source rows and its stored copy."""
+        with self.transaction():
+            row = self._db.execute("SELECT stored_path FROM reports WHERE id = ?", (report_id,)).fetchone()
+            self._db.execute("DELETE FROM sources WHERE report_id = ?", (report_id,))
+            self._db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            if row and row["stored_path"]:
+                self._unlink_after_commit.append(self.data_dir / row["stored_path"])

@@ -1,0 +1,142 @@
+"""The SQLite store: round trips, figures with blanks, sources, content-addressed copies."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from store_helpers import make_report
+
+from indexer.store import Store
+
+
+def test_put_get_round_trip(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "一、总体情况 本机关", flags=("t3_balance", "blank_cells"))
+    store.put(report, path)
+    assert store.get(report.id) == report
+    assert store.get("0000000000000000") is None
+    assert store.count() == 1
+    assert store.known_sha(report.source["sha256"])
+    assert not store.known_sha("0" * 64)
+    assert [r.id for r in store.all_reports()] == [report.id]
+
+
+def test_schema_is_readable_sql(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "正文", flags=("t3_balance", "blank_cells"))
+    store.put(report, path)
+    store.close()
+    db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    row = db.execute("SELECT agency, year, province, county, adcode, synthetic, format, flags FROM reports").fetchone()
+    assert row == ("市中区信访局", 2020, "山东省", "市中区", "370402", 0, "txt", "blank_cells,t3_balance")
+    figures = dict(db.execute("SELECT key, value FROM figures WHERE report_id = ?", (report.id,)).fetchall())
+    # a blank cell is NULL, never 0; whole numbers stay whole
+    assert figures == {"t2.procurement.count": 6, "t2.procurement.amount_wan": 63.2, "t3.new.natural": None}
+    assert isinstance(figures["t2.procurement.count"], int)
+    (path_, sha, report_id, size) = db.execute("SELECT path, sha256, report_id, size FROM sources").fetchone()
+    assert (path_, sha, report_id, size) == (str(path), report.source["sha256"], report.id, path.stat().st_size)
+
+
+def test_source_file_is_a_content_addressed_copy_that_survives_the_original(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "原文内容")
+    store.put(report, path)
+    original = path.read_bytes()
+    path.unlink()
+    copy = store.source_file(report.id)
+    sha = report.source["sha256"]
+    assert copy == tmp_path / "data" / "files" / sha[:2] / f"{sha}.txt"
+    assert copy.read_bytes() == original
+    assert store.source_file("0000000000000000") is None
+
+
+def test_reports_by_agency_sorted_by_year(tmp_path):
+    store = Store.open(tmp_path / "data")
+    for year in (2021, 2019, 2020):
+        report, path = make_report(tmp_path, f"{year}.txt", f"报告 {year}", year=year)
+        store.put(report, path)
+    other, path = make_report(tmp_path, "other.txt", "别的机关", agency="枣庄市民政局")
+    store.put(other, path)
+    assert [r.year for r in store.reports_by_agency("市中区信访局")] == [2019, 2020, 2021]
+    assert [r.id for r in store.reports_by_agency("枣庄市民政局")] == [other.id]
+    assert store.reports_by_agency("不存在") == []
+
+
+def test_sources_duplicates_and_removal(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "同一份报告")
+    store.put(report, path)
+    copy = tmp_path / "b.txt"
+    copy.write_bytes(path.read_bytes())
+    store.add_source(copy, report.source["sha256"])
+    assert [s.path for s in store.sources()] == [str(path), str(copy)]
+    assert store.known_source(copy, report.source["sha256"])
+    assert not store.known_source(copy, "0" * 64)
+    assert store.remove_source(copy) == report.id
+    assert store.remove_source(copy) is None
+    assert [s.path for s in store.sources(report.id)] == [str(path)]
+    assert store.unsourced_report_ids() == []
+    store.remove_source(path)
+    assert store.unsourced_report_ids() == [report.id]
+
+
+def test_delete_removes_rows_and_copy(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "将被删除")
+    store.put(report, path)
+    copy = store.source_file(report.id)
+    store.delete(report.id)
+    assert store.get(report.id) is None
+    assert store.count() == 0
+    assert store.sources() == []
+    assert not copy.exists()
+    db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
+
+
+def test_transaction_rolls_back_as_a_whole(tmp_path):
+    store = Store.open(tmp_path / "data")
+    first, path1 = make_report(tmp_path, "1.txt", "第一份")
+    second, path2 = make_report(tmp_path, "2.txt", "第二份")
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.put(first, path1)
+            store.put(second, path2)
+            raise RuntimeError("killed mid-batch")
+    assert store.count() == 0
+    assert store.sources() == []
+    # a second connection (the web server) sees only committed batches
+    with store.transaction():
+        store.put(first, path1)
+        reader = Store.open(tmp_path / "data")
+        assert reader.count() == 0
+    assert reader.count() == 1
+
+
+def test_put_replaces_same_id(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "正文")
+    store.put(report, path)
+    report.figures = {"t2.procurement.count": 1}
+    store.put(report, path)
+    assert store.count() == 1
+    assert store.get(report.id).figures == {"t2.procurement.count": 1}
+    db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("SELECT key FROM figures").fetchall() == [("t2.procurement.count",)]
+
+
+def test_light_reports_keep_order_figures_and_flags(tmp_path):
+    store = Store.open(tmp_path / "data")
+    first, path1 = make_report(tmp_path, "1.txt", "第一份", flags=("t3_balance", "blank_cells"))
+    second, path2 = make_report(tmp_path, "2.txt", "第二份", year=2021, figures={"t2.fees.amount_wan": None})
+    store.put(first, path1)
+    store.put(second, path2)
+    light = list(store.light_reports([second.id, "0000000000000000", first.id]))
+    assert [r.id for r in light] == [second.id, first.id]
+    assert light[0].figures == {"t2.fees.amount_wan": None}
+    assert light[1].figures == first.figures
+    assert light[1].flag_codes() == ["blank_cells", "t3_balance"]
+    assert (light[1].agency, light[1].year, light[1].region, light[1].source["synthetic"]) == (
+        first.agency, first.year, first.region, False)
+    assert light[1].sections == [] and light[1].cells == {}
