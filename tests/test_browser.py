@@ -1,0 +1,209 @@
+"""The web front end in a real browser (Debian's chromium through pytest-playwright),
+served on a free loopback port over a data directory ingested from corpus/.
+
+Run with: .venv/bin/pytest -m browser tests/test_browser.py
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from web import create_app
+from web_helpers import MISSION_QUERY, build_web_data
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+VIEWPORTS = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium, never a downloaded browser; no network chatter."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run"]}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app over the ingested corpus, on a free loopback port in a background thread."""
+    config = build_web_data(tmp_path_factory.mktemp("browser-data"))
+    app = create_app({"XXGK_CONFIG": config})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
+
+
+def query_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query).get("q", [""])[0]
+
+
+def test_typing_the_mission_query_shows_exactly_the_expected_report(page, server):
+    page.goto(server + "/")
+    expect(page.locator("li.hit")).to_have_count(10)
+    page.locator("#q").press_sequentially(MISSION_QUERY, delay=20)
+    # no submit: the results follow the typing (htmx, debounced) and the URL follows the query
+    expect(page.locator("li.hit")).to_have_count(1)
+    expect(page.locator("li.hit h3 a")).to_have_text("市中区信访局")
+    expect(page.locator("li.hit h3 .year")).to_have_text("2020")
+    expect(page).to_have_url(re.compile(r"q=type"))
+    assert query_of(page.url) == MISSION_QUERY
+    stats_link = page.locator("#site-nav a").nth(1)  # the header's links follow the query too
+    assert query_of(stats_link.get_attribute("href")) == MISSION_QUERY
+
+
+def test_clicking_a_facet_changes_counts_url_and_box(page, server):
+    page.goto(server + "/?q=信访")
+    before = page.locator("#total").inner_text()
+    facet = page.locator('section.facet[data-facet="year"] a').first
+    year, count = facet.get_attribute("data-value"), facet.locator(".count").inner_text()
+    facet.click()
+    expect(page).to_have_url(re.compile(r"year(:|%3A)" + year))
+    assert query_of(page.url) == f"信访 year:{year}"
+    expect(page.locator("#q")).to_have_value(f"信访 year:{year}")
+    expect(page.locator("li.hit")).to_have_count(int(count))
+    expect(page.locator("ul.chips li.chip span")).to_have_text(f"year:{year}")
+    expect(page.locator('section.facet[data-facet="year"] li.active a')).to_have_attribute("data-value", year)
+    expect(page.locator("#total")).to_have_text(f"共 {count} 份报告")
+    # the chip's × takes the filter away again
+    page.locator("ul.chips li.chip a").click()
+    expect(page.locator("#q")).to_have_value("信访")
+    expect(page.locator("#total")).to_have_text(before)
+
+
+def test_comparison_form_adds_a_figure_filter(page, server):
+    page.goto(server + "/?q=信访")
+    form = page.locator("form.comparison")
+    form.locator("select[name=cmp_field]").select_option("procurement_count")
+    form.locator("select[name=cmp_op]").select_option(">")
+    form.locator("input[name=cmp_value]").fill("0")
+    form.locator("button").click()
+    expect(page.locator("#q")).to_have_value("信访 procurement_count>0")
+    expect(page).to_have_url(re.compile(r"procurement_count(>|%3E)0"))
+    assert query_of(page.url) == "信访 procurement_count>0"
+    expect(page.locator("ul.chips li.chip span")).to_have_text("procurement_count>0")
+    counts = page.locator("li.hit dl.key-figures div").filter(has_text="集中采购项目").locator("dd")
+    values = [int(v) for v in counts.all_inner_texts()]
+    assert values and all(v > 0 for v in values)
+    assert len(values) == page.locator("li.hit").count()
+
+
+def test_snippet_link_lands_on_the_section_with_the_term_marked(page, server):
+    page.goto(server + "/?q=信访")
+    link = page.locator("li.hit .snippets a.snippet-link").first
+    anchor = urlsplit(link.get_attribute("href")).fragment
+    link.click()
+    expect(page).to_have_url(re.compile(r"/reports/[0-9a-f]{16}\?q=.*#" + anchor + "$"))
+    section = page.locator(f"section#{anchor}")
+    marks = section.locator("mark")
+    expect(marks.first).to_be_visible()
+    expect(marks.first).to_have_text("信访")
+    top = section.evaluate("el => el.getBoundingClientRect().top")
+    assert -5 <= top < 200  # the browser scrolled the section to the top
+
+
+def test_stats_view_draws_the_chart(page, server):
+    page.goto(server + "/stats?q=信访")
+    canvas = page.locator("canvas#chart-years")
+    expect(canvas).to_have_attribute("data-drawn", "true")
+    painted = canvas.evaluate("""c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n; }""")
+    assert painted > 1000
+    expect(page.locator("canvas#chart-outcomes")).to_have_attribute("data-drawn", "true")
+    expect(page.locator("#per-year tbody tr").first).to_be_visible()
+
+
+def test_export_csv_downloads_every_matching_report(page, server):
+    page.goto(server + "/?q=信访")
+    ids = page.locator("li.hit").evaluate_all("els => els.map(e => e.dataset.id)")
+    with page.expect_download() as info:
+        page.locator("#export-csv").click()
+    download = info.value
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    assert {"agency", "year", "applications", "t2.procurement.count"} <= set(rows[0])
+
+
+def test_back_button_restores_the_previous_results(page, server):
+    page.goto(server + "/?q=信访")
+    first_ids = page.locator("li.hit").evaluate_all("els => els.map(e => e.dataset.id)")
+    page.locator("#q").fill(MISSION_QUERY)
+    expect(page.locator("li.hit")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"procurement_count"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=%E4%BF%A1%E8%AE%BF$"))
+    expect(page.locator("li.hit")).to_have_count(len(first_ids))
+    assert page.locator("li.hit").evaluate_all("els => els.map(e => e.dataset.id)") == first_ids
+    expect(page.locator("#q")).to_have_value("信访")
+    page.go_forward()
+    expect(page.locator("li.hit")).to_have_count(1)
+
+
+def test_script_in_a_report_never_runs(page, server):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server + "/")
+    page.locator("#q").fill("alert")  # through htmx's swap
+    expect(page.locator("li.hit")).to_have_count(1)
+    page.locator("li.hit h3 a").hover()
+    page.locator("li.hit .snippet").hover()
+    page.locator("li.hit h3 a").click()  # the report page, loaded in full
+    expect(page.locator(".report-meta .agency")).to_contain_text("<script>alert(1)</script>")
+    page.locator(".report-meta .agency").hover()
+    page.locator("section#s1 .text").hover()
+    page.goto(server + "/?q=alert")  # and the search page loaded in full
+    page.locator("li.hit h3 a").hover()
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.evaluate("() => document.querySelectorAll('[onmouseover]').length") == 0
+
+
+def test_search_works_without_javascript(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/")
+    page.locator("#q").fill(MISSION_QUERY)
+    page.locator("#q").press("Enter")
+    expect(page.locator("li.hit")).to_have_count(1)
+    assert query_of(page.url) == MISSION_QUERY
+    page.goto(server + "/?q=信访")
+    page.locator('section.facet[data-facet="type"] a[data-value="信访"]').click()
+    expect(page).to_have_url(re.compile(r"type(:|%3A)"))
+    assert query_of(page.url) == "信访 type:信访"
+    expect(page.locator("#q")).to_have_value("信访 type:信访")
+    context.close()
+
+
+@pytest.mark.parametrize("screen", sorted(VIEWPORTS))
+def test_screenshots_at_laptop_and_phone_width(page, server, screen):
+    """Saves the three main views under tests/artifacts/ (look at them) and checks
+    nothing makes the page wider than the screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size(VIEWPORTS[screen])
+    page.goto(server + "/?q=信访")
+    report_url = page.locator("li.hit .snippets a.snippet-link").first.get_attribute("href")
+    views = {"search": "/?q=信访", "report": report_url, "stats": "/stats?q=信访"}
+    for name, path in views.items():
+        page.goto(server + path)
+        if name == "stats":
+            expect(page.locator("canvas#chart-years")).to_have_attribute("data-drawn", "true")
+        path_out = ARTIFACTS / f"{name}-{screen}.png"
+        page.screenshot(path=str(path_out))
+        assert path_out.stat().st_size > 10_000
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} is {overflow}px wider than the {screen} screen"

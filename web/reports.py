@@ -1,0 +1,74 @@
+"""The report page and the download of its original file."""
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+from flask import Blueprint, abort, render_template, request, send_file
+
+from indexer.report import Report
+
+from .collection import get_collection
+from .flag_text import explain_flag
+from .links import current_language
+from .report_view import (T3_APPLICANT_HEADERS, T4_BLOCK_HEADERS, T4_COLUMN_HEADERS, agency_years,
+                          cells_by_flag, report_parts, text_terms_of, table2_model, table3_model,
+                          table4_model)
+
+bp = Blueprint("reports", __name__)
+
+# Report ids are 16 lowercase hex characters; anything else is not worth a lookup.
+REPORT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def get_report(report_id: str) -> Report:
+    """The report with this id, or a 404."""
+    report = get_collection().get(report_id) if REPORT_ID.fullmatch(report_id) else None
+    if report is None:
+        abort(404, f"no report with id {report_id}")
+    return report
+
+
+def source_download_name(report: Report) -> str:
+    """The original file's name (the last part of its path, either separator), for the download."""
+    name = PurePath((report.source.get("path") or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name or f"{report.id}.{report.source.get('format') or 'bin'}"
+
+
+@bp.get("/reports/<report_id>")
+def report_page(report_id: str):
+    """One report: metadata, the six parts (query terms marked), tables 二/三/四, flags, other years."""
+    lang = current_language()
+    report = get_report(report_id)
+    q = (request.args.get("q") or "").strip()
+    parts = report_parts(report, text_terms_of(q))
+    others = get_collection().reports_by_agency(report.agency) if report.agency else []
+    flagged = cells_by_flag(report)
+    return render_template(
+        "report.html", report=report, q=q, parts=parts,
+        table2=table2_model(report), table3=table3_model(report), table4=table4_model(report),
+        t3_applicant_headers=T3_APPLICANT_HEADERS, t4_block_headers=T4_BLOCK_HEADERS,
+        t4_column_headers=T4_COLUMN_HEADERS,
+        has_tables={n: f"missing_table_{n}" not in report.flag_codes()
+                    and any(k.startswith(f"t{n}.") for k in report.figures) for n in (2, 3, 4)},
+        flags=[{"code": f.code, "where": f.where, "detail": f.detail, "text": explain_flag(f.code, lang),
+                "marks_cells": any(f.code in codes for codes in flagged.values())} for f in report.flags],
+        years=agency_years(others, report.id) if len(others) > 1 else None,
+        download_name=source_download_name(report),
+        has_source=get_collection().source_file(report.id) is not None,
+    )
+
+
+@bp.get("/reports/<report_id>/source")
+def report_source(report_id: str):
+    """The stored copy of the report's original file, under its original name.
+
+    Only the collection's stored path for a known report reaches the filesystem;
+    nothing from the URL is used as a path.
+    """
+    report = get_report(report_id)
+    path = get_collection().source_file(report.id)
+    if path is None:
+        abort(404, f"the original file of report {report.id} is not stored")
+    return send_file(path, as_attachment=True, download_name=source_download_name(report))

@@ -1,0 +1,216 @@
+"""The search page, its JSON twin, the stats view and the export downloads.
+
+Views parse the request, call the collection, and render. The HTML page and
+its JSON twins (/search.json, /api/search) run the query through the same
+``run_search``; the page adds links (facets, chips, paging) around it.
+"""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
+
+from indexer.aliases import ALIASES
+from indexer.export import FORMATS
+from indexer.figure_keys import all_figure_keys
+from indexer.query import QuerySyntaxError
+from indexer.search import SearchError
+
+from .collection import get_collection
+from .flag_text import explain_flag
+from .htmx import template_for
+from .links import current_language, link
+from .i18n import ALIAS_LABELS, LEVEL_LABELS, OUTCOME_LABELS, label_of, translate
+from .query_state import (FACET_FIELDS, OPERATORS, ComparisonError, active_chips, add_token, comparison_token,
+                          facet_token, query_tokens, remove_token)
+from .report_view import key_aliases_for
+
+bp = Blueprint("search", __name__)
+
+SEARCH_FRAGMENTS = {"results": "_results.html", "search-page": "_search.html"}
+FACET_LABELS = {"year": "facet_year", "type": "facet_type", "province": "facet_province", "level": "facet_level",
+                "template": "facet_template", "flags": "facet_flags"}
+# Aliases offered as "sort by figure" (largest first).
+SORT_FIGURES = ("applications", "granted", "denied", "review", "litigation", "procurement_count",
+                "procurement_amount", "fees_amount")
+MAX_FACET_VALUES = 30
+
+
+# What a user can get wrong in a request: the query, or the sort/page of a hand-edited URL.
+REQUEST_ERRORS = (QuerySyntaxError, SearchError)
+
+
+def query_error(error: Exception) -> dict:
+    """A malformed query (or sort, or page) as the page and the API show it; position is a 1-based column."""
+    return {"error": str(error), "position": getattr(error, "position", None)}
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def sort_options(lang: str) -> list[tuple[str, str]]:
+    """(value, label) of every sort the page offers."""
+    options = [("relevance", translate("sort_relevance", lang)), ("-year", translate("sort_year_desc", lang)),
+               ("year", translate("sort_year_asc", lang))]
+    options += [(f"-{alias}", f"{translate('sort_by_figure', lang)}{': ' if lang == 'en' else '：'}{label_of_alias(alias, lang)}")
+                for alias in SORT_FIGURES]
+    return options
+
+
+def label_of_alias(alias: str, lang: str) -> str:
+    return label_of(ALIAS_LABELS, alias, lang)
+
+
+def run_search(q: str, page: int, sort: str, per_page: int | None = None) -> tuple[dict | None, dict | None]:
+    """(result, None) or (None, error) for one page of a query: what the page and /api/search show."""
+    collection = get_collection()
+    try:
+        return collection.search(q, page=page, per_page=per_page or collection.config.page_size, sort=sort), None
+    except REQUEST_ERRORS as error:
+        return None, query_error(error)
+
+
+def _facet_values(facet: str, counts: dict, q: str, sort: str, lang: str) -> list[dict]:
+    tokens = set(query_tokens(q))
+    values = []
+    # Collection.search() orders the values (year newest first, others by count).
+    for value, count in list(counts.items())[:MAX_FACET_VALUES]:
+        token = facet_token(facet, value)
+        active = token in tokens
+        target_q = remove_token(q, token) if active else add_token(q, token)
+        label = str(value)
+        if facet == "level":
+            label = label_of(LEVEL_LABELS, str(value), lang)
+        values.append({"value": str(value), "label": label, "count": count, "active": active,
+                       "title": explain_flag(str(value), lang) if facet == "flags" else "",
+                       "url": link("search.index", q=target_q, **({"sort": sort} if sort != "relevance" else {}))})
+    return values
+
+
+def search_page_context(args) -> dict:
+    """Everything the search page shows for these request arguments."""
+    lang = current_language()
+    q = (args.get("q") or "").strip()
+    sort = args.get("sort") or "relevance"
+    page = _page_number(args.get("page"))
+    result, error = run_search(q, page, sort)
+    sort_args = {"sort": sort} if sort != "relevance" else {}
+    context = {"q": q, "sort": sort, "page": page, "error": error, "result": result,
+               "sort_options": sort_options(lang), "facets": [], "pages": 0,
+               "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
+                         for c in active_chips(q)],
+               "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
+               "comparison_error": None}
+    if result is not None:
+        per_page = result.get("per_page") or get_collection().config.page_size
+        context["pages"] = max(1, math.ceil(result["total"] / per_page))
+        context["facets"] = [{"name": name, "label": translate(FACET_LABELS[name], lang),
+                              "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
+                             for name in FACET_FIELDS if result["facets"].get(name)]
+        context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
+        for hit in result["hits"]:
+            hit["key_aliases"] = key_aliases_for(hit.get("template"))
+    return context
+
+
+def comparison_fields(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The comparison form's figure choices: the aliases, then every figure key by table."""
+    groups = [(translate("aliases", lang), [(alias, f"{alias} — {label_of_alias(alias, lang)}") for alias in ALIASES])]
+    for table in ("t2", "t3", "t4"):
+        groups.append((f"{table}.*", [(key, key) for key in all_figure_keys() if key.startswith(table + ".")]))
+    return groups
+
+
+@bp.get("/")
+def index():
+    """The search page: the box, facets, results; a fragment of it for htmx."""
+    args = request.args
+    if "cmp_field" in args:
+        try:
+            token = comparison_token(args.get("cmp_field", ""), args.get("cmp_op", ""), args.get("cmp_value", ""))
+        except ComparisonError:
+            context = search_page_context(args)
+            context["comparison_error"] = translate("comparison_error", current_language())
+            template = template_for(request, SEARCH_FRAGMENTS, "search.html")
+            return render_template(template, oob_nav=template != "search.html", **context)
+        new_args = {"q": add_token(args.get("q", ""), token)}
+        if args.get("sort") and args["sort"] != "relevance":
+            new_args["sort"] = args["sort"]
+        return redirect(link("search.index", **new_args), 303)
+    context = search_page_context(args)
+    template = template_for(request, SEARCH_FRAGMENTS, "search.html")
+    return render_template(template, oob_nav=template != "search.html", **context)
+
+
+@bp.get("/search.json")
+def search_json():
+    """The search page's result as JSON (the same object /api/search returns)."""
+    from .api import api_search
+    return api_search()
+
+
+@bp.get("/stats")
+def stats():
+    """Counts, sums and the outcome breakdown for the current query, as a chart and a table."""
+    lang = current_language()
+    q = (request.args.get("q") or "").strip()
+    error, data = None, None
+    try:
+        data = get_collection().stats(q)
+    except REQUEST_ERRORS as e:
+        error = query_error(e)
+    return render_template("stats.html", q=q, error=error, stats=data, **stats_view(data, lang))
+
+
+@bp.get("/stats.json")
+def stats_json():
+    """The stats view's numbers (Collection.stats) as JSON; 400 for a malformed query."""
+    try:
+        return jsonify(get_collection().stats((request.args.get("q") or "").strip()))
+    except REQUEST_ERRORS as e:
+        return jsonify(query_error(e)), 400
+
+
+def stats_view(data: dict | None, lang: str) -> dict:
+    """Rows of the stats tables and the chart's data, from Collection.stats()."""
+    if not data:
+        return {"year_rows": [], "type_rows": [], "outcome_rows": [], "chart": {}, "sum_aliases": []}
+    sum_aliases = [a for a in ("applications", "granted", "denied", "review", "litigation", "procurement_count",
+                               "procurement_amount", "fees_amount")
+                   if any((v.get("sums") or {}).get(a) is not None for v in data.get("per_year", {}).values())]
+    year_rows = [{"key": year, **value} for year, value in sorted(data.get("per_year", {}).items(), key=lambda kv: str(kv[0]))]
+    type_rows = [{"key": name, **value} for name, value in
+                 sorted(data.get("per_type", {}).items(), key=lambda kv: -(kv[1].get("count") or 0))]
+    outcomes = data.get("outcomes") or {}
+    outcome_rows = [{"key": key, "label": label_of(OUTCOME_LABELS, key, lang), "value": value}
+                    for key, value in outcomes.items()]
+    chart = {
+        "years": [str(r["key"]) for r in year_rows],
+        "year_counts": [r.get("count") or 0 for r in year_rows],
+        "year_applications": [(r.get("sums") or {}).get("applications") for r in year_rows],
+        "outcome_labels": [r["label"] for r in outcome_rows],
+        "outcome_values": [r["value"] or 0 for r in outcome_rows],
+        "labels": {"count": translate("count", lang), "applications": label_of_alias("applications", lang),
+                   "outcomes": translate("outcomes", lang)},
+    }
+    return {"year_rows": year_rows, "type_rows": type_rows, "outcome_rows": outcome_rows, "chart": chart,
+            "sum_aliases": sum_aliases}
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    """Every report matching the query as CSV or JSON: the bytes of `xxgk export`."""
+    if fmt not in FORMATS:
+        abort(404)
+    q = (request.args.get("q") or "").strip()
+    try:
+        body = get_collection().export(q, fmt)
+    except REQUEST_ERRORS as e:
+        return Response(str(e) + "\n", status=400, mimetype="text/plain")
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="xxgk-export.{fmt}"'})
