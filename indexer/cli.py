@@ -42,7 +42,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="print the canonical report as JSON")
 @click.option("--strict", is_flag=True, help="exit 1 when the report has any flag")
 @common_options
@@ -58,8 +58,6 @@ def parse(file, as_json, strict, data_dir, config_path):
     from .summary import report_summary
 
     config = _config(config_path, data_dir)
-    if not Path(file).exists():
-        raise click.ClickException(f"{file}: no such file")
     try:
         report = parse_file(file, config)
     except XxgkError as e:
@@ -74,6 +72,249 @@ def parse(file, as_json, strict, data_dir, config_path):
         sys.exit(1)
     if strict and report.flags:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--prune", is_flag=True,
+              help="drop reports whose every source file is gone (anywhere, not only under PATHS)")
+@click.option("--reindex", is_flag=True,
+              help="first rebuild the search index from the stored reports (after an upgrade changed it)")
+@common_options
+def ingest(paths, prune, reindex, data_dir, config_path):
+    """Add or update the reports in PATHS (directories recurse).
+
+    Unchanged files are skipped by hash; the same file under another name is
+    recorded as a duplicate, not a second report; an edited file is a new
+    report (--prune then drops the old version). A file that cannot be read
+    is listed with its reason and the others go on; the exit code is 0 unless
+    nothing at all could be ingested. Interrupting keeps every committed batch:
+    rerun to finish. XXGK_BATCH_SIZE sets reports per commit (default 500).
+
+    Example: xxgk ingest corpus/ ~/Downloads/reports --prune
+    """
+    from tqdm import tqdm
+
+    from .ingest import REPORT_SUFFIXES, ingest_paths, rebuild_index
+
+    if not paths and not (prune or reindex):
+        raise click.UsageError("give at least one PATH (or --prune / --reindex alone)")
+    config = _config(config_path, data_dir)
+    bars = {}
+
+    def progress_bar(unit):
+        def progress(done, total):
+            if unit not in bars:
+                bars[unit] = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, disable=None)
+            bars[unit].update(done - bars[unit].n)
+        return progress
+
+    try:
+        if reindex:
+            count = rebuild_index(config, progress=progress_bar("report"))
+            click.echo(f"reindexed {count} reports from {config.data_dir}")
+            if not paths and not prune:
+                return
+        summary = ingest_paths(paths, config, prune=prune, progress=progress_bar("file"))
+    except XxgkError as e:
+        raise click.ClickException(str(e)) from None
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: every committed batch is kept; run the same command again to finish", err=True)
+        sys.exit(130)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    click.echo(f"ingested {summary.ingested} (flagged {summary.flagged}), skipped {summary.skipped} unchanged, "
+               f"failed {len(summary.failed)}, duplicates {summary.duplicates}, pruned {summary.pruned}"
+               f"  [{summary.files} files -> {config.data_dir}]")
+    for path, reason in summary.failed:
+        click.echo(f"failed: {path}: {reason}", err=True)
+    if paths and summary.files == 0:
+        raise click.ClickException(f"no report files found under {', '.join(paths)} "
+                                   f"(looked for {', '.join(sorted(REPORT_SUFFIXES))})")
+    if summary.files and len(summary.failed) == summary.files:
+        raise click.ClickException("no file could be ingested (see the reasons above)")
+    if summary.failed:
+        click.echo(f"{len(summary.failed)} file(s) failed; every other file was ingested.", err=True)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="print the result object of SPEC §3 as JSON")
+@click.option("--limit", type=click.IntRange(1, 1000), default=None,
+              help="hits per page (default: config.toml's web.page_size)")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="page number")
+@click.option("--sort", default="relevance", show_default=True,
+              help="relevance, year, -year, or an alias or figure key ('-' first for descending)")
+@click.option("--explain", is_flag=True, help="print the parsed query and its compiled plan; search nothing")
+@common_options
+def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
+    """Search the indexed reports; print hits with snippets and facet counts.
+
+    QUERY uses the search language: words, "phrases", OR, -word, year:2020,
+    year:2019..2021, type:信访, province:…, city:…, county:…, level:county,
+    agency:…, template:2021, flag:t3_balance, section:5, synthetic:false and
+    comparisons on aliases and figure keys (procurement_count>0,
+    t4.review.corrected>=1). An empty QUERY ("") matches every report.
+
+    Example: xxgk search 'type:信访 year:2020 procurement_count>0'
+    """
+    from .query import explain as explain_query
+    from .search import results_to_text
+
+    if explain:
+        try:
+            click.echo(explain_query(query))
+        except XxgkError as e:
+            raise click.ClickException(str(e)) from None
+        return
+    from .index import ReportIndex
+    from .search import search as search_index
+
+    config = _config(config_path, data_dir)
+    try:
+        # the index alone answers a search (hits carry what they show); no store needed
+        index = ReportIndex.open(config.data_dir / "index")
+        result = search_index(index, query, page=page, per_page=limit or config.page_size, sort=sort)
+    except XxgkError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else results_to_text(result))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="CSV (UTF-8 with BOM, for Excel) or a JSON list")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="write to FILE instead of stdout")
+@common_options
+def export(query, fmt, output, data_dir, config_path):
+    """Export the figures of every report matching QUERY, one row per report.
+
+    Columns: id, agency, year, region, level, type, template, title, published,
+    synthetic, flags, then every alias and every figure key. Blank cells stay
+    empty (never 0). An empty QUERY ("") exports every report.
+
+    Example: xxgk export 'type:信访 year:2020' --format csv -o xinfang2020.csv
+    """
+    from .collection import Collection
+
+    config = _config(config_path, data_dir)
+    try:
+        collection = Collection.open(config)
+        data = collection.export(query, fmt)
+    except XxgkError as e:
+        raise click.ClickException(str(e)) from None
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        click.echo(data, nl=False)  # bytes go to the binary stream untouched (the BOM stays)
+
+
+@cli.command()
+@click.option("--n", "n", type=click.IntRange(min=20), default=1000, show_default=True,
+              help="how many synthetic reports to generate and ingest")
+@click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
+@click.option("--workdir", type=click.Path(file_okay=False),
+              help="keep the generated corpus and data directory here (default: a temporary folder)")
+@common_options
+def bench(n, as_json, workdir, data_dir, config_path):
+    """Benchmark parsing, indexing and queries over N generated reports.
+
+    Generates N synthetic reports in a temporary folder, ingests them into a
+    temporary data directory (never --data's) and times every stage and query kind.
+
+    Example: xxgk bench --n 1000 --json
+    """
+    from tqdm import tqdm
+
+    from .bench import bench_to_text, run_bench
+
+    config = _config(config_path, data_dir)
+    bars = {}
+
+    def progress(stage, done, total):
+        if stage not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[stage] = tqdm(total=total, desc=stage, unit="step", file=sys.stderr, disable=None)
+        bars[stage].update(done - bars[stage].n)
+
+    try:
+        result = run_bench(n, config, workdir=workdir, progress=progress,
+                           on_problem=lambda line: click.echo(f"warning: {line}", err=True))
+    except XxgkError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        for bar in bars.values():
+            bar.close()
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else bench_to_text(result))
+
+
+@cli.command()
+@click.option("--host", default=None, help="address to listen on (default: config.toml's web.host)")
+@click.option("--port", type=int, default=None, help="port to listen on (default: config.toml's web.port)")
+@click.option("--get", "get_path", metavar="PATH",
+              help="render PATH (e.g. '/?q=信访') through the app's test client, print it and exit")
+@common_options
+def serve(host, port, get_path, data_dir, config_path):
+    """Run the web front end (search, reports, stats, JSON API).
+
+    With --get, nothing listens: the page is rendered in-process and printed,
+    and the exit code is 1 when the status is 400 or above (smoke tests).
+
+    Example: xxgk serve --port 8000
+
+    Example: xxgk serve --get '/api/search?q=type:信访'
+    """
+    from web import create_app
+    from web.collection import get_collection
+
+    config = _config(config_path, data_dir)
+    try:
+        app = create_app({"XXGK_CONFIG": config})
+        with app.app_context():  # open the store and index now: a broken data directory fails here, in one line
+            get_collection()
+    except (ConfigError, XxgkError) as e:
+        raise click.ClickException(str(e)) from None
+    if get_path:
+        response = app.test_client().get(get_path)
+        click.echo(response.get_data(as_text=True))
+        if response.status_code >= 400:
+            sys.exit(1)
+        return
+    app.run(host=host or config.host, port=port or config.port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+@click.option("--n", "n", type=click.IntRange(min=0), required=True, help="how many reports to write")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="folder to write them to (created if missing)")
+@click.option("--formats", default="txt,docx,html,pdf", show_default=True,
+              help="comma-separated formats, used in turn: txt, docx, html, pdf")
+@click.option("--seed", type=int, default=0, show_default=True, help="the same seed writes the same files")
+@click.option("--faults", "fault_share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="share of reports with planted inconsistencies (recorded in their flags)")
+@common_options
+def generate(n, out_dir, formats, seed, fault_share, data_dir, config_path):
+    """Write N synthetic reports, each beside <name>.json, the canonical report it must parse to.
+
+    Report i is written in the i-th format of --formats (round robin). The
+    folder gets a .xxgk-synthetic marker, so ingesting it marks every report synthetic.
+
+    Example: xxgk generate --n 100 --out /tmp/syn --formats txt,pdf --seed 3
+    """
+    from .generate import GenerateError, generate_corpus
+
+    config = _config(config_path, data_dir)
+    chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    try:
+        paths = generate_corpus(n, out_dir, chosen, seed, config=config, fault_share=fault_share)
+    except GenerateError as e:
+        raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"{out_dir}: cannot write ({e.strerror or e})") from None
+    click.echo(f"wrote {len(paths)} reports and their ground truth to {out_dir}")
 
 
 def main(argv=None):
