@@ -20,14 +20,18 @@ Fields (see ``build_schema``):
 Text fields get PreTokenizedString values built by tokenize.py (tantivy.Token
 takes character offsets here), so no custom tokenizer has to be registered
 when the index is opened; their declared tokenizer is the built-in "raw".
+The segmentation is done by ``prepare`` (report -> PreparedDoc, plain picklable
+data, made in ingest's parse workers) and the tantivy document built from it by
+``prepared_to_document`` in the process holding the writer (``Batch.add_prepared``).
 """
 from __future__ import annotations
 
 import json
 import zlib
+from array import array
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import tantivy
 
@@ -35,7 +39,7 @@ from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
 from .report import Report
-from .tokenize import unit_columns, word_spans
+from .tokenize import normalize, normalized_unit_columns, normalized_word_spans, unit_columns, word_spans
 
 SECTIONS = range(1, 7)
 WORD_FIELDS = tuple(f"s{n}" for n in SECTIONS)
@@ -85,8 +89,11 @@ def units_value(text: str) -> tantivy.PreTokenizedString:
     return tantivy.PreTokenizedString(text, list(map(tantivy.Token, *unit_columns(text))))
 
 
-def report_to_hit(report: Report) -> dict[str, Any]:
-    """What a search hit shows, stored compressed in the ``hit`` field."""
+def report_to_hit(report: Report, aliases: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a search hit shows, stored compressed in the ``hit`` field.
+
+    :param aliases: ``report_aliases(report.figures)`` if already computed.
+    """
     return {
         "id": report.id,
         "title": report.title,
@@ -99,7 +106,7 @@ def report_to_hit(report: Report) -> dict[str, Any]:
         "published": report.published,
         "flags": report.flag_codes(),
         "synthetic": bool((report.source or {}).get("synthetic")),
-        "figures": report_aliases(report.figures or {}),
+        "figures": report_aliases(report.figures or {}) if aliases is None else aliases,
         "sections": [[s.n, s.heading, s.text] for s in report.sections],
     }
 
@@ -122,43 +129,132 @@ def _number(value) -> float | None:
         return None
 
 
-def report_to_document(report: Report) -> tantivy.Document:
-    """The tantivy document of one report."""
-    doc = tantivy.Document()
-    doc.add_text("id", report.id)
-    doc.add_bytes("hit", encode_hit(report_to_hit(report)))
+# Joins a text field's tokens into one string for pickling (one object instead of a
+# thousand); no token can hold it: jieba words and phrase units are made of
+# letters, digits and a few ASCII signs, and NUL is none of them.
+TOKEN_SEPARATOR = "\x00"
+# Every fast float field, in schema order: a prepared document names them by number.
+FLOAT_FIELDS = tuple(figure_field(key) for key in (*FIGURE_KEYS, *ALIAS_NAMES))
+_ALIAS_NUMBERS = {name: number for number, name in enumerate(ALIAS_NAMES, len(FIGURE_KEYS))}
+
+
+class PreparedDoc(NamedTuple):
+    """A report's index document as plain data that pickles small and fast.
+
+    ``prepare`` makes it where the report is parsed (a worker process: the
+    segmentation is most of the cost); ``prepared_to_document`` turns it into a
+    tantivy document where the writer is (tantivy documents pickle at ~150 KB
+    each, slower than segmenting again). Token texts are joined by
+    TOKEN_SEPARATOR and numbers are typed arrays: unpickling thousands of small
+    objects per report cost the main process more than building the tokens.
+    """
+    id: str
+    hit: bytes
+    # (field, text, words, starts, ends): jieba words; a word's position is its rank
+    words: tuple[tuple[str, str, str, array, array], ...]
+    # (field, text, units, positions, starts, ends): phrase units
+    units: tuple[tuple[str, str, str, array, array, array], ...]
+    # (field, value) of the raw text fields (facets), in the order added
+    raw: tuple[tuple[str, str], ...]
+    year: int | None
+    # the fast float fields given a value: their numbers in FLOAT_FIELDS, and the values
+    float_fields: array
+    float_values: array
+
+
+def _offsets(text: str, values) -> array:
+    # offsets and positions never exceed the text's length: two bytes each for almost every text
+    return array("H" if len(text) < 0x10000 else "q", values)
+
+
+def _word_columns(name: str, text: str, norm: str) -> tuple[str, str, str, array, array]:
+    spans = normalized_word_spans(norm)
+    if not spans:
+        return name, text, "", _offsets(text, ()), _offsets(text, ())
+    words, starts, ends = zip(*spans)
+    return name, text, TOKEN_SEPARATOR.join(words), _offsets(text, starts), _offsets(text, ends)
+
+
+def _unit_columns(name: str, text: str, norm: str) -> tuple[str, str, str, array, array, array]:
+    units, positions, starts, ends = normalized_unit_columns(norm)
+    return (name, text, TOKEN_SEPARATOR.join(units), _offsets(text, positions), _offsets(text, starts),
+            _offsets(text, ends))
+
+
+def _split_tokens(joined: str) -> list[str]:
+    return joined.split(TOKEN_SEPARATOR) if joined else []
+
+
+def prepare(report: Report) -> PreparedDoc:
+    """Everything the index document of ``report`` holds (see ``prepared_to_document``)."""
+    words = []
+    units = []
+    raw = []
     if report.title:
-        doc.add_pre_tokenized_text("title", words_value(report.title))
+        words.append(_word_columns("title", report.title, normalize(report.title)))
     if report.agency:
-        doc.add_pre_tokenized_text("agency", words_value(report.agency))
-        doc.add_text("agency_raw", report.agency)
+        words.append(_word_columns("agency", report.agency, normalize(report.agency)))
+        raw.append(("agency_raw", report.agency))
     region = report.region or {}
     facets = {"type": report.agency_type, "province": region.get("province"), "city": region.get("city"),
               "county": region.get("county"), "level": report.level, "template": report.template}
-    for name, value in facets.items():
-        if value:
-            doc.add_text(name, str(value))
-    for code in report.flag_codes():
-        doc.add_text("flags", code)
-    doc.add_text("synthetic", "true" if (report.source or {}).get("synthetic") else "false")
-    if report.year is not None:
-        doc.add_integer("year", int(report.year))
+    raw += [(name, str(value)) for name, value in facets.items() if value]
+    raw += [("flags", code) for code in report.flag_codes()]
+    raw.append(("synthetic", "true" if (report.source or {}).get("synthetic") else "false"))
     for section in report.sections:
         if section.n in SECTIONS:
-            doc.add_text("parts", str(section.n))
+            raw.append(("parts", str(section.n)))
         if section.n in SECTIONS and section.text:
-            doc.add_pre_tokenized_text(f"s{section.n}", words_value(section.text))
-            doc.add_pre_tokenized_text(f"p{section.n}", units_value(section.text))
+            norm = normalize(section.text)
+            words.append(_word_columns(f"s{section.n}", section.text, norm))
+            units.append(_unit_columns(f"p{section.n}", section.text, norm))
     figures = report.figures or {}
-    for key in FIGURE_KEYS:
-        value = _number(figures.get(key))
+    aliases = report_aliases(figures)
+    float_fields = array("H")
+    float_values = array("d")
+    get = figures.get
+    for number, key in enumerate(FIGURE_KEYS):
+        value = get(key)
+        if value is None:
+            continue
+        value = float(value) if type(value) in (int, float) else _number(value)  # bool is no number
         if value is not None:
-            doc.add_float(figure_field(key), value)
-    for name, value in report_aliases(report.figures or {}).items():
+            float_fields.append(number)
+            float_values.append(value)
+    for name, value in aliases.items():
         value = _number(value)
         if value is not None:
-            doc.add_float(figure_field(name), value)
+            float_fields.append(_ALIAS_NUMBERS[name])
+            float_values.append(value)
+    return PreparedDoc(report.id, encode_hit(report_to_hit(report, aliases)), tuple(words), tuple(units),
+                       tuple(raw), None if report.year is None else int(report.year), float_fields, float_values)
+
+
+def prepared_to_document(prepared: PreparedDoc) -> tantivy.Document:
+    """The tantivy document of a prepared report (no segmentation left to do here)."""
+    doc = tantivy.Document()
+    doc.add_text("id", prepared.id)
+    doc.add_bytes("hit", prepared.hit)
+    token = tantivy.Token
+    for name, text, words, starts, ends in prepared.words:
+        tokens = list(map(token, _split_tokens(words), range(len(starts)), starts, ends))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(text, tokens))
+    for name, text, units, positions, starts, ends in prepared.units:
+        tokens = list(map(token, _split_tokens(units), positions, starts, ends))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(text, tokens))
+    for name, value in prepared.raw:
+        doc.add_text(name, value)
+    if prepared.year is not None:
+        doc.add_integer("year", prepared.year)
+    add_float = doc.add_float
+    for number, value in zip(prepared.float_fields, prepared.float_values):
+        add_float(FLOAT_FIELDS[number], value)
     return doc
+
+
+def report_to_document(report: Report) -> tantivy.Document:
+    """The tantivy document of one report."""
+    return prepared_to_document(prepare(report))
 
 
 class Batch:
@@ -171,8 +267,12 @@ class Batch:
 
     def add(self, report: Report) -> None:
         """Add a report, replacing any document with the same id."""
-        self._writer.delete_documents_by_term("id", report.id)
-        self._writer.add_document(report_to_document(report))
+        self.add_prepared(prepare(report))
+
+    def add_prepared(self, prepared: PreparedDoc) -> None:
+        """Add a report ``prepare`` has made ready (e.g. in a parse worker), replacing any with its id."""
+        self._writer.delete_documents_by_term("id", prepared.id)
+        self._writer.add_document(prepared_to_document(prepared))
         self.added += 1
 
     def delete(self, report_id: str) -> None:
@@ -189,7 +289,8 @@ class ReportIndex:
         self.path = path
         self.schema = index.schema
         self._stamp = self._meta_stamp()
-        self._searcher = index.searcher()
+        # the searcher and a memo of results computed with it, swapped together (one assignment)
+        self._current: tuple[tantivy.Searcher, dict] = (index.searcher(), {})
 
     @classmethod
     def open(cls, index_dir: Path | str | None) -> "ReportIndex":
@@ -227,13 +328,27 @@ class ReportIndex:
         """
         if self._meta_stamp() != self._stamp:
             self.reload()
-        return self._searcher
+        return self._current[0]
+
+    def memo(self, searcher: tantivy.Searcher) -> dict:
+        """A dict for results computed with ``searcher``, emptied when the searcher is renewed.
+
+        The index only changes on commit, so a result computed with one searcher
+        stays right until the next one; a searcher that is no longer current
+        gets a throwaway dict (its results must not outlive it).
+        """
+        current, memo = self._current
+        return memo if current is searcher else {}
+
+    def forget(self) -> None:
+        """Drop the memo of the current searcher (benchmarks time queries without it)."""
+        self._current = (self._current[0], {})
 
     def reload(self) -> None:
         """See the latest commit (also one made by another process)."""
         self._stamp = self._meta_stamp()
         self.index.reload()
-        self._searcher = self.index.searcher()
+        self._current = (self.index.searcher(), {})
 
     def count(self) -> int:
         """How many reports the index holds."""

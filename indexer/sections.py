@@ -160,6 +160,10 @@ def text_to_heading_candidates(paragraphs: list[tuple[int, Paragraph]]) -> list[
     for offset, paragraph in paragraphs:
         text = paragraph.text
         for n, pattern in MARKED_TITLE_PATTERNS.items():
+            # a marked title holds the title: most paragraphs have none, and looking
+            # for the title alone is far cheaper than trying a marker at every character
+            if TITLE_PATTERNS[n].search(text) is None:
+                continue
             for match in pattern.finditer(text):
                 if match.start() > 0 and not _inline_marker_allowed(text, match.start()):
                     continue

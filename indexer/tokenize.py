@@ -73,6 +73,11 @@ def _jieba() -> rjieba.Jieba:
     return jieba
 
 
+def warm_up_segmenter() -> None:
+    """Build the segmenter now (e.g. before forking processes that will all use it)."""
+    _jieba()
+
+
 def _sub_words(jieba, word: str, start: int) -> list[tuple[str, int, int]]:
     """In-dictionary sub-words of a Chinese word (every length, not only jieba's 2 and 3)."""
     n = len(word)
@@ -86,26 +91,56 @@ def _ascii_parts(word: str, start: int) -> list[tuple[str, int, int]]:
             if m.end() - m.start() < len(word)]
 
 
+# What each distinct jieba word yields, offsets relative to the word (see _word_pieces).
+# Words recur across reports, so the sub-word search (a dictionary look-up per
+# substring) runs once per word; cleared when it grows past the bound (numbers vary without end).
+_PIECES: dict[str, tuple[tuple[str, int, int], ...] | None] = {}
+_PIECES_LIMIT = 200_000
+
+
+def _word_pieces(word: str) -> tuple[tuple[str, int, int], ...] | None:
+    """The tokens one jieba word yields, relative to the word and in (start, end) order:
+    None for the word alone, () for nothing (punctuation, spaces)."""
+    if word.isalnum():
+        if len(word) < 3 or word.isascii():
+            return None
+        extra = _sub_words(_jieba(), word, 0) if _ASCII_PART.search(word) is None else _ascii_parts(word, 0)
+    elif any(ch.isalnum() for ch in word):
+        extra = _ascii_parts(word, 0)
+    else:
+        return ()
+    if not extra:
+        return None
+    return tuple(sorted([(word, 0, len(word)), *extra], key=_span_order))
+
+
 def word_spans(text: str) -> list[tuple[str, int, int]]:
     """``tokenize`` as plain (text, start, end) tuples (the indexer's fast path)."""
     if not text:
         return []
-    jieba = _jieba()
+    return normalized_word_spans(normalize(text))
+
+
+def normalized_word_spans(norm: str) -> list[tuple[str, int, int]]:
+    """``word_spans`` of a text already passed through ``normalize`` (offsets are the same)."""
+    # jieba's words are contiguous and in order, and every piece lies inside its
+    # word, so the pieces of each word in (start, end) order, one word after the
+    # other, are the whole list in (start, end) order: no sort needed.
     spans: list[tuple[str, int, int]] = []
     append = spans.append
-    for span in jieba.tokenize(normalize(text), mode="default"):
-        word = span[0]
-        if word.isalnum():
+    pieces_of = _PIECES.get
+    missing = _PIECES  # a sentinel no value can be
+    for span in _jieba().tokenize(norm, mode="default"):
+        pieces = pieces_of(span[0], missing)
+        if pieces is missing:
+            if len(_PIECES) >= _PIECES_LIMIT:
+                _PIECES.clear()
+            pieces = _PIECES[span[0]] = _word_pieces(span[0])
+        if pieces is None:
             append(span)
-            if len(word) >= 3 and not word.isascii():
-                if _ASCII_PART.search(word) is None:
-                    spans += _sub_words(jieba, word, span[1])
-                else:
-                    spans += _ascii_parts(word, span[1])
-        elif any(ch.isalnum() for ch in word):
-            append(span)
-            spans += _ascii_parts(word, span[1])
-    spans.sort(key=_span_order)
+        elif pieces:
+            start = span[1]
+            spans += [(word, start + a, start + b) for word, a, b in pieces]
     return spans
 
 
@@ -173,27 +208,32 @@ def unit_columns(text: str) -> tuple[list[str], list[int], list[int], list[int]]
     because the index builds its tokens from them without a Python loop per
     character.
     """
+    return normalized_unit_columns(normalize(text))
+
+
+def normalized_unit_columns(norm: str) -> tuple[list[str], list[int], list[int], list[int]]:
+    """``unit_columns`` of a text already passed through ``normalize`` (offsets are the same)."""
     texts: list[str] = []
     positions: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
     position = 0
-    for m in _UNIT_RUN.finditer(normalize(text)):
-        word, run = m.group(1), m.group(2)
-        start = m.start()
-        if word:
-            texts.append(word)
+    for m in _UNIT_RUN.finditer(norm):
+        kind = m.lastindex  # 1: an ASCII word, 2: a run of letters, None: punctuation
+        if kind == 2:
+            start, end = m.span()
+            texts.extend(m.group(2))
+            positions.extend(range(position, position + end - start))
+            starts.extend(range(start, end))
+            ends.extend(range(start + 1, end + 1))
+            position += end - start
+        elif kind == 1:
+            start, end = m.span()
+            texts.append(m.group(1))
             positions.append(position)
             starts.append(start)
-            ends.append(m.end())
+            ends.append(end)
             position += 1
-        elif run:
-            size = len(run)
-            texts.extend(run)
-            positions.extend(range(position, position + size))
-            starts.extend(range(start, start + size))
-            ends.extend(range(start + 1, start + size + 1))
-            position += size
         else:
             position += 1
     return texts, positions, starts, ends

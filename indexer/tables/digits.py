@@ -33,10 +33,14 @@ def clean_value(raw: str) -> str:
     return THOUSANDS.sub("", text)
 
 
+# Pure functions of a cell's text, called several times for every cell of every
+# table; the same few texts ("", "0", "1" …) recur in every report, hence the caches.
+@lru_cache(maxsize=8192)
 def is_blank(raw: str | None) -> bool:
     return raw is None or bool(BLANK.match(BOOKMARK.sub("", raw)))
 
 
+@lru_cache(maxsize=8192)
 def to_int(segment: Segment) -> int | float | None:
     """A count cell as a number (an int unless the cell has a decimal point)."""
     if segment is None:

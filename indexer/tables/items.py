@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..document import Document, Paragraph, Table
 from .digits import Segment, clean_value, digit_count, is_blank
@@ -53,10 +54,12 @@ class Item:
         return digit_count(self.segments) if self.text else len(self.segments)
 
 
+@lru_cache(maxsize=8192)
 def _is_value_cell(cell: str) -> bool:
     return bool(VALUE_CELL.fullmatch(clean_value(cell))) or _is_placeholder(cell)
 
 
+@lru_cache(maxsize=8192)
 def _is_placeholder(cell: str) -> bool:
     """A dash, slash or 无 in a value cell: not filled in, so null like a blank."""
     return bool(PLACEHOLDER.fullmatch(clean_value(cell)))

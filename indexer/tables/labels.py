@@ -117,12 +117,29 @@ def match_row(label: str, cores: dict[str, tuple[str, ...]], *, canonical: dict[
     return best[2] if best else None
 
 
-def match_t2_row(label: str, template: str, *, at_end: bool = False) -> str | None:
-    """The table 二 row key (regulations, licensing …) a label names, or None."""
+# The cores and canonical labels a template's rows are matched against: fixed per
+# template, built once (they were rebuilt for every table row).
+@lru_cache(maxsize=None)
+def _t2_matching(template: str) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     rows = T2_2019_ROWS if template == "2019" else T2_2021_ROWS
     keys = [row for _, _, group in rows for row, _ in group]
     canonical = {k[3:]: v for k, v in _canonical_labels(template).items() if k.startswith("t2:")}
-    return match_row(label, {k: T2_CORES[k] for k in keys}, canonical=canonical, at_end=at_end)
+    return {k: T2_CORES[k] for k in keys}, canonical
+
+
+@lru_cache(maxsize=None)
+def _t3_cores(template: str) -> dict[str, tuple[str, ...]]:
+    keys = [row for row, _ in T3_ROWS[template]]
+    if template == "2021":
+        keys.append("other")  # （六）其他处理 alone: the group row of a 2019-style table
+    return {k: T3_CORES[k] for k in keys if k in T3_CORES}
+
+
+@lru_cache(maxsize=8192)
+def match_t2_row(label: str, template: str, *, at_end: bool = False) -> str | None:
+    """The table 二 row key (regulations, licensing …) a label names, or None."""
+    cores, canonical = _t2_matching(template)
+    return match_row(label, cores, canonical=canonical, at_end=at_end)
 
 
 def match_t3_row(label: str, template: str, *, previous: str | None = None, at_end: bool = False) -> str | None:
@@ -133,11 +150,12 @@ def match_t3_row(label: str, template: str, *, previous: str | None = None, at_e
     generic = GENERIC_OTHER_AT_END.search(normalise(label))
     if template == "2021" and generic and (generic.group(1) or (previous or "").startswith("other.")):
         return "other.other"
-    keys = [row for row, _ in T3_ROWS[template]]
-    if template == "2021":
-        keys.append("other")  # （六）其他处理 alone: the group row of a 2019-style table
-    canonical = _canonical_labels(template)
-    return match_row(label, {k: T3_CORES[k] for k in keys if k in T3_CORES}, canonical=canonical, at_end=at_end)
+    return _match_t3_labelled(label, template, at_end)
+
+
+@lru_cache(maxsize=8192)
+def _match_t3_labelled(label: str, template: str, at_end: bool) -> str | None:
+    return match_row(label, _t3_cores(template), canonical=_canonical_labels(template), at_end=at_end)
 
 
 def detect_template(labels: list[str]) -> str | None:

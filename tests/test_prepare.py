@@ -1,0 +1,177 @@
+"""Index documents made ahead (``index.prepare``, in the parse workers) and the tokenizer's exact output.
+
+The tokenizer's fast paths (per-word caches, one pass without a sort) are
+checked against the plain version they replaced, on every text of the seed and
+real reports: the index and the query side must keep producing the very same
+tokens, or phrase and word queries would stop matching documents indexed before.
+"""
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from indexer.index import (PreparedDoc, ReportIndex, prepare, prepared_to_document, report_to_document)
+from indexer.parse import parse_file
+from indexer.tokenize import _jieba, normalize, unit_columns, word_spans
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted([*(ROOT / "corpus" / "seeds").glob("*.txt"), *(ROOT / "corpus" / "real").glob("*.txt"),
+                *(p for p in (ROOT / "corpus" / "real").glob("*.md") if p.name != "README.md"),
+                *(ROOT / "corpus" / "real").glob("*.pdf")])
+
+# Texts the reports may not hold: folding, mixed ASCII and Chinese, control characters, astral characters.
+ODD_TEXTS = [
+    "", " ", "，。、", "İzmir ＡＢＣ信访局", "12345热线t3_balance", "Open data 4.5万元", "ＯＰＥＮ Data，２０２０年",
+    "a\x00b信访\x00局", "政府信息公开工作年度报告😀办理", "c++ & c# 50% -3.5 1,000", "《中华人民共和国政府信息公开条例》第二十条",
+    "３．５万元（含）", "\u3000\u3000一、总体情况\n\t2020年", "ⅣⅫ①②", "ǅ ǈ ß ﬁ", "市中区信访局信访办",
+]
+
+
+# -- the plain versions the fast paths must equal --------------------------------------------------
+
+_ASCII_PART = re.compile(r"[a-z0-9]+")
+_UNIT_RUN = re.compile(r"([a-z0-9]+(?:[._][a-z0-9]+)*)|([^\W_a-z0-9]+)|\S")
+
+
+def _plain_ascii_parts(word, start):
+    return [(m.group(), start + m.start(), start + m.end()) for m in _ASCII_PART.finditer(word)
+            if m.end() - m.start() < len(word)]
+
+
+def plain_word_spans(text):
+    jieba = _jieba()
+    spans = []
+    for word, start, end in jieba.tokenize(normalize(text), mode="default"):
+        if word.isalnum():
+            spans.append((word, start, end))
+            if len(word) >= 3 and not word.isascii():
+                if _ASCII_PART.search(word) is None:
+                    n = len(word)
+                    spans += [(word[i:i + size], start + i, start + i + size) for size in range(n - 1, 1, -1)
+                              for i in range(0, n - size + 1) if jieba.has_word(word[i:i + size])]
+                else:
+                    spans += _plain_ascii_parts(word, start)
+        elif any(ch.isalnum() for ch in word):
+            spans.append((word, start, end))
+            spans += _plain_ascii_parts(word, start)
+    return sorted(spans, key=lambda s: (s[1], s[2]))
+
+
+def plain_unit_columns(text):
+    units, positions, starts, ends = [], [], [], []
+    position = 0
+    for m in _UNIT_RUN.finditer(normalize(text)):
+        if m.group(1):
+            units.append(m.group(1)), positions.append(position), starts.append(m.start()), ends.append(m.end())
+            position += 1
+        elif m.group(2):
+            for i, ch in enumerate(m.group(2)):
+                units.append(ch), positions.append(position), starts.append(m.start() + i)
+                ends.append(m.start() + i + 1)
+                position += 1
+        else:
+            position += 1
+    return units, positions, starts, ends
+
+
+@pytest.fixture(scope="module")
+def reports():
+    return [parse_file(path) for path in FILES]
+
+
+def corpus_texts(reports):
+    texts = list(ODD_TEXTS)
+    for path, report in zip(FILES, reports):
+        texts += [report.title or "", report.agency or ""] + [s.text for s in report.sections]
+        if path.suffix in (".txt", ".md"):
+            texts.append(path.read_text(encoding="utf-8"))  # tables, headers and all
+    return texts
+
+
+def test_word_spans_equal_the_plain_version_on_every_corpus_text(reports):
+    texts = corpus_texts(reports)
+    assert sum(len(t) for t in texts) > 40_000
+    for text in texts:
+        assert word_spans(text) == plain_word_spans(text), text[:40]
+    # twice: the second pass runs from the per-word caches
+    for text in texts:
+        assert word_spans(text) == plain_word_spans(text), text[:40]
+
+
+def test_unit_columns_equal_the_plain_version_on_every_corpus_text(reports):
+    for text in corpus_texts(reports):
+        assert tuple(unit_columns(text)) == tuple(plain_unit_columns(text)), text[:40]
+
+
+def test_words_of_a_sentence_with_their_sub_words_in_offset_order():
+    assert word_spans("本机关全年共收到政府信息公开申请，其中信访举报投诉类申请已转信访局办理。") == [
+        ("本", 0, 1), ("机关", 1, 3), ("全年", 3, 5), ("共", 5, 6), ("收到", 6, 8), ("政府", 8, 10),
+        ("政府信息", 8, 12), ("政府信息公开", 8, 14), ("信息", 10, 12), ("信息公开", 10, 14), ("公开", 12, 14),
+        ("申请", 14, 16), ("其中", 17, 19), ("信访", 19, 21), ("信访举报", 19, 23), ("举报", 21, 23),
+        ("投诉", 23, 25), ("类", 25, 26), ("申请", 26, 28), ("已转", 28, 30), ("信访", 30, 32),
+        ("信访局", 30, 33), ("办理", 33, 35)]
+
+
+def _tokens(value):
+    return [(t.text, t.position, t.char_offset_from, t.char_offset_to) for t in value.tokens]
+
+
+def _plain_document(doc: tantivy.Document) -> dict:
+    return {name: [(v.text, _tokens(v)) if isinstance(v, tantivy.PreTokenizedString) else v for v in values]
+            for name, values in doc.to_dict().items()}
+
+
+def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports):
+    for report in reports:
+        prepared = prepare(report)
+        assert isinstance(prepared, PreparedDoc)
+        copy = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+        document = _plain_document(prepared_to_document(copy))
+        assert document == _plain_document(report_to_document(report))
+        # the phrase field of each part is one unit per character, at the offsets of the section text
+        for section in report.sections:
+            units, positions, starts, ends = plain_unit_columns(section.text)
+            assert document[f"p{section.n}"] == [(section.text, list(zip(units, positions, starts, ends)))]
+            spans = plain_word_spans(section.text)
+            assert document[f"s{section.n}"] == [
+                (section.text, [(w, i, s, e) for i, (w, s, e) in enumerate(spans)])]
+        assert document["id"] == [report.id]
+
+
+def test_add_prepared_and_add_index_alike(reports):
+    by_add, by_prepared = ReportIndex.open(None), ReportIndex.open(None)
+    with by_add.batch() as batch:
+        for report in reports:
+            batch.add(report)
+    with by_prepared.batch() as batch:
+        for report in reports:
+            batch.add_prepared(pickle.loads(pickle.dumps(prepare(report))))
+    for index in (by_add, by_prepared):
+        assert index.count() == len(reports)
+    for field, term in (("s1", "信息公开"), ("p3", "申"), ("agency", "政府"), ("type", "信访")):
+        counts = [index.searcher.search(tantivy.Query.term_query(index.schema, field, term), 100).count
+                  for index in (by_add, by_prepared)]
+        assert counts[0] == counts[1]
+
+
+def test_nul_characters_and_long_parts_survive_the_compact_encoding(reports):
+    from dataclasses import replace
+
+    from indexer.report import Section
+    report = reports[0]
+    long_text = "信访局\x00受理ＡＢＣ申请，" * 7000  # > 65,535 characters: offsets no longer fit in two bytes
+    sections = [Section(1, "一、总体情况", "a\x00b信访\x00局 12345热线", 0, 15), Section(2, "二、主动公开", long_text, 16,
+                                                                            16 + len(long_text))]
+    changed = replace(report, sections=sections)
+    document = _plain_document(prepared_to_document(pickle.loads(pickle.dumps(prepare(changed)))))
+    assert document == _plain_document(report_to_document(changed))
+    for section in sections:
+        spans = plain_word_spans(section.text)
+        assert document[f"s{section.n}"] == [(section.text, [(w, i, s, e) for i, (w, s, e) in enumerate(spans)])]
+        units, positions, starts, ends = plain_unit_columns(section.text)
+        assert document[f"p{section.n}"] == [(section.text, list(zip(units, positions, starts, ends)))]
+    assert document["p2"][0][1][-1][2] > 0xFFFF
