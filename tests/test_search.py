@@ -359,6 +359,20 @@ def test_stats_follow_the_query(index):
     assert result["per_year"] == {"2020": result["per_year"]["2020"]}
     assert result["per_year"]["2020"]["sums"]["procurement_amount"] == 63.2
     assert result["per_year"]["2020"]["medians"]["procurement_count"] == 6
+    # one value: its median is the value itself, decimals kept (the estimate said 63)
+    assert result["per_year"]["2020"]["medians"]["procurement_amount"] == 63.2
+
+
+def test_medians_are_exact_where_the_group_settles_them():
+    from indexer.search import _median
+    assert _median("procurement_amount", {"count": 1, "min": 9116.36, "max": 9116.36, "sum": 9116.36}, 9048.0) == 9116.36
+    assert _median("applications", {"count": 2, "min": 0, "max": 23, "sum": 23}, 0.0) == 11.5
+    assert _median("applications", {"count": 5, "min": 4, "max": 4, "sum": 20}, 3.97) == 4
+    # larger groups: the estimate, kept within the values and rounded to what a count can be
+    assert _median("applications", {"count": 5, "min": 1, "max": 30, "sum": 60}, 12.13) == 12
+    assert _median("applications", {"count": 5, "min": 1, "max": 30, "sum": 60}, 0.2) == 1
+    assert _median("fees_amount", {"count": 3, "min": 1.5, "max": 9.0, "sum": 12}, 2.50321) == 2.5
+    assert _median("granted", {"count": 0}, None) is None
 
 
 # -- the index --------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ STRINGS = {
     "count": ("报告数", "Reports"),
     "sum": ("合计", "Sum"),
     "median": ("中位数", "Median"),
+    "median_note": ("中位数：一至两份报告或数值全同时为精确值，否则为检索引擎的估计（误差约 1%）。",
+                    "Medians are exact for one or two reports or equal values, else the engine's estimate (about 1% error)."),
     "outcomes": ("申请办理结果", "Outcomes of applications"),
     "outcome": ("办理结果", "Outcome"),
     "number": ("数量", "Number"),
