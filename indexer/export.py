@@ -33,23 +33,7 @@ def export_columns() -> list[str]:
 
 def report_to_record(report: Report) -> dict[str, Any]:
     """One export row: None for every blank or unknown value; flags as a sorted list of codes."""
-    region = report.region or {}
-    record: dict[str, Any] = {
-        "id": report.id,
-        "agency": report.agency,
-        "year": report.year,
-        "province": region.get("province"),
-        "city": region.get("city"),
-        "county": region.get("county"),
-        "adcode": region.get("adcode"),
-        "level": report.level,
-        "agency_type": report.agency_type,
-        "template": report.template,
-        "title": report.title,
-        "published": report.published,
-        "synthetic": bool(report.source.get("synthetic")),
-        "flags": report.flag_codes(),
-    }
+    record: dict[str, Any] = {**report.metadata_columns(), "flags": report.flag_codes()}
     record.update(report_aliases(report.figures))
     record.update({key: report.figures.get(key) for key in FIGURE_KEYS})
     return record

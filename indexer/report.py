@@ -54,6 +54,22 @@ class Report:
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
+    def metadata_columns(self) -> dict[str, Any]:
+        """The report's metadata flattened to one level (export rows, store rows)."""
+        region = self.region or {}
+        return {
+            "id": self.id,
+            "agency": self.agency,
+            "year": self.year,
+            **{key: region.get(key) for key in REGION_KEYS},
+            "level": self.level,
+            "agency_type": self.agency_type,
+            "template": self.template,
+            "title": self.title,
+            "published": self.published,
+            "synthetic": bool(self.source.get("synthetic")),
+        }
+
     def section(self, n: int) -> Section | None:
         return next((s for s in self.sections if s.n == n), None)
 

@@ -171,21 +171,9 @@ def prepare_put(data_dir: str | Path, report: Report, file_path: str | Path) -> 
 def report_to_row(report: Report, stored_path: str | None, ingested_at: str,
                   report_json: str | None = None) -> dict:
     """The ``reports`` row of one canonical report (``report_json``: its JSON, if already made)."""
-    region = report.region or {}
     return {
-        "id": report.id,
+        **report.metadata_columns(),
         "sha256": report.source["sha256"],
-        "agency": report.agency,
-        "year": report.year,
-        "template": report.template,
-        "province": region.get("province"),
-        "city": region.get("city"),
-        "county": region.get("county"),
-        "adcode": region.get("adcode"),
-        "level": report.level,
-        "agency_type": report.agency_type,
-        "title": report.title,
-        "published": report.published,
         "synthetic": 1 if report.source.get("synthetic") else 0,
         "format": report.source.get("format"),
         "stored_path": stored_path,
