@@ -9,8 +9,11 @@ Fields (see ``build_schema``):
   recomputed for the hits on the page (cheaper than storing them).
 - ``title``, ``agency``, ``s1``..``s6``: jieba words (tokenize.word_spans),
   frequencies only, for matching and BM25 ranking.
-- ``p1``..``p6``: one unit per Chinese character or ASCII word with positions,
-  for phrase queries (tokenize.unit_columns).
+- ``p1``..``p6``: one unit per Chinese character or ASCII word with positions
+  (tokenize.unit_columns), and beside them the bigram of every two units
+  standing together, at the first one's position (tokenize.unit_bigram_columns):
+  a phrase of n >= 2 units is matched as a phrase of bigrams
+  (tokenize.phrase_terms), a single unit as the unit.
 - facets, raw and fast: ``agency_raw``, ``type``, ``province``, ``city``,
   ``county``, ``level``, ``template``, ``flags`` (multi-valued), ``synthetic``
   ("true"/"false"), ``parts`` (the numbers of the parts found); ``year`` (integer, indexed and fast).
@@ -39,7 +42,8 @@ from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
 from .report import Report
-from .tokenize import normalize, normalized_unit_columns, normalized_word_spans, unit_columns, word_spans
+from .tokenize import (normalize, normalized_unit_columns, normalized_word_spans, unit_bigram_columns, unit_columns,
+                       word_spans)
 
 SECTIONS = range(1, 7)
 WORD_FIELDS = tuple(f"s{n}" for n in SECTIONS)
@@ -49,6 +53,10 @@ FACET_FIELDS = ("agency_raw", "type", "province", "city", "county", "level", "te
 FIGURE_KEYS = tuple(all_figure_keys())
 ALIAS_NAMES = tuple(ALIASES)
 WRITER_HEAP = 64_000_000
+# An empty field that only marks the schema: the phrase fields of an index built before they
+# held bigrams have the same names and types, and such an index would open and silently miss
+# every phrase; with this field in the schema tantivy refuses it and the user is told to rebuild.
+PHRASE_BIGRAMS_MARK = "phrase_bigrams_v1"
 
 
 class IndexOpenError(XxgkError):
@@ -70,6 +78,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", index_option="freq")
     for name in PHRASE_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="position")
+    builder.add_text_field(PHRASE_BIGRAMS_MARK, tokenizer_name="raw", index_option="basic")
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
@@ -84,9 +93,15 @@ def words_value(text: str) -> tantivy.PreTokenizedString:
     return tantivy.PreTokenizedString(text, tokens)
 
 
+def with_bigrams(columns: tuple[list[str], list[int], list[int], list[int]]):
+    """Unit columns followed by the columns of their bigrams (each term's positions still rise)."""
+    bigrams = unit_bigram_columns(*columns)
+    return tuple(a + b for a, b in zip(columns, bigrams))
+
+
 def units_value(text: str) -> tantivy.PreTokenizedString:
-    """A text as phrase units with their positions."""
-    return tantivy.PreTokenizedString(text, list(map(tantivy.Token, *unit_columns(text))))
+    """A text as phrase units and their bigrams, with positions."""
+    return tantivy.PreTokenizedString(text, list(map(tantivy.Token, *with_bigrams(unit_columns(text)))))
 
 
 def report_to_hit(report: Report, aliases: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -152,7 +167,7 @@ class PreparedDoc(NamedTuple):
     hit: bytes
     # (field, text, words, starts, ends): jieba words; a word's position is its rank
     words: tuple[tuple[str, str, str, array, array], ...]
-    # (field, text, units, positions, starts, ends): phrase units
+    # (field, text, units, positions, starts, ends): phrase units, then their bigrams
     units: tuple[tuple[str, str, str, array, array, array], ...]
     # (field, value) of the raw text fields (facets), in the order added
     raw: tuple[tuple[str, str], ...]
@@ -176,7 +191,7 @@ def _word_columns(name: str, text: str, norm: str) -> tuple[str, str, str, array
 
 
 def _unit_columns(name: str, text: str, norm: str) -> tuple[str, str, str, array, array, array]:
-    units, positions, starts, ends = normalized_unit_columns(norm)
+    units, positions, starts, ends = with_bigrams(normalized_unit_columns(norm))
     return (name, text, TOKEN_SEPARATOR.join(units), _offsets(text, positions), _offsets(text, starts),
             _offsets(text, ends))
 

@@ -34,7 +34,7 @@ from .aliases import ALIASES
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
 from .index import build_schema, figure_field
-from .tokenize import char_units, query_terms
+from .tokenize import char_units, phrase_terms, query_terms
 
 FILTER_FIELDS = {
     "year": "year", "type": "type", "province": "province", "city": "city", "county": "county",
@@ -591,7 +591,11 @@ def plan_to_query(plan: Plan, schema=None) -> tantivy.Query:
     if plan.kind == "term":
         return Q.term_query(schema, plan.field, plan.value, index_option="basic")
     if plan.kind == "phrase":
-        return Q.phrase_query(schema, plan.field, list(plan.value))
+        # the phrase fields hold unit bigrams beside the units: far fewer positions to intersect
+        terms = phrase_terms(plan.value)
+        if len(terms) == 1:
+            return Q.term_query(schema, plan.field, terms[0][1], index_option="basic")
+        return Q.phrase_query(schema, plan.field, list(terms))
     if plan.kind == "exists":
         return Q.exists_query(plan.field)
     if plan.kind == "regex":

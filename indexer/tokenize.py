@@ -9,6 +9,8 @@ Two token streams come from one text:
 - ``char_units(text)``: one unit per Chinese character or ASCII word with a
   running position, for phrase queries: a phrase matches only where its
   characters are contiguous, whatever jieba made of the surrounding text.
+  The index also holds their bigrams (``unit_bigram_columns``), and a phrase
+  of n >= 2 units is matched by the bigrams covering it (``phrase_terms``).
 
 Both fold full-width ASCII (ＡＢＣ１２３) to ASCII and lowercase ASCII,
 character by character, so offsets stay valid for the original text.
@@ -237,6 +239,60 @@ def normalized_unit_columns(norm: str) -> tuple[list[str], list[int], list[int],
         else:
             position += 1
     return texts, positions, starts, ends
+
+
+# Joins the two units of a bigram. Units never hold whitespace, so a bigram can be
+# told from any unit (an ASCII word like "abcd" is one unit; "ab cd" is a bigram).
+BIGRAM_JOIN = " "
+
+
+def bigram(first: str, second: str) -> str:
+    """The bigram term of two units standing together."""
+    return first + BIGRAM_JOIN + second
+
+
+def unit_bigram_columns(texts: list[str], positions: list[int], starts: list[int],
+                        ends: list[int]) -> tuple[list[str], list[int], list[int], list[int]]:
+    """The bigrams of unit columns: (texts, positions, starts, ends).
+
+    One bigram for each two units at positions p and p+1, at position p and
+    covering both units' characters; punctuation leaves a gap in the unit
+    positions, so no bigram spans it (whitespace leaves none, so one does).
+    A phrase of n >= 2 units then matches as a phrase of bigrams: far fewer
+    documents hold a bigram than each of its characters.
+    """
+    pairs = [(bigram(a, b), p, s, e) for a, b, p, q, s, e
+             in zip(texts, texts[1:], positions, positions[1:], starts, ends[1:]) if q == p + 1]
+    if not pairs:
+        return [], [], [], []
+    return tuple(map(list, zip(*pairs)))
+
+
+def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], ...]:
+    """The (relative position, term) pairs a phrase of units is matched with.
+
+    Each run of units at consecutive positions becomes the bigrams at offsets
+    0, 2, 4 … of the run and its last bigram (together they cover every unit
+    of the run, and a bigram exists only where both its units stand together);
+    a run of one unit (between punctuation in the query) stays a unit. Exact:
+    a text matches the result iff it matches the units.
+    """
+    runs: list[list[tuple[int, str]]] = []
+    for rel, unit in units:
+        if runs and runs[-1][-1][0] + 1 == rel:
+            runs[-1].append((rel, unit))
+        else:
+            runs.append([(rel, unit)])
+    terms: list[tuple[int, str]] = []
+    for run in runs:
+        if len(run) == 1:
+            terms.append(run[0])
+            continue
+        starts = list(range(0, len(run) - 1, 2))
+        if starts[-1] != len(run) - 2:
+            starts.append(len(run) - 2)
+        terms += [(run[i][0], bigram(run[i][1], run[i + 1][1])) for i in starts]
+    return tuple(terms)
 
 
 def char_units(text: str) -> list[Unit]:

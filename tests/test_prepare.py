@@ -78,6 +78,17 @@ def plain_unit_columns(text):
     return units, positions, starts, ends
 
 
+def plain_phrase_tokens(text):
+    """The phrase field's tokens: the units, then a bigram "a b" for each two units at
+    consecutive positions (at the first one's position, spanning both)."""
+    units, positions, starts, ends = plain_unit_columns(text)
+    tokens = list(zip(units, positions, starts, ends))
+    for i in range(len(units) - 1):
+        if positions[i + 1] == positions[i] + 1:
+            tokens.append((units[i] + " " + units[i + 1], positions[i], starts[i], ends[i + 1]))
+    return tokens
+
+
 @pytest.fixture(scope="module")
 def reports():
     return [parse_file(path) for path in FILES]
@@ -132,10 +143,10 @@ def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports
         copy = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
         document = _plain_document(prepared_to_document(copy))
         assert document == _plain_document(report_to_document(report))
-        # the phrase field of each part is one unit per character, at the offsets of the section text
+        # the phrase field of each part is one unit per character, at the offsets of the section text,
+        # then the bigrams of the units standing together
         for section in report.sections:
-            units, positions, starts, ends = plain_unit_columns(section.text)
-            assert document[f"p{section.n}"] == [(section.text, list(zip(units, positions, starts, ends)))]
+            assert document[f"p{section.n}"] == [(section.text, plain_phrase_tokens(section.text))]
             spans = plain_word_spans(section.text)
             assert document[f"s{section.n}"] == [
                 (section.text, [(w, i, s, e) for i, (w, s, e) in enumerate(spans)])]
@@ -172,6 +183,5 @@ def test_nul_characters_and_long_parts_survive_the_compact_encoding(reports):
     for section in sections:
         spans = plain_word_spans(section.text)
         assert document[f"s{section.n}"] == [(section.text, [(w, i, s, e) for i, (w, s, e) in enumerate(spans)])]
-        units, positions, starts, ends = plain_unit_columns(section.text)
-        assert document[f"p{section.n}"] == [(section.text, list(zip(units, positions, starts, ends)))]
+        assert document[f"p{section.n}"] == [(section.text, plain_phrase_tokens(section.text))]
     assert document["p2"][0][1][-1][2] > 0xFFFF

@@ -369,3 +369,17 @@ def test_text_terms_leave_negated_terms_out():
     assert terms.phrases == (tuple(enumerate("市中区信访局")), tuple(enumerate("信访工作")))
     assert terms.sections == {1}
     assert text_terms(parse_query("type:信访")).empty
+
+
+@pytest.mark.parametrize("units, terms", [
+    (((0, "信"), (1, "访")), ((0, "信 访"),)),
+    (((0, "信"), (1, "访"), (2, "工")), ((0, "信 访"), (1, "访 工"))),
+    (((0, "信"), (1, "访"), (2, "工"), (3, "作")), ((0, "信 访"), (2, "工 作"))),
+    (((0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")), ((0, "a b"), (2, "c d"), (3, "d e"))),
+    # punctuation in the query leaves a gap: each run on its own, a run of one stays a unit
+    (((0, "信"), (1, "访"), (3, "局")), ((0, "信 访"), (3, "局"))),
+    (((0, "open"), (1, "data")), ((0, "open data"),)),
+])
+def test_a_phrase_is_matched_by_bigrams_covering_every_unit(units, terms):
+    from indexer.tokenize import phrase_terms
+    assert phrase_terms(units) == terms

@@ -136,6 +136,39 @@ def test_a_phrase_across_a_line_break_still_matches(index, reports):
     assert ids(index, '"渠道，不够"') == set()
 
 
+# Texts around 甲乙丙丁戊己: the phrase field matches a phrase of n >= 2 characters by its
+# bigrams (offsets 0, 2, 4 … and the last), so odd and even lengths both cross a bigram boundary.
+BIGRAM_TEXTS = ("甲乙丙丁戊己", "甲乙，丙丁戊己", "甲乙丙，丁戊己", "甲 乙丙丁\n戊己", "乙丙甲丁戊己甲乙",
+                "甲乙丙丁x戊己", "丙丁戊己。甲乙", "甲乙丙丁戊", "丁戊己甲乙丙", "甲乙乙丙丙丁", "己戊丁丙乙甲")
+
+
+@pytest.fixture(scope="module")
+def bigram_index(reports):
+    from dataclasses import replace
+
+    from indexer.report import Section
+    idx = ReportIndex.open(None)
+    with idx.batch() as batch:
+        for i, text in enumerate(BIGRAM_TEXTS):
+            batch.add(replace(reports[0], id=f"bigram{i:02d}", sections=[Section(3, "三、依申请公开", text, 0, len(text))]))
+    return idx
+
+
+@pytest.mark.parametrize("phrase", ["甲乙", "乙丙", "戊己", "甲乙丙", "乙丙丁", "丁戊己", "甲乙丙丁", "丙丁戊己",
+                                    "甲乙丙丁戊", "乙丙丁戊己", "甲乙丙丁戊己", "甲丙", "乙丁戊", "甲乙丁戊", "乙乙丙"])
+def test_a_phrase_of_any_length_matches_only_contiguous_text(bigram_index, phrase):
+    oracle = {f"bigram{i:02d}" for i, text in enumerate(BIGRAM_TEXTS) if phrase in re.sub(r"\s", "", text)}
+    assert ids(bigram_index, f'"{phrase}"') == oracle
+    assert ids(bigram_index, f'section:3 "{phrase}"') == oracle
+    assert ids(bigram_index, f'section:2 "{phrase}"') == set()
+
+
+def test_the_bigram_cases_are_not_vacuous(bigram_index):
+    assert ids(bigram_index, '"甲乙丙丁戊"') == {"bigram00", "bigram03", "bigram07"}
+    assert ids(bigram_index, '"甲乙丙"') == {"bigram00", "bigram02", "bigram03", "bigram05", "bigram07", "bigram08"}
+    assert ids(bigram_index, '"甲"') == {f"bigram{i:02d}" for i in range(len(BIGRAM_TEXTS))}
+
+
 def test_section_restricts_text_to_that_part(index, reports):
     oracle = {r.id for r in reports if "信访" in (r.section(5).text if r.section(5) else "")}
     assert ids(index, "section:5 信访") == oracle == {XINFANGJU, SYNTHETIC}
@@ -561,3 +594,31 @@ def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
     tantivy.Index(builder.build(), path=str(tmp_path))
     with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store"):
         ReportIndex.open(tmp_path)
+
+
+
+def test_an_index_from_before_the_bigram_phrase_fields_asks_for_a_rebuild(tmp_path, monkeypatch):
+    import tantivy
+
+    from indexer.index import PHRASE_BIGRAMS_MARK, IndexOpenError, build_schema
+
+    class WithoutMark:
+        """The schema builder, leaving out the mark: the schema of an index from before the bigrams."""
+        def __init__(self):
+            self.builder = real()
+
+        def add_text_field(self, name, **kw):
+            if name != PHRASE_BIGRAMS_MARK:
+                self.builder.add_text_field(name, **kw)
+
+        def __getattr__(self, name):
+            return getattr(self.builder, name)
+
+    real = tantivy.SchemaBuilder
+    monkeypatch.setattr(tantivy, "SchemaBuilder", WithoutMark)
+    old_schema = build_schema()
+    monkeypatch.setattr(tantivy, "SchemaBuilder", real)
+    tantivy.Index(old_schema, path=str(tmp_path))
+    with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store"):
+        ReportIndex.open(tmp_path)
+    ReportIndex.open(tmp_path / "fresh")  # the current schema opens
