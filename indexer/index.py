@@ -323,7 +323,8 @@ class ReportIndex:
             index = tantivy.Index(schema, path=str(path), reuse=True)
         except (OSError, ValueError) as e:
             # tantivy refuses an index built with another schema ("the schema does not match")
-            raise IndexOpenError(f"{path}: cannot open the index ({e}); rebuild it from the store") from None
+            raise IndexOpenError(f"{path}: cannot open the index ({e}); rebuild it from the store: "
+                                 f"xxgk ingest --reindex --data {path.parent}") from None
         return cls(index, path)
 
     def _meta_stamp(self) -> int | None:

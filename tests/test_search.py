@@ -592,7 +592,7 @@ def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("body", stored=True)
     tantivy.Index(builder.build(), path=str(tmp_path))
-    with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store"):
+    with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store: xxgk ingest --reindex --data "):
         ReportIndex.open(tmp_path)
 
 
@@ -619,6 +619,6 @@ def test_an_index_from_before_the_bigram_phrase_fields_asks_for_a_rebuild(tmp_pa
     old_schema = build_schema()
     monkeypatch.setattr(tantivy, "SchemaBuilder", real)
     tantivy.Index(old_schema, path=str(tmp_path))
-    with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store"):
+    with pytest.raises(IndexOpenError, match=r"schema does not match.*rebuild it from the store: xxgk ingest --reindex --data "):
         ReportIndex.open(tmp_path)
     ReportIndex.open(tmp_path / "fresh")  # the current schema opens
