@@ -62,32 +62,27 @@ def check_t3_outcomes(figures: Figures, template: str) -> list[Flag]:
     return flags
 
 
+def _parts_flag(code: str, where: str, total, parts: list) -> Flag | None:
+    """A flag when every part and the total are filled in and the parts do not add up."""
+    if total is None or None in parts or sum(parts) == total:
+        return None
+    return Flag(code, where, f"{_fmt(parts)} = {sum(parts)} != {total} ({_off(sum(parts), total)})")
+
+
 def check_t3_row_totals(figures: Figures, template: str) -> list[Flag]:
     """Per row: the 总计 column = the six applicant columns."""
-    flags = []
-    for row, _ in T3_ROWS[template]:
-        total = figures.get(f"t3.{row}.total")
-        parts = [figures.get(f"t3.{row}.{c}") for c in T3_APPLICANT_COLUMNS]
-        if total is None or None in parts:
-            continue
-        if sum(parts) != total:
-            flags.append(Flag("t3_row_total", row, f"{_fmt(parts)} = {sum(parts)} != {total} "
-                                                   f"({_off(sum(parts), total)})"))
-    return flags
+    flags = (_parts_flag("t3_row_total", row, figures.get(f"t3.{row}.total"),
+                         [figures.get(f"t3.{row}.{c}") for c in T3_APPLICANT_COLUMNS])
+             for row, _ in T3_ROWS[template])
+    return [f for f in flags if f]
 
 
 def check_t4_totals(figures: Figures) -> list[Flag]:
     """Per block: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
-    flags = []
-    for block, _ in T4_BLOCKS:
-        total = figures.get(f"t4.{block}.total")
-        parts = [figures.get(f"t4.{block}.{c}") for c in T4_PARTS]
-        if total is None or None in parts:
-            continue
-        if sum(parts) != total:
-            flags.append(Flag("t4_total", block, f"{_fmt(parts)} = {sum(parts)} != {total} "
-                                                 f"({_off(sum(parts), total)})"))
-    return flags
+    flags = (_parts_flag("t4_total", block, figures.get(f"t4.{block}.total"),
+                         [figures.get(f"t4.{block}.{c}") for c in T4_PARTS])
+             for block, _ in T4_BLOCKS)
+    return [f for f in flags if f]
 
 
 def check_blank_cells(figures: Figures, template: str, unread: Collection[str] = ()) -> list[Flag]:

@@ -246,21 +246,22 @@ def _layout_cells(tbl):
         yield from _cells(tr)
 
 
-def _vmerge_continues(tc) -> bool:
+def _merge_continues(tc, tag: str) -> bool:
+    """Is this cell the continuation of a merge (w:vMerge, or old-style w:hMerge)?"""
     tcpr = tc.find(_w("tcPr"))
     if tcpr is None:
         return False
-    vmerge = tcpr.find(_w("vMerge"))
-    return vmerge is not None and vmerge.get(_w("val"), "continue") != "restart"
+    merge = tcpr.find(_w(tag))
+    return merge is not None and merge.get(_w("val"), "continue") != "restart"
+
+
+def _vmerge_continues(tc) -> bool:
+    return _merge_continues(tc, "vMerge")
 
 
 def _hmerge_continues(tc) -> bool:
-    """Old-style horizontal merge (w:hMerge): the continuation cells are dropped."""
-    tcpr = tc.find(_w("tcPr"))
-    if tcpr is None:
-        return False
-    hmerge = tcpr.find(_w("hMerge"))
-    return hmerge is not None and hmerge.get(_w("val"), "continue") != "restart"
+    """Old-style horizontal merge: the continuation cells are dropped."""
+    return _merge_continues(tc, "hMerge")
 
 
 def cell_text(tc) -> str:
