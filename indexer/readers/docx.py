@@ -217,20 +217,21 @@ def _collect_text(element, parts: list[str]) -> None:
             _collect_text(child, parts)
 
 
-def _rows(tbl):
-    for child in tbl:
-        if child.tag == TR:
+def _children(element, tag):
+    """Children with ``tag``, looking through the WRAPPERS (sdt, customXml, ins …) around them."""
+    for child in element:
+        if child.tag == tag:
             yield child
         elif child.tag in WRAPPERS:
-            yield from _rows(child)
+            yield from _children(child, tag)
+
+
+def _rows(tbl):
+    return _children(tbl, TR)
 
 
 def _cells(tr):
-    for child in tr:
-        if child.tag == TC:
-            yield child
-        elif child.tag in WRAPPERS:
-            yield from _cells(child)
+    return _children(tr, TC)
 
 
 def _is_layout_table(tbl) -> bool:
