@@ -7,12 +7,11 @@ Fields (see ``build_schema``):
   aliases, section headings and texts). It is the only stored field, so a
   search never needs another store; token offsets are not stored but
   recomputed for the hits on the page (cheaper than storing them).
-- ``title``, ``agency``, ``s1``..``s6``: jieba words (tokenize.word_spans),
+- ``title``, ``agency``, ``s1``..``s6``: jieba words (tokenize.words_text),
   frequencies only, for matching and BM25 ranking.
-- ``p1``..``p6``: one unit per Chinese character or ASCII word with positions
-  (tokenize.unit_columns), and beside them the bigram of every two units
-  standing together, at the first one's position (tokenize.unit_bigram_columns):
-  a phrase of n >= 2 units is matched as a phrase of bigrams
+- ``p1``..``p6``: one unit per Chinese character or ASCII word, each followed
+  by the bigram of it and the next unit (tokenize.phrase_slots), with
+  positions: a phrase of n >= 2 units is matched as a phrase of bigrams
   (tokenize.phrase_terms), a single unit as the unit.
 - facets, raw and fast: ``agency_raw``, ``type``, ``province``, ``city``,
   ``county``, ``level``, ``template``, ``flags`` (multi-valued), ``synthetic``
@@ -20,12 +19,14 @@ Fields (see ``build_schema``):
 - every figure key and alias as a fast f64 (``figure_field``); a blank value
   is left out of the document, so ranges never see it.
 
-Text fields get PreTokenizedString values built by tokenize.py (tantivy.Token
-takes character offsets here), so no custom tokenizer has to be registered
-when the index is opened; their declared tokenizer is the built-in "raw".
-The segmentation is done by ``prepare`` (report -> PreparedDoc, plain picklable
-data, made in ingest's parse workers) and the tantivy document built from it by
-``prepared_to_document`` in the process holding the writer (``Batch.add_prepared``).
+Text fields get strings of space-separated terms made by tokenize.py and
+split by tantivy's built-in "whitespace" tokenizer (ASCII whitespace only, no
+lowercasing: it keeps every term exactly as tokenize.py made it), so no custom
+tokenizer has to be registered when the index is opened, and no Python object
+is made per term. The segmentation is done by ``prepare`` (report ->
+PreparedDoc, plain picklable data, made in ingest's parse workers) and the
+tantivy document built from it by ``prepared_to_document`` in the process
+holding the writer (``Batch.add_prepared``).
 """
 from __future__ import annotations
 
@@ -42,8 +43,7 @@ from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
 from .report import Report
-from .tokenize import (normalize, normalized_unit_columns, normalized_word_spans, unit_bigram_columns, unit_columns,
-                       word_spans)
+from .tokenize import normalize, normalized_phrase_slots, normalized_words_text
 
 SECTIONS = range(1, 7)
 WORD_FIELDS = tuple(f"s{n}" for n in SECTIONS)
@@ -53,10 +53,12 @@ FACET_FIELDS = ("agency_raw", "type", "province", "city", "county", "level", "te
 FIGURE_KEYS = tuple(all_figure_keys())
 ALIAS_NAMES = tuple(ALIASES)
 WRITER_HEAP = 64_000_000
-# An empty field that only marks the schema: the phrase fields of an index built before they
-# held bigrams have the same names and types, and such an index would open and silently miss
+# An empty field that only marks the schema: should the terms of the phrase fields change
+# again while their names and types stay, an index built before would open and silently miss
 # every phrase; with this field in the schema tantivy refuses it and the user is told to rebuild.
-PHRASE_BIGRAMS_MARK = "phrase_bigrams_v1"
+PHRASE_SLOTS_MARK = "phrase_slots_v2"
+# splits on ASCII whitespace only and changes nothing: the terms stay as tokenize.py made them
+TERMS_TOKENIZER = "whitespace"
 
 
 class IndexOpenError(XxgkError):
@@ -75,33 +77,16 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", tokenizer_name="raw", index_option="basic")
     builder.add_bytes_field("hit", stored=True)
     for name in ("title", "agency", *WORD_FIELDS):
-        builder.add_text_field(name, tokenizer_name="raw", index_option="freq")
+        builder.add_text_field(name, tokenizer_name=TERMS_TOKENIZER, index_option="freq")
     for name in PHRASE_FIELDS:
-        builder.add_text_field(name, tokenizer_name="raw", index_option="position")
-    builder.add_text_field(PHRASE_BIGRAMS_MARK, tokenizer_name="raw", index_option="basic")
+        builder.add_text_field(name, tokenizer_name=TERMS_TOKENIZER, index_option="position")
+    builder.add_text_field(PHRASE_SLOTS_MARK, tokenizer_name="raw", index_option="basic")
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
     for key in (*FIGURE_KEYS, *ALIAS_NAMES):
         builder.add_float_field(figure_field(key), fast=True)
     return builder.build()
-
-
-def words_value(text: str) -> tantivy.PreTokenizedString:
-    """A text as jieba words (positions are token ranks; the field keeps frequencies only)."""
-    tokens = [tantivy.Token(word, i, start, end) for i, (word, start, end) in enumerate(word_spans(text))]
-    return tantivy.PreTokenizedString(text, tokens)
-
-
-def with_bigrams(columns: tuple[list[str], list[int], list[int], list[int]]):
-    """Unit columns followed by the columns of their bigrams (each term's positions still rise)."""
-    bigrams = unit_bigram_columns(*columns)
-    return tuple(a + b for a, b in zip(columns, bigrams))
-
-
-def units_value(text: str) -> tantivy.PreTokenizedString:
-    """A text as phrase units and their bigrams, with positions."""
-    return tantivy.PreTokenizedString(text, list(map(tantivy.Token, *with_bigrams(unit_columns(text)))))
 
 
 def report_to_hit(report: Report, aliases: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -144,10 +129,6 @@ def _number(value) -> float | None:
         return None
 
 
-# Joins a text field's tokens into one string for pickling (one object instead of a
-# thousand); no token can hold it: jieba words and phrase units are made of
-# letters, digits and a few ASCII signs, and NUL is none of them.
-TOKEN_SEPARATOR = "\x00"
 # Every fast float field, in schema order: a prepared document names them by number.
 FLOAT_FIELDS = tuple(figure_field(key) for key in (*FIGURE_KEYS, *ALIAS_NAMES))
 _ALIAS_NUMBERS = {name: number for number, name in enumerate(ALIAS_NAMES, len(FIGURE_KEYS))}
@@ -159,16 +140,14 @@ class PreparedDoc(NamedTuple):
     ``prepare`` makes it where the report is parsed (a worker process: the
     segmentation is most of the cost); ``prepared_to_document`` turns it into a
     tantivy document where the writer is (tantivy documents pickle at ~150 KB
-    each, slower than segmenting again). Token texts are joined by
-    TOKEN_SEPARATOR and numbers are typed arrays: unpickling thousands of small
-    objects per report cost the main process more than building the tokens.
+    each, slower than segmenting again). Terms come joined in one string per
+    field and numbers as typed arrays: unpickling thousands of small objects
+    per report cost the main process more than indexing them.
     """
     id: str
     hit: bytes
-    # (field, text, words, starts, ends): jieba words; a word's position is its rank
-    words: tuple[tuple[str, str, str, array, array], ...]
-    # (field, text, units, positions, starts, ends): phrase units, then their bigrams
-    units: tuple[tuple[str, str, str, array, array, array], ...]
+    # (field, terms): the text fields' terms joined by spaces (tokenize.words_text / phrase_slots)
+    text: tuple[tuple[str, str], ...]
     # (field, value) of the raw text fields (facets), in the order added
     raw: tuple[tuple[str, str], ...]
     year: int | None
@@ -177,38 +156,14 @@ class PreparedDoc(NamedTuple):
     float_values: array
 
 
-def _offsets(text: str, values) -> array:
-    # offsets and positions never exceed the text's length: two bytes each for almost every text
-    return array("H" if len(text) < 0x10000 else "q", values)
-
-
-def _word_columns(name: str, text: str, norm: str) -> tuple[str, str, str, array, array]:
-    spans = normalized_word_spans(norm)
-    if not spans:
-        return name, text, "", _offsets(text, ()), _offsets(text, ())
-    words, starts, ends = zip(*spans)
-    return name, text, TOKEN_SEPARATOR.join(words), _offsets(text, starts), _offsets(text, ends)
-
-
-def _unit_columns(name: str, text: str, norm: str) -> tuple[str, str, str, array, array, array]:
-    units, positions, starts, ends = with_bigrams(normalized_unit_columns(norm))
-    return (name, text, TOKEN_SEPARATOR.join(units), _offsets(text, positions), _offsets(text, starts),
-            _offsets(text, ends))
-
-
-def _split_tokens(joined: str) -> list[str]:
-    return joined.split(TOKEN_SEPARATOR) if joined else []
-
-
 def prepare(report: Report) -> PreparedDoc:
     """Everything the index document of ``report`` holds (see ``prepared_to_document``)."""
-    words = []
-    units = []
+    text = []
     raw = []
     if report.title:
-        words.append(_word_columns("title", report.title, normalize(report.title)))
+        text.append(("title", normalized_words_text(normalize(report.title))))
     if report.agency:
-        words.append(_word_columns("agency", report.agency, normalize(report.agency)))
+        text.append(("agency", normalized_words_text(normalize(report.agency))))
         raw.append(("agency_raw", report.agency))
     region = report.region or {}
     facets = {"type": report.agency_type, "province": region.get("province"), "city": region.get("city"),
@@ -221,8 +176,8 @@ def prepare(report: Report) -> PreparedDoc:
             raw.append(("parts", str(section.n)))
         if section.n in SECTIONS and section.text:
             norm = normalize(section.text)
-            words.append(_word_columns(f"s{section.n}", section.text, norm))
-            units.append(_unit_columns(f"p{section.n}", section.text, norm))
+            text.append((f"s{section.n}", normalized_words_text(norm)))
+            text.append((f"p{section.n}", normalized_phrase_slots(norm)))
     figures = report.figures or {}
     aliases = report_aliases(figures)
     float_fields = array("H")
@@ -241,8 +196,8 @@ def prepare(report: Report) -> PreparedDoc:
         if value is not None:
             float_fields.append(_ALIAS_NUMBERS[name])
             float_values.append(value)
-    return PreparedDoc(report.id, encode_hit(report_to_hit(report, aliases)), tuple(words), tuple(units),
-                       tuple(raw), None if report.year is None else int(report.year), float_fields, float_values)
+    return PreparedDoc(report.id, encode_hit(report_to_hit(report, aliases)), tuple(text), tuple(raw),
+                       None if report.year is None else int(report.year), float_fields, float_values)
 
 
 def prepared_to_document(prepared: PreparedDoc) -> tantivy.Document:
@@ -250,15 +205,11 @@ def prepared_to_document(prepared: PreparedDoc) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", prepared.id)
     doc.add_bytes("hit", prepared.hit)
-    token = tantivy.Token
-    for name, text, words, starts, ends in prepared.words:
-        tokens = list(map(token, _split_tokens(words), range(len(starts)), starts, ends))
-        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(text, tokens))
-    for name, text, units, positions, starts, ends in prepared.units:
-        tokens = list(map(token, _split_tokens(units), positions, starts, ends))
-        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(text, tokens))
+    add_text = doc.add_text
+    for name, terms in prepared.text:
+        add_text(name, terms)
     for name, value in prepared.raw:
-        doc.add_text(name, value)
+        add_text(name, value)
     if prepared.year is not None:
         doc.add_integer("year", prepared.year)
     add_float = doc.add_float

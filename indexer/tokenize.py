@@ -9,8 +9,14 @@ Two token streams come from one text:
 - ``char_units(text)``: one unit per Chinese character or ASCII word with a
   running position, for phrase queries: a phrase matches only where its
   characters are contiguous, whatever jieba made of the surrounding text.
-  The index also holds their bigrams (``unit_bigram_columns``), and a phrase
-  of n >= 2 units is matched by the bigrams covering it (``phrase_terms``).
+  The index also holds their bigrams, and a phrase of n >= 2 units is matched
+  by the bigrams covering it (``phrase_terms``).
+
+The index receives both streams as plain strings of space-separated terms
+(``words_text``, ``phrase_slots``) that tantivy's built-in "whitespace"
+tokenizer splits in Rust: building one Python token object per term cost more
+than all the rest of indexing. The index keeps no offsets, so none are lost;
+the highlighter recomputes them for the hits it shows.
 
 Both fold full-width ASCII (ＡＢＣ１２３) to ASCII and lowercase ASCII,
 character by character, so offsets stay valid for the original text.
@@ -146,6 +152,30 @@ def normalized_word_spans(norm: str) -> list[tuple[str, int, int]]:
     return spans
 
 
+def words_text(text: str) -> str:
+    """The word fields' value: ``word_spans`` words joined by spaces (the index keeps no offsets)."""
+    return normalized_words_text(normalize(text)) if text else ""
+
+
+def normalized_words_text(norm: str) -> str:
+    """``words_text`` of a text already passed through ``normalize``."""
+    words: list[str] = []
+    append = words.append
+    pieces_of = _PIECES.get
+    missing = _PIECES  # a sentinel no value can be
+    for word in _jieba().cut(norm):
+        pieces = pieces_of(word, missing)
+        if pieces is missing:
+            if len(_PIECES) >= _PIECES_LIMIT:
+                _PIECES.clear()
+            pieces = _PIECES[word] = _word_pieces(word)
+        if pieces is None:
+            append(word)
+        elif pieces:
+            words += [piece[0] for piece in pieces]
+    return " ".join(words)
+
+
 def _span_order(span: tuple[str, int, int]) -> tuple[int, int]:
     return span[1], span[2]
 
@@ -241,9 +271,11 @@ def normalized_unit_columns(norm: str) -> tuple[list[str], list[int], list[int],
     return texts, positions, starts, ends
 
 
-# Joins the two units of a bigram. Units never hold whitespace, so a bigram can be
-# told from any unit (an ASCII word like "abcd" is one unit; "ab cd" is a bigram).
-BIGRAM_JOIN = " "
+# Joins the two units of a bigram; GAP fills a slot of the phrase field that holds no
+# term (see ``phrase_slots``). Units are letters and digits (ASCII words may hold . and _),
+# so neither can be or be inside a unit, and neither is whitespace, which splits the terms.
+BIGRAM_JOIN = "|"
+GAP = "|"
 
 
 def bigram(first: str, second: str) -> str:
@@ -251,31 +283,46 @@ def bigram(first: str, second: str) -> str:
     return first + BIGRAM_JOIN + second
 
 
-def unit_bigram_columns(texts: list[str], positions: list[int], starts: list[int],
-                        ends: list[int]) -> tuple[list[str], list[int], list[int], list[int]]:
-    """The bigrams of unit columns: (texts, positions, starts, ends).
+# one match per unit: an ASCII word or one other letter (group 1), or a punctuation sign (no group)
+_ONE_UNIT = re.compile(r"([a-z0-9]+(?:[._][a-z0-9]+)*|[^\W_a-z0-9])|\S")
 
-    One bigram for each two units at positions p and p+1, at position p and
-    covering both units' characters; punctuation leaves a gap in the unit
-    positions, so no bigram spans it (whitespace leaves none, so one does).
-    A phrase of n >= 2 units then matches as a phrase of bigrams: far fewer
-    documents hold a bigram than each of its characters.
+
+def phrase_slots(text: str) -> str:
+    """The phrase field of ``text``: its units and their bigrams as space-separated terms.
+
+    The i-th unit position (``unit_columns``) becomes two term positions: 2i
+    holds the unit, 2i+1 the bigram of it and the unit at position i+1, at
+    the first one's position; a sign of punctuation, the bigram after it or
+    the one before it, and the last bigram are GAP. Whitespace takes no
+    position, so a bigram may span it (PDF text breaks lines inside words),
+    but never punctuation. A phrase of n >= 2 units then matches as a phrase
+    of bigrams (``phrase_terms``): far fewer documents hold a bigram than
+    each of its characters.
     """
-    pairs = [(bigram(a, b), p, s, e) for a, b, p, q, s, e
-             in zip(texts, texts[1:], positions, positions[1:], starts, ends[1:]) if q == p + 1]
-    if not pairs:
-        return [], [], [], []
-    return tuple(map(list, zip(*pairs)))
+    return normalized_phrase_slots(normalize(text))
+
+
+def normalized_phrase_slots(norm: str) -> str:
+    """``phrase_slots`` of a text already passed through ``normalize``."""
+    units = [unit or GAP for unit in _ONE_UNIT.findall(norm)]
+    if not units:
+        return ""
+    slots = [GAP] * (2 * len(units))
+    slots[0::2] = units
+    slots[1::2] = [a + BIGRAM_JOIN + b if a != GAP != b else GAP for a, b in zip(units, units[1:] + [GAP])]
+    return " ".join(slots)
 
 
 def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], ...]:
-    """The (relative position, term) pairs a phrase of units is matched with.
+    """The (position, term) pairs of the phrase field that a phrase of units is matched with.
 
-    Each run of units at consecutive positions becomes the bigrams at offsets
-    0, 2, 4 … of the run and its last bigram (together they cover every unit
-    of the run, and a bigram exists only where both its units stand together);
-    a run of one unit (between punctuation in the query) stays a unit. Exact:
-    a text matches the result iff it matches the units.
+    ``units`` are (relative unit position, unit). Each run of units at
+    consecutive positions becomes the bigrams at offsets 0, 2, 4 … of the run
+    and its last bigram (together they cover every unit of the run, and a
+    bigram exists only where both its units stand together); a run of one
+    unit (between punctuation in the query) stays a unit. Positions are those
+    of ``phrase_slots``: 2p for the unit at p, 2p+1 for the bigram starting
+    there. Exact: a text matches the result iff it matches the units.
     """
     runs: list[list[tuple[int, str]]] = []
     for rel, unit in units:
@@ -286,12 +333,12 @@ def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], .
     terms: list[tuple[int, str]] = []
     for run in runs:
         if len(run) == 1:
-            terms.append(run[0])
+            terms.append((2 * run[0][0], run[0][1]))
             continue
         starts = list(range(0, len(run) - 1, 2))
         if starts[-1] != len(run) - 2:
             starts.append(len(run) - 2)
-        terms += [(run[i][0], bigram(run[i][1], run[i + 1][1])) for i in starts]
+        terms += [(2 * run[i][0] + 1, bigram(run[i][1], run[i + 1][1])) for i in starts]
     return tuple(terms)
 
 

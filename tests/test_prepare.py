@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from indexer.index import (PreparedDoc, ReportIndex, prepare, prepared_to_document, report_to_document)
+from indexer.index import (PreparedDoc, ReportIndex, decode_hit, prepare, prepared_to_document, report_to_document)
 from indexer.parse import parse_file
-from indexer.tokenize import _jieba, normalize, unit_columns, word_spans
+from indexer.tokenize import _jieba, char_units, normalize, phrase_slots, unit_columns, word_spans, words_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted([*(ROOT / "corpus" / "seeds").glob("*.txt"), *(ROOT / "corpus" / "real").glob("*.txt"),
@@ -78,15 +78,22 @@ def plain_unit_columns(text):
     return units, positions, starts, ends
 
 
-def plain_phrase_tokens(text):
-    """The phrase field's tokens: the units, then a bigram "a b" for each two units at
-    consecutive positions (at the first one's position, spanning both)."""
-    units, positions, starts, ends = plain_unit_columns(text)
-    tokens = list(zip(units, positions, starts, ends))
-    for i in range(len(units) - 1):
-        if positions[i + 1] == positions[i] + 1:
-            tokens.append((units[i] + " " + units[i + 1], positions[i], starts[i], ends[i + 1]))
-    return tokens
+def plain_phrase_slots(text):
+    """The phrase field's terms: at 2p the unit at position p (or "|" for punctuation), at 2p+1
+    the bigram "a|b" of the units at p and p+1 when both are units (else "|")."""
+    units, positions, _, _ = plain_unit_columns(text)
+    count = sum(1 for _ in _UNIT_RUN.finditer(normalize(text))) + sum(
+        len(m.group(2)) - 1 for m in _UNIT_RUN.finditer(normalize(text)) if m.group(2))
+    at = dict(zip(positions, units))
+    slots = []
+    for p in range(count):
+        slots.append(at.get(p, "|"))
+        slots.append(at[p] + "|" + at[p + 1] if p in at and p + 1 in at else "|")
+    return " ".join(slots)
+
+
+def plain_words_text(text):
+    return " ".join(word for word, _, _ in plain_word_spans(text))
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +125,32 @@ def test_unit_columns_equal_the_plain_version_on_every_corpus_text(reports):
         assert tuple(unit_columns(text)) == tuple(plain_unit_columns(text)), text[:40]
 
 
+def test_index_terms_equal_the_plain_versions_on_every_corpus_text(reports):
+    for text in corpus_texts(reports):
+        assert words_text(text) == plain_words_text(text), text[:40]
+        assert phrase_slots(text) == plain_phrase_slots(text), text[:40]
+
+
+def test_tantivy_splits_the_terms_exactly_as_tokenize_made_them(reports):
+    """The fields' "whitespace" tokenizer must neither split a term nor change one (no lowercasing):
+    every word and every unit of odd texts is found as the term the query side asks for."""
+    from dataclasses import replace
+
+    from indexer.report import Section
+    index = ReportIndex.open(None)
+    texts = [t for t in ODD_TEXTS if t.strip()]
+    with index.batch() as batch:
+        for i, text in enumerate(texts):
+            batch.add(replace(reports[0], id=f"odd{i}", sections=[Section(1, "一、总体情况", text, 0, len(text))]))
+    searcher = index.searcher
+    for i, text in enumerate(texts):
+        for field, terms in (("s1", [w for w, _, _ in word_spans(text)]), ("p1", [u.text for u in char_units(text)])):
+            for term in terms:
+                hits = searcher.search(tantivy.Query.term_query(index.schema, field, term), 100).hits
+                ids = {decode_hit(searcher.doc(address)["hit"][0])["id"] for _, address in hits}
+                assert f"odd{i}" in ids, (field, term, text)
+
+
 def test_words_of_a_sentence_with_their_sub_words_in_offset_order():
     assert word_spans("本机关全年共收到政府信息公开申请，其中信访举报投诉类申请已转信访局办理。") == [
         ("本", 0, 1), ("机关", 1, 3), ("全年", 3, 5), ("共", 5, 6), ("收到", 6, 8), ("政府", 8, 10),
@@ -127,13 +160,8 @@ def test_words_of_a_sentence_with_their_sub_words_in_offset_order():
         ("信访局", 30, 33), ("办理", 33, 35)]
 
 
-def _tokens(value):
-    return [(t.text, t.position, t.char_offset_from, t.char_offset_to) for t in value.tokens]
-
-
 def _plain_document(doc: tantivy.Document) -> dict:
-    return {name: [(v.text, _tokens(v)) if isinstance(v, tantivy.PreTokenizedString) else v for v in values]
-            for name, values in doc.to_dict().items()}
+    return doc.to_dict()
 
 
 def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports):
@@ -143,13 +171,11 @@ def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports
         copy = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
         document = _plain_document(prepared_to_document(copy))
         assert document == _plain_document(report_to_document(report))
-        # the phrase field of each part is one unit per character, at the offsets of the section text,
-        # then the bigrams of the units standing together
+        # the phrase field of each part is one unit per character, each followed by the bigram of the
+        # units standing together; the word field, the search-mode words
         for section in report.sections:
-            assert document[f"p{section.n}"] == [(section.text, plain_phrase_tokens(section.text))]
-            spans = plain_word_spans(section.text)
-            assert document[f"s{section.n}"] == [
-                (section.text, [(w, i, s, e) for i, (w, s, e) in enumerate(spans)])]
+            assert document[f"p{section.n}"] == [plain_phrase_slots(section.text)]
+            assert document[f"s{section.n}"] == [plain_words_text(section.text)]
         assert document["id"] == [report.id]
 
 
@@ -169,19 +195,19 @@ def test_add_prepared_and_add_index_alike(reports):
         assert counts[0] == counts[1]
 
 
-def test_nul_characters_and_long_parts_survive_the_compact_encoding(reports):
+def test_nul_characters_and_long_parts_survive_the_prepared_encoding(reports):
     from dataclasses import replace
 
     from indexer.report import Section
     report = reports[0]
-    long_text = "信访局\x00受理ＡＢＣ申请，" * 7000  # > 65,535 characters: offsets no longer fit in two bytes
+    long_text = "信访局\x00受理ＡＢＣ申请，" * 7000  # > 65,535 characters
     sections = [Section(1, "一、总体情况", "a\x00b信访\x00局 12345热线", 0, 15), Section(2, "二、主动公开", long_text, 16,
                                                                             16 + len(long_text))]
     changed = replace(report, sections=sections)
     document = _plain_document(prepared_to_document(pickle.loads(pickle.dumps(prepare(changed)))))
     assert document == _plain_document(report_to_document(changed))
     for section in sections:
-        spans = plain_word_spans(section.text)
-        assert document[f"s{section.n}"] == [(section.text, [(w, i, s, e) for i, (w, s, e) in enumerate(spans)])]
-        assert document[f"p{section.n}"] == [(section.text, plain_phrase_tokens(section.text))]
-    assert document["p2"][0][1][-1][2] > 0xFFFF
+        assert document[f"s{section.n}"] == [plain_words_text(section.text)]
+        assert document[f"p{section.n}"] == [plain_phrase_slots(section.text)]
+    # 信 访 局, the NUL, 受 理 abc 申 请 and the comma: 10 unit positions, two terms each
+    assert len(document["p2"][0].split(" ")) == 2 * 10 * 7000

@@ -372,13 +372,14 @@ def test_text_terms_leave_negated_terms_out():
 
 
 @pytest.mark.parametrize("units, terms", [
-    (((0, "信"), (1, "访")), ((0, "信 访"),)),
-    (((0, "信"), (1, "访"), (2, "工")), ((0, "信 访"), (1, "访 工"))),
-    (((0, "信"), (1, "访"), (2, "工"), (3, "作")), ((0, "信 访"), (2, "工 作"))),
-    (((0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")), ((0, "a b"), (2, "c d"), (3, "d e"))),
+    # positions of the phrase field: 2p for the unit at p, 2p+1 for the bigram starting there
+    (((0, "信"), (1, "访")), ((1, "信|访"),)),
+    (((0, "信"), (1, "访"), (2, "工")), ((1, "信|访"), (3, "访|工"))),
+    (((0, "信"), (1, "访"), (2, "工"), (3, "作")), ((1, "信|访"), (5, "工|作"))),
+    (((0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")), ((1, "a|b"), (5, "c|d"), (7, "d|e"))),
     # punctuation in the query leaves a gap: each run on its own, a run of one stays a unit
-    (((0, "信"), (1, "访"), (3, "局")), ((0, "信 访"), (3, "局"))),
-    (((0, "open"), (1, "data")), ((0, "open data"),)),
+    (((0, "信"), (1, "访"), (3, "局")), ((1, "信|访"), (6, "局"))),
+    (((0, "open"), (1, "data")), ((1, "open|data"),)),
 ])
 def test_a_phrase_is_matched_by_bigrams_covering_every_unit(units, terms):
     from indexer.tokenize import phrase_terms

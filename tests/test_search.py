@@ -597,25 +597,29 @@ def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
 
 
 
-def test_an_index_from_before_the_bigram_phrase_fields_asks_for_a_rebuild(tmp_path, monkeypatch):
+def test_an_index_from_before_the_phrase_slots_asks_for_a_rebuild(tmp_path, monkeypatch):
     import tantivy
 
-    from indexer.index import PHRASE_BIGRAMS_MARK, IndexOpenError, build_schema
+    from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, build_schema
 
-    class WithoutMark:
-        """The schema builder, leaving out the mark: the schema of an index from before the bigrams."""
+    class OldBuilder:
+        """The schema builder as it was before the phrase slots: pre-tokenized text fields
+        declared "raw", and the mark of the bigram fields."""
         def __init__(self):
             self.builder = real()
 
         def add_text_field(self, name, **kw):
-            if name != PHRASE_BIGRAMS_MARK:
-                self.builder.add_text_field(name, **kw)
+            if name == PHRASE_SLOTS_MARK:
+                name = "phrase_bigrams_v1"
+            if kw.get("tokenizer_name") == TERMS_TOKENIZER:
+                kw["tokenizer_name"] = "raw"
+            self.builder.add_text_field(name, **kw)
 
         def __getattr__(self, name):
             return getattr(self.builder, name)
 
     real = tantivy.SchemaBuilder
-    monkeypatch.setattr(tantivy, "SchemaBuilder", WithoutMark)
+    monkeypatch.setattr(tantivy, "SchemaBuilder", OldBuilder)
     old_schema = build_schema()
     monkeypatch.setattr(tantivy, "SchemaBuilder", real)
     tantivy.Index(old_schema, path=str(tmp_path))
