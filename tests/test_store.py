@@ -38,6 +38,41 @@ def test_schema_is_readable_sql(tmp_path):
     assert (path_, sha, report_id, size) == (str(path), report.source["sha256"], report.id, path.stat().st_size)
 
 
+def test_figures_are_one_json_column_as_well(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "正文")
+    store.put(report, path)
+    db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("""SELECT figures_json ->> '$."t2.procurement.count"' FROM reports""").fetchone() == (6,)
+    assert db.execute("""SELECT count(*) FROM reports WHERE figures_json ->> '$."t2.procurement.count"' > 0
+                         """).fetchone() == (1,)
+
+
+def test_a_store_with_the_old_figures_table_is_migrated_on_open(tmp_path):
+    """Stores written before figures became a view held a ``figures`` table and no ``figures_json``."""
+    data = tmp_path / "data"
+    store = Store.open(data)
+    report, path = make_report(tmp_path, "a.txt", "正文")
+    store.put(report, path)
+    store.close()
+    db = sqlite3.connect(data / "reports.sqlite", isolation_level=None)
+    db.executescript("""
+        DROP VIEW figures;
+        ALTER TABLE reports DROP COLUMN figures_json;
+        CREATE TABLE figures (report_id TEXT NOT NULL, key TEXT NOT NULL, value NUMERIC,
+                              PRIMARY KEY (report_id, key)) WITHOUT ROWID;
+        INSERT INTO figures SELECT reports.id, f.key, f.value FROM reports, json_each(reports.json, '$.figures') AS f;
+    """)
+    db.close()
+    store = Store.open(data)
+    assert store.get(report.id) == report
+    assert [r.figures for r in store.light_reports([report.id])] == [report.figures]
+    store.close()
+    db = sqlite3.connect(data / "reports.sqlite")
+    assert db.execute("SELECT type FROM sqlite_master WHERE name = 'figures'").fetchone() == ("view",)
+    assert dict(db.execute("SELECT key, value FROM figures").fetchall()) == report.figures
+
+
 def test_source_file_is_a_content_addressed_copy_that_survives_the_original(tmp_path):
     store = Store.open(tmp_path / "data")
     report, path = make_report(tmp_path, "a.txt", "原文内容")
