@@ -16,7 +16,6 @@ and a rerun finishes the job.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import signal
@@ -32,6 +31,7 @@ from .parse import file_sha256, parse_file
 from .report import Report
 from .store import INDEX_DIRNAME, PreparedPut, Store, index_dir, prepare_put
 from .tokenize import warm_up_segmenter
+from .workers import map_unordered
 
 REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".html", ".htm", ".pdf"})
 # `xxgk generate` leaves this file in every folder it writes.
@@ -226,8 +226,8 @@ def parse_files(candidates: list[CandidateFile], config: Config,
     """Parse files in a pool of processes; yield each outcome as it finishes (in no set order).
 
     A file whose parse outlasts PARSE_TIMEOUT fails with that reason. If a
-    worker process dies (crash, out of memory), the files it never returned
-    fail with a reason saying so, instead of the run hanging.
+    worker process dies (crash, out of memory) or stops answering, the files
+    it held fail with a reason saying so, and a new worker goes on with the rest.
     """
     if not candidates:
         return
@@ -235,30 +235,18 @@ def parse_files(candidates: list[CandidateFile], config: Config,
         _init_worker(config)
         yield from map(_parse_one, candidates)
         return
-    # Parsing a file takes milliseconds to seconds, far above the cost of
-    # sending one task, so files go one at a time: a slow PDF delays nothing else.
-    # fork: workers start at once and inherit the loaded modules; the pool is
-    # created before the index is opened, so no index thread is forked.
     # Built once here, before the fork, the workers share the segmenter instead of
-    # each loading jieba's dictionary (~0.3 s of CPU apiece).
+    # each loading jieba's dictionary (~0.3 s of CPU apiece). The workers are forked
+    # before the index is opened (the first result comes before it is), so no index
+    # thread is forked.
     warm_up_segmenter()
-    context = multiprocessing.get_context("fork")
-    pending = {c.path: c for c in candidates}
-    with context.Pool(processes, initializer=_init_worker, initargs=(config, True)) as pool:
-        results = pool.imap_unordered(_parse_one_with_timeout, candidates, chunksize=1)
-        while pending:
-            try:
-                parsed = results.next(timeout=PARSE_TIMEOUT + STALL_GRACE)
-            except StopIteration:
-                break
-            except multiprocessing.TimeoutError:
-                pool.terminate()
-                for candidate in pending.values():
-                    yield Parsed(candidate,
-                                 reason="a parser process died (crash or out of memory) before returning this file")
-                return
-            pending.pop(parsed.candidate.path, None)
-            yield parsed
+    yield from map_unordered(_parse_one_with_timeout, candidates, processes=processes,
+                             stall_seconds=PARSE_TIMEOUT + STALL_GRACE, lost=_lost,
+                             initializer=_init_worker, initargs=(config, True))
+
+
+def _lost(candidate: CandidateFile) -> Parsed:
+    return Parsed(candidate, reason="a parser process died (crash or out of memory) before returning this file")
 
 
 # -- committing ---------------------------------------------------------------
