@@ -226,10 +226,16 @@ def report_to_document(report: Report) -> tantivy.Document:
 class Batch:
     """Adds and deletes made through one writer; committed together."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, index: "ReportIndex"):
         self._writer = writer
+        self._index = index
         self.added = 0
         self.deleted = 0
+
+    def commit(self) -> None:
+        """Make the changes so far durable and visible to searchers (also in other processes)."""
+        self._writer.commit()
+        self._index.reload()
 
     def add(self, report: Report) -> None:
         """Add a report, replacing any document with the same id."""
@@ -323,18 +329,24 @@ class ReportIndex:
 
     @contextmanager
     def batch(self) -> Iterator[Batch]:
-        """One writer for a group of changes: committed on clean exit, rolled back on an exception."""
+        """One writer for a group of changes: committed on clean exit, rolled back on an exception.
+
+        The batch may also ``commit()`` along the way (ingest commits every few
+        hundred reports through one writer): segment merges then go on in the
+        background between commits instead of holding up the next batch, and
+        are waited for once, at the end. An exception rolls back to the last commit.
+        """
         try:
             writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
         except ValueError as e:
             raise IndexOpenError(f"{self.path}: cannot write the index ({e})") from None
-        batch = Batch(writer)
+        batch = Batch(writer, self)
         try:
             yield batch
         except BaseException:
             writer.rollback()
             writer.wait_merging_threads()
             raise
-        writer.commit()
+        batch.commit()
         writer.wait_merging_threads()
         self.reload()

@@ -15,6 +15,7 @@ and a rerun finishes the job.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -251,16 +252,16 @@ def _lost(candidate: CandidateFile) -> Parsed:
 
 # -- committing ---------------------------------------------------------------
 
-def _commit_batch(index, store: Store, batch: list[Parsed], extra_sources: dict[Path, list[Path]]) -> None:
+def _commit_batch(writer, store: Store, batch: list[Parsed], extra_sources: dict[Path, list[Path]]) -> None:
     """Add a batch of reports: the index commit first, then the store's (see the module docstring)."""
     if not batch:
         return
-    with index.batch() as writer:
-        for parsed in batch:
-            if parsed.document is not None:
-                writer.add_prepared(parsed.document)
-            else:
-                writer.add(parsed.report)
+    for parsed in batch:
+        if parsed.document is not None:
+            writer.add_prepared(parsed.document)
+        else:
+            writer.add(parsed.report)
+    writer.commit()
     with store.transaction():
         for parsed in batch:
             path = parsed.candidate.path
@@ -298,31 +299,33 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     try:
         to_parse, extra_sources = _plan(candidates, store, summary, progress)
         done = summary.skipped + summary.duplicates + len(summary.failed)
-        outcomes = parse_files(to_parse, config)
-        index = None
+        index = writer = None
         batch: list[Parsed] = []
-        for outcome in outcomes:
-            if index is None:  # opened after the pool has forked (see parse_files)
-                index = _open_index(config.data_dir)
-            done += 1
-            path = outcome.candidate.path
-            if outcome.report is None:
-                summary.failed.append((str(path), outcome.reason))
-                # copies of a file that failed fail with it (they were counted as duplicates)
-                for other in extra_sources.pop(path, []):
-                    summary.duplicates -= 1
-                    summary.failed.append((str(other), f"{outcome.reason} (same bytes as {path.name})"))
-            else:
-                summary.ingested += 1
-                summary.flagged += 1 if outcome.report.flags else 0
-                batch.append(outcome)
-                if len(batch) >= batch_size:
-                    _commit_batch(index, store, batch, extra_sources)
-                    batch = []
-            if progress:
-                progress(done, len(candidates))
-        if batch:
-            _commit_batch(index, store, batch, extra_sources)
+        with contextlib.ExitStack() as writing:
+            outcomes = writing.enter_context(contextlib.closing(parse_files(to_parse, config)))
+            for outcome in outcomes:
+                if index is None:  # opened after the workers have forked (see parse_files)
+                    index = _open_index(config.data_dir)
+                    # one writer for the whole run, committing every batch: merges go on in between
+                    writer = writing.enter_context(index.batch())
+                done += 1
+                path = outcome.candidate.path
+                if outcome.report is None:
+                    summary.failed.append((str(path), outcome.reason))
+                    # copies of a file that failed fail with it (they were counted as duplicates)
+                    for other in extra_sources.pop(path, []):
+                        summary.duplicates -= 1
+                        summary.failed.append((str(other), f"{outcome.reason} (same bytes as {path.name})"))
+                else:
+                    summary.ingested += 1
+                    summary.flagged += 1 if outcome.report.flags else 0
+                    batch.append(outcome)
+                    if len(batch) >= batch_size:
+                        _commit_batch(writer, store, batch, extra_sources)
+                        batch = []
+                if progress:
+                    progress(done, len(candidates))
+            _commit_batch(writer, store, batch, extra_sources)
         if prune:
             index = index or _open_index(config.data_dir)
             summary.pruned = prune_missing(index, store)
@@ -403,16 +406,17 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
         index = ReportIndex.open(fresh)
         done = 0
         reports = store.all_reports()
-        while True:
-            chunk = [r for _, r in zip(range(batch_size), reports)]
-            if not chunk:
-                break
-            with index.batch() as writer:
+        with index.batch() as writer:
+            while True:
+                chunk = [r for _, r in zip(range(batch_size), reports)]
+                if not chunk:
+                    break
                 for report in chunk:
                     writer.add(report)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
+                writer.commit()
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
     finally:
         store.close()
     del index
