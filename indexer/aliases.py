@@ -22,10 +22,14 @@ def _t3_row_total(figures: Figures, row: str) -> float | int | None:
     return _sum(figures.get(f"t3.{row}.{col}") for col in T3_APPLICANT_COLUMNS)
 
 
+# group -> its rows in both templates (the group row of 2019, the sub-rows of 2021), sorted
+GROUP_ROWS = {group: sorted({r for template_rows in T3_ROWS.values() for r, _ in template_rows
+                             if r == group or r.startswith(group + ".")})
+              for group in ("denied", "unable", "rejected", "other")}
+
+
 def _t3_group(figures: Figures, group: str) -> float | int | None:
-    rows = {r for template_rows in T3_ROWS.values() for r, _ in template_rows
-            if r == group or r.startswith(group + ".")}
-    return _sum(_t3_row_total(figures, r) for r in sorted(rows))
+    return _sum(_t3_row_total(figures, r) for r in GROUP_ROWS[group])
 
 
 def _t4_total(figures: Figures, block: str) -> float | int | None:

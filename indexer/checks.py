@@ -17,12 +17,34 @@ filled is reported by blank_cells, never as a mismatch.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 
-from .figure_keys import T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, T4_BLOCKS, T4_COLUMNS, figure_keys
+from .figure_keys import (T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, T4_BLOCKS, T4_COLUMNS, t2_keys,
+                          t3_keys, t4_keys)
 from .report import Flag
 
 Figures = dict[str, float | int | None]
 T4_PARTS = tuple(c for c, _ in T4_COLUMNS if c != "total")
+BALANCE_ROWS = ("new", "carried_over", "total", "carried_forward")
+
+# The figure keys each check reads are fixed per template: built once, not for every report.
+BALANCE_KEYS = tuple((col, tuple(f"t3.{r}.{col}" for r in BALANCE_ROWS)) for col, _ in T3_COLUMNS)
+T4_TOTAL_KEYS = tuple((block, f"t4.{block}.total", tuple(f"t4.{block}.{c}" for c in T4_PARTS))
+                      for block, _ in T4_BLOCKS)
+
+
+@lru_cache(maxsize=None)
+def _outcome_keys(template: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(column, its total key, its outcome rows' keys) per table 三 column."""
+    return tuple((col, f"t3.total.{col}", tuple(f"t3.{r}.{col}" for r in T3_OUTCOME_ROWS[template]))
+                 for col, _ in T3_COLUMNS)
+
+
+@lru_cache(maxsize=None)
+def _row_total_keys(template: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(row, its total key, its applicant columns' keys) per table 三 row."""
+    return tuple((row, f"t3.{row}.total", tuple(f"t3.{row}.{c}" for c in T3_APPLICANT_COLUMNS))
+                 for row, _ in T3_ROWS[template])
 
 
 def _fmt(values: list) -> str:
@@ -37,9 +59,8 @@ def _off(left: float, right: float) -> str:
 def check_t3_balance(figures: Figures) -> list[Flag]:
     """Per column: 一 new + 二 carried_over = (七) total + 四 carried_forward."""
     flags = []
-    for col, _ in T3_COLUMNS:
-        new, carried, total, forward = (figures.get(f"t3.{r}.{col}") for r in
-                                        ("new", "carried_over", "total", "carried_forward"))
+    for col, keys in BALANCE_KEYS:
+        new, carried, total, forward = map(figures.get, keys)
         if None in (new, carried, total, forward):
             continue
         if new + carried != total + forward:
@@ -51,9 +72,9 @@ def check_t3_balance(figures: Figures) -> list[Flag]:
 def check_t3_outcomes(figures: Figures, template: str) -> list[Flag]:
     """Per column: (七) total = the sum of every outcome row."""
     flags = []
-    for col, _ in T3_COLUMNS:
-        total = figures.get(f"t3.total.{col}")
-        parts = [figures.get(f"t3.{r}.{col}") for r in T3_OUTCOME_ROWS[template]]
+    for col, total_key, keys in _outcome_keys(template):
+        total = figures.get(total_key)
+        parts = list(map(figures.get, keys))
         if total is None or None in parts:
             continue
         if sum(parts) != total:
@@ -71,17 +92,15 @@ def _parts_flag(code: str, where: str, total, parts: list) -> Flag | None:
 
 def check_t3_row_totals(figures: Figures, template: str) -> list[Flag]:
     """Per row: the 总计 column = the six applicant columns."""
-    flags = (_parts_flag("t3_row_total", row, figures.get(f"t3.{row}.total"),
-                         [figures.get(f"t3.{row}.{c}") for c in T3_APPLICANT_COLUMNS])
-             for row, _ in T3_ROWS[template])
+    flags = (_parts_flag("t3_row_total", row, figures.get(total_key), list(map(figures.get, keys)))
+             for row, total_key, keys in _row_total_keys(template))
     return [f for f in flags if f]
 
 
 def check_t4_totals(figures: Figures) -> list[Flag]:
     """Per block: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
-    flags = (_parts_flag("t4_total", block, figures.get(f"t4.{block}.total"),
-                         [figures.get(f"t4.{block}.{c}") for c in T4_PARTS])
-             for block, _ in T4_BLOCKS)
+    flags = (_parts_flag("t4_total", block, figures.get(total_key), list(map(figures.get, keys)))
+             for block, total_key, keys in T4_TOTAL_KEYS)
     return [f for f in flags if f]
 
 
@@ -89,8 +108,8 @@ def check_blank_cells(figures: Figures, template: str, unread: Collection[str] =
     """One flag per table with blank cells, listing them (cells left null because the
     document could not be read there are not blank, and a table wholly unread is missing)."""
     flags = []
-    for table, name in (("t2", "二"), ("t3", "三"), ("t4", "四")):
-        keys = [k for k in figure_keys(template) if k.startswith(table + ".")]
+    tables = (("t2", "二", t2_keys(template)), ("t3", "三", t3_keys(template)), ("t4", "四", t4_keys()))
+    for table, name, keys in tables:
         if keys and all(k in unread for k in keys):
             continue
         blank = [k for k in keys if figures.get(k) is None and k not in unread]

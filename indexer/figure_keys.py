@@ -6,6 +6,8 @@ canonical Chinese header).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 TEMPLATES = ("2019", "2021")
 
 # Table 二 (主动公开): rows grouped as printed, each with its own columns.
@@ -81,30 +83,56 @@ T4_BLOCKS = (("review", "行政复议"), ("litigation_direct", "未经复议直�
 T4_COLUMNS = (("maintained", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结"), ("total", "总计"))
 
 
+# The keys are constant: each list is built once, and callers get a copy they may change.
 def t2_keys(template: str) -> list[str]:
-    rows, columns = (T2_2019_ROWS, T2_2019_COLUMNS) if template == "2019" else (T2_2021_ROWS, T2_2021_COLUMNS)
-    return [f"t2.{row}.{col}" for _, kind, group in rows for row, _ in group for col, _ in columns[kind]]
+    return list(_t2_keys(template))
 
 
 def t3_keys(template: str) -> list[str]:
-    return [f"t3.{row}.{col}" for row, _ in T3_ROWS[template] for col, _ in T3_COLUMNS]
+    return list(_t3_keys(template))
 
 
 def t4_keys() -> list[str]:
-    return [f"t4.{block}.{col}" for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS]
+    return list(_t4_keys())
 
 
 def figure_keys(template: str) -> list[str]:
     """Every figure key of a template, in table order."""
-    return t2_keys(template) + t3_keys(template) + t4_keys()
+    return list(_figure_keys(template))
 
 
 def all_figure_keys() -> list[str]:
     """The union over both templates, in a stable order (index schema, CSV columns)."""
+    return list(_all_figure_keys())
+
+
+@lru_cache(maxsize=None)
+def _t2_keys(template: str) -> tuple[str, ...]:
+    rows, columns = (T2_2019_ROWS, T2_2019_COLUMNS) if template == "2019" else (T2_2021_ROWS, T2_2021_COLUMNS)
+    return tuple(f"t2.{row}.{col}" for _, kind, group in rows for row, _ in group for col, _ in columns[kind])
+
+
+@lru_cache(maxsize=None)
+def _t3_keys(template: str) -> tuple[str, ...]:
+    return tuple(f"t3.{row}.{col}" for row, _ in T3_ROWS[template] for col, _ in T3_COLUMNS)
+
+
+@lru_cache(maxsize=None)
+def _t4_keys() -> tuple[str, ...]:
+    return tuple(f"t4.{block}.{col}" for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS)
+
+
+@lru_cache(maxsize=None)
+def _figure_keys(template: str) -> tuple[str, ...]:
+    return _t2_keys(template) + _t3_keys(template) + _t4_keys()
+
+
+@lru_cache(maxsize=None)
+def _all_figure_keys() -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for template in TEMPLATES:
-        seen.update(dict.fromkeys(figure_keys(template)))
-    return list(seen)
+        seen.update(dict.fromkeys(_figure_keys(template)))
+    return tuple(seen)
 
 
 MONEY_KEYS = frozenset({"t2.procurement.amount_wan", "t2.fees.amount_wan"})

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..document import Document
-from ..figure_keys import all_figure_keys, figure_keys, t2_keys, t3_keys, t4_keys
+from ..figure_keys import all_figure_keys, figure_keys, t3_keys, t4_keys
 from ..report import Flag
 from .items import Item, document_to_items, find_regions
-from .labels import detect_template
+from .labels import detect_template_normalised
 from .result import TablePart, Value
 from .table2 import items_to_t2
 from .table3 import items_to_t3
@@ -44,7 +44,7 @@ def document_to_figures(document: Document) -> FigureResult:
         (template_unknown, missing_table_<n>, digits_ambiguous, rows_unaligned, unit_assumed).
     """
     items = document_to_items(document)
-    template = detect_template([item.label for item in items])
+    template = detect_template_normalised([item.norm for item in items])
     result = FigureResult(template)
     regions = find_regions(items)
     if template is None:
@@ -56,12 +56,11 @@ def document_to_figures(document: Document) -> FigureResult:
         3: items_to_t3(_region(items, regions.t3), template),
         4: items_to_t4(_region(items, regions.t4)),
     }
-    table_keys = {2: t2_keys(template), 3: t3_keys(template), 4: t4_keys()}
     result.figures = dict.fromkeys(figure_keys(template))
     for n, part in parts.items():
         if not part.found:
             result.flags.append(Flag(f"missing_table_{n}", f"t{n}", f"table {'二三四'[n - 2]} not found"))
-            result.unread.update(table_keys[n])
+            result.unread.update(k for k in result.figures if k.startswith(f"t{n}."))
             continue
         result.found_tables.add(n)
         result.figures.update({k: v for k, v in part.figures.items() if k in result.figures})

@@ -10,13 +10,15 @@ assemblers from that order.
 from __future__ import annotations
 
 import re
-import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
+from typing import NamedTuple
 
 from ..document import Document, Paragraph, Table
 from .digits import Segment, clean_value, digit_count, is_blank
-from .labels import normalise
+from .labels import nfkc, normalise
 
 VALUE_CELL = re.compile(r"[+-]?\d[\d\s.,]*(?:万元|元)?")
 # A numbering digit (2.其他…) glued to the values before it is not a value.
@@ -24,7 +26,8 @@ NUMBERING_DIGIT = re.compile(r"\d(?=[.．、]\s*[\u4e00-\u9fff“\"(（])")
 RUN = re.compile(r"\d(?:[\d \t]|[.](?=\d)|,(?=\d{3}(?!\d)))*(?:\s*(?:万元|元))?")
 TRAILING_RUN = re.compile(r"\d\s*(?:万元|元)?\s*$")
 PLACEHOLDER = re.compile(r"[-—–－―/／\\、]+|无")
-COUNTER_AFTER = re.compile(r"^\s*[件条个项次篇家%％年月日号期名位所起余多场天人户]")
+# Matched at the end of a digit run (pattern.match(text, end)).
+COUNTER_AFTER = re.compile(r"\s*[件条个项次篇家%％年月日号期名位所起余多场天人户]")
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Item:
     ``segments`` are the value cells in order (None for a blank cell); in running
     text they are the space-separated pieces of a digit run, which may hold several
     values run together (``text`` is True). ``raws`` holds each segment's cell as written.
+    ``norm`` is the label as matched (labels.normalise).
     """
     label: str
     segments: list[Segment] = field(default_factory=list)
@@ -41,28 +45,48 @@ class Item:
     text: bool = False
     in_table: bool = False
     block: int = 0
+    norm: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def norm(self) -> str:
-        return normalise(self.label)
+    def __post_init__(self) -> None:
+        self.norm = normalise(self.label)  # every label is searched for anchors anyway
 
     def has_values(self) -> bool:
-        return any(s is not None for s in self.segments)
+        return self.segments.count(None) < len(self.segments)  # some cell is not blank
 
     def capacity(self) -> int:
         """The most values the segments can hold (run-together digits counted one each)."""
         return digit_count(self.segments) if self.text else len(self.segments)
 
 
-@lru_cache(maxsize=8192)
 def _is_value_cell(cell: str) -> bool:
     return bool(VALUE_CELL.fullmatch(clean_value(cell))) or _is_placeholder(cell)
 
 
-@lru_cache(maxsize=8192)
 def _is_placeholder(cell: str) -> bool:
     """A dash, slash or 无 in a value cell: not filled in, so null like a blank."""
     return bool(PLACEHOLDER.fullmatch(clean_value(cell)))
+
+
+class Cell(NamedTuple):
+    """What a table cell's text says, read once per distinct text."""
+    text: str                      # as written, without surrounding spaces
+    blank: bool
+    label: bool                    # filled and not a value: part of the row's label
+    segments: tuple[Segment, ...]  # as a value cell: its pieces, or None if blank or a placeholder
+    raws: tuple[str, ...]          # the text once for each segment
+
+
+# The same few cell texts ("", "0", the template's labels) recur in every report.
+@lru_cache(maxsize=16384)
+def read_cell(cell: str | None) -> Cell:
+    text = "" if cell is None else cell.strip()
+    blank = is_blank(cell)
+    if blank or _is_placeholder(cell):
+        return Cell(text, blank, False, (None,), (text,))
+    if not _is_value_cell(cell):
+        return Cell(text, False, True, (), ())
+    pieces = tuple(_run_pieces(clean_value(cell)))
+    return Cell(text, False, False, pieces, (text,) * len(pieces))
 
 
 def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[Item]:
@@ -71,7 +95,7 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
     A run followed by a counting word (21件, 2599条) is narrative, not a cell: its
     item keeps the label but no values.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     masked = NUMBERING_DIGIT.sub("#", text)
     items: list[Item] = []
     start = 0
@@ -79,7 +103,7 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
         chunk = text[start:m.start()]
         run = text[m.start():m.end()].strip()
         start = m.end()
-        if COUNTER_AFTER.match(text[m.end():]):
+        if COUNTER_AFTER.match(text, m.end()):
             items.append(Item(chunk + run, text=True, in_table=in_table, block=block))
             continue
         pieces = _run_pieces(run)
@@ -103,23 +127,18 @@ def row_to_items(row: list[str], block: int) -> list[Item]:
     A row with a single filled cell holding label and digits (a text line a PDF
     extractor took for a table) is read as running text.
     """
-    cells = ["" if c is None else c for c in row]
-    filled = [c for c in cells if not is_blank(c)]
-    if len(filled) == 1 and not _is_value_cell(filled[0]) and TRAILING_RUN.search(filled[0]):
-        return text_to_items(filled[0], block, in_table=True)
-    label_positions = [i for i, c in enumerate(cells) if not is_blank(c) and not _is_value_cell(c)]
+    cells = list(map(read_cell, row))
+    filled = [i for i, c in enumerate(cells) if not c.blank]
+    if len(filled) == 1 and cells[filled[0]].label and TRAILING_RUN.search(row[filled[0]]):
+        return text_to_items(row[filled[0]], block, in_table=True)
+    label_positions = [i for i in filled if cells[i].label]
     last = label_positions[-1] if label_positions else -1
-    label = " ".join(cells[i].strip() for i in label_positions)
+    label = " ".join(cells[i].text for i in label_positions)
     segments: list[Segment] = []
     raws: list[str] = []
     for cell in cells[last + 1:]:
-        if is_blank(cell) or _is_placeholder(cell):
-            segments.append(None)
-            raws.append(cell.strip())
-            continue
-        for piece in _run_pieces(clean_value(cell)):
-            segments.append(piece)
-            raws.append(cell.strip())
+        segments += cell.segments
+        raws += cell.raws
     return [Item(label, segments, raws, in_table=True, block=block)]
 
 
@@ -150,24 +169,32 @@ T4_ANCHORS = ("复议",)
 T4_END = ("主要问题", "改进情况", "其他需要报告")
 
 
-def _first(items: list[Item], words: tuple[str, ...], start: int = 0) -> int | None:
-    for i in range(start, len(items)):
-        norm = items[i].norm
-        if any(w in norm for w in words):
-            return i
-    return None
+class _Labels:
+    """Every item's normalised label on a line of its own (a normalised label has no
+    line breaks), so that one search finds the first item naming an anchor."""
+
+    def __init__(self, items: list[Item]) -> None:
+        norms = [item.norm for item in items]
+        self.text = "\n".join(norms)
+        self.starts = list(accumulate((len(norm) + 1 for norm in norms), initial=0))
+
+    def first(self, words: tuple[str, ...], start: int = 0) -> int | None:
+        """The index of the first item from ``start`` whose label holds one of the words."""
+        found = [at for at in (self.text.find(w, self.starts[start]) for w in words) if at >= 0]
+        return bisect_right(self.starts, min(found)) - 1 if found else None
 
 
 def find_regions(items: list[Item]) -> Regions:
     """Locate the three tables by their own headers (not by section numbering:
     some reports repeat the tables in an annex under another numbering)."""
-    t2_start = _first(items, T2_ANCHORS)
-    t3_start = _first(items, T3_ANCHORS)
+    labels = _Labels(items)
+    t2_start = labels.first(T2_ANCHORS)
+    t3_start = labels.first(T3_ANCHORS)
     if t3_start is None:
-        t3_start = _first(items, T3_FALLBACK_ANCHORS)
+        t3_start = labels.first(T3_FALLBACK_ANCHORS)
     after_t3 = t3_start if t3_start is not None else (t2_start or 0)
-    t4_start = _first(items, T4_ANCHORS, after_t3)
-    t4_end = _first(items, T4_END, t4_start + 1) if t4_start is not None else None
+    t4_start = labels.first(T4_ANCHORS, after_t3)
+    t4_end = labels.first(T4_END, t4_start + 1) if t4_start is not None else None
     n = len(items)
     t2 = None
     t2_from = t2_start if t2_start is not None else 0

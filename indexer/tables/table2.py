@@ -7,7 +7,9 @@ a single reading exists (`000` -> 0 0 0); otherwise the cells stay null.
 """
 from __future__ import annotations
 
-from ..figure_keys import MONEY_KEYS, T2_2019_COLUMNS, T2_2019_ROWS, T2_2021_COLUMNS, T2_2021_ROWS
+from functools import lru_cache
+
+from ..figure_keys import MONEY_KEYS, T2_2019_COLUMNS, T2_2019_ROWS, T2_2021_COLUMNS, T2_2021_ROWS, t2_keys
 from ..report import Flag
 from .digits import Reading, TooManyReadings, split_segments, to_int, windows
 from .items import Item
@@ -18,10 +20,11 @@ from .result import TablePart, join_raw, unreadable
 HEADER_WORDS = ("第二十条", "信息内容", "主动公开政府信息情况", "表二")
 
 
-def t2_columns(template: str) -> dict[str, list[str]]:
-    """Row key -> its column keys, in printed order."""
+@lru_cache(maxsize=None)
+def _row_figures(template: str) -> dict[str, tuple[str, ...]]:
+    """Row key -> its figure keys t2.<row>.<col>, in printed order (built once per template)."""
     rows, columns = (T2_2019_ROWS, T2_2019_COLUMNS) if template == "2019" else (T2_2021_ROWS, T2_2021_COLUMNS)
-    return {row: [c for c, _ in columns[kind]] for _, kind, group in rows for row, _ in group}
+    return {row: tuple(f"t2.{row}.{c}" for c, _ in columns[kind]) for _, kind, group in rows for row, _ in group}
 
 
 def _readings(item: Item, n: int) -> list[Reading]:
@@ -52,8 +55,8 @@ def items_to_t2(items: list[Item], template: str) -> TablePart:
     :param template: "2019" or "2021".
     """
     part = TablePart()
-    columns = t2_columns(template)
-    part.figures = {f"t2.{row}.{col}": None for row, cols in columns.items() for col in cols}
+    rows = _row_figures(template)
+    part.figures = dict.fromkeys(t2_keys(template))
     header_says_wan = any("金额" in it.norm and "万元" in it.norm for it in items)
     chosen: dict[str, Item] = {}
     first_row = None
@@ -71,27 +74,26 @@ def items_to_t2(items: list[Item], template: str) -> TablePart:
     if not chosen:
         return part
     part.found = True
-    unfound = [row for row in columns if row not in chosen]
+    unfound = [row for row in rows if row not in chosen]
     if unfound:
         part.flags.append(Flag("rows_missing", "t2",
                                f"{len(unfound)} row(s) of table 二 not found: {', '.join(unfound)}"))
-    for row, cols in columns.items():
+    for row, keys in rows.items():
         item = chosen.get(row)
-        keys = [f"t2.{row}.{c}" for c in cols]
         if item is None:
             part.unread.update(keys)
             continue
-        readings = _readings(item, len(cols))
+        readings = _readings(item, len(keys))
         if len(readings) != 1:
             part.unread.update(keys)
             for key in keys:
                 part.cells[key] = {"raw": join_raw(item.raws), "note": "ambiguous run-together digits"}
             part.flags.append(Flag("digits_ambiguous", f"t2.{row}", f"'{join_raw(item.raws)}' has "
-                                   f"{len(readings) or 'too many'} readings as {len(cols)} values"))
+                                   f"{len(readings) or 'too many'} readings as {len(keys)} values"))
             continue
         reading = readings[0]
-        split = len(item.segments) < len(cols)
-        raws = [join_raw(item.raws)] * len(cols) if split else _window_raws(item, reading)
+        split = len(item.segments) < len(keys)
+        raws = [join_raw(item.raws)] * len(keys) if split else _window_raws(item, reading)
         for key, segment, raw in zip(keys, reading, raws):
             cell = {"raw": raw}
             if split:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from ..figure_keys import T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS
+from ..figure_keys import T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, t3_keys
 from ..report import Flag
 from .digits import Reading, TooManyReadings, digit_candidates, to_int
 from .items import Item
@@ -19,6 +19,8 @@ from .result import TablePart, join_raw, unreadable
 
 COLUMNS = [c for c, _ in T3_COLUMNS]
 N = len(COLUMNS)
+# row key -> its figure keys t3.<row>.<col>, in column order
+ROW_FIGURES = {row: tuple(f"t3.{row}.{col}" for col in COLUMNS) for rows in T3_ROWS.values() for row, _ in rows}
 MAX_COMBINATIONS = 200_000
 
 
@@ -90,9 +92,9 @@ def _align(rows: list[tuple[str | None, Item]], template: str, part: TablePart) 
     gap: list[Item] = []
 
     def fill(upto: int) -> None:
-        missing = [order[i] for i in range(last + 1, upto) if order[i] not in assigned]
         if not gap:
             return
+        missing = [order[i] for i in range(last + 1, upto) if order[i] not in assigned]
         if len(gap) == len(missing):
             assigned.update(zip(missing, gap))
         else:
@@ -136,11 +138,11 @@ def _column_identities_hold(values: dict[str, int | None], template: str) -> boo
 
 
 def _set_row(part: TablePart, key: str, reading: Reading, raws: list[str], note: str | None) -> None:
-    for col, segment, raw in zip(COLUMNS, reading, raws):
-        fig = f"t3.{key}.{col}"
-        part.figures[fig] = to_int(segment)
-        part.cells[fig] = {"raw": raw} | ({"note": note} if note else {})
-        if segment is not None and part.figures[fig] is None:
+    for fig, segment, raw in zip(ROW_FIGURES[key], reading, raws):
+        value = to_int(segment)
+        part.figures[fig] = value
+        part.cells[fig] = {"raw": raw, "note": note} if note else {"raw": raw}
+        if segment is not None and value is None:
             unreadable(part, fig, raw)
 
 
@@ -152,7 +154,7 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
     """
     part = TablePart()
     keys = [r for r, _ in T3_ROWS[template]]
-    part.figures = {f"t3.{k}.{c}": None for k in keys for c in COLUMNS}
+    part.figures = dict.fromkeys(t3_keys(template))
     rows = _value_rows(items, template)
     if not rows:
         return part
@@ -163,7 +165,7 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
     for key in keys:
         item = assigned.get(key)
         if item is None:
-            part.unread.update(f"t3.{key}.{c}" for c in COLUMNS)
+            part.unread.update(ROW_FIGURES[key])
             continue
         try:
             readings = digit_candidates(item.segments, N, _row_fits,
@@ -177,7 +179,7 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
         elif readings:
             ambiguous[key] = readings
         else:
-            part.unread.update(f"t3.{key}.{c}" for c in COLUMNS)
+            part.unread.update(ROW_FIGURES[key])
             part.flags.append(Flag("digits_ambiguous", f"t3.{key}",
                                    f"'{join_raw(item.raws)}': no reading as {N} values fits the row total"))
     if ambiguous:
@@ -205,7 +207,7 @@ def _other_from_group_row(part: TablePart, item: Item) -> None:
         for key in sub_rows:
             _set_row(part, key, readings[0], raws,
                      "the report prints one （六）其他处理 row, all 0, so each of its sub-rows is 0")
-            part.unread.difference_update(f"t3.{key}.{c}" for c in COLUMNS)
+            part.unread.difference_update(ROW_FIGURES[key])
         return
     part.flags.append(Flag("rows_merged", "t3.other", f"one （六）其他处理 row ({join_raw(item.raws)}) for the three "
                                                    "sub-rows of the 2021 format; sub-rows left null"))
