@@ -190,9 +190,9 @@ def failure_reason(error: BaseException) -> str:
 class Parsed:
     """One file's outcome: a report (with its store row and index document prepared) or the reason it failed.
 
-    With ``document`` prepared, ``report`` comes without its sections and cells:
-    they are in ``prepared.report_json`` and ``document`` already, and unpickling
-    them a third time in the main process (the bottleneck) was wasted work.
+    ``report`` comes without its sections, cells and figures: they are in
+    ``prepared`` (the store's JSON) and ``document`` (the index's) already, and
+    unpickling them a third time in the main process was wasted work.
     """
     candidate: CandidateFile
     report: Report | None = None
@@ -213,7 +213,7 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
         # off the main process, which indexes and commits serially and is the bottleneck.
         prepared = prepare_put(_worker_config.data_dir, report, candidate.path)
         document = prepare_document(report)
-        return Parsed(candidate, replace(report, sections=[], cells={}), prepared, document=document)
+        return Parsed(candidate, replace(report, sections=[], cells={}, figures={}), prepared, document=document)
     except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on
         return Parsed(candidate, reason=failure_reason(e))
 
@@ -257,10 +257,7 @@ def _commit_batch(writer, store: Store, batch: list[Parsed], extra_sources: dict
     if not batch:
         return
     for parsed in batch:
-        if parsed.document is not None:
-            writer.add_prepared(parsed.document)
-        else:
-            writer.add(parsed.report)
+        writer.add_prepared(parsed.document)
     writer.commit()
     with store.transaction():
         for parsed in batch:
