@@ -37,11 +37,14 @@ class Document:
 
     ``meta`` holds what the container says about the report outside its body:
     ``title`` (HTML <title>, a crawler's 标题 line), ``published``, ``url``.
+    ``sha256`` is the hex digest of the file's bytes where the reader read them
+    whole (text), so that they need not be read again to be hashed; else None.
     """
     path: str
     format: str
     blocks: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    sha256: str | None = None
 
     @property
     def paragraphs(self) -> list[Paragraph]:

@@ -26,7 +26,8 @@ from .sections import normalise_spaces
 Number = int | float
 Figures = Mapping[str, Number | None]
 
-_NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
+_CN_NUMERAL = "零〇一二两三四五六七八九十百"
+_NUM = r"(\d+(?:\.\d+)?|[" + _CN_NUMERAL + "]+)"
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 MONEY_TOLERANCE_WAN = 0.01
 QUOTE_CONTEXT = 12
@@ -58,11 +59,16 @@ def parse_number(text: str) -> Number | None:
 
 @dataclass(frozen=True)
 class Statement:
-    """One kind of sentence restating a figure: its pattern and how to read the table."""
+    """One kind of sentence restating a figure: its pattern and how to read the table.
+
+    ``needs``: quick patterns, one of which every text holding the statement matches;
+    a text matching none is not searched (empty: always search).
+    """
     key: str
     pattern: re.Pattern
     expected: Callable[[Figures], list[Number] | None]
     money: bool = False
+    needs: tuple[re.Pattern, ...] = ()
 
 
 def _one(key: str) -> Callable[[Figures], list[Number] | None]:
@@ -87,17 +93,38 @@ def _procurement_amount(figures: Figures) -> list[Number] | None:
     return _one("t2.procurement.amount_wan")(figures)
 
 
+def _case_count(key: str, word: str, expected: Callable[[Figures], list[Number] | None]) -> Statement:
+    """行政复议1件, or 1件(涉及政府信息公开的)行政复议, for ``word`` 行政复议 or 行政诉讼.
+
+    The second form opens with a number, so the engine tries the pattern at every
+    position. A text holds either form only where the word meets a number (the first)
+    or a unit (the second): ``needs`` looks for those, with patterns the engine skips
+    ahead to.
+    """
+    after_word = word + r"(?:案件)?(?:共|数为|数量为)?\s*"
+    before_word = r"(?:涉及政府信息公开(?:工作)?的)?"
+    pattern = re.compile(r"(?=[" + word[0] + r"\d" + _CN_NUMERAL + r"])(?:" + after_word + _NUM + r"\s*(?:件|起|宗)|"
+                         + _NUM + r"\s*(?:件|起|宗)" + before_word + "(?:" + word + "))")
+    needs = (re.compile(after_word + r"[\d" + _CN_NUMERAL + "]"), re.compile("[件起宗]" + before_word + word))
+    return Statement(key, pattern, expected, needs=needs)
+
+
 _UNIT = r"\s*(?:件|份|个|条|宗|起)"
+# The regex engine jumps ahead to a pattern's possible first characters only when it
+# opens with plain words: a pattern opening with a lookbehind or a number is tried at
+# every position. So "not after X" is written after the words it guards,
+# (?:收到|…)(?<!结转..) with a dot for each word character, and a pattern that may
+# open with a number starts with a lookahead naming its possible first characters.
 STATEMENTS = (
     Statement("t3.new.total", re.compile(
-        r"(?<!结转)(?:收到|受理|接到|接收|新收|共收)[^。；，,\d]{0,10}?(?:政府信息公开|信息公开|依申请公开)"
+        r"(?:收到|受理|接到|接收|新收|共收)(?<!结转..)[^。；，,\d]{0,10}?(?:政府信息公开|信息公开|依申请公开)"
         r"(?:的)?申请(?:共计|合计|总计|共|数量为|数为|数|)?\s*" + _NUM + _UNIT), _received),
     Statement("t3.carried_over.total", re.compile(
         r"上一?年(?:度)?结转(?:的)?(?:政府信息公开|信息公开)?(?:申请)?(?:共|数量为)?\s*" + _NUM + _UNIT),
         _one("t3.carried_over.total")),
-    Statement("t3.granted.total", re.compile(r"(?<!部分)(?<!不)(?:予以公开|同意公开)(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
+    Statement("t3.granted.total", re.compile(r"(?:予以公开|同意公开)(?<!部分....)(?<!不....)(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
               _one("t3.granted.total")),
-    Statement("t3.partial.total", re.compile(r"(?<!不予)部分公开(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
+    Statement("t3.partial.total", re.compile(r"部分公开(?<!不予....)(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
               _one("t3.partial.total")),
     Statement("t3.carried_forward.total", re.compile(
         r"(?:转入?下一?年度?|结转(?:至|到)?下一?年度?)[^。；，,\d]{0,12}?" + _NUM + _UNIT),
@@ -107,12 +134,8 @@ STATEMENTS = (
     Statement("t2.procurement.amount_wan", re.compile(
         r"采购项目(?:数量)?(?:共计|共)?\s*" + _NUM + r"\s*(?:个|项|件)[，,、]?\s*(?:采购)?(?:总金额|金额|共计|合计|总计)"
         r"(?:为|约)?\s*" + _NUM + r"\s*(万元|元)"), _procurement_amount, money=True),
-    Statement("t4.review.total", re.compile(
-        r"行政复议(?:案件)?(?:共|数为|数量为)?\s*" + _NUM + r"\s*(?:件|起|宗)|"
-        + _NUM + r"\s*(?:件|起|宗)(?:涉及政府信息公开(?:工作)?的)?(?:行政复议)"), _one("t4.review.total")),
-    Statement("t4.litigation", re.compile(
-        r"行政诉讼(?:案件)?(?:共|数为|数量为)?\s*" + _NUM + r"\s*(?:件|起|宗)|"
-        + _NUM + r"\s*(?:件|起|宗)(?:涉及政府信息公开(?:工作)?的)?(?:行政诉讼)"), _litigation),
+    _case_count("t4.review.total", "行政复议", _one("t4.review.total")),
+    _case_count("t4.litigation", "行政诉讼", _litigation),
 )
 _LITIGATION_WHERE = "litigation"  # the SPEC alias: direct + after-review totals
 
@@ -159,7 +182,7 @@ def check_narrative(sections: list[Section], figures: Figures) -> list[Flag]:
     flags = []
     for statement in STATEMENTS:
         expected = statement.expected(figures)
-        if expected is None:
+        if expected is None or (statement.needs and not any(need.search(text) for need in statement.needs)):
             continue
         disagreeing = None
         agreed = False

@@ -43,7 +43,7 @@ def parse_file(path: str | Path, config: Config | None = None, *, synthetic: boo
     """
     config = config or load_config()
     document = read_document(path)
-    sha256 = file_sha256(path)
+    sha256 = document.sha256 or file_sha256(path)  # a text reader hashed the bytes it read
     return document_to_report(document, sha256, config, synthetic=synthetic)
 
 

@@ -8,6 +8,7 @@ Three layouts occur in real files:
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from charset_normalizer import from_bytes
 from ..document import Document, Paragraph, Table
 from ..errors import DecodeError, ReaderError
 
-BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
+BOOKMARK = re.compile(r"\[bookmark: [^\]\n]*\]")  # within one line
 MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 CRAWLER_FIELDS = {"标题": "title", "发布时间": "published", "原文链接": "url"}
@@ -63,6 +64,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
     """ASCII characters (digits, spaces, newlines) in UTF-16 leave zero bytes on one side only."""
     sample = data[:SNIFF_BYTES] if len(data) % 2 == 0 or len(data) > SNIFF_BYTES else data[:-1]
     sample = sample[: len(sample) - len(sample) % 2]
+    if 0 not in sample:
+        return None  # the usual case, decided without splitting the sample
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)
     pairs = len(sample) // 2
@@ -98,14 +101,20 @@ def read_text(path: str | Path, fmt: str | None = None) -> Document:
         # Decided from the size alone: a 50 MB file is never read into memory.
         raise ReaderError(path, f"text file too large ({size // 1_048_576} MB; an annual report is under 1 MB)")
     data = path.read_bytes()
-    text = decode_bytes(data, path).replace("\r\n", "\n").replace("\r", "\n")
+    text = decode_bytes(data, path)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = fmt or ("md" if path.suffix.lower() in (".md", ".markdown") else "txt")
-    lines, meta = _strip_crawler_header(text.split("\n"))
-    return Document(path=str(path), format=fmt, blocks=lines_to_blocks(lines), meta=meta)
+    text, meta = _strip_crawler_header(text)
+    return Document(path=str(path), format=fmt, blocks=text_to_blocks(text), meta=meta,
+                    sha256=hashlib.sha256(data).hexdigest())
 
 
-def _strip_crawler_header(lines: list[str]) -> tuple[list[str], dict[str, str]]:
-    """A crawler's header block (标题: … until ==== 正文 ====) becomes metadata."""
+def _strip_crawler_header(text: str) -> tuple[str, dict[str, str]]:
+    """A crawler's header block (标题: … until ==== 正文 ====) within the first 30 lines becomes metadata."""
+    if "正文" not in text:
+        return text, {}
+    lines = text.split("\n", 30)  # the first 30 lines, then the rest in one piece
     for i, line in enumerate(lines[:30]):
         if CRAWLER_BODY.match(line.strip()):
             meta = {}
@@ -113,21 +122,66 @@ def _strip_crawler_header(lines: list[str]) -> tuple[list[str], dict[str, str]]:
                 key, _, value = header.partition(":")
                 if key.strip() in CRAWLER_FIELDS and value.strip():
                     meta[CRAWLER_FIELDS[key.strip()]] = value.strip()
-            return lines[i + 1:], meta
-    return lines, {}
+            return "\n".join(lines[i + 1:]), meta
+    return text, {}
 
 
-def _clean(line: str) -> str:
-    return BOOKMARK.sub("", line) if "[" in line else line
+# A Word-export table: rows of tab-led cell lines, one blank line between rows; a cell
+# may run on over lines without a tab (本年新\n制作数量). It ends at the first line that
+# continues neither (a second blank line, or text after a blank line). A table is
+# matched whole: its hundreds of cell lines are never looked at one by one. The
+# repeats are possessive (*+): the kinds of line exclude each other, so there is
+# nothing to backtrack into, and the engine keeps no memory per line matched.
+_CELL_LINE = r"\t[^\n]*"
+_RUN_ON_LINE = r"(?!\t)[^\S\n]*\S[^\n]*"
+_BLANK_LINE = r"(?!\t)[^\S\n]*"
+_TAB_ROW = _CELL_LINE + r"(?:\n(?:" + _CELL_LINE + "|" + _RUN_ON_LINE + r"))*+"
+TAB_TABLE = re.compile(_TAB_ROW + r"(?:\n" + _BLANK_LINE + r"\n" + _TAB_ROW + r")*+")
+TAB_ROW_BREAK = re.compile(r"\n" + _BLANK_LINE + r"\n")
+TAB_RUN_ON = re.compile(r"\n" + _RUN_ON_LINE)
+# Markdown table rows: lines whose first non-blank character is | with another | after it.
+_MD_ROW = r"[^\S\n]*\|[^\n]*\|[^\n]*"
+MD_TABLE = re.compile(_MD_ROW + r"(?:\n" + _MD_ROW + r")*+")
 
 
-def _is_cell_line(line: str) -> bool:
-    return line.startswith("\t")
+def text_to_blocks(text: str) -> list[Paragraph | Table]:
+    """Group lines into paragraphs, Word-export tables and markdown tables."""
+    if "[" in text:
+        text = BOOKMARK.sub("", text)
+    blocks: list[Paragraph | Table] = []
+    start, end = 0, len(text)
+    while start <= end:  # start: where a line begins
+        if text.startswith("\t", start):
+            table = TAB_TABLE.match(text, start)
+            blocks.append(_tab_table(table.group(0)))
+            start = table.end() + 1
+            continue
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop
+        stripped = text[start:stop].strip()
+        if stripped.startswith("|") and stripped.count("|") >= 2:  # a markdown table row
+            table = MD_TABLE.match(text, start)
+            rows = [_md_cells(line) for line in table.group(0).split("\n") if not MD_SEPARATOR.match(line)]
+            if rows:
+                blocks.append(Table(rows))
+            start = table.end() + 1
+            continue
+        if stripped and stripped not in ("\u2002", "\u3000"):
+            heading = MD_HEADING.match(stripped)
+            if heading:
+                blocks.append(Paragraph(heading.group(2).strip(), level=len(heading.group(1))))
+            else:
+                blocks.append(Paragraph(stripped))
+        start = stop + 1
+    return blocks
 
 
-def _is_md_row(line: str) -> bool:
-    s = line.strip()
-    return s.startswith("|") and s.count("|") >= 2
+def _tab_table(text: str) -> Table:
+    """A matched TAB_TABLE -> rows of cells."""
+    rows = [row[1:].split("\n\t") for row in TAB_ROW_BREAK.split(text)]  # each cell line starts with a tab
+    if TAB_RUN_ON.search(text):  # a line without a tab continues the cell above it
+        rows = [[cell.replace("\n", "") for cell in row] for row in rows]
+    return Table(rows)
 
 
 def _md_cells(line: str) -> list[str]:
@@ -136,72 +190,4 @@ def _md_cells(line: str) -> list[str]:
         s = s[1:]
     if s.endswith("|"):
         s = s[:-1]
-    return [c for c in s.split("|")]
-
-
-def lines_to_blocks(lines: list[str]) -> list[Paragraph | Table]:
-    """Group lines into paragraphs, Word-export tables and markdown tables."""
-    blocks: list[Paragraph | Table] = []
-    i, n = 0, len(lines)
-    while i < n:
-        line = _clean(lines[i])
-        if _is_cell_line(line):
-            i = _read_tab_table(lines, i, blocks)
-        elif _is_md_row(line):
-            i = _read_md_table(lines, i, blocks)
-        else:
-            stripped = line.strip()
-            if stripped and stripped not in ("\u2002", "\u3000"):
-                heading = MD_HEADING.match(stripped)
-                if heading:
-                    blocks.append(Paragraph(heading.group(2).strip(), level=len(heading.group(1))))
-                else:
-                    blocks.append(Paragraph(stripped))
-            i += 1
-    return blocks
-
-
-def _read_tab_table(lines: list[str], i: int, blocks: list) -> int:
-    """Tab-led cell lines; a blank line ends a row, a non-cell text line ends the table.
-
-    A cell may continue on following lines without a tab (本年新\\n制作数量).
-    """
-    rows: list[list[str]] = []
-    row: list[str] = []
-    n = len(lines)
-    while i < n:
-        line = _clean(lines[i])
-        if _is_cell_line(line):
-            row.append(line[1:])
-            i += 1
-        elif line.strip() == "":
-            if row:
-                rows.append(row)
-                row = []
-            i += 1
-            # two blank lines or a non-cell line after a blank ends the table
-            if i < n and not _is_cell_line(_clean(lines[i])):
-                break
-        elif row:
-            row[-1] = row[-1] + line  # a wrapped cell
-            i += 1
-        else:
-            break
-    if row:
-        rows.append(row)
-    if rows:
-        blocks.append(Table(rows))
-    return i
-
-
-def _read_md_table(lines: list[str], i: int, blocks: list) -> int:
-    rows: list[list[str]] = []
-    n = len(lines)
-    while i < n and _is_md_row(_clean(lines[i])):
-        line = _clean(lines[i])
-        if not MD_SEPARATOR.match(line):
-            rows.append(_md_cells(line))
-        i += 1
-    if rows:
-        blocks.append(Table(rows))
-    return i
+    return s.split("|")
