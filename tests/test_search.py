@@ -396,6 +396,22 @@ def test_stats_follow_the_query(index):
     assert result["per_year"]["2020"]["medians"]["procurement_amount"] == 63.2
 
 
+def test_stats_total_counts_every_hit_of_text_queries_too(index):
+    # stats counts without scores: the total must still be the search's
+    for q in ("", "信访", '"信息公开"', "信访 OR 公安", "-信访", "type:信访 year:2020"):
+        index.forget()
+        assert stats(index, q)["total"] == search(index, q)["total"], q
+
+
+def test_a_changed_stats_result_leaves_the_memo_alone(index):
+    first = stats(index, "")
+    first["per_year"]["2019"]["sums"]["applications"] = -1
+    first["outcomes"]["granted"] = -1
+    again = stats(index, "")
+    assert again["per_year"]["2019"]["sums"]["applications"] == 5
+    assert again["outcomes"]["granted"] == 7
+
+
 def test_medians_are_exact_where_the_group_settles_them():
     from indexer.search import _median
     assert _median("procurement_amount", {"count": 1, "min": 9116.36, "max": 9116.36, "sum": 9116.36}, 9048.0) == 9116.36
