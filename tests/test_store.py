@@ -175,3 +175,13 @@ def test_light_reports_keep_order_figures_and_flags(tmp_path):
     assert (light[1].agency, light[1].year, light[1].region, light[1].source["synthetic"]) == (
         first.agency, first.year, first.region, False)
     assert light[1].sections == [] and light[1].cells == {}
+
+
+def test_the_stored_json_is_the_canonical_report_of_every_corpus_file(corpus_files):
+    import json
+
+    from indexer.parse import parse_file
+    from indexer.store import report_to_json
+    for path in corpus_files:
+        report = parse_file(path)
+        assert json.loads(report_to_json(report)) == json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
