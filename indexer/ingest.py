@@ -37,7 +37,9 @@ from .workers import map_unordered
 REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".html", ".htm", ".pdf"})
 # `xxgk generate` leaves this file in every folder it writes.
 SYNTHETIC_MARKER = ".xxgk-synthetic"
-DEFAULT_BATCH_SIZE = 500
+# Reports per commit: fewer, larger segments cost fewer merges (~0.07 ms a report at 30,000) and
+# make queries faster; a kill loses at most one batch (a few seconds of work).
+DEFAULT_BATCH_SIZE = 2000
 PARSE_PROCESSES = 2
 WORKER_NICENESS = 5
 # Seconds one file may take to parse before it is given up (a pathological PDF).
@@ -286,7 +288,7 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     :param config: settings; ``config.data_dir`` holds the store and the index.
     :param prune: afterwards, drop reports whose every source file is gone.
     :param progress: called as ``progress(done, total)`` after each file.
-    :param batch_size: reports per commit (default: ``XXGK_BATCH_SIZE`` or 500).
+    :param batch_size: reports per commit (default: ``XXGK_BATCH_SIZE`` or 2000).
     :raises NoSuchPath: a path does not exist (nothing is done).
     """
     batch_size = batch_size or batch_size_from_env()
