@@ -471,8 +471,12 @@ def _phrase_plan(text: str, phrase_fields: tuple[str, ...]) -> Plan | None:
     return _any_field(phrase_fields, lambda f: Plan("phrase", f, words))
 
 
-def _node_plan(node: Node, sections: frozenset[int]) -> Plan | None:
-    """The plan of one AST node (None: nothing to match, e.g. a word of punctuation only)."""
+def _node_plan(node: Node, sections: frozenset[int], fallbacks: bool = True) -> Plan | None:
+    """The plan of one AST node (None: nothing to match, e.g. a word of punctuation only).
+
+    :param fallbacks: with False, a word matches as words only, without the fallback of its
+        characters standing together (``ranked_plan``); a negated word always keeps it.
+    """
     words_fields, phrase_fields = _text_fields(sections)
     if isinstance(node, MatchAll):
         return Plan("all")
@@ -481,7 +485,7 @@ def _node_plan(node: Node, sections: frozenset[int]) -> Plan | None:
         if not terms:
             return None
         words = _bool([("must", _any_field(words_fields, lambda f, t=t: Plan("term", f, t))) for t in terms])
-        if node.text.isascii():
+        if node.text.isascii() or not fallbacks:
             return words
         # jieba cuts a query word out of context: 合川区信访办 -> 合川/区/信访办, while the
         # report says 合川区/信访办. The word also matches where its characters stand together.
@@ -505,10 +509,10 @@ def _node_plan(node: Node, sections: frozenset[int]) -> Plan | None:
     if isinstance(node, Compare):
         return _compare_plan(node)
     if isinstance(node, Not):
-        child = _node_plan(node.child, sections)
+        child = _node_plan(node.child, sections)  # excluded as a whole, fallback included
         return None if child is None else Plan("bool", children=(("must", Plan("all")), ("must_not", child)))
     if isinstance(node, Or):
-        pairs = [(p, c) for p, c in ((_node_plan(c, sections), c) for c in node.children) if p is not None]
+        pairs = [(p, c) for p, c in ((_node_plan(c, sections, fallbacks), c) for c in node.children) if p is not None]
         if not pairs:
             return None
         if not _is_text(node):
@@ -522,7 +526,7 @@ def _node_plan(node: Node, sections: frozenset[int]) -> Plan | None:
                 if plan is not None:
                     clauses.append(("must_not", plan))
                 continue
-            plan = _node_plan(child, sections)
+            plan = _node_plan(child, sections, fallbacks)
             if plan is not None:
                 clauses.append(("must", _scored(plan, child)))
         if not any(occur == "must" for occur, _ in clauses):
@@ -536,12 +540,25 @@ def _scored(plan: Plan, node: Node) -> Plan:
     return plan if _is_text(node) or plan.kind in ("all", "const") else Plan("const", children=(("must", plan),))
 
 
-def compile_plan(node: Node) -> Plan:
+def compile_plan(node: Node, fallbacks: bool = True) -> Plan:
     """The plan of a parsed query (pure: no index needed)."""
-    plan = _node_plan(node, query_sections(node))
+    plan = _node_plan(node, query_sections(node), fallbacks)
     if plan is None:
         return Plan("all")
     return _scored(plan, node) if not isinstance(node, (And, Not)) else plan
+
+
+def ranked_plan(node: Node) -> Plan:
+    """The part of the query that relevance ranking scores: its words as words.
+
+    A word's fallback (its characters standing together, for text that jieba
+    cut otherwise than the query) finds the reports its words miss; scoring it
+    meant reading every position of its characters in every report that holds
+    them (70 ms for 政府信息公开 at 100,000 reports, against 2 ms for the words).
+    So the reports ``ranked_plan`` matches come first, by BM25, and those only
+    the full plan matches come after them, unscored (``search.relevance_page``).
+    """
+    return compile_plan(node, fallbacks=False)
 
 
 def plan_to_text(plan: Plan, indent: int = 0) -> str:
@@ -631,4 +648,9 @@ def explain(q: str) -> str:
     :raises QuerySyntaxError: the query is malformed.
     """
     node = parse_query(q)
-    return f"query: {q}\nast: {node}\nplan:\n{plan_to_text(compile_plan(node), 1)}"
+    plan, ranked = compile_plan(node), ranked_plan(node)
+    text = f"query: {q}\nast: {node}\nplan:\n{plan_to_text(plan, 1)}"
+    if ranked != plan:
+        text += (f"\nranked by (BM25; the reports only the plan matches follow, score 0):\n"
+                 f"{plan_to_text(ranked, 1)}")
+    return text

@@ -27,7 +27,8 @@ from .aliases import ALIASES
 from .errors import XxgkError
 from .figure_keys import T3_ROWS
 from .index import ReportIndex, decode_hit, figure_field
-from .query import TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, text_terms
+from .query import (TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan,
+                    text_terms)
 from .tokenize import normalize, tokenize_around, unit_columns
 
 SNIPPET_CHARS = 120
@@ -331,26 +332,57 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # broad query only pay for the page.
     memo = index.memo(searcher)
     counted = memo.get(("facets", plan))
-    # the facet counts are counted on a worker thread meanwhile (no scores needed there)
-    counting = None if counted is not None else _in_background(searcher.aggregate, query, _facet_request())
+    # the total and the facet counts are counted on worker threads meanwhile (no scores needed there)
+    counting = None if counted is not None else (_in_background(count_matches, searcher, query),
+                                                  _in_background(searcher.aggregate, query, _facet_request()))
+    total = (lambda: counted[0]) if counted is not None else counting[0].result
     offset = (page - 1) * per_page
     if order is None:
-        result = searcher.search(query, per_page, count=counted is None, offset=offset)
+        page_hits = relevance_page(searcher, index.schema, node, plan, query, per_page, offset, total)
     else:
-        result = searcher.search(query, per_page, count=counted is None, order_by_field=order[0], offset=offset,
-                                 order=order[1])
+        page_hits = searcher.search(query, per_page, count=False, order_by_field=order[0], offset=offset,
+                                    order=order[1]).hits
     terms = text_terms(node)
     hits = []
-    for key, address in result.hits:
+    for key, address in page_hits:
         stored = decode_hit(searcher.doc(address).get_first("hit"))
         score = round(float(key), 4) if order is None else None
         hits.append(_hit(stored, score, terms))
     if counted is None:
-        counted = (result.count, facets_from_aggregation(counting.result()))
+        counted = (counting[0].result(), facets_from_aggregation(counting[1].result()))
         _remember(memo, ("facets", plan), counted)
     total, facets = counted
     return {"query": q, "total": total, "page": page, "per_page": per_page, "sort": sort or "relevance",
             "hits": hits, "facets": {name: dict(counts) for name, counts in facets.items()}}
+
+
+def count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    """How many reports match, counted without scores (BM25 over every hit of a broad query costs more)."""
+    return searcher.search(tantivy.Query.const_score_query(query, 1.0), 1, count=True).count
+
+
+def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, plan, query: tantivy.Query,
+                   limit: int, offset: int, total) -> list[tuple[float, tantivy.DocAddress]]:
+    """``limit`` hits from ``offset`` on, in relevance order, as (score, address).
+
+    The reports the query's words match come first, by BM25 (``query.ranked_plan``);
+    then those only the fallback of a word matches (its characters standing
+    together where jieba cut the text otherwise), with score 0.
+
+    :param total: a function giving how many reports the whole query matches (called only if needed).
+    """
+    ranked = ranked_plan(node)
+    if ranked == plan:
+        return searcher.search(query, limit, count=False, offset=offset).hits
+    ranked_query = plan_to_query(ranked, schema)
+    first = searcher.search(ranked_query, limit, count=True, offset=offset)
+    hits = list(first.hits)
+    if len(hits) < limit and total() > first.count:
+        rest = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)),
+            (tantivy.Occur.MustNot, ranked_query)])
+        hits += searcher.search(rest, limit - len(hits), count=False, offset=max(0, offset - first.count)).hits
+    return hits
 
 
 def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[str]:
@@ -360,16 +392,17 @@ def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[s
     """
     node = parse_query(q or "")
     order = sort_order(sort)
-    query = plan_to_query(compile_plan(node), index.schema)
+    plan = compile_plan(node)
+    query = plan_to_query(plan, index.schema)
     searcher = index.searcher
-    total = searcher.search(query, 1, count=True).count
+    total = count_matches(searcher, query)
     if total == 0:
         return []
     if order is None:
-        result = searcher.search(query, total, count=False)
+        hits = relevance_page(searcher, index.schema, node, plan, query, total, 0, lambda: total)
     else:
-        result = searcher.search(query, total, count=False, order_by_field=order[0], order=order[1])
-    return [decode_hit(searcher.doc(address).get_first("hit"))["id"] for _, address in result.hits]
+        hits = searcher.search(query, total, count=False, order_by_field=order[0], order=order[1]).hits
+    return [decode_hit(searcher.doc(address).get_first("hit"))["id"] for _, address in hits]
 
 
 # -- statistics -------------------------------------------------------------------
@@ -473,7 +506,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
         "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": figure_aggs},
         **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
     })
-    total = searcher.search(tantivy.Query.const_score_query(query, 1.0), 1, count=True).count
+    total = count_matches(searcher, query)
     per_year = {_bucket_key(b["key"]): _group_figures(b) for b in result["per_year"]["buckets"]}
     per_type = {_bucket_key(b["key"]): _group_figures(b) for b in by_type.result()["per_type"]["buckets"]}
     outcomes = {}

@@ -384,3 +384,12 @@ def test_text_terms_leave_negated_terms_out():
 def test_a_phrase_is_matched_by_bigrams_covering_every_unit(units, terms):
     from indexer.tokenize import phrase_terms
     assert phrase_terms(units) == terms
+
+
+def test_explain_shows_what_relevance_ranks_when_a_word_has_a_fallback():
+    from indexer.query import explain
+    text = explain("区信访局 type:信访")
+    ranked = text.split("ranked by (BM25; the reports only the plan matches follow, score 0):\n")[1]
+    assert '"区@0 信@1 访@2 局@3"' in text and "区@0" not in ranked
+    assert "{s1|s2|s3|s4|s5|s6|title|agency}:信访局" in ranked and "type:信访" in ranked
+    assert "ranked by" not in explain("type:信访 open")  # ASCII words have no fallback
