@@ -69,7 +69,9 @@ _TITLE_SOURCES = {
 
 CN_DIGITS = "一二三四五六七八九十"
 MAX_CANDIDATES_PER_PART = 40
-_MARKER = r"(?:第\s*)?(?P<num>[一二三四五六七八九十]{1,2}|(?<!\d)\d{1,2})\s*(?:部分\s*[、:：.．]?|[、.．])\s*"
+# The lookahead only says what a marker starts with: the engine tries the marker at
+# every character of a paragraph, and this fails at most of them three times faster.
+_MARKER = r"(?=[第一二三四五六七八九十\d])(?:第\s*)?(?P<num>[一二三四五六七八九十]{1,2}|(?<!\d)\d{1,2})\s*(?:部分\s*[、:：.．]?|[、.．])\s*"
 
 # Where a part's heading is lost, the table (or first sub-heading) that opens it.
 _TEXT_ANCHORS = {
@@ -105,9 +107,18 @@ MARKED_TITLE_PATTERNS = {n: re.compile(_MARKER + "(?P<title>" + _spaced(p) + ")"
 TEXT_ANCHOR_PATTERNS = {n: re.compile(p) for n, p in _TEXT_ANCHORS.items()}
 
 # A character every wording of a title holds (none of its optional words): a paragraph
-# without it cannot hold the title. Titles 4 and 5 open with optional words, which
-# keeps the regex engine from skipping ahead to them; this test costs far less.
+# without it cannot hold the title; this test costs far less than any search.
 _TITLE_CHARS = {1: "总", 2: "动", 3: "申", 4: "讼", 5: "题", 6: "项"}
+# Titles 4 and 5 open with optional words, which keeps the regex engine from skipping
+# ahead to them (it tries the pattern at every character). A paragraph holds such a
+# title exactly when it holds the words every wording has, which open on a fixed
+# character the engine jumps to: those are searched for instead.
+_TITLE_REQUIRED = {
+    4: (r"行政法?复议[、和及与,，]?(?:提起)?行政诉讼",),
+    5: (r"存在的?主要问题", r"主要问题(?:及|和|与|以及)改进"),
+}
+TITLE_SEARCHES = TITLE_PATTERNS | {n: re.compile("|".join(map(_spaced, required)))
+                                    for n, required in _TITLE_REQUIRED.items()}
 
 _CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 # a space with a CJK character on either side (the literal space first lets the
@@ -167,7 +178,7 @@ def text_to_heading_candidates(paragraphs: list[tuple[int, Paragraph]]) -> list[
         # Both kinds hold the title: most paragraphs have none, and looking for the
         # title alone is far cheaper than trying a marker at every character.
         titles = [n for n, char in _TITLE_CHARS.items()
-                  if char in text and TITLE_PATTERNS[n].search(text) is not None]
+                  if char in text and TITLE_SEARCHES[n].search(text) is not None]
         for n in titles:
             for match in MARKED_TITLE_PATTERNS[n].finditer(text):
                 if match.start() > 0 and not _inline_marker_allowed(text, match.start()):
@@ -211,7 +222,7 @@ def candidates_to_headings(candidates: list[HeadingCandidate]) -> list[HeadingCa
         best, best_previous = own, None
         for j in range(i):
             if ordered[j].n < candidate.n and ordered[j].end <= candidate.start:
-                total = tuple(a + b for a, b in zip(scores[j], own))
+                total = (scores[j][0] + own[0], scores[j][1] + own[1], scores[j][2] + own[2])
                 if total > best:
                     best, best_previous = total, j
         scores.append(best)
@@ -240,7 +251,6 @@ def _recover_from_tables(document: Document, text: str,
                          headings: list[HeadingCandidate]) -> list[HeadingCandidate]:
     """Add parts 2-5 whose heading is missing but whose opening table or sub-heading is there."""
     found = {h.n: h for h in headings}
-    blocks = _block_offsets(document)
     for n in (2, 3, 4, 5):
         if n in found:
             continue
@@ -251,7 +261,7 @@ def _recover_from_tables(document: Document, text: str,
         if match:
             anchor = match.start() + (1 if match.group(0).startswith("\n") else 0)
         elif n in _TABLE_ANCHORS:
-            for position, block in blocks:
+            for position, block in _block_offsets(document):  # rarely needed: not built up front
                 if (isinstance(block, Table) and low <= min(position, len(text)) <= high
                         and _TABLE_ANCHORS[n] in "".join("".join(row) for row in block.rows[:3])):
                     anchor = min(position, len(text))

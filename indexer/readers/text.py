@@ -9,6 +9,7 @@ Three layouts occur in real files:
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -96,11 +97,12 @@ def _plausible_text(text: str) -> bool:
 def read_text(path: str | Path, fmt: str | None = None) -> Document:
     """Read a .txt or .md report into paragraphs and tables."""
     path = Path(path)
-    size = path.stat().st_size
-    if size > MAX_TEXT_BYTES:
-        # Decided from the size alone: a 50 MB file is never read into memory.
-        raise ReaderError(path, f"text file too large ({size // 1_048_576} MB; an annual report is under 1 MB)")
-    data = path.read_bytes()
+    with open(path, "rb", buffering=0) as f:  # one open, its size from the open file
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_TEXT_BYTES:
+            # Decided from the size alone: a 50 MB file is never read into memory.
+            raise ReaderError(path, f"text file too large ({size // 1_048_576} MB; an annual report is under 1 MB)")
+        data = f.read()
     text = decode_bytes(data, path)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -21,16 +21,17 @@ from .digits import Segment, clean_value, digit_count, is_blank
 from .labels import nfkc, normalise
 
 VALUE_CELL = re.compile(r"[+-]?\d[\d\s.,]*(?:万元|元)?")
-# A numbering digit (2.其他…) glued to the values before it is not a value.
-NUMBERING_DIGIT = re.compile(r"\d(?=[.．、]\s*[\u4e00-\u9fff“\"(（])")
-RUN = re.compile(r"\d(?:[\d \t]|[.](?=\d)|,(?=\d{3}(?!\d)))*(?:\s*(?:万元|元))?")
+# A digit that can be a value: not a numbering digit (2.其他…), which is no value even
+# glued to the values before it.
+_DIGIT = r"(?:\d(?![.．、]\s*[\u4e00-\u9fff“\"(（]))"
+RUN = re.compile(rf"{_DIGIT}(?:{_DIGIT}|[ \t]|[.](?={_DIGIT})|,(?={_DIGIT}{{3}}(?!{_DIGIT})))*(?:\s*(?:万元|元))?")
 TRAILING_RUN = re.compile(r"\d\s*(?:万元|元)?\s*$")
 PLACEHOLDER = re.compile(r"[-—–－―/／\\、]+|无")
 # Matched at the end of a digit run (pattern.match(text, end)).
 COUNTER_AFTER = re.compile(r"\s*[件条个项次篇家%％年月日号期名位所起余多场天人户]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One row of label and values, from a table row or from running text.
 
@@ -96,10 +97,9 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
     item keeps the label but no values.
     """
     text = nfkc(text)
-    masked = NUMBERING_DIGIT.sub("#", text)
     items: list[Item] = []
     start = 0
-    for m in RUN.finditer(masked):
+    for m in RUN.finditer(text):
         chunk = text[start:m.start()]
         run = text[m.start():m.end()].strip()
         start = m.end()
@@ -127,19 +127,31 @@ def row_to_items(row: list[str], block: int) -> list[Item]:
     A row with a single filled cell holding label and digits (a text line a PDF
     extractor took for a table) is read as running text.
     """
+    read = _read_row(tuple(row))
+    if isinstance(read, str):
+        return text_to_items(read, block, in_table=True)
+    label, segments, raws = read
+    return [Item(label, list(segments), list(raws), in_table=True, block=block)]
+
+
+# Header rows, label rows and rows of zeros recur in nearly every report: a row is
+# read once per distinct content.
+@lru_cache(maxsize=16384)
+def _read_row(row: tuple[str, ...]) -> tuple[str, tuple[Segment, ...], tuple[str, ...]] | str:
+    """A row's (label, segments, raws), or the text of its one cell when it is a line of running text."""
     cells = list(map(read_cell, row))
     filled = [i for i, c in enumerate(cells) if not c.blank]
     if len(filled) == 1 and cells[filled[0]].label and TRAILING_RUN.search(row[filled[0]]):
-        return text_to_items(row[filled[0]], block, in_table=True)
+        return row[filled[0]]
     label_positions = [i for i in filled if cells[i].label]
     last = label_positions[-1] if label_positions else -1
     label = " ".join(cells[i].text for i in label_positions)
-    segments: list[Segment] = []
-    raws: list[str] = []
+    segments: tuple[Segment, ...] = ()
+    raws: tuple[str, ...] = ()
     for cell in cells[last + 1:]:
         segments += cell.segments
         raws += cell.raws
-    return [Item(label, segments, raws, in_table=True, block=block)]
+    return label, segments, raws
 
 
 def document_to_items(document: Document) -> list[Item]:

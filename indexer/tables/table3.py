@@ -8,6 +8,7 @@ columns), then by the column sums (一+二 = (七)+四; (七) = every outcome ro
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import product
 
 from ..figure_keys import T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, t3_keys
@@ -22,6 +23,12 @@ N = len(COLUMNS)
 # row key -> its figure keys t3.<row>.<col>, in column order
 ROW_FIGURES = {row: tuple(f"t3.{row}.{col}" for col in COLUMNS) for rows in T3_ROWS.values() for row, _ in rows}
 MAX_COMBINATIONS = 200_000
+
+
+@lru_cache(maxsize=None)
+def _blank_figures(template: str) -> dict[str, int | None]:
+    """Every key of the table, null: built once, copied for each report (as in figures.py)."""
+    return dict.fromkeys(t3_keys(template))
 
 
 def _row_fits(reading: Reading) -> bool:
@@ -154,7 +161,7 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
     """
     part = TablePart()
     keys = [r for r, _ in T3_ROWS[template]]
-    part.figures = dict.fromkeys(t3_keys(template))
+    part.figures = _blank_figures(template).copy()
     rows = _value_rows(items, template)
     if not rows:
         return part
@@ -167,14 +174,15 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
         if item is None:
             part.unread.update(ROW_FIGURES[key])
             continue
+        if len(item.segments) == N:  # a cell for each column: nothing to split or complete
+            _set_row(part, key, tuple(item.segments), item.raws, None)
+            continue
         try:
             readings = digit_candidates(item.segments, N, _row_fits,
                                         missing_cell=None if item.text else _complete_missing)
         except TooManyReadings:
             readings = []
-        if len(item.segments) == N:
-            _set_row(part, key, readings[0], item.raws, None)
-        elif len(readings) == 1:
+        if len(readings) == 1:
             _set_row(part, key, readings[0], *_raws_and_note(item, readings[0]))
         elif readings:
             ambiguous[key] = readings
