@@ -153,9 +153,13 @@ def stored_relpath(sha256: str, suffix: str) -> str:
 _JSON = msgspec.json.Encoder()
 
 
-def report_to_json(report: Report) -> str:
-    """The JSON of ``report.to_dict()`` (SPEC §2)."""
-    return _JSON.encode(report).decode("utf-8")
+def report_to_json(report: Report) -> bytes:
+    """The JSON of ``report.to_dict()`` (SPEC §2), UTF-8.
+
+    Bytes all the way into SQLite (bound as TEXT, see ``_JSON_COLUMNS``): as a
+    str it was encoded and decoded four times between the worker and the database.
+    """
+    return _JSON.encode(report)
 
 
 def copy_into(data_dir: str | Path, file_path: str | Path, sha256: str) -> str:
@@ -179,12 +183,12 @@ def copy_into(data_dir: str | Path, file_path: str | Path, sha256: str) -> str:
 class PreparedPut:
     """The costly half of ``Store.put`` that needs no database: done ahead, in a parse worker."""
     stored_path: str
-    report_json: str
-    figures_json: str
+    report_json: bytes
+    figures_json: bytes
 
 
-def figures_to_json(figures: dict | None) -> str:
-    return _JSON.encode(figures or {}).decode("utf-8")
+def figures_to_json(figures: dict | None) -> bytes:
+    return _JSON.encode(figures or {})
 
 
 def prepare_put(data_dir: str | Path, report: Report, file_path: str | Path) -> PreparedPut:
@@ -194,7 +198,7 @@ def prepare_put(data_dir: str | Path, report: Report, file_path: str | Path) -> 
 
 
 def report_to_row(report: Report, stored_path: str | None, ingested_at: str,
-                  report_json: str | None = None, figures_json: str | None = None) -> dict:
+                  report_json: bytes | None = None, figures_json: bytes | None = None) -> dict:
     """The ``reports`` row of one canonical report (``report_json``, ``figures_json``: if already made)."""
     return {
         **report.metadata_columns(),
@@ -212,6 +216,10 @@ def report_to_row(report: Report, stored_path: str | None, ingested_at: str,
 _REPORT_COLUMNS = ("id", "sha256", "agency", "year", "template", "province", "city", "county", "adcode",
                    "level", "agency_type", "title", "published", "synthetic", "format", "stored_path",
                    "flags", "figures_json", "json", "ingested_at")
+# UTF-8 JSON comes as bytes, which sqlite3 would store as a BLOB: cast to TEXT (the same bytes).
+_JSON_COLUMNS = frozenset({"figures_json", "json"})
+_INSERT_REPORT = (f"INSERT OR REPLACE INTO reports ({', '.join(_REPORT_COLUMNS)}) VALUES "
+                  f"({', '.join('CAST(? AS TEXT)' if c in _JSON_COLUMNS else '?' for c in _REPORT_COLUMNS)})")
 
 
 def _light_report(row: sqlite3.Row) -> Report:
@@ -389,10 +397,7 @@ class Store:
         now = _now()
         row = report_to_row(report, prepared.stored_path, now, prepared.report_json, prepared.figures_json)
         with self.transaction():
-            self._db.execute(
-                f"INSERT OR REPLACE INTO reports ({', '.join(_REPORT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(_REPORT_COLUMNS))})",
-                [row[c] for c in _REPORT_COLUMNS])
+            self._db.execute(_INSERT_REPORT, [row[c] for c in _REPORT_COLUMNS])
             self._record_source(file_path, report.source["sha256"], report.id, now)
 
     def add_source(self, file_path: str | Path, sha256: str) -> None:

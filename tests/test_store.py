@@ -43,6 +43,7 @@ def test_figures_are_one_json_column_as_well(tmp_path):
     report, path = make_report(tmp_path, "a.txt", "正文")
     store.put(report, path)
     db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("SELECT typeof(json), typeof(figures_json) FROM reports").fetchone() == ("text", "text")
     assert db.execute("""SELECT figures_json ->> '$."t2.procurement.count"' FROM reports""").fetchone() == (6,)
     assert db.execute("""SELECT count(*) FROM reports WHERE figures_json ->> '$."t2.procurement.count"' > 0
                          """).fetchone() == (1,)
