@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterable, Iterator
 # Items sent to a worker ahead of its results, so it never waits for the next one.
 IN_FLIGHT = 2
 # Results read but not yet taken by the caller; beyond this the workers wait (memory stays bounded).
-BACKLOG = 512
+# ~2 s of parsing at ingest rates: enough to ride out a commit stalled on a slow disk.
+BACKLOG = 2048
 # How often a waiting thread looks whether it has been told to stop (seconds).
 POLL = 0.2
 
