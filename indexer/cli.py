@@ -89,7 +89,7 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     report (--prune then drops the old version). A file that cannot be read
     is listed with its reason and the others go on; the exit code is 0 unless
     nothing at all could be ingested. Interrupting keeps every committed batch:
-    rerun to finish. XXGK_BATCH_SIZE sets reports per commit (default 2000).
+    rerun to finish. XXGK_BATCH_SIZE sets reports per commit (default 10000).
 
     Example: xxgk ingest corpus/ ~/Downloads/reports --prune
     """

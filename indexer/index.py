@@ -53,8 +53,9 @@ FACET_FIELDS = ("agency_raw", "type", "province", "city", "county", "level", "te
                 "parts")
 FIGURE_KEYS = tuple(all_figure_keys())
 ALIAS_NAMES = tuple(ALIASES)
-# room for a whole batch of documents before tantivy has to flush a segment of its own
-WRITER_HEAP = 128_000_000
+# Room for a whole batch of documents (ingest commits every 10,000, ~25 KB each in tantivy's
+# arena) before tantivy has to flush a segment of its own: a segment per commit, not two.
+WRITER_HEAP = 512_000_000
 # An empty field that only marks the schema: should the terms of the phrase fields change
 # again while their names and types stay, an index built before would open and silently miss
 # every phrase; with this field in the schema tantivy refuses it and the user is told to rebuild.
