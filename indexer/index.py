@@ -337,8 +337,8 @@ class ReportIndex:
     def batch(self) -> Iterator[Batch]:
         """One writer for a group of changes: committed on clean exit, rolled back on an exception.
 
-        The batch may also ``commit()`` along the way (ingest commits every few
-        hundred reports through one writer): segment merges then go on in the
+        The batch may also ``commit()`` along the way (ingest commits every batch
+        of reports through one writer): segment merges then go on in the
         background between commits instead of holding up the next batch, and
         are waited for once, at the end. An exception rolls back to the last commit.
         """

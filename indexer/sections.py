@@ -251,6 +251,7 @@ def _recover_from_tables(document: Document, text: str,
                          headings: list[HeadingCandidate]) -> list[HeadingCandidate]:
     """Add parts 2-5 whose heading is missing but whose opening table or sub-heading is there."""
     found = {h.n: h for h in headings}
+    blocks = None  # rarely needed: built on first use, once
     for n in (2, 3, 4, 5):
         if n in found:
             continue
@@ -261,7 +262,8 @@ def _recover_from_tables(document: Document, text: str,
         if match:
             anchor = match.start() + (1 if match.group(0).startswith("\n") else 0)
         elif n in _TABLE_ANCHORS:
-            for position, block in _block_offsets(document):  # rarely needed: not built up front
+            blocks = _block_offsets(document) if blocks is None else blocks
+            for position, block in blocks:
                 if (isinstance(block, Table) and low <= min(position, len(text)) <= high
                         and _TABLE_ANCHORS[n] in "".join("".join(row) for row in block.rows[:3])):
                     anchor = min(position, len(text))

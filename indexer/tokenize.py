@@ -44,7 +44,11 @@ _ASCII_PART = re.compile(r"[a-z0-9]+")
 # can be tokenized alone with the very result of tokenizing the whole text; ours are never shorter.
 _BLOCK = re.compile(r"(?:[^\W_]|[+#&._%\-])+")
 # an ASCII word | a run of other letters (Chinese) | any other non-space character (punctuation)
-_UNIT_RUN = re.compile(r"([a-z0-9]+(?:[._][a-z0-9]+)*)|([^\W_a-z0-9]+)|\S")
+# A phrase unit is an ASCII word or one other letter (a Chinese character); any other
+# non-space character is punctuation.
+_ASCII_WORD = r"[a-z0-9]+(?:[._][a-z0-9]+)*"
+_LETTER = r"[^\W_a-z0-9]"
+_UNIT_RUN = re.compile(rf"({_ASCII_WORD})|({_LETTER}+)|\S")
 
 
 class Token(NamedTuple):
@@ -122,6 +126,14 @@ def _word_pieces(word: str) -> tuple[tuple[str, int, int], ...] | None:
     return tuple(sorted([(word, 0, len(word)), *extra], key=_span_order))
 
 
+def _new_pieces(word: str) -> tuple[tuple[str, int, int], ...] | None:
+    """``_word_pieces`` of a word not in the cache yet, now cached (the loops below look up the cache inline)."""
+    if len(_PIECES) >= _PIECES_LIMIT:
+        _PIECES.clear()
+    pieces = _PIECES[word] = _word_pieces(word)
+    return pieces
+
+
 def word_spans(text: str) -> list[tuple[str, int, int]]:
     """``tokenize`` as plain (text, start, end) tuples (the indexer's fast path)."""
     if not text:
@@ -141,9 +153,7 @@ def normalized_word_spans(norm: str) -> list[tuple[str, int, int]]:
     for span in _jieba().tokenize(norm, mode="default"):
         pieces = pieces_of(span[0], missing)
         if pieces is missing:
-            if len(_PIECES) >= _PIECES_LIMIT:
-                _PIECES.clear()
-            pieces = _PIECES[span[0]] = _word_pieces(span[0])
+            pieces = _new_pieces(span[0])
         if pieces is None:
             append(span)
         elif pieces:
@@ -166,9 +176,7 @@ def normalized_words_text(norm: str) -> str:
     for word in _jieba().cut(norm):
         pieces = pieces_of(word, missing)
         if pieces is missing:
-            if len(_PIECES) >= _PIECES_LIMIT:
-                _PIECES.clear()
-            pieces = _PIECES[word] = _word_pieces(word)
+            pieces = _new_pieces(word)
         if pieces is None:
             append(word)
         elif pieces:
@@ -283,8 +291,8 @@ def bigram(first: str, second: str) -> str:
     return first + BIGRAM_JOIN + second
 
 
-# one match per unit: an ASCII word or one other letter (group 1), or a punctuation sign (no group)
-_ONE_UNIT = re.compile(r"([a-z0-9]+(?:[._][a-z0-9]+)*|[^\W_a-z0-9])|\S")
+# one match per unit (group 1), or per sign of punctuation (no group)
+_ONE_UNIT = re.compile(rf"({_ASCII_WORD}|{_LETTER})|\S")
 
 
 def phrase_slots(text: str) -> str:
