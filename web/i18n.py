@@ -118,11 +118,11 @@ ALIAS_LABELS = {
     "fees_amount": ("收费金额（万元）", "Fees (10k yuan)"),
 }
 
-# Outcome rows of table 三 as Collection.stats() names them.
+# Outcome rows of table 三 as Collection.stats() names them (the totals are the aliases' own labels).
 OUTCOME_LABELS = {
-    "granted": ("予以公开", "Granted"),
-    "partial": ("部分公开", "Partly granted"),
-    "denied": ("不予公开", "Denied"),
+    "granted": ALIAS_LABELS["granted"],
+    "partial": ALIAS_LABELS["partial"],
+    "denied": ALIAS_LABELS["denied"],
     "denied.state_secret": ("不予公开：国家秘密", "Denied: state secret"),
     "denied.law_prohibited": ("不予公开：法律行政法规禁止", "Denied: prohibited by law"),
     "denied.safety_stability": ("不予公开：危及“三安全一稳定”", "Denied: security and stability"),
@@ -131,9 +131,9 @@ OUTCOME_LABELS = {
     "denied.process_info": ("不予公开：过程性信息", "Denied: process information"),
     "denied.enforcement_file": ("不予公开：行政执法案卷", "Denied: enforcement file"),
     "denied.query_matter": ("不予公开：行政查询事项", "Denied: query matter"),
-    "unable": ("无法提供", "Unable to provide"),
-    "rejected": ("不予处理", "Not processed"),
-    "other": ("其他处理", "Other handling"),
+    "unable": ALIAS_LABELS["unable"],
+    "rejected": ALIAS_LABELS["rejected"],
+    "other": ALIAS_LABELS["other_handling"],
 }
 
 LEVEL_LABELS = {
