@@ -5,8 +5,6 @@ index separately, so both always answer from the same data directory.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from .config import Config
 from .report import Report
 from .store import Store, index_dir
@@ -54,9 +52,13 @@ class Collection:
         """The canonical report with this id, or None."""
         return self.store.get(report_id)
 
-    def source_file(self, report_id: str) -> Path | None:
-        """The stored copy of the report's original file, or None."""
-        return self.store.source_file(report_id)
+    def original(self, report_id: str) -> bytes | None:
+        """The bytes of the report's original file (its stored copy), or None."""
+        return self.store.original(report_id)
+
+    def has_original(self, report_id: str) -> bool:
+        """Whether the report's original file is stored."""
+        return self.store.has_original(report_id)
 
     def reports_by_agency(self, agency: str) -> list[Report]:
         """Every report of one agency, oldest year first (the "other years" view)."""

@@ -129,8 +129,9 @@ def collect_files(paths: Iterable[str | Path], exclude: str | Path | None = None
     extensions are taken, never README* or *.json. A file named explicitly is
     always taken, so an unsupported one is reported as failed, not ignored.
 
-    :param exclude: a folder never walked into (the data directory, whose
-        stored copies would otherwise come back as duplicates).
+    :param exclude: a folder never walked into (the data directory: nothing in
+        it is a report to ingest, and a data directory of an earlier version
+        still holds copies of the files in ``files/``).
     :raises NoSuchPath: a path does not exist.
     """
     detect = _SyntheticDetector()
@@ -220,7 +221,7 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
             signal.alarm(0)
         # The file copy, the JSON and the index document's tokens are made here too,
         # off the main process, which indexes and commits serially and is the bottleneck.
-        prepared = prepare_put(_worker_config.data_dir, report, candidate.path)
+        prepared = prepare_put(report, candidate.path)
         document = prepare_document(report)
         return Parsed(candidate, replace(report, sections=[], cells={}, figures={}), prepared, document=document)
     except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on

@@ -83,7 +83,7 @@ def test_ingest_corpus_then_rerun_skips_all(corpus, data_config):
     for report in reports:
         assert report.source["synthetic"] is False
         (source,) = store.sources(report.id)
-        assert store.source_file(report.id).read_bytes() == Path(source.path).read_bytes()
+        assert store.original(report.id) == Path(source.path).read_bytes()
 
     again = ingest_paths([corpus], data_config)
     assert (again.ingested, again.skipped, again.duplicates, again.failed) == (0, CORPUS_REPORTS, 0, [])

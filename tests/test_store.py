@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from store_helpers import make_report
 
-from indexer.store import Store
+from indexer.store import Store, StoreError
 
 
 def test_put_get_round_trip(tmp_path):
@@ -74,17 +74,62 @@ def test_a_store_with_the_old_figures_table_is_migrated_on_open(tmp_path):
     assert dict(db.execute("SELECT key, value FROM figures").fetchall()) == report.figures
 
 
-def test_source_file_is_a_content_addressed_copy_that_survives_the_original(tmp_path):
+def test_the_original_bytes_are_kept_by_hash_and_survive_the_file(tmp_path):
     store = Store.open(tmp_path / "data")
     report, path = make_report(tmp_path, "a.txt", "原文内容")
     store.put(report, path)
     original = path.read_bytes()
     path.unlink()
-    copy = store.source_file(report.id)
+    assert store.original(report.id) == original
+    assert store.has_original(report.id)
+    db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("SELECT sha256, bytes FROM originals").fetchall() == [(report.source["sha256"], original)]
+    assert store.original("0000000000000000") is None
+    assert not store.has_original("0000000000000000")
+    assert not (tmp_path / "data" / "files").exists()
+
+
+def test_a_file_changed_since_it_was_parsed_is_not_stored(tmp_path):
+    store = Store.open(tmp_path / "data")
+    report, path = make_report(tmp_path, "a.txt", "解析时的内容")
+    path.write_text("之后被改过", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"a\.txt: the file changed while it was being ingested"):
+        store.put(report, path)
+    assert store.count() == 0
+    path.unlink()
+    with pytest.raises(StoreError, match=r"a\.txt: cannot read the file to keep a copy"):
+        store.put(report, path)
+
+
+def test_a_store_with_copies_in_files_is_moved_into_originals_on_open(tmp_path):
+    """Stores written before ``originals`` kept each copy as files/<sha[:2]>/<sha><ext> (``reports.stored_path``)."""
+    data = tmp_path / "data"
+    store = Store.open(data)
+    report, path = make_report(tmp_path, "a.txt", "旧版本的副本")
+    gone, gone_path = make_report(tmp_path, "b.txt", "副本已丢失", year=2019)
+    store.put(report, path)
+    store.put(gone, gone_path)
+    store.close()
     sha = report.source["sha256"]
-    assert copy == tmp_path / "data" / "files" / sha[:2] / f"{sha}.txt"
-    assert copy.read_bytes() == original
-    assert store.source_file("0000000000000000") is None
+    copy = data / "files" / sha[:2] / f"{sha}.txt"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(path.read_bytes())
+    db = sqlite3.connect(data / "reports.sqlite", isolation_level=None)
+    db.executescript(f"""
+        DROP TABLE originals;
+        ALTER TABLE reports ADD COLUMN stored_path TEXT;
+        UPDATE reports SET stored_path = 'files/{sha[:2]}/{sha}.txt' WHERE id = '{report.id}';
+        UPDATE reports SET stored_path = 'files/00/missing.txt' WHERE id = '{gone.id}';
+    """)
+    db.close()
+    path.unlink()
+    store = Store.open(data)
+    assert store.original(report.id) == "旧版本的副本".encode("utf-8")
+    assert store.original(gone.id) is None and store.get(gone.id) == gone
+    assert store.get(report.id) == report
+    assert not (data / "files").exists()
+    db = sqlite3.connect(data / "reports.sqlite")
+    assert "stored_path" not in {row[1] for row in db.execute("PRAGMA table_info(reports)")}
 
 
 def test_reports_by_agency_sorted_by_year(tmp_path):
@@ -121,14 +166,15 @@ def test_delete_removes_rows_and_copy(tmp_path):
     store = Store.open(tmp_path / "data")
     report, path = make_report(tmp_path, "a.txt", "将被删除")
     store.put(report, path)
-    copy = store.source_file(report.id)
+    assert store.has_original(report.id)
     store.delete(report.id)
     assert store.get(report.id) is None
     assert store.count() == 0
     assert store.sources() == []
-    assert not copy.exists()
+    assert store.original(report.id) is None
     db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
     assert db.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM originals").fetchone()[0] == 0
 
 
 def test_transaction_rolls_back_as_a_whole(tmp_path):

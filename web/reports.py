@@ -1,6 +1,7 @@
 """The report page and the download of its original file."""
 from __future__ import annotations
 
+import io
 import re
 from pathlib import PurePath
 
@@ -56,19 +57,15 @@ def report_page(report_id: str):
                 "marks_cells": any(f.code in codes for codes in flagged.values())} for f in report.flags],
         years=agency_years(others, report.id) if len(others) > 1 else None,
         download_name=source_download_name(report),
-        has_source=get_collection().source_file(report.id) is not None,
+        has_source=get_collection().has_original(report.id),
     )
 
 
 @bp.get("/reports/<report_id>/source")
 def report_source(report_id: str):
-    """The stored copy of the report's original file, under its original name.
-
-    Only the collection's stored path for a known report reaches the filesystem;
-    nothing from the URL is used as a path.
-    """
+    """The stored copy of the report's original file, under its original name."""
     report = get_report(report_id)
-    path = get_collection().source_file(report.id)
-    if path is None:
+    original = get_collection().original(report.id)
+    if original is None:
         abort(404, f"the original file of report {report.id} is not stored")
-    return send_file(path, as_attachment=True, download_name=source_download_name(report))
+    return send_file(io.BytesIO(original), as_attachment=True, download_name=source_download_name(report))
