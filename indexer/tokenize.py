@@ -291,10 +291,6 @@ def bigram(first: str, second: str) -> str:
     return first + BIGRAM_JOIN + second
 
 
-# one match per unit (group 1), or per sign of punctuation (no group)
-_ONE_UNIT = re.compile(rf"({_ASCII_WORD}|{_LETTER})|\S")
-
-
 def phrase_slots(text: str) -> str:
     """The phrase field of ``text``: its units and their bigrams as space-separated terms.
 
@@ -312,13 +308,27 @@ def phrase_slots(text: str) -> str:
 
 def normalized_phrase_slots(norm: str) -> str:
     """``phrase_slots`` of a text already passed through ``normalize``."""
-    units = [unit or GAP for unit in _ONE_UNIT.findall(norm)]
+    units = _phrase_units(norm)
     if not units:
         return ""
     slots = [GAP] * (2 * len(units))
     slots[0::2] = units
     slots[1::2] = [a + BIGRAM_JOIN + b if a != GAP != b else GAP for a, b in zip(units, units[1:] + [GAP])]
     return " ".join(slots)
+
+
+def _phrase_units(norm: str) -> list[str]:
+    """The units of ``norm`` in order, GAP for each sign of punctuation (whitespace takes no place)."""
+    units: list[str] = []
+    extend = units.extend
+    append = units.append
+    # one match per run of letters, not per letter: the regex engine costs per match
+    for word, letters in _UNIT_RUN.findall(norm):
+        if letters:
+            extend(letters)  # each letter (a Chinese character) is a unit
+        else:
+            append(word or GAP)
+    return units
 
 
 def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], ...]:
