@@ -167,21 +167,28 @@ def words_text(text: str) -> str:
     return normalized_words_text(normalize(text)) if text else ""
 
 
+class _WordTerms(dict):
+    """jieba word -> the terms it yields joined by spaces ('' for none), filled on first use.
+
+    A dict subclass with ``__missing__``: looking up a known word stays in C, so
+    ``normalized_words_text`` runs no Python per word. Bounded like ``_PIECES``.
+    """
+
+    def __missing__(self, word: str) -> str:
+        pieces = _word_pieces(word)
+        terms = word if pieces is None else " ".join(piece[0] for piece in pieces)
+        if len(self) >= _PIECES_LIMIT:
+            self.clear()
+        self[word] = terms
+        return terms
+
+
+_WORD_TERMS = _WordTerms()
+
+
 def normalized_words_text(norm: str) -> str:
     """``words_text`` of a text already passed through ``normalize``."""
-    words: list[str] = []
-    append = words.append
-    pieces_of = _PIECES.get
-    missing = _PIECES  # a sentinel no value can be
-    for word in _jieba().cut(norm):
-        pieces = pieces_of(word, missing)
-        if pieces is missing:
-            pieces = _new_pieces(word)
-        if pieces is None:
-            append(word)
-        elif pieces:
-            words += [piece[0] for piece in pieces]
-    return " ".join(words)
+    return " ".join(filter(None, map(_WORD_TERMS.__getitem__, _jieba().cut(norm))))
 
 
 def _span_order(span: tuple[str, int, int]) -> tuple[int, int]:
