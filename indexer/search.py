@@ -111,7 +111,7 @@ def _cjk_phrase_pattern(phrase) -> re.Pattern | None:
 
 def _phrase_spans(text: str, phrases, norm: str | None = None) -> list[tuple[int, int, str]]:
     """``norm``: ``normalize(text)`` if the caller has it."""
-    norm = _fold(text) if norm is None else norm
+    norm = normalize(text) if norm is None else norm
     spans = []
     slow = []
     for phrase in phrases:
@@ -148,22 +148,9 @@ def _unit_phrase_spans(text: str, phrases) -> list[tuple[int, int, str]]:
     return spans
 
 
-@lru_cache(maxsize=1)
-def _foldable() -> re.Pattern:
-    """Runs of the characters ``normalize`` changes (it maps code points one to one, all in the BMP)."""
-    every = "".join(map(chr, range(0x10000)))
-    changed = "".join(a for a, b in zip(every, normalize(every)) if a != b)
-    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]+")
-
-
-def _fold(text: str) -> str:
-    """``normalize(text)``, about twice as fast on Chinese text: only the runs that change are mapped."""
-    return _foldable().sub(lambda m: normalize(m.group()), text)
-
-
 def match_spans(text: str, terms: TextTerms) -> list[tuple[int, int, str]]:
     """(start, end, term) of every word and phrase of ``terms`` in ``text`` (character offsets)."""
-    norm = _fold(text)
+    norm = normalize(text)
     words = frozenset(w for w in terms.words if w in norm)
     phrases = tuple(p for p in terms.phrases if p[0][1] in norm)
     spans = []
