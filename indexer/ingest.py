@@ -91,7 +91,7 @@ def is_report_name(name: str) -> bool:
     """Whether a file found while walking a directory is a report to ingest."""
     if name.startswith(".") or name.upper().startswith("README"):
         return False
-    return Path(name).suffix.lower() in REPORT_SUFFIXES
+    return os.path.splitext(name)[1].lower() in REPORT_SUFFIXES  # Path(name).suffix, without the object
 
 
 class _SyntheticDetector:
