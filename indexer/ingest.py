@@ -48,7 +48,7 @@ PARSE_PROCESSES = 2
 WORKER_NICENESS = 5
 # Seconds one file may take to parse before it is given up (a pathological PDF).
 PARSE_TIMEOUT = 300
-# With no result for PARSE_TIMEOUT + STALL_GRACE seconds, a worker has died.
+# A worker busy on one file for PARSE_TIMEOUT + STALL_GRACE seconds has hung (the alarm did not stop it).
 STALL_GRACE = 60
 
 Progress = Callable[[int, int], None]
@@ -237,8 +237,8 @@ def parse_files(candidates: list[CandidateFile], config: Config,
     """Parse files in a pool of processes; yield each outcome as it finishes (in no set order).
 
     A file whose parse outlasts PARSE_TIMEOUT fails with that reason. If a
-    worker process dies (crash, out of memory) or stops answering, the files
-    it held fail with a reason saying so, and a new worker goes on with the rest.
+    worker process dies (crash, out of memory) or stops answering, the file
+    it was parsing fails with a reason saying so, and a new worker goes on with the rest.
     """
     if not candidates:
         return
