@@ -33,7 +33,7 @@ import tantivy
 from .aliases import ALIASES
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
-from .index import build_schema, figure_field
+from .index import ZERO_FIELD, build_schema, figure_field, zeros_elided
 from .tokenize import char_units, phrase_terms, query_terms
 
 FILTER_FIELDS = {
@@ -450,15 +450,24 @@ def _regex_escape(text: str) -> str:
     return "".join(f"\\x{{{ord(ch):x}}}" if ch.isascii() and not ch.isalnum() else ch for ch in text)
 
 
+_HOLDS = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__, "=": float.__eq__,
+          "!=": float.__ne__}
+
+
 def _compare_plan(node: Compare) -> Plan:
     field = "year" if node.key == "year" else figure_field(node.key)
     v = int(node.value) if field == "year" else node.value
     if node.op == "!=":
-        return Plan("bool", children=(("must", Plan("exists", field)),
+        plan = Plan("bool", children=(("must", Plan("exists", field)),
                                       ("must_not", Plan("range", field, (v, v, True, True)))))
-    bounds = {">": (v, None, False, True), ">=": (v, None, True, True), "<": (None, v, True, False),
-              "<=": (None, v, True, True), "=": (v, v, True, True)}[node.op]
-    return Plan("range", field, bounds)
+    else:
+        bounds = {">": (v, None, False, True), ">=": (v, None, True, True), "<": (None, v, True, False),
+                  "<=": (None, v, True, True), "=": (v, v, True, True)}[node.op]
+        plan = Plan("range", field, bounds)
+    if field == "year" or not zeros_elided(node.key) or not _HOLDS[node.op](0.0, float(v)):
+        return plan
+    # a 0 of this key is not in its fast field but listed in the zero field (index.zeros_elided)
+    return Plan("bool", children=(("should", plan), ("should", Plan("term", ZERO_FIELD, node.key))))
 
 
 def _phrase_plan(text: str, phrase_fields: tuple[str, ...]) -> Plan | None:

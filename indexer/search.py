@@ -25,9 +25,8 @@ import tantivy
 
 from .aliases import ALIASES
 from .errors import XxgkError
-from .figure_keys import T3_ROWS
-from .index import ReportIndex, decode_hit, figure_field
-from .query import (TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan,
+from .index import DENIED_TOTALS, FIGURE_KEYS, ZERO_FIELD, ReportIndex, decode_hit, figure_field, zeros_elided
+from .query import (Plan, TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan,
                     text_terms)
 from .tokenize import normalize, tokenize_around, unit_columns
 
@@ -36,9 +35,8 @@ FACETS = {"year": "year", "type": "type", "province": "province", "level": "leve
           "template": "template", "flags": "flags"}
 BUCKETS = 1000
 MAX_PER_PAGE = 1000
-DENIED_ROWS = tuple(r for r, _ in T3_ROWS["2019"] if r.startswith("denied."))
 OUTCOMES = {"granted": "granted", "partial": "partial",
-            **{row: f"t3.{row}.total" for row in DENIED_ROWS},
+            **DENIED_TOTALS,
             "unable": "unable", "rejected": "rejected", "other": "other_handling"}
 _SPACE = re.compile(r"\s+")
 MEMO_SIZE = 256
@@ -327,8 +325,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     if order is None:
         page_hits = relevance_page(searcher, index.schema, node, plan, query, per_page, offset, total)
     else:
-        page_hits = searcher.search(query, per_page, count=False, order_by_field=order[0], offset=offset,
-                                    order=order[1]).hits
+        page_hits = sorted_hits(searcher, index.schema, query, order, per_page, offset)
     terms = text_terms(node)
     hits = []
     for key, address in page_hits:
@@ -346,6 +343,49 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
 def count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     """How many reports match, counted without scores (BM25 over every hit of a broad query costs more)."""
     return searcher.search(tantivy.Query.const_score_query(query, 1.0), 1, count=True).count
+
+
+# the fast fields that leave out zeros, and their figure keys (index.zeros_elided)
+_ZEROS_ELSEWHERE = {figure_field(key): key for key in FIGURE_KEYS if zeros_elided(key)}
+
+
+def sorted_hits(searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query,
+                order: tuple[str, tantivy.Order], limit: int, offset: int) -> list[tuple[Any, tantivy.DocAddress]]:
+    """``limit`` hits from ``offset`` on, by a fast field's value, the reports without one last.
+
+    A figure key whose zeros are listed in the zero field rather than in its fast field
+    (index.zeros_elided) is read in four runs, each counted first so that only the runs the
+    page reaches are read: the values before 0 in the order, the zeros, the values after 0,
+    the reports without a value.
+    """
+    field, direction = order
+    key = _ZEROS_ELSEWHERE.get(field)
+    if key is None:
+        return searcher.search(query, limit, count=False, order_by_field=field, offset=offset, order=direction).hits
+    zero = Plan("term", ZERO_FIELD, key)
+    below = Plan("range", field, (None, 0, True, False))
+    above = Plan("range", field, (0, None, False, True))
+    missing = Plan("bool", children=(("must", Plan("all")), ("must_not", Plan("exists", field)), ("must_not", zero)))
+    first, last = (below, above) if direction == tantivy.Order.Asc else (above, below)
+    hits: list = []
+    for run, by_value in ((first, True), (zero, False), (last, True), (missing, False)):
+        if len(hits) >= limit:
+            break
+        within = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
+                                              (tantivy.Occur.Must, plan_to_query(run, schema))])
+        count = count_matches(searcher, within)
+        if offset >= count:
+            offset -= count
+            continue
+        take = min(limit - len(hits), count - offset)
+        if by_value:
+            hits += searcher.search(within, take, count=False, order_by_field=field, offset=offset,
+                                    order=direction).hits
+        else:  # the same value (or none) for all: in index order, as tantivy orders ties
+            hits += searcher.search(tantivy.Query.const_score_query(within, 0.0), take, count=False,
+                                    offset=offset).hits
+        offset = 0
+    return hits
 
 
 def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, plan, query: tantivy.Query,
@@ -388,7 +428,7 @@ def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[s
     if order is None:
         hits = relevance_page(searcher, index.schema, node, plan, query, total, 0, lambda: total)
     else:
-        hits = searcher.search(query, total, count=False, order_by_field=order[0], order=order[1]).hits
+        hits = sorted_hits(searcher, index.schema, query, order, total, 0)
     return [decode_hit(searcher.doc(address).get_first("hit"))["id"] for _, address in hits]
 
 
