@@ -3,7 +3,8 @@
     collect_files     paths -> report files (directories recurse), each marked synthetic or not
     _plan             files -> skipped / duplicate / to parse, by sha256 against the store
     parse_files       files -> reports, in a pool of processes (one bad file never stops the batch)
-    _commit_batch     reports -> tantivy index FIRST, THEN the SQLite store
+    _BatchWriter      each report -> the tantivy writer and the open store transaction as it
+                      arrives; every batch commits the index FIRST, THEN the SQLite store
 
 Why that commit order: the index is derived from the store. A kill between the
 two commits leaves documents in the index that the store does not know yet; the
@@ -42,7 +43,7 @@ SYNTHETIC_MARKER = ".xxgk-synthetic"
 # merges (~0.15 ms of CPU a report) and make aggregations faster (stats at 100,000 reports:
 # p50 21 ms over 8 segments, 14 ms over 4); a kill loses at most one batch (~20 s of work).
 DEFAULT_BATCH_SIZE = 10_000
-# ... or fewer, if the reports waiting in the main process hold this much JSON (long reports).
+# ... or fewer, once a batch holds this much report JSON (long reports: a kill loses less work).
 MAX_BATCH_BYTES = 256_000_000
 PARSE_PROCESSES = 2
 WORKER_NICENESS = 5
@@ -262,19 +263,46 @@ def _lost(candidate: CandidateFile) -> Parsed:
 
 # -- committing ---------------------------------------------------------------
 
-def _commit_batch(writer, store: Store, batch: list[Parsed], extra_sources: dict[Path, list[Path]]) -> None:
-    """Add a batch of reports: the index commit first, then the store's (see the module docstring)."""
-    if not batch:
-        return
-    for parsed in batch:
-        writer.add_prepared(parsed.document)
-    writer.commit()
-    with store.transaction():
-        for parsed in batch:
-            path = parsed.candidate.path
-            store.put(parsed.report, path, parsed.prepared)
-            for other in extra_sources.pop(path, []):
-                store.add_source(other, parsed.report.source["sha256"])
+class _BatchWriter:
+    """Writes each report as it arrives: to the index writer and inside an open store
+    transaction; ``commit`` makes a batch durable, the index first, then the store (see the
+    module docstring).
+
+    Adding as they arrive, not all at once at the commit, keeps the parse workers busy: the
+    tantivy writer indexes on its own thread while the next results come in, and the main
+    process never stops reading results for the seconds a whole batch took to add and store
+    (the workers stalled once their backlog was full, leaving a core idle).
+    """
+
+    def __init__(self, writer, store: Store, extra_sources: dict[Path, list[Path]]):
+        self._writer = writer
+        self._store = store
+        self._extra_sources = extra_sources
+        self.pending = 0
+        self.pending_bytes = 0
+
+    def add(self, parsed: Parsed) -> None:
+        if not self._store.in_transaction:
+            self._store.begin()
+        self._writer.add_prepared(parsed.document)
+        path = parsed.candidate.path
+        self._store.put(parsed.report, path, parsed.prepared)
+        for other in self._extra_sources.pop(path, []):
+            self._store.add_source(other, parsed.report.source["sha256"])
+        self.pending += 1
+        self.pending_bytes += len(parsed.prepared.report_json)
+
+    def commit(self) -> None:
+        """Commit the reports added since the last commit: the index, then the store."""
+        if self._store.in_transaction:
+            self._writer.commit()
+            self._store.commit()
+        self.pending = self.pending_bytes = 0
+
+    def rollback(self) -> None:
+        """Drop the store's uncommitted rows (the index writer rolls back with its batch)."""
+        if self._store.in_transaction:
+            self._store.rollback()
 
 
 def _open_index(data_dir: Path):
@@ -307,16 +335,16 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     try:
         to_parse, extra_sources = _plan(candidates, store, summary, progress)
         done = summary.skipped + summary.duplicates + len(summary.failed)
-        index = writer = None
-        batch: list[Parsed] = []
-        batch_bytes = 0
+        index = batch = None
         with contextlib.ExitStack() as writing:
             outcomes = writing.enter_context(contextlib.closing(parse_files(to_parse, config)))
             for outcome in outcomes:
                 if index is None:  # opened after the workers have forked (see parse_files)
                     index = _open_index(config.data_dir)
                     # one writer for the whole run, committing every batch: merges go on in between
-                    writer = writing.enter_context(index.batch())
+                    batch = _BatchWriter(writing.enter_context(index.batch()), store, extra_sources)
+                    # on the way out of an error, the store's open transaction rolls back first
+                    writing.callback(batch.rollback)
                 done += 1
                 path = outcome.candidate.path
                 if outcome.report is None:
@@ -328,14 +356,13 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
                 else:
                     summary.ingested += 1
                     summary.flagged += 1 if outcome.report.flags else 0
-                    batch.append(outcome)
-                    batch_bytes += len(outcome.prepared.report_json)
-                    if len(batch) >= batch_size or batch_bytes >= MAX_BATCH_BYTES:
-                        _commit_batch(writer, store, batch, extra_sources)
-                        batch, batch_bytes = [], 0
+                    batch.add(outcome)
+                    if batch.pending >= batch_size or batch.pending_bytes >= MAX_BATCH_BYTES:
+                        batch.commit()
                 if progress:
                     progress(done, len(candidates))
-            _commit_batch(writer, store, batch, extra_sources)
+            if batch is not None:
+                batch.commit()
         if prune:
             index = index or _open_index(config.data_dir)
             summary.pruned = prune_missing(index, store)

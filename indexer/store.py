@@ -301,17 +301,33 @@ class Store:
         if self._in_transaction:
             yield self
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        self._in_transaction = True
+        self.begin()
         try:
             yield self
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self.rollback()
             raise
-        else:
-            self._db.execute("COMMIT")
-        finally:
-            self._in_transaction = False
+        self.commit()
+
+    def begin(self) -> None:
+        """Start a transaction that stays open until ``commit`` or ``rollback``
+        (ingest keeps one open while a batch arrives; ``transaction`` is the usual way)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        """Commit the transaction ``begin`` opened."""
+        self._db.execute("COMMIT")
+        self._in_transaction = False
+
+    def rollback(self) -> None:
+        """Drop every write since ``begin``."""
+        self._db.execute("ROLLBACK")
+        self._in_transaction = False
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction
 
     # -- reading ----------------------------------------------------------
 
