@@ -67,6 +67,8 @@ DB_NAME = "reports.sqlite"
 # where earlier versions kept the copies of the files, one file each (see _migrate)
 OLD_FILES_DIR = "files"
 INDEX_DIRNAME = "index"
+# SQLite's largest page size, for a new store (see Store.open).
+PAGE_SIZE = 65536
 # Ids per SELECT … WHERE id IN (…): well under SQLite's variable limit.
 _CHUNK = 500
 
@@ -282,6 +284,9 @@ class Store:
             data_dir.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(data_dir / DB_NAME, isolation_level=None, check_same_thread=False)
             connection.row_factory = sqlite3.Row
+            # Takes effect only for a new database (before its first table): a stored report is
+            # ~40 KB, ten 4 KB overflow pages; in 64 KB pages ingest writes cost a third of the CPU.
+            connection.execute(f"PRAGMA page_size={PAGE_SIZE}")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
