@@ -1,8 +1,9 @@
 """Files -> reports in the store and the index (`xxgk ingest`).
 
     collect_files     paths -> report files (directories recurse), each marked synthetic or not
-    _plan             files -> skipped / duplicate / to parse, by sha256 against the store
-    parse_files       files -> reports, in a pool of processes (one bad file never stops the batch)
+    parse_files       files -> outcomes, in a pool of processes (one bad file never stops the batch):
+                      each file is hashed there and skipped (same path, same bytes), a duplicate
+                      (bytes already stored), failed with its reason, or parsed
     _BatchWriter      each report -> the tantivy writer and the open store transaction as it
                       arrives; every batch commits the index FIRST, THEN the SQLite store
 
@@ -13,11 +14,16 @@ store has no source row for their files, so a rerun parses them again and
 say "done" for reports the index never received. Killing ingest at any moment
 therefore leaves the index exactly as after its last commit, still searchable,
 and a rerun finishes the job.
+
+The workers look files up in the store read-only, so they see committed
+batches only; a file with the same bytes as one parsed earlier in the same run
+is settled in the main process, which knows what it stored.
 """
 from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import shutil
@@ -30,9 +36,9 @@ from .config import Config
 from .errors import ReaderError, XxgkError
 from .index import PreparedDoc
 from .index import prepare as prepare_document
-from .parse import file_sha256, parse_file
+from .parse import parse_file
 from .report import Report
-from .store import INDEX_DIRNAME, PreparedPut, Store, index_dir, prepare_put
+from .store import INDEX_DIRNAME, PreparedPut, Store, StoreError, index_dir, prepare_put
 from .tokenize import warm_up_segmenter
 from .workers import map_unordered
 
@@ -157,6 +163,8 @@ def collect_files(paths: Iterable[str | Path], exclude: str | Path | None = None
 # -- parsing ------------------------------------------------------------------
 
 _worker_config: Config | None = None
+# The store, read-only, in each parse worker: which files are known already.
+_worker_store: Store | None = None
 
 
 class ParseTimeout(BaseException):
@@ -171,8 +179,12 @@ def _on_alarm(signum, frame):
 
 
 def _init_worker(config: Config, with_timeout: bool = False) -> None:
-    global _worker_config
+    global _worker_config, _worker_store
     _worker_config = config
+    try:
+        _worker_store = Store.open_readonly(config.data_dir)
+    except StoreError:
+        _worker_store = None  # no store yet: every file is new
     if with_timeout:
         signal.signal(signal.SIGALRM, _on_alarm)
         # Ctrl-C reaches the whole process group: the main process stops the
@@ -197,15 +209,23 @@ def failure_reason(error: BaseException) -> str:
     return " ".join(reason.split())
 
 
+# What became of a file (Parsed.outcome).
+PARSED, SKIPPED, DUPLICATE, FAILED = "parsed", "skipped", "duplicate", "failed"
+
+
 @dataclass
 class Parsed:
-    """One file's outcome: a report (with its store row and index document prepared) or the reason it failed.
+    """One file's outcome: a report (with its store row and index document prepared), a file
+    the store holds already (``skipped``: this path with these bytes; ``duplicate``: these
+    bytes under another path), or the reason it failed.
 
     ``report`` comes without its sections, cells and figures: they are in
     ``prepared`` (the store's JSON) and ``document`` (the index's) already, and
     unpickling them a third time in the main process was wasted work.
     """
     candidate: CandidateFile
+    outcome: str
+    sha256: str | None = None  # None: the file could not be read
     report: Report | None = None
     prepared: PreparedPut | None = None
     reason: str | None = None
@@ -215,18 +235,31 @@ class Parsed:
 def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
     # Caught per file, whatever it is: one bad file must never stop the batch.
     try:
+        data = candidate.path.read_bytes()
+    except OSError as e:
+        return Parsed(candidate, FAILED, reason=f"cannot read the file: {e.strerror or e}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        if _worker_store is not None:
+            if _worker_store.known_source(candidate.path, sha256):
+                return Parsed(candidate, SKIPPED, sha256)
+            if _worker_store.known_sha(sha256):
+                return Parsed(candidate, DUPLICATE, sha256)
         signal.alarm(timeout)
         try:
             report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic)
         finally:
             signal.alarm(0)
+        if report.source["sha256"] != sha256:
+            raise StoreError(f"{candidate.path}: the file changed while it was being ingested; ingest it again")
         # The file copy, the JSON and the index document's tokens are made here too,
         # off the main process, which indexes and commits serially and is the bottleneck.
-        prepared = prepare_put(report, candidate.path)
+        prepared = prepare_put(report, candidate.path, data)
         document = prepare_document(report)
-        return Parsed(candidate, replace(report, sections=[], cells={}, figures={}), prepared, document=document)
+        return Parsed(candidate, PARSED, sha256, replace(report, sections=[], cells={}, figures={}), prepared,
+                      document=document)
     except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on
-        return Parsed(candidate, reason=failure_reason(e))
+        return Parsed(candidate, FAILED, sha256, reason=failure_reason(e))
 
 
 def _parse_one_with_timeout(candidate: CandidateFile) -> Parsed:
@@ -235,17 +268,24 @@ def _parse_one_with_timeout(candidate: CandidateFile) -> Parsed:
 
 def parse_files(candidates: list[CandidateFile], config: Config,
                 processes: int = PARSE_PROCESSES) -> Iterator[Parsed]:
-    """Parse files in a pool of processes; yield each outcome as it finishes (in no set order).
+    """Hash, look up and parse files in a pool of processes; yield each outcome as it
+    finishes (in no set order).
 
     A file whose parse outlasts PARSE_TIMEOUT fails with that reason. If a
     worker process dies (crash, out of memory) or stops answering, the file
     it was parsing fails with a reason saying so, and a new worker goes on with the rest.
     """
+    global _worker_store
     if not candidates:
         return
     if len(candidates) == 1 or processes <= 1:
         _init_worker(config)
-        yield from map(_parse_one, candidates)
+        try:
+            yield from map(_parse_one, candidates)
+        finally:
+            if _worker_store is not None:
+                _worker_store.close()
+                _worker_store = None
         return
     # Built once here, before the fork, the workers share the segmenter instead of
     # each loading jieba's dictionary (~0.3 s of CPU apiece). The workers are forked
@@ -258,7 +298,8 @@ def parse_files(candidates: list[CandidateFile], config: Config,
 
 
 def _lost(candidate: CandidateFile) -> Parsed:
-    return Parsed(candidate, reason="a parser process died (crash or out of memory) before returning this file")
+    return Parsed(candidate, FAILED,
+                  reason="a parser process died (crash or out of memory) before returning this file")
 
 
 # -- committing ---------------------------------------------------------------
@@ -272,30 +313,41 @@ class _BatchWriter:
     tantivy writer indexes on its own thread while the next results come in, and the main
     process never stops reading results for the seconds a whole batch took to add and store
     (the workers stalled once their backlog was full, leaving a core idle).
+
+    The index writer is opened with the first report: a run that only skips files leaves the index as it was.
     """
 
-    def __init__(self, writer, store: Store, extra_sources: dict[Path, list[Path]]):
-        self._writer = writer
+    def __init__(self, open_writer: Callable[[], object], store: Store):
+        self._open_writer = open_writer
+        self._writer = None
         self._store = store
-        self._extra_sources = extra_sources
         self.pending = 0
         self.pending_bytes = 0
 
-    def add(self, parsed: Parsed) -> None:
+    def _begin(self) -> None:
         if not self._store.in_transaction:
             self._store.begin()
+
+    def add(self, parsed: Parsed) -> None:
+        """Add a parsed report: to the index and the store."""
+        if self._writer is None:
+            self._writer = self._open_writer()
+        self._begin()
         self._writer.add_prepared(parsed.document)
-        path = parsed.candidate.path
-        self._store.put(parsed.report, path, parsed.prepared)
-        for other in self._extra_sources.pop(path, []):
-            self._store.add_source(other, parsed.report.source["sha256"])
+        self._store.put(parsed.report, parsed.candidate.path, parsed.prepared)
         self.pending += 1
         self.pending_bytes += len(parsed.prepared.report_json)
 
+    def add_source(self, path: Path, sha256: str) -> None:
+        """Record another path of a stored (or this batch's) report."""
+        self._begin()
+        self._store.add_source(path, sha256)
+
     def commit(self) -> None:
-        """Commit the reports added since the last commit: the index, then the store."""
-        if self._store.in_transaction:
+        """Commit what was added since the last commit: the index, then the store."""
+        if self.pending:
             self._writer.commit()
+        if self._store.in_transaction:
             self._store.commit()
         self.pending = self.pending_bytes = 0
 
@@ -332,37 +384,45 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     candidates = collect_files(paths, exclude=config.data_dir)
     summary = IngestSummary(files=len(candidates))
     store = Store.open(config.data_dir)
+    index = None
     try:
-        to_parse, extra_sources = _plan(candidates, store, summary, progress)
-        done = summary.skipped + summary.duplicates + len(summary.failed)
-        index = batch = None
+        # the path stored for each file's bytes this run (the workers only see committed batches)
+        stored: dict[str, Path] = {}
+        failed_by_sha: dict[str, list[int]] = {}
         with contextlib.ExitStack() as writing:
-            outcomes = writing.enter_context(contextlib.closing(parse_files(to_parse, config)))
-            for outcome in outcomes:
-                if index is None:  # opened after the workers have forked (see parse_files)
-                    index = _open_index(config.data_dir)
-                    # one writer for the whole run, committing every batch: merges go on in between
-                    batch = _BatchWriter(writing.enter_context(index.batch()), store, extra_sources)
-                    # on the way out of an error, the store's open transaction rolls back first
-                    writing.callback(batch.rollback)
-                done += 1
-                path = outcome.candidate.path
-                if outcome.report is None:
-                    summary.failed.append((str(path), outcome.reason))
-                    # copies of a file that failed fail with it (they were counted as duplicates)
-                    for other in extra_sources.pop(path, []):
-                        summary.duplicates -= 1
-                        summary.failed.append((str(other), f"{outcome.reason} (same bytes as {path.name})"))
+            outcomes = writing.enter_context(contextlib.closing(parse_files(candidates, config)))
+
+            def open_writer():
+                nonlocal index
+                index = _open_index(config.data_dir)  # opened after the workers have forked (see parse_files)
+                # one writer for the whole run, committing every batch: merges go on in between
+                return writing.enter_context(index.batch())
+
+            batch = _BatchWriter(open_writer, store)
+            # on the way out of an error, the store's open transaction rolls back first
+            writing.callback(batch.rollback)
+            for done, parsed in enumerate(outcomes, 1):
+                path, sha256 = parsed.candidate.path, parsed.sha256
+                if parsed.outcome == SKIPPED:
+                    summary.skipped += 1
+                elif parsed.outcome == DUPLICATE or (sha256 in stored and parsed.outcome != SKIPPED):
+                    summary.duplicates += 1
+                    batch.add_source(path, sha256)
+                elif parsed.outcome == FAILED:
+                    if sha256 is not None:
+                        failed_by_sha.setdefault(sha256, []).append(len(summary.failed))
+                    summary.failed.append((str(path), parsed.reason))
                 else:
                     summary.ingested += 1
-                    summary.flagged += 1 if outcome.report.flags else 0
-                    batch.add(outcome)
+                    summary.flagged += 1 if parsed.report.flags else 0
+                    stored[sha256] = path
+                    batch.add(parsed)
                     if batch.pending >= batch_size or batch.pending_bytes >= MAX_BATCH_BYTES:
                         batch.commit()
                 if progress:
                     progress(done, len(candidates))
-            if batch is not None:
-                batch.commit()
+            _settle_failed_copies(summary, failed_by_sha, stored, batch)
+            batch.commit()
         if prune:
             index = index or _open_index(config.data_dir)
             summary.pruned = prune_missing(index, store)
@@ -371,34 +431,26 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     return summary
 
 
-def _plan(candidates: list[CandidateFile], store: Store, summary: IngestSummary,
-          progress: Progress | None) -> tuple[list[CandidateFile], dict[Path, list[Path]]]:
-    """Hash every file; settle skips and duplicates at once.
-
-    :returns: the files left to parse, and for each of them the other new paths holding the same bytes.
-    """
-    to_parse: dict[str, CandidateFile] = {}
-    extra_sources: dict[Path, list[Path]] = {}
-    for candidate in candidates:
-        try:
-            sha256 = file_sha256(candidate.path)
-        except OSError as e:
-            summary.failed.append((str(candidate.path), f"cannot read the file: {e.strerror or e}"))
-        else:
-            if store.known_source(candidate.path, sha256):
-                summary.skipped += 1
-            elif store.known_sha(sha256):
+def _settle_failed_copies(summary: IngestSummary, failed_by_sha: dict[str, list[int]],
+                          stored: dict[str, Path], batch: _BatchWriter) -> None:
+    """Copies of a file that failed fail with it: the first path in order keeps its reason and
+    the others get it too, naming that file (whichever copy a worker happened to finish first).
+    A failed copy of bytes that another copy stored after all (its worker died or timed out
+    on the first) is a duplicate of that report."""
+    dropped = set()
+    for sha256, positions in failed_by_sha.items():
+        if sha256 in stored:
+            for i in positions:
+                batch.add_source(Path(summary.failed[i][0]), sha256)
                 summary.duplicates += 1
-                store.add_source(candidate.path, sha256)
-            elif sha256 in to_parse:
-                summary.duplicates += 1
-                extra_sources.setdefault(to_parse[sha256].path, []).append(candidate.path)
-            else:
-                to_parse[sha256] = candidate
-                continue  # counted when parsed
-        if progress:
-            progress(summary.skipped + summary.duplicates + len(summary.failed), len(candidates))
-    return list(to_parse.values()), extra_sources
+                dropped.add(i)
+            continue
+        positions.sort(key=lambda i: summary.failed[i][0])
+        first_path, reason = summary.failed[positions[0]]
+        for i in positions[1:]:
+            summary.failed[i] = (summary.failed[i][0], f"{reason} (same bytes as {Path(first_path).name})")
+    if dropped:
+        summary.failed = [f for i, f in enumerate(summary.failed) if i not in dropped]
 
 
 def prune_missing(index, store: Store) -> int:

@@ -218,10 +218,15 @@ def figures_to_json(figures: dict | None) -> bytes:
     return _JSON.encode(figures or {})
 
 
-def prepare_put(report: Report, file_path: str | Path) -> PreparedPut:
-    """Read the report's file and serialise the report (see ``Store.put``)."""
-    return PreparedPut(read_original(file_path, report.source["sha256"]), report_to_json(report),
-                       figures_to_json(report.figures))
+def prepare_put(report: Report, file_path: str | Path, original: bytes | None = None) -> PreparedPut:
+    """Read the report's file and serialise the report (see ``Store.put``).
+
+    :param original: the file's bytes, if the caller has read them and checked them against
+        the report's sha256 already.
+    """
+    if original is None:
+        original = read_original(file_path, report.source["sha256"])
+    return PreparedPut(original, report_to_json(report), figures_to_json(report.figures))
 
 
 def report_to_row(report: Report, ingested_at: str,
@@ -295,6 +300,25 @@ class Store:
             connection.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"{data_dir / DB_NAME}: cannot open the store: {e}") from None
+        return cls(data_dir, connection)
+
+    @classmethod
+    def open_readonly(cls, data_dir: str | Path) -> "Store":
+        """The existing store in ``data_dir``, for lookups only (ingest's parse workers).
+
+        It sees committed writes only, never those of another connection's open transaction.
+
+        :raises StoreError: there is no store there, or it cannot be read.
+        """
+        data_dir = Path(data_dir)
+        try:
+            connection = sqlite3.connect(f"{(data_dir / DB_NAME).absolute().as_uri()}?mode=ro", uri=True,
+                                         isolation_level=None, check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA busy_timeout=10000")
+            connection.execute("SELECT 1 FROM sources LIMIT 1")
+        except sqlite3.Error as e:
+            raise StoreError(f"{data_dir / DB_NAME}: cannot read the store: {e}") from None
         return cls(data_dir, connection)
 
     def close(self) -> None:

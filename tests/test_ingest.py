@@ -115,6 +115,48 @@ def test_same_bytes_under_another_name_is_a_duplicate(corpus, data_config):
     assert [Path(s.path).name for s in store.sources(new_id)] == ["a.txt", "b.txt"]
 
 
+def test_a_moved_corpus_is_recognised_by_its_bytes_without_parsing(corpus, data_config, monkeypatch):
+    import indexer.ingest as ingest_module
+
+    ingest_paths([corpus], data_config)
+    moved = corpus.parent / "moved"
+    shutil.copytree(corpus, moved)
+
+    def no_parsing(path, config=None, *, synthetic=False):
+        raise RuntimeError(f"parsed {path.name} again")
+
+    monkeypatch.setattr(ingest_module, "parse_file", no_parsing)  # the forked workers inherit it
+    summary = ingest_paths([corpus, moved], data_config)
+    assert (summary.skipped, summary.duplicates, summary.ingested, summary.failed) == (
+        CORPUS_REPORTS, CORPUS_REPORTS, 0, [])
+    store = Store.open(data_config.data_dir)
+    assert store.count() == CORPUS_REPORTS
+    assert sum(1 for s in store.sources() if Path(s.path).is_relative_to(moved)) == CORPUS_REPORTS
+
+
+def test_a_copy_that_failed_where_another_copy_parsed_is_a_duplicate(corpus, data_config, monkeypatch):
+    import indexer.ingest as ingest_module
+
+    real_parse = ingest_module.parse_file
+
+    def fails_for_b(path, config=None, *, synthetic=False):
+        if path.name == "b.txt":
+            raise RuntimeError("its worker had a bad moment")
+        return real_parse(path, config, synthetic=synthetic)
+
+    monkeypatch.setattr(ingest_module, "parse_file", fails_for_b)
+    seed = sorted((corpus / "seeds").glob("*.txt"))[0]
+    twins = corpus / "twins"
+    twins.mkdir()
+    for name in ("a.txt", "b.txt"):
+        shutil.copy(seed, twins / name)
+    summary = ingest_paths([twins], data_config)
+    assert (summary.ingested, summary.duplicates, summary.failed) == (1, 1, [])
+    store = Store.open(data_config.data_dir)
+    (report_id,) = store.report_ids()
+    assert [Path(s.path).name for s in store.sources(report_id)] == ["a.txt", "b.txt"]
+
+
 def test_prune_drops_reports_whose_every_source_is_gone(corpus, data_config):
     ingest_paths([corpus], data_config)
     seed, other = sorted((corpus / "seeds").glob("*.txt"))[:2]
