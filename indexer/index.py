@@ -9,10 +9,11 @@ Fields (see ``build_schema``):
   recomputed for the hits on the page (cheaper than storing them).
 - ``title``, ``agency``, ``s1``..``s6``: jieba words (tokenize.words_text),
   frequencies only, for matching and BM25 ranking.
-- ``p1``..``p6``: one unit per Chinese character or ASCII word, each followed
-  by the bigram of it and the next unit (tokenize.phrase_slots), with
-  positions: a phrase of n >= 2 units is matched as a phrase of bigrams
-  (tokenize.phrase_terms), a single unit as the unit.
+- ``p1``..``p6``: at the position of each unit (a Chinese character or an
+  ASCII word), the bigram of it and the next unit, or the unit and the join
+  where none follows (tokenize.phrase_slots): a phrase is matched as a
+  phrase of bigrams (tokenize.phrase_terms), a unit standing alone as the
+  terms its position's term begins with.
 - facets, raw and fast: ``agency_raw``, ``type``, ``province``, ``city``,
   ``county``, ``level``, ``template``, ``flags`` (multi-valued), ``synthetic``
   ("true"/"false"), ``parts`` (the numbers of the parts found); ``year`` (integer, indexed and fast).
@@ -62,7 +63,7 @@ WRITER_HEAP = 512_000_000
 # An empty field that only marks the schema: should the terms of the phrase fields change
 # again while their names and types stay, an index built before would open and silently miss
 # every phrase; with this field in the schema tantivy refuses it and the user is told to rebuild.
-PHRASE_SLOTS_MARK = "phrase_slots_v2"
+PHRASE_SLOTS_MARK = "phrase_slots_v3"
 # splits on ASCII whitespace only and changes nothing: the terms stay as tokenize.py made them
 TERMS_TOKENIZER = "whitespace"
 # The figure keys a report holds 0 for, when their fast field leaves zeros out (``zeros_elided``).

@@ -474,8 +474,6 @@ def _phrase_plan(text: str, phrase_fields: tuple[str, ...]) -> Plan | None:
     units = char_units(text)
     if not units:
         return None
-    if len(units) == 1:
-        return _any_field(phrase_fields, lambda f: Plan("term", f, units[0].text))
     words = tuple((u.position - units[0].position, u.text) for u in units)
     return _any_field(phrase_fields, lambda f: Plan("phrase", f, words))
 
@@ -617,11 +615,17 @@ def plan_to_query(plan: Plan, schema=None) -> tantivy.Query:
     if plan.kind == "term":
         return Q.term_query(schema, plan.field, plan.value, index_option="basic")
     if plan.kind == "phrase":
-        # the phrase fields hold unit bigrams beside the units: far fewer positions to intersect
+        # the phrase fields hold the bigram of each unit and the next: far fewer positions to
+        # intersect than the units'; a unit standing alone is the start of its position's term
         terms = phrase_terms(plan.value)
-        if len(terms) == 1:
-            return Q.term_query(schema, plan.field, terms[0][1], index_option="basic")
-        return Q.phrase_query(schema, plan.field, list(terms))
+        if not any(t.prefix for t in terms):
+            if len(terms) == 1:
+                return Q.term_query(schema, plan.field, terms[0].text, index_option="basic")
+            return Q.phrase_query(schema, plan.field, [(t.position, t.text) for t in terms])
+        patterns = [(t.position, _regex_escape(t.text) + (".*" if t.prefix else "")) for t in terms]
+        if len(patterns) == 1:
+            return Q.regex_query(schema, plan.field, patterns[0][1])
+        return Q.regex_phrase_query(schema, plan.field, patterns)
     if plan.kind == "exists":
         return Q.exists_query(plan.field)
     if plan.kind == "regex":

@@ -9,8 +9,8 @@ Two token streams come from one text:
 - ``char_units(text)``: one unit per Chinese character or ASCII word with a
   running position, for phrase queries: a phrase matches only where its
   characters are contiguous, whatever jieba made of the surrounding text.
-  The index also holds their bigrams, and a phrase of n >= 2 units is matched
-  by the bigrams covering it (``phrase_terms``).
+  The index holds at each unit's position the bigram of it and the next unit,
+  and a phrase is matched by the bigrams covering it (``phrase_terms``).
 
 The index receives both streams as plain strings of space-separated terms
 (``words_text``, ``phrase_slots``) that tantivy's built-in "whitespace"
@@ -294,9 +294,10 @@ def normalized_unit_columns(norm: str) -> tuple[list[str], list[int], list[int],
     return texts, positions, starts, ends
 
 
-# Joins the two units of a bigram; GAP fills a slot of the phrase field that holds no
-# term (see ``phrase_slots``). Units are letters and digits (ASCII words may hold . and _),
-# so neither can be or be inside a unit, and neither is whitespace, which splits the terms.
+# Joins the two units of a bigram, and ends a unit that has no next unit to pair with; GAP is the
+# slot of a sign of punctuation (see ``phrase_slots``). Units are letters and digits (ASCII words
+# may hold . and _), so neither can be or be inside a unit, and neither is whitespace, which
+# splits the terms.
 BIGRAM_JOIN = "|"
 GAP = "|"
 
@@ -307,16 +308,16 @@ def bigram(first: str, second: str) -> str:
 
 
 def phrase_slots(text: str) -> str:
-    """The phrase field of ``text``: its units and their bigrams as space-separated terms.
+    """The phrase field of ``text``: one term per unit position (``unit_columns``), as
+    space-separated terms.
 
-    The i-th unit position (``unit_columns``) becomes two term positions: 2i
-    holds the unit, 2i+1 the bigram of it and the unit at position i+1, at
-    the first one's position; a sign of punctuation, the bigram after it or
-    the one before it, and the last bigram are GAP. Whitespace takes no
-    position, so a bigram may span it (PDF text breaks lines inside words),
-    but never punctuation. A phrase of n >= 2 units then matches as a phrase
-    of bigrams (``phrase_terms``): far fewer documents hold a bigram than
-    each of its characters.
+    Position p holds the bigram "a|b" of the unit a at p and the unit b at p+1, or "a|" where
+    no unit follows (punctuation, the end); a sign of punctuation holds GAP. Whitespace takes
+    no position, so a bigram may span it (PDF text breaks lines inside words), but never
+    punctuation. Every unit is then the start of its position's term, and a phrase of units is
+    matched by the bigrams covering it (``phrase_terms``): far fewer documents hold a bigram
+    than each of its characters, and one term a position is half the terms of a term for each
+    unit beside each bigram.
     """
     return normalized_phrase_slots(normalize(text))
 
@@ -326,10 +327,11 @@ def normalized_phrase_slots(norm: str) -> str:
     units = _phrase_units(norm)
     if not units:
         return ""
-    slots = [GAP] * (2 * len(units))
-    slots[0::2] = units
-    slots[1::2] = [a + BIGRAM_JOIN + b if a != GAP != b else GAP for a, b in zip(units, units[1:] + [GAP])]
-    return " ".join(slots)
+    # a unit's term is itself, the join, and the next unit ("" for a GAP or the end)
+    units.append(GAP)
+    following = [unit if unit != GAP else "" for unit in units[1:]]
+    return " ".join([GAP if unit == GAP else unit + BIGRAM_JOIN + after
+                     for unit, after in zip(units, following)])
 
 
 def _phrase_units(norm: str) -> list[str]:
@@ -346,16 +348,25 @@ def _phrase_units(norm: str) -> list[str]:
     return units
 
 
-def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], ...]:
-    """The (position, term) pairs of the phrase field that a phrase of units is matched with.
+class PhraseTerm(NamedTuple):
+    """A term a phrase is matched with, at its position relative to the phrase's first unit."""
+    position: int
+    text: str
+    # True: a unit standing alone, matched by the terms that begin with ``text`` (the unit and
+    # the join: its position's bigram with whatever follows, or the unit at the end of a run)
+    prefix: bool = False
+
+
+def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[PhraseTerm, ...]:
+    """The terms of the phrase field that a phrase of units is matched with.
 
     ``units`` are (relative unit position, unit). Each run of units at
     consecutive positions becomes the bigrams at offsets 0, 2, 4 … of the run
     and its last bigram (together they cover every unit of the run, and a
     bigram exists only where both its units stand together); a run of one
-    unit (between punctuation in the query) stays a unit. Positions are those
-    of ``phrase_slots``: 2p for the unit at p, 2p+1 for the bigram starting
-    there. Exact: a text matches the result iff it matches the units.
+    unit (between punctuation in the query) becomes the prefix its
+    position's term begins with. Exact: a text matches the result iff it
+    matches the units.
     """
     runs: list[list[tuple[int, str]]] = []
     for rel, unit in units:
@@ -363,15 +374,15 @@ def phrase_terms(units: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], .
             runs[-1].append((rel, unit))
         else:
             runs.append([(rel, unit)])
-    terms: list[tuple[int, str]] = []
+    terms: list[PhraseTerm] = []
     for run in runs:
         if len(run) == 1:
-            terms.append((2 * run[0][0], run[0][1]))
+            terms.append(PhraseTerm(run[0][0], run[0][1] + BIGRAM_JOIN, prefix=True))
             continue
         starts = list(range(0, len(run) - 1, 2))
         if starts[-1] != len(run) - 2:
             starts.append(len(run) - 2)
-        terms += [(2 * run[i][0] + 1, bigram(run[i][1], run[i + 1][1])) for i in starts]
+        terms += [PhraseTerm(run[i][0], bigram(run[i][1], run[i + 1][1])) for i in starts]
     return tuple(terms)
 
 

@@ -16,6 +16,7 @@ import tantivy
 
 from indexer.index import (PreparedDoc, ReportIndex, decode_hit, prepare, prepared_to_document, report_to_document)
 from indexer.parse import parse_file
+from indexer.query import Plan, plan_to_query
 from indexer.tokenize import _jieba, char_units, normalize, phrase_slots, unit_columns, word_spans, words_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,17 +80,13 @@ def plain_unit_columns(text):
 
 
 def plain_phrase_slots(text):
-    """The phrase field's terms: at 2p the unit at position p (or "|" for punctuation), at 2p+1
-    the bigram "a|b" of the units at p and p+1 when both are units (else "|")."""
+    """The phrase field's terms: at p the bigram "a|b" of the units at p and p+1 when both are
+    units, "a|" when no unit is at p+1, "|" where punctuation stands."""
     units, positions, _, _ = plain_unit_columns(text)
     count = sum(1 for _ in _UNIT_RUN.finditer(normalize(text))) + sum(
         len(m.group(2)) - 1 for m in _UNIT_RUN.finditer(normalize(text)) if m.group(2))
     at = dict(zip(positions, units))
-    slots = []
-    for p in range(count):
-        slots.append(at.get(p, "|"))
-        slots.append(at[p] + "|" + at[p + 1] if p in at and p + 1 in at else "|")
-    return " ".join(slots)
+    return " ".join(at[p] + "|" + at.get(p + 1, "") if p in at else "|" for p in range(count))
 
 
 def plain_words_text(text):
@@ -144,11 +141,12 @@ def test_tantivy_splits_the_terms_exactly_as_tokenize_made_them(reports):
             batch.add(replace(reports[0], id=f"odd{i}", sections=[Section(1, "一、总体情况", text, 0, len(text))]))
     searcher = index.searcher
     for i, text in enumerate(texts):
-        for field, terms in (("s1", [w for w, _, _ in word_spans(text)]), ("p1", [u.text for u in char_units(text)])):
-            for term in terms:
-                hits = searcher.search(tantivy.Query.term_query(index.schema, field, term), 100).hits
-                ids = {decode_hit(searcher.doc(address)["hit"][0])["id"] for _, address in hits}
-                assert f"odd{i}" in ids, (field, term, text)
+        words = [Plan("term", "s1", w) for w, _, _ in word_spans(text)]
+        units = [Plan("phrase", "p1", ((0, u.text),)) for u in char_units(text)]  # each unit alone
+        for plan in words + units:
+            hits = searcher.search(plan_to_query(plan, index.schema), 100).hits
+            ids = {decode_hit(searcher.doc(address)["hit"][0])["id"] for _, address in hits}
+            assert f"odd{i}" in ids, (plan, text)
 
 
 def test_words_of_a_sentence_with_their_sub_words_in_offset_order():
@@ -171,8 +169,8 @@ def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports
         copy = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
         document = _plain_document(prepared_to_document(copy))
         assert document == _plain_document(report_to_document(report))
-        # the phrase field of each part is one unit per character, each followed by the bigram of the
-        # units standing together; the word field, the search-mode words
+        # the phrase field of each part holds a term per unit position, the bigram of the units
+        # standing together; the word field, the search-mode words
         for section in report.sections:
             assert document[f"p{section.n}"] == [plain_phrase_slots(section.text)]
             assert document[f"s{section.n}"] == [plain_words_text(section.text)]
@@ -189,7 +187,7 @@ def test_add_prepared_and_add_index_alike(reports):
             batch.add_prepared(pickle.loads(pickle.dumps(prepare(report))))
     for index in (by_add, by_prepared):
         assert index.count() == len(reports)
-    for field, term in (("s1", "信息公开"), ("p3", "申"), ("agency", "政府"), ("type", "信访")):
+    for field, term in (("s1", "信息公开"), ("p3", "申|请"), ("agency", "政府"), ("type", "信访")):
         counts = [index.searcher.search(tantivy.Query.term_query(index.schema, field, term), 100).count
                   for index in (by_add, by_prepared)]
         assert counts[0] == counts[1]
@@ -209,5 +207,5 @@ def test_nul_characters_and_long_parts_survive_the_prepared_encoding(reports):
     for section in sections:
         assert document[f"s{section.n}"] == [plain_words_text(section.text)]
         assert document[f"p{section.n}"] == [plain_phrase_slots(section.text)]
-    # 信 访 局, the NUL, 受 理 abc 申 请 and the comma: 10 unit positions, two terms each
-    assert len(document["p2"][0].split(" ")) == 2 * 10 * 7000
+    # 信 访 局, the NUL, 受 理 abc 申 请 and the comma: 10 unit positions, a term each
+    assert len(document["p2"][0].split(" ")) == 10 * 7000

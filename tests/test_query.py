@@ -246,7 +246,7 @@ def test_a_phrase_is_a_positional_phrase_over_characters():
     # punctuation inside the phrase keeps its gap; spaces do not count
     assert plan('"信访，工作"') == '{p1|p2|p3|p4|p5|p6}:"信@0 访@1 工@3 作@4"'
     assert plan('"open  data"') == '{p1|p2|p3|p4|p5|p6}:"open@0 data@1"'
-    assert plan('"局"') == "{p1|p2|p3|p4|p5|p6}:局"
+    assert plan('"局"') == '{p1|p2|p3|p4|p5|p6}:"局@0"'
 
 
 def test_section_restricts_every_text_term_to_that_part():
@@ -372,14 +372,15 @@ def test_text_terms_leave_negated_terms_out():
 
 
 @pytest.mark.parametrize("units, terms", [
-    # positions of the phrase field: 2p for the unit at p, 2p+1 for the bigram starting there
-    (((0, "信"), (1, "访")), ((1, "信|访"),)),
-    (((0, "信"), (1, "访"), (2, "工")), ((1, "信|访"), (3, "访|工"))),
-    (((0, "信"), (1, "访"), (2, "工"), (3, "作")), ((1, "信|访"), (5, "工|作"))),
-    (((0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")), ((1, "a|b"), (5, "c|d"), (7, "d|e"))),
-    # punctuation in the query leaves a gap: each run on its own, a run of one stays a unit
-    (((0, "信"), (1, "访"), (3, "局")), ((1, "信|访"), (6, "局"))),
-    (((0, "open"), (1, "data")), ((1, "open|data"),)),
+    # (position, term, prefix): position p of the phrase field holds the bigram starting at p
+    (((0, "信"), (1, "访")), ((0, "信|访", False),)),
+    (((0, "信"), (1, "访"), (2, "工")), ((0, "信|访", False), (1, "访|工", False))),
+    (((0, "信"), (1, "访"), (2, "工"), (3, "作")), ((0, "信|访", False), (2, "工|作", False))),
+    (((0, "a"), (1, "b"), (2, "c"), (3, "d"), (4, "e")), ((0, "a|b", False), (2, "c|d", False), (3, "d|e", False))),
+    # punctuation in the query leaves a gap: each run on its own, a run of one is the start of a term
+    (((0, "信"), (1, "访"), (3, "局")), ((0, "信|访", False), (3, "局|", True))),
+    (((0, "局"),), ((0, "局|", True),)),
+    (((0, "open"), (1, "data")), ((0, "open|data", False),)),
 ])
 def test_a_phrase_is_matched_by_bigrams_covering_every_unit(units, terms):
     from indexer.tokenize import phrase_terms

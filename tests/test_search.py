@@ -163,6 +163,32 @@ def test_a_phrase_of_any_length_matches_only_contiguous_text(bigram_index, phras
     assert ids(bigram_index, f'section:2 "{phrase}"') == set()
 
 
+def _units_match(phrase: str, text: str) -> bool:
+    """The phrase's units stand at the same relative positions somewhere in the text (the oracle)."""
+    from indexer.tokenize import char_units
+    wanted = [(u.position, u.text) for u in char_units(phrase)]
+    wanted = [(p - wanted[0][0], t) for p, t in wanted]
+    at = {u.position: u.text for u in char_units(text)}
+    return any(all(at.get(base + rel) == unit for rel, unit in wanted) for base in at)
+
+
+@pytest.mark.parametrize("phrase", ["甲", "己", "x", "乙，丙", "甲乙，丙丁", "丙，丁戊己", "乙，丙丁", "丁，戊",
+                                    "丙丁，甲", "己，甲", "甲，，丁", "乙丙丁x戊"])
+def test_a_unit_standing_alone_in_a_phrase_matches_at_its_position(bigram_index, phrase):
+    """A run of one unit is matched by the start of its position's term (a regex over the terms)."""
+    oracle = {f"bigram{i:02d}" for i, text in enumerate(BIGRAM_TEXTS) if _units_match(phrase, text)}
+    assert ids(bigram_index, f'"{phrase}"') == oracle
+    assert ids(bigram_index, f'section:2 "{phrase}"') == set()
+
+
+def test_the_unit_cases_are_not_vacuous(bigram_index):
+    assert ids(bigram_index, '"己，甲"') == {"bigram06"}
+    assert ids(bigram_index, '"乙，丙丁"') == {"bigram01", "bigram09"}  # 甲乙乙丙丙丁: the second 乙
+    assert ids(bigram_index, '"甲，，丁"') == {"bigram00", "bigram03", "bigram05", "bigram07"}
+    assert ids(bigram_index, '"x"') == {"bigram05"}
+    assert ids(bigram_index, '"己"') == {f"bigram{i:02d}" for i in range(len(BIGRAM_TEXTS))} - {"bigram07", "bigram09"}
+
+
 def test_the_bigram_cases_are_not_vacuous(bigram_index):
     assert ids(bigram_index, '"甲乙丙丁戊"') == {"bigram00", "bigram03", "bigram07"}
     assert ids(bigram_index, '"甲乙丙"') == {"bigram00", "bigram02", "bigram03", "bigram05", "bigram07", "bigram08"}
