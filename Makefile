@@ -7,7 +7,8 @@ DATA ?= data
 
 .PHONY: run test install ingest serve system-deps clean
 
-$(STAMP): pyproject.toml
+# setup.py compiles indexer/_phrase_slots.c: a change to it reinstalls (and recompiles) too.
+$(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -32,4 +33,4 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(DATA) tests/artifacts
+	rm -rf $(VENV) $(DATA) tests/artifacts build indexer/*.so

@@ -128,6 +128,25 @@ def test_index_terms_equal_the_plain_versions_on_every_corpus_text(reports):
         assert phrase_slots(text) == plain_phrase_slots(text), text[:40]
 
 
+def test_the_phrase_slots_in_c_are_built_and_equal_the_python_version(reports):
+    import random
+
+    from indexer import _phrase_slots  # built by `pip install` (setup.py): a failed build fails here
+    from indexer.tokenize import normalized_phrase_slots, python_phrase_slots
+    assert normalized_phrase_slots is _phrase_slots.normalized_phrase_slots
+    texts = corpus_texts(reports)
+    # and random mixtures of what the units are made of: ASCII words with . and _, letters of
+    # every script, digits, punctuation, whitespace of every kind, characters beyond the BMP
+    pool = "ab09._-|信访局公开ＡＺ１Ⅻ٣İß \t\n\u3000\u00a0，。（）😀\x00"
+    rng = random.Random(5)
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    for text in texts:
+        norm = normalize(text)
+        assert _phrase_slots.normalized_phrase_slots(norm) == python_phrase_slots(norm), repr(text[:40])
+    with pytest.raises(TypeError):
+        _phrase_slots.normalized_phrase_slots(b"bytes")
+
+
 def test_tantivy_splits_the_terms_exactly_as_tokenize_made_them(reports):
     """The fields' "whitespace" tokenizer must neither split a term nor change one (no lowercasing):
     every word and every unit of odd texts is found as the term the query side asks for."""
