@@ -38,7 +38,7 @@ from .index import PreparedDoc
 from .index import prepare as prepare_document
 from .parse import parse_file
 from .report import Report
-from .store import INDEX_DIRNAME, PreparedPut, Store, StoreError, index_dir, prepare_put
+from .store import BULK_CACHE_KIB, INDEX_DIRNAME, PreparedPut, Store, StoreError, index_dir, prepare_put
 from .tokenize import warm_up_segmenter
 from .workers import map_unordered
 
@@ -383,7 +383,7 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     batch_size = batch_size or batch_size_from_env()
     candidates = collect_files(paths, exclude=config.data_dir)
     summary = IngestSummary(files=len(candidates))
-    store = Store.open(config.data_dir)
+    store = Store.open(config.data_dir, cache_kib=BULK_CACHE_KIB)
     index = None
     try:
         # the path stored for each file's bytes this run (the workers only see committed batches)

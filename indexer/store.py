@@ -69,6 +69,15 @@ OLD_FILES_DIR = "files"
 INDEX_DIRNAME = "index"
 # SQLite's largest page size, for a new store (see Store.open).
 PAGE_SIZE = 65536
+# SQLite's page cache of ingest's connection, in KiB: a maximum, filled only as pages are
+# touched. It holds a whole batch (ingest.MAX_BATCH_BYTES of report JSON, with the figures and
+# the file copies) until its commit, and keeps the indexes' pages between batches. With SQLite's
+# default 2 MB each insert at 100,000 stored reports read index pages again and the batch
+# spilled into the WAL before its commit: 0.43 ms of CPU a report against 0.23.
+BULK_CACHE_KIB = 1_048_576
+# ... and of each parse worker's read-only connection: the two lookups a file makes
+# (sources by path, reports by sha256) find their index pages cached (0.045 -> 0.025 ms).
+LOOKUP_CACHE_KIB = 65_536
 # Ids per SELECT … WHERE id IN (…): well under SQLite's variable limit.
 _CHUNK = 500
 
@@ -278,10 +287,12 @@ class Store:
         self._in_transaction = False
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> "Store":
+    def open(cls, data_dir: str | Path, *, cache_kib: int | None = None) -> "Store":
         """Open (creating if needed) the store in ``data_dir``.
 
         :param data_dir: the data directory; created if missing.
+        :param cache_kib: the most memory SQLite may use to cache pages (default: SQLite's
+            2 MB; ingest gives BULK_CACHE_KIB).
         :raises StoreError: the directory or database cannot be created or read.
         """
         data_dir = Path(data_dir)
@@ -296,6 +307,8 @@ class Store:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=10000")
+            if cache_kib is not None:
+                connection.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # negative: in KiB
             _migrate(connection, data_dir)
             connection.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as e:
@@ -316,6 +329,7 @@ class Store:
                                          isolation_level=None, check_same_thread=False)
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA busy_timeout=10000")
+            connection.execute(f"PRAGMA cache_size=-{LOOKUP_CACHE_KIB}")
             connection.execute("SELECT 1 FROM sources LIMIT 1")
         except sqlite3.Error as e:
             raise StoreError(f"{data_dir / DB_NAME}: cannot read the store: {e}") from None

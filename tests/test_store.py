@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from store_helpers import make_report
 
-from indexer.store import Store, StoreError
+from indexer.store import BULK_CACHE_KIB, LOOKUP_CACHE_KIB, Store, StoreError
 
 
 def test_put_get_round_trip(tmp_path):
@@ -36,6 +36,15 @@ def test_schema_is_readable_sql(tmp_path):
     assert isinstance(figures["t2.procurement.count"], int)
     (path_, sha, report_id, size) = db.execute("SELECT path, sha256, report_id, size FROM sources").fetchone()
     assert (path_, sha, report_id, size) == (str(path), report.source["sha256"], report.id, path.stat().st_size)
+
+
+def test_ingest_and_lookup_connections_cache_more_pages_than_sqlites_default(tmp_path):
+    # SQLite's default is 2,000 KiB (-2000): a batch of reports would spill before its commit
+    assert Store.open(tmp_path / "data")._db.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    bulk = Store.open(tmp_path / "data", cache_kib=BULK_CACHE_KIB)
+    assert bulk._db.execute("PRAGMA cache_size").fetchone()[0] == -BULK_CACHE_KIB
+    lookups = Store.open_readonly(tmp_path / "data")
+    assert lookups._db.execute("PRAGMA cache_size").fetchone()[0] == -LOOKUP_CACHE_KIB
 
 
 def test_figures_are_one_json_column_as_well(tmp_path):
