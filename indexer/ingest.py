@@ -256,7 +256,7 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
                 return Parsed(candidate, DUPLICATE, sha256)
         signal.alarm(timeout)
         try:
-            report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic)
+            report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic, data=data)
         finally:
             signal.alarm(0)
         if report.source["sha256"] != sha256:

@@ -33,16 +33,18 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def parse_file(path: str | Path, config: Config | None = None, *, synthetic: bool = False) -> Report:
+def parse_file(path: str | Path, config: Config | None = None, *, synthetic: bool = False,
+               data: bytes | None = None) -> Report:
     """Parse one file into the canonical report.
 
     :param path: the report file (txt, md, docx, html, pdf).
     :param config: settings (the agency-type taxonomy); default config.toml.
     :param synthetic: mark the report as generated, never real.
+    :param data: the file's bytes, if the caller has read them already.
     :raises ReaderError: the file cannot be read, or is not an annual report.
     """
     config = config or load_config()
-    document = read_document(path)
+    document = read_document(path, data)
     sha256 = document.sha256 or file_sha256(path)  # a text reader hashed the bytes it read
     return document_to_report(document, sha256, config, synthetic=synthetic)
 

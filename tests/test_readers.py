@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from indexer.document import Paragraph, Table
+from indexer.errors import ReaderError, UnsupportedFormat
 from indexer.readers import read_document
 from indexer.readers.docx import read_docx
 from indexer.readers.html import read_html
@@ -468,3 +469,17 @@ def test_same_report_from_text_docx_and_html(seed_001_docx, seed_001_page):
     for path in (seed_001_docx, seed_001_page):
         report = parse_file(path).to_dict()
         assert {k: report[k] for k in keys} == {k: expected[k] for k in keys}, path.suffix
+
+
+def test_bytes_already_read_give_the_same_document(corpus_files):
+    # ingest hashes a file's bytes first and hands them on, so a text file is not opened twice
+    for path in corpus_files:
+        assert read_document(path, path.read_bytes()) == read_document(path), path.name
+
+
+def test_bytes_already_read_are_checked_like_a_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    with pytest.raises(ReaderError, match="empty file"):
+        read_document(path, b"")
+    with pytest.raises(UnsupportedFormat, match="unsupported format '.xls'"):
+        read_document(tmp_path / "table.xls", b"not a report")

@@ -22,28 +22,33 @@ ZIP_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 1024
 
 
-def read_document(path: str | Path) -> Document:
+def read_document(path: str | Path, data: bytes | None = None) -> Document:
     """Read any supported file into a Document.
 
     :param path: a .txt/.md/.docx/.html/.pdf file (the content decides when the extension lies).
+    :param data: the file's bytes, if the caller has read them already (ingest hashes them
+        first): a text file is then not opened again.
     :raises ReaderError: missing, empty, unreadable, unsupported or damaged file (message names the file).
     """
     path = Path(path)
-    if path.is_dir():
-        raise ReaderError(path, "is a directory, not a file")
-    if not path.is_file():
-        raise ReaderError(path, "no such file")
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(SNIFF_BYTES)
-    except OSError as e:
-        raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+    if data is not None:
+        size, head = len(data), data[:SNIFF_BYTES]
+    else:
+        if path.is_dir():
+            raise ReaderError(path, "is a directory, not a file")
+        if not path.is_file():
+            raise ReaderError(path, "no such file")
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as f:
+                head = f.read(SNIFF_BYTES)
+        except OSError as e:
+            raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
     if size == 0:
         raise ReaderError(path, "empty file")
     reader = choose_reader(path, head)
     try:
-        return reader(path)
+        return read_text(path, data=data) if reader is read_text else reader(path)
     except ReaderError:
         raise
     except MemoryError:

@@ -94,15 +94,22 @@ def _plausible_text(text: str) -> bool:
     return good >= 0.95 * len(sample)
 
 
-def read_text(path: str | Path, fmt: str | None = None) -> Document:
-    """Read a .txt or .md report into paragraphs and tables."""
+def read_text(path: str | Path, fmt: str | None = None, data: bytes | None = None) -> Document:
+    """Read a .txt or .md report into paragraphs and tables.
+
+    :param data: the file's bytes, if already read (the file is then not opened).
+    """
     path = Path(path)
-    with open(path, "rb", buffering=0) as f:  # one open, its size from the open file
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_TEXT_BYTES:
-            # Decided from the size alone: a 50 MB file is never read into memory.
-            raise ReaderError(path, f"text file too large ({size // 1_048_576} MB; an annual report is under 1 MB)")
-        data = f.read()
+    if data is not None:
+        size = len(data)
+    else:
+        with open(path, "rb", buffering=0) as f:  # one open, its size from the open file
+            size = os.fstat(f.fileno()).st_size
+            if size <= MAX_TEXT_BYTES:
+                data = f.read()
+    if size > MAX_TEXT_BYTES:
+        # Decided from the size alone: a 50 MB file is never read into memory.
+        raise ReaderError(path, f"text file too large ({size // 1_048_576} MB; an annual report is under 1 MB)")
     text = decode_bytes(data, path)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
