@@ -25,8 +25,8 @@ from indexer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-# corpus/seeds (5) + corpus/real (4; its README.md and expected.json are not reports)
-CORPUS_REPORTS = 9
+# corpus/seeds (5) + corpus/real (5; its README.md and expected.json are not reports)
+CORPUS_REPORTS = 10
 
 
 @pytest.fixture
