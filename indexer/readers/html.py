@@ -45,7 +45,9 @@ DATE_META_NAMES = {"pubdate", "publishdate", "firstpublishedtime", "article:publ
 TITLE_META_NAMES = {"articletitle"}
 URL_META_NAMES = {"og:url", "url"}
 MAX_SPAN = 1000
-ASCII_SPACE_WITH_NEWLINE = re.compile(r"[ \t\r\f\v]*\n[ \t\r\n\f\v]*")
+# A source line break in a cell, with the spaces and &nbsp; padding around it (Word pasted
+# into a CMS editor wraps labels as "<span>社会公益</span>\n &nbsp; &nbsp; 组织"): layout, not text.
+SPACE_WITH_NEWLINE = re.compile(r"[ \t\r\f\v\u00a0]*\n[ \t\r\n\f\v\u00a0]*")
 ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
@@ -372,9 +374,11 @@ def _span(cell, name: str, limit: int) -> int:
 
 
 def cell_text(cell) -> str:
-    """Raw cell text: line breaks in the cell (and source newlines) joined without a separator."""
+    """Raw cell text: line breaks in the cell (and source newlines, with their &nbsp; padding)
+    joined without a separator; other &nbsp;s kept as written (an &nbsp; cell is a blank,
+    not the "" of a merged continuation)."""
     text = "".join(t for t in cell.itertext() if isinstance(t, str))
-    text = ASCII_SPACE_WITH_NEWLINE.sub("", text)
+    text = SPACE_WITH_NEWLINE.sub("", text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     return text.strip(" \t\r\n\f\v")
 
