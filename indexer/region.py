@@ -349,13 +349,27 @@ def _slip_of(written: str, name: str) -> bool:
     return len(differing) == 1 and characters_alike(*differing[0])
 
 
+_SHAPE_INDEXES: dict[int, dict[tuple[int, str], tuple[str, ...]]] = {}
+
+
+def _names_shaped_like(gazetteer: Gazetteer) -> dict[tuple[int, str], tuple[str, ...]]:
+    """Division names by (length, last character): the only names a slip can be of."""
+    key = id(gazetteer)
+    if key not in _SHAPE_INDEXES:
+        index: dict[tuple[int, str], list[str]] = {}
+        for name in gazetteer.by_name:
+            index.setdefault((len(name), name[-1]), []).append(name)
+        _SHAPE_INDEXES[key] = {k: tuple(v) for k, v in index.items()}
+    return _SHAPE_INDEXES[key]
+
+
 def fuzzy_units(written: str, gazetteer: Gazetteer, within: Unit | None = None) -> list[Unit]:
     """Real county- or prefecture-level units ``written`` may be a slip for (same length and
     suffix, one character alike in shape or sound), inside ``within`` if given."""
     if len(written) < 3 or not _PLACE_SUFFIX.search(written) or written in gazetteer.by_name:
         return []
-    found = [u for name, units in gazetteer.by_name.items() if _slip_of(written, name)
-             for u in units if u.kind in ("city", "county")]
+    found = [u for name in _names_shaped_like(gazetteer).get((len(written), written[-1]), ()) if _slip_of(written, name)
+             for u in gazetteer.by_name[name] if u.kind in ("city", "county")]
     if within is not None:
         found = [u for u in found if _is_within(u, within, gazetteer)]
     return found
