@@ -96,6 +96,7 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     from tqdm import tqdm
 
     from .ingest import REPORT_SUFFIXES, ingest_paths, rebuild_index
+    from .summary import untyped_summary
 
     if not paths and not (prune or reindex):
         raise click.UsageError("give at least one PATH (or --prune / --reindex alone)")
@@ -127,6 +128,8 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     click.echo(f"ingested {summary.ingested} (flagged {summary.flagged}), skipped {summary.skipped} unchanged, "
                f"failed {len(summary.failed)}, duplicates {summary.duplicates}, pruned {summary.pruned}"
                f"  [{summary.files} files -> {config.data_dir}]")
+    for line in untyped_summary(summary.untyped):
+        click.echo(line)
     for path, reason in summary.failed:
         click.echo(f"failed: {path}: {reason}", err=True)
     if paths and summary.files == 0:

@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Iterator
 
 from .config import Config
 from .errors import ReaderError, XxgkError
+from .metadata import OTHER_AGENCY_TYPE
 from .index import PreparedDoc
 from .index import prepare as prepare_document
 from .parse import parse_file
@@ -67,7 +68,8 @@ class NoSuchPath(XxgkError):
 
 @dataclass
 class IngestSummary:
-    """What one ingest run did. ``failed`` holds (path, reason) for every file that could not be parsed."""
+    """What one ingest run did. ``failed`` holds (path, reason) for every file that could not be parsed;
+    ``untyped`` counts the reports of each agency the agency-type taxonomy does not know (type 其他)."""
     ingested: int = 0
     skipped: int = 0
     flagged: int = 0
@@ -75,6 +77,7 @@ class IngestSummary:
     duplicates: int = 0
     pruned: int = 0
     files: int = 0
+    untyped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -424,6 +427,8 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
                 else:
                     summary.ingested += 1
                     summary.flagged += 1 if parsed.report.flags else 0
+                    if parsed.report.agency_type == OTHER_AGENCY_TYPE:
+                        summary.untyped[parsed.report.agency] = summary.untyped.get(parsed.report.agency, 0) + 1
                     stored[sha256] = path
                     batch.add(parsed)
                     if batch.pending >= batch_size or batch.pending_bytes >= MAX_BATCH_BYTES:

@@ -17,6 +17,12 @@ Level rules (``agency_to_level``), first match wins:
 - an agency naming no place by its first character: 省… -> province,
   市… -> city (province when the text places it in a municipality),
   区…/县… -> county.
+
+Agency type (``agency_to_type``): the configured taxonomy is matched against the
+organ's own name, after its place names (平潭综合实验区社会事业局 -> 社会事业局), so
+that a place name never decides the type; an agency that is a place alone (平潭综合
+实验区) is matched whole. An organ the taxonomy does not know is ``其他`` (listed
+by the ingest summary, so that config.toml can be extended), never a guess.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .document import Document
-from .region import resolve_region
+from .region import place_and_organ, resolve_region
 from .report import REGION_KEYS, Flag, Section
 from .sections import PAGE_NUMBER_LINE, normalise_spaces, paragraph_offsets
 
@@ -48,6 +54,7 @@ _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
 _META_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _CENTRAL = re.compile(r"^(?:国务院|国家|中华人民共和国|中国)|^[\u4e00-\u9fff]{1,10}(?:部|总局|总署)$")
+OTHER_AGENCY_TYPE = "其他"
 _TOWNSHIP = re.compile(r"(?:乡|镇|街道)(?:人民政府|办事处|党委|党工委|便民服务中心)|街道$|^[^市县区]{1,8}[乡镇]$")
 
 
@@ -261,6 +268,18 @@ def agency_to_level(agency: str | None, unit_kind: str | None, region: dict[str,
     return None
 
 
+def agency_to_type(agency: str | None, config: Config) -> str | None:
+    """The taxonomy's type of the organ the agency names after its places, else 其他 (None: no agency).
+
+    :param agency: the agency as the report names itself.
+    :param config: settings holding the agency-type taxonomy.
+    """
+    if not agency:
+        return None
+    organ = place_and_organ(agency)[1]
+    return config.classify_agency(organ or agency) or OTHER_AGENCY_TYPE
+
+
 def document_to_metadata(document: Document, sections: list[Section], config: Config) -> Metadata:
     """Everything about a report but its figures.
 
@@ -281,6 +300,6 @@ def document_to_metadata(document: Document, sections: list[Section], config: Co
         url=document.meta.get("url") or None,
         region=located.region,
         level=agency_to_level(agency, located.agency_unit_kind, located.region),
-        agency_type=config.classify_agency(agency),
+        agency_type=agency_to_type(agency, config),
         flags=flags + located.flags,
     )

@@ -13,6 +13,11 @@ with the table when it equals either.
 
 Numbers may be written with spaces (34 件, PDF conversions), across line
 breaks, or in Chinese numerals (一件, 两个, 十二件).
+
+A restated figure is matched to the right sum or scope before it is compared:
+"予以公开及部分公开42件" restates 予以公开 + 部分公开 together (not 部分公开 alone),
+and a clause giving one organ's or one channel's share ("区政府办代表区政府受理…17件",
+"其中…本级受理…") is not the table's total, so it is never a mismatch.
 """
 from __future__ import annotations
 
@@ -62,13 +67,24 @@ class Statement:
     """One kind of sentence restating a figure: its pattern and how to read the table.
 
     ``needs``: quick patterns, one of which every text holding the statement matches;
-    a text matching none is not searched (empty: always search).
+    a text matching none is not searched (empty: always search). ``share``: what, in the
+    clause before the statement, makes it a part of the figure rather than the figure.
     """
     key: str
     pattern: re.Pattern
     expected: Callable[[Figures], list[Number] | None]
     money: bool = False
     needs: tuple[re.Pattern, ...] = ()
+    share: re.Pattern | None = None
+
+
+# One organ or channel speaking for a part of the whole: 区政府办代表区政府受理, 本级受理,
+# 各部门共受理, 通过网络受理. Outcome counts are broken down after 其中 as a matter of
+# course (其中予以公开22件), so 其中 marks a share of the applications only.
+_SHARE = r"代表|本级|下属|所属|分别|各(?:部门|单位|乡镇|街道|科室|镇街)|通过[^，,。；]{0,8}(?:渠道|方式|网络|平台|信函|当面)"
+SHARE = re.compile(_SHARE)
+APPLICATION_SHARE = re.compile(_SHARE + r"|其中")
+_CLAUSE_END = re.compile(r"[。；;！？!?]")
 
 
 def _one(key: str) -> Callable[[Figures], list[Number] | None]:
@@ -89,6 +105,13 @@ def _litigation(figures: Figures) -> list[Number] | None:
     return [direct + after]
 
 
+def _granted_and_partial(figures: Figures) -> list[Number] | None:
+    granted, partial = figures.get("t3.granted.total"), figures.get("t3.partial.total")
+    if granted is None or partial is None:
+        return None
+    return [granted + partial]
+
+
 def _procurement_amount(figures: Figures) -> list[Number] | None:
     return _one("t2.procurement.amount_wan")(figures)
 
@@ -106,10 +129,11 @@ def _case_count(key: str, word: str, expected: Callable[[Figures], list[Number] 
     pattern = re.compile(r"(?=[" + word[0] + r"\d" + _CN_NUMERAL + r"])(?:" + after_word + _NUM + r"\s*(?:件|起|宗)|"
                          + _NUM + r"\s*(?:件|起|宗)" + before_word + "(?:" + word + "))")
     needs = (re.compile(after_word + r"[\d" + _CN_NUMERAL + "]"), re.compile("[件起宗]" + before_word + word))
-    return Statement(key, pattern, expected, needs=needs)
+    return Statement(key, pattern, expected, needs=needs, share=SHARE)
 
 
 _UNIT = r"\s*(?:件|份|个|条|宗|起)"
+_GRANTED_AND_PARTIAL = "t3.granted.total+t3.partial.total"
 # The regex engine jumps ahead to a pattern's possible first characters only when it
 # opens with plain words: a pattern opening with a lookbehind or a number is tried at
 # every position. So "not after X" is written after the words it guards,
@@ -118,14 +142,19 @@ _UNIT = r"\s*(?:件|份|个|条|宗|起)"
 STATEMENTS = (
     Statement("t3.new.total", re.compile(
         r"(?:收到|受理|接到|接收|新收|共收)(?<!结转..)[^。；，,\d]{0,10}?(?:政府信息公开|信息公开|依申请公开)"
-        r"(?:的)?申请(?:共计|合计|总计|共|数量为|数为|数|)?\s*" + _NUM + _UNIT), _received),
+        r"(?:的)?申请(?:共计|合计|总计|共|数量为|数为|数|)?\s*" + _NUM + _UNIT), _received, share=APPLICATION_SHARE),
     Statement("t3.carried_over.total", re.compile(
         r"上一?年(?:度)?结转(?:的)?(?:政府信息公开|信息公开)?(?:申请)?(?:共|数量为)?\s*" + _NUM + _UNIT),
-        _one("t3.carried_over.total")),
+        _one("t3.carried_over.total"), share=APPLICATION_SHARE),
     Statement("t3.granted.total", re.compile(r"(?:予以公开|同意公开)(?<!部分....)(?<!不....)(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
-              _one("t3.granted.total")),
-    Statement("t3.partial.total", re.compile(r"部分公开(?<!不予....)(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
-              _one("t3.partial.total")),
+              _one("t3.granted.total"), share=SHARE),
+    # 予以公开及部分公开42件: the two outcomes together, so not 部分公开 alone (below)
+    Statement(_GRANTED_AND_PARTIAL, re.compile(
+        r"(?:予以公开|同意公开)(?:答复)?(?:及|和|与|、|以及|加)部分公开(?:答复|的)?(?:共计|合计|共)?\s*" + _NUM + _UNIT),
+        _granted_and_partial, share=SHARE),
+    Statement("t3.partial.total", re.compile(r"部分公开(?<!不予....)(?<!公开[及和与、加]....)(?<!公开以及....)"
+                                             r"(?:答复|的)?(?:共)?\s*" + _NUM + _UNIT),
+              _one("t3.partial.total"), share=SHARE),
     Statement("t3.carried_forward.total", re.compile(
         r"(?:转入?下一?年度?|结转(?:至|到)?下一?年度?)[^。；，,\d]{0,12}?" + _NUM + _UNIT),
         _one("t3.carried_forward.total")),
@@ -153,6 +182,16 @@ def _stated_value(statement: Statement, match: re.Match) -> Number | None:
             return None
         return value / 10000 if numbers[2] == "元" else value
     return parse_number(numbers[0])
+
+
+def _is_share(statement: Statement, text: str, match: re.Match) -> bool:
+    """Whether the clause holding the statement gives a part of the figure (one organ's,
+    one channel's), which the table's total need not equal."""
+    if statement.share is None:
+        return False
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, max(0, match.start() - 80), match.start())),
+                       default=max(0, match.start() - 80))
+    return statement.share.search(text, clause_start, match.end()) is not None
 
 
 def _agrees(stated: Number, expected: list[Number], money: bool) -> bool:
@@ -188,7 +227,7 @@ def check_narrative(sections: list[Section], figures: Figures) -> list[Flag]:
         agreed = False
         for match in statement.pattern.finditer(text):
             stated = _stated_value(statement, match)
-            if stated is None:
+            if stated is None or _is_share(statement, text, match):
                 continue
             if _agrees(stated, expected, statement.money):
                 agreed = True

@@ -23,16 +23,25 @@ Conventions:
   province is named there, else from the divisions bearing the zone's stem
   (平潭 -> 平潭县, 福建省) when they all lie in one province; the city stays
   null (such zones answer to the province or are cut across cities).
+- Areas with no code of their own that the text cannot place by stem (平潭综合实验区,
+  四川天府新区 …) come from indexer/data/special_areas.toml, which gives each its
+  province, its city where one holds it, and the approval that set it up.
+- A place name misspelt by one character (沐阳县 for 沭阳县) is read as the one real
+  unit one character away, that character alike in shape (四角号码) or sound, whose
+  prefecture or province the name or the text names, with a ``region_fuzzy`` flag
+  saying so; without that confirmation it stays null.
 """
 from __future__ import annotations
 
 import csv
 import importlib.util
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from four_corner_method import FourCornerMethod
 from pypinyin import lazy_pinyin
 
 from .errors import XxgkError
@@ -41,6 +50,12 @@ from .report import REGION_KEYS, Flag
 ZONE_SUFFIXES = ("综合实验区", "综合试验区", "经济技术开发区", "高新技术产业开发区", "经济开发区",
                  "高新技术开发区", "开发区", "高新区", "新区", "试验区", "实验区", "示范区", "管理区")
 _GOV_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+gov\.cn", re.IGNORECASE)
+SPECIAL_AREAS_PATH = Path(__file__).resolve().parent / "data" / "special_areas.toml"
+# A written place name one character from a real one (its suffix kept) may be a slip of the
+# pen or of the input method, when the two characters look alike (share at least this many
+# of their four corner shapes, 四角号码: 沐 3419 / 沭 3319) or sound alike (四 / 泗).
+MIN_SHARED_CORNERS = 3
+_PLACE_SUFFIX = re.compile(r"(?:自治县|自治旗|林区|区|县|市|旗)$")
 _UNIT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "特区",
                   "省", "市", "区", "县", "旗", "盟")
 
@@ -246,6 +261,168 @@ class RegionResult:
     flags: list[Flag]
 
 
+@dataclass(frozen=True)
+class SpecialArea:
+    """An area with no division code of its own (special_areas.toml): its names and place."""
+    name: str
+    names: tuple[str, ...]
+    province: Unit
+    city: Unit | None
+    source: str
+
+
+_AREA_KEYS = {"name", "aliases", "province", "city", "source"}
+
+
+@lru_cache(maxsize=4)
+def load_special_areas(path: Path = SPECIAL_AREAS_PATH) -> tuple[SpecialArea, ...]:
+    """The special areas, each checked against the division table.
+
+    :raises GazetteerError: the file is unreadable, or an entry lacks a name, province or
+        source, or names a province or city the table does not hold (or a city outside
+        its province).
+    """
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("area", [])
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise GazetteerError(f"{path}: cannot read the special areas ({e})") from None
+    gazetteer = load_gazetteer()
+    areas = []
+    for i, entry in enumerate(entries, 1):
+        where = f"{path.name} area {i} ({entry.get('name', '?')})"
+        unknown = set(entry) - _AREA_KEYS
+        if unknown or not all(entry.get(k) for k in ("name", "province", "source")):
+            raise GazetteerError(f"{where}: needs name, province and source; unknown keys {sorted(unknown)}")
+        province = next((u for u in gazetteer.by_name.get(entry["province"], []) if u.kind == "province"), None)
+        city = None
+        if entry.get("city"):
+            city = next((u for u in gazetteer.by_name.get(entry["city"], []) if u.kind == "city"
+                         and province is not None and u.province_code == province.code), None)
+            if city is None:
+                raise GazetteerError(f"{where}: {entry['city']} is no prefecture of {entry['province']}")
+        if province is None:
+            raise GazetteerError(f"{where}: {entry['province']} is no province in the division table")
+        names = tuple(sorted({entry["name"], *entry.get("aliases", [])}, key=len, reverse=True))
+        areas.append(SpecialArea(entry["name"], names, province, city, entry["source"]))
+    return tuple(areas)
+
+
+def special_area_named(name: str) -> SpecialArea | None:
+    """The special area an agency name starts with (after its province or city, if written)."""
+    for area in load_special_areas():
+        allowed = {"", area.province.name, _unit_stem(area.province.name)}
+        if area.city:
+            allowed |= {area.city.name, _unit_stem(area.city.name)}
+        for written in area.names:
+            at = name.find(written)
+            if at >= 0 and name[:at] in allowed:
+                return area
+    return None
+
+
+def _resolve_special_area(area: SpecialArea) -> RegionResult:
+    region = {"province": area.province.name, "city": area.city.name if area.city else None,
+              "county": area.name, "adcode": (area.city or area.province).code}
+    return RegionResult(region, "zone", [])
+
+
+@lru_cache(maxsize=1)
+def _corner_codes() -> dict[str, str]:
+    """Character -> its four-corner code (四角号码), from the four-corner-method package."""
+    return FourCornerMethod().data
+
+
+def characters_alike(a: str, b: str) -> bool:
+    """Two characters a writer may confuse: alike in shape (most corner shapes shared) or in sound."""
+    codes = _corner_codes()
+    shape_a, shape_b = codes.get(a, ""), codes.get(b, "")
+    if shape_a and shape_b and sum(x == y for x, y in zip(shape_a[:4], shape_b[:4])) >= MIN_SHARED_CORNERS:
+        return True
+    return lazy_pinyin(a) == lazy_pinyin(b)
+
+
+def _slip_of(written: str, name: str) -> bool:
+    """``written`` is ``name`` with one character slipped for a look- or sound-alike."""
+    if len(written) != len(name) or written[-1] != name[-1]:
+        return False
+    differing = [(a, b) for a, b in zip(written, name) if a != b]
+    return len(differing) == 1 and characters_alike(*differing[0])
+
+
+_SHAPE_INDEXES: dict[int, dict[tuple[int, str], tuple[str, ...]]] = {}
+
+
+def _names_shaped_like(gazetteer: Gazetteer) -> dict[tuple[int, str], tuple[str, ...]]:
+    """Division names by (length, last character): the only names a slip can be of."""
+    key = id(gazetteer)
+    if key not in _SHAPE_INDEXES:
+        index: dict[tuple[int, str], list[str]] = {}
+        for name in gazetteer.by_name:
+            index.setdefault((len(name), name[-1]), []).append(name)
+        _SHAPE_INDEXES[key] = {k: tuple(v) for k, v in index.items()}
+    return _SHAPE_INDEXES[key]
+
+
+def fuzzy_units(written: str, gazetteer: Gazetteer, within: Unit | None = None) -> list[Unit]:
+    """Real county- or prefecture-level units ``written`` may be a slip for (same length and
+    suffix, one character alike in shape or sound), inside ``within`` if given."""
+    if len(written) < 3 or not _PLACE_SUFFIX.search(written) or written in gazetteer.by_name:
+        return []
+    found = [u for name in _names_shaped_like(gazetteer).get((len(written), written[-1]), ()) if _slip_of(written, name)
+             for u in gazetteer.by_name[name] if u.kind in ("city", "county")]
+    if within is not None:
+        found = [u for u in found if _is_within(u, within, gazetteer)]
+    return found
+
+
+def _fuzzy_result(written: str, unit: Unit, evidence: str, gazetteer: Gazetteer) -> RegionResult:
+    flag = Flag("region_fuzzy", unit.kind, f"{written} is not a division; read as {_describe(unit, gazetteer)}, "
+                                            f"one look- or sound-alike character apart, as {evidence} confirms")
+    return RegionResult(gazetteer.region_of(unit), unit.kind, [flag])
+
+
+def _resolve_fuzzy(written: str, text: str, gazetteer: Gazetteer) -> RegionResult | None:
+    """A misspelt leading place name, when the text names the prefecture or province of
+    exactly one unit it may be a slip for; else None."""
+    candidates = fuzzy_units(written, gazetteer)
+    if not candidates:
+        return None
+    mentioned = {m.name for m in text_to_mentions(text, gazetteer, kinds=("province", "city"))}
+    confirmed = {}
+    for unit in candidates:
+        city, province = gazetteer.city_of(unit), gazetteer.province_of(unit)
+        if city is not None and city.code != unit.code and city.name in mentioned:
+            confirmed[unit.code] = (unit, f"the text naming {city.name}")
+        elif province is not None and province.name in mentioned:
+            confirmed[unit.code] = (unit, f"the text naming {province.name}")
+    if len(confirmed) != 1:
+        return None
+    unit, evidence = next(iter(confirmed.values()))
+    return _fuzzy_result(written, unit, evidence, gazetteer)
+
+
+def place_and_organ(name: str) -> tuple[str, str]:
+    """An agency name cut after its place names: 平潭综合实验区社会事业局 -> (平潭综合实验区,
+    社会事业局), 重庆市合川区信访办 -> (重庆市合川区, 信访办), 市民政局 -> (市, 民政局).
+
+    Places are divisions of the table, special areas and zones (…实验区, …开发区), as
+    many as lead the name; an organ naming no place has an empty place.
+    """
+    gazetteer = load_gazetteer()
+    rest = name
+    while rest:
+        written = next((w for area in load_special_areas() for w in area.names if rest.startswith(w)), None)
+        if written is None:
+            mentions = text_to_mentions(rest[:16], gazetteer, min_length=2)
+            written = mentions[0].name if mentions and mentions[0].start == 0 else leading_zone(rest)
+        if not written or len(written) >= len(rest):
+            break
+        rest = rest[len(written):]
+    if rest == name and len(name) > 2 and name[0] in "省市区县":
+        rest = name[1:]
+    return name[:len(name) - len(rest)], rest
+
+
 def leading_zone(name: str) -> str | None:
     """平潭综合实验区管委会 -> 平潭综合实验区: a zone named at the start of an agency name."""
     best = None
@@ -269,13 +446,19 @@ def resolve_region(agency: str | None, title: str | None, text: str) -> RegionRe
     for source in (agency, title):
         if not source:
             continue
+        area = special_area_named(source)
+        if area:
+            return _resolve_special_area(area)
         prefix = _leading_place_text(source)
         mentions = text_to_mentions(prefix, gazetteer, min_length=2)
         if mentions:
-            return _resolve_chain(mentions, text, gazetteer)
+            return _resolve_chain(mentions, text, gazetteer, prefix)
         zone = leading_zone(source)
         if zone:
             return _resolve_zone(zone, text, gazetteer)
+        fuzzy = _resolve_fuzzy(prefix, text, gazetteer)
+        if fuzzy:
+            return fuzzy
     return _resolve_bare(agency or title or "", text, gazetteer)
 
 
@@ -290,8 +473,11 @@ def _leading_place_text(name: str) -> str:
     return prefix + following if following in ("市", "区", "县") else prefix
 
 
-def _resolve_chain(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> RegionResult:
-    """Names in order (省 … 市 … 区/县): keep the units consistent with each other."""
+def _resolve_chain(mentions: list[Mention], text: str, gazetteer: Gazetteer, prefix: str = "") -> RegionResult:
+    """Names in order (省 … 市 … 区/县): keep the units consistent with each other.
+
+    A place name left over after the last one found (江苏省宿迁市沐阳县: 沐阳县) may be
+    a one-character slip for a unit inside the last one found, which then confirms it."""
     chosen: list[Unit] = []
     for mention in mentions:
         candidates = list(mention.units)
@@ -310,6 +496,11 @@ def _resolve_chain(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> 
             return RegionResult(region, kind, flags)
         chosen.append(candidates[0])
     unit = chosen[-1]
+    rest = prefix[mentions[-1].end:]
+    if unit.kind != "county" and rest and mentions[-1].units[0] in chosen:
+        fuzzy = fuzzy_units(rest, gazetteer, within=unit)
+        if len(fuzzy) == 1:
+            return _fuzzy_result(rest, fuzzy[0], f"the name's own {unit.name}", gazetteer)
     return RegionResult(gazetteer.region_of(unit), unit.kind, [])
 
 

@@ -196,10 +196,13 @@ def text_to_heading_candidates(paragraphs: list[tuple[int, Paragraph]]) -> list[
 
 
 def _inline_marker_allowed(text: str, position: int) -> bool:
-    """A marker inside a paragraph counts after a sentence end, a space or a closing bracket,
-    or after a character that cannot be part of the numeral (十一、 is not 一、)."""
+    """A marker inside a paragraph counts after a character that cannot be part of its
+    numeral (十一、 is not 一、, 15、 is not 5、). A Chinese numeral may follow a digit:
+    crawled pages run a heading onto the table before it (…尚未审结总计1020…00五、存在的…)."""
     before = text[position - 1]
-    return before not in CN_DIGITS and not before.isdigit() and not ("a" <= before.lower() <= "z")
+    if before in CN_DIGITS or ("a" <= before.lower() <= "z"):
+        return False
+    return not before.isdigit() or text[position] in CN_DIGITS or text[position] == "第"
 
 
 def candidates_to_headings(candidates: list[HeadingCandidate]) -> list[HeadingCandidate]:

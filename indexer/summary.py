@@ -1,7 +1,12 @@
-"""A readable text summary of one canonical report (for `xxgk parse`)."""
+"""Readable text summaries: one canonical report (for `xxgk parse`), and the agencies an
+ingest run could not type (for `xxgk ingest`)."""
 from __future__ import annotations
 
+from .metadata import OTHER_AGENCY_TYPE
 from .report import Report
+
+MAX_UNTYPED_LISTED = 30
+TAXONOMY_HINT = "add a type or keyword for them to [[agency_types]] in config.toml, then ingest again"
 
 
 def report_summary(report: Report) -> str:
@@ -9,7 +14,8 @@ def report_summary(report: Report) -> str:
     lines = [
         f"{report.title or '(no title)'}",
         f"  id        {report.id}",
-        f"  agency    {report.agency or '-'}  (type {report.agency_type or '-'}, level {report.level or '-'})",
+        f"  agency    {report.agency or '-'}  (type {report.agency_type or '-'}, level {report.level or '-'})"
+        + (f"  [type unknown: {TAXONOMY_HINT}]" if report.agency_type == OTHER_AGENCY_TYPE else ""),
         f"  year      {report.year or '-'}  template {report.template or '-'}  published {report.published or '-'}",
         f"  region    {region}" + (f"  [{report.region.get('adcode')}]" if report.region.get("adcode") else ""),
         f"  source    {report.source['path']} ({report.source['format']})"
@@ -25,3 +31,19 @@ def report_summary(report: Report) -> str:
     for flag in report.flags:
         lines.append(f"    {flag.code:<22} {flag.where or '':<14} {flag.detail}")
     return "\n".join(lines)
+
+
+def untyped_summary(untyped: dict[str, int], limit: int = MAX_UNTYPED_LISTED) -> list[str]:
+    """Lines naming the agencies typed 其他 (most reports first), with how to type them.
+
+    :param untyped: agency name -> how many of its reports were ingested.
+    :param limit: how many agencies to name; the rest are counted.
+    """
+    if not untyped:
+        return []
+    ranked = sorted(untyped.items(), key=lambda item: (-item[1], item[0]))
+    lines = [f"agency type {OTHER_AGENCY_TYPE} (not in the taxonomy) for {len(ranked)} agencies; {TAXONOMY_HINT}:"]
+    lines += [f"  {agency}  ({count} report{'s' if count > 1 else ''})" for agency, count in ranked[:limit]]
+    if len(ranked) > limit:
+        lines.append(f"  … and {len(ranked) - limit} more")
+    return lines

@@ -20,10 +20,10 @@ from indexer.parse import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-FILES = sorted((ROOT / "corpus" / "seeds").glob("*.txt")) + [
-    ROOT / "corpus" / "real" / name for name in (
-        "fj_pingtan_2019_page.txt", "fj_pingtan_2022_page.txt", "sh_kewei_2024_source.md",
-        "js_huaian_hongze_2023_hzq2023_working.pdf")]
+# Every real report corpus/real/expected.json lists has a golden: a new entry cannot go unchecked.
+REAL_ENTRIES = json.loads((ROOT / "corpus" / "real" / "expected.json").read_text(encoding="utf-8"))
+FILES = sorted((ROOT / "corpus" / "seeds").glob("*.txt")) + sorted(
+    ROOT / "corpus" / "real" / entry["file"] for entry in REAL_ENTRIES)
 TABLE_FLAG_CODES = {"template_unknown", "missing_table_2", "missing_table_3", "missing_table_4",
                     "digits_ambiguous", "rows_unaligned", "rows_merged", "rows_missing", "cell_unreadable",
                     "unit_assumed",

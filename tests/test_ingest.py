@@ -25,8 +25,8 @@ from indexer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-# corpus/seeds (5) + corpus/real (4; its README.md and expected.json are not reports)
-CORPUS_REPORTS = 9
+# corpus/seeds (5) + corpus/real (5; its README.md and expected.json are not reports)
+CORPUS_REPORTS = 10
 
 
 @pytest.fixture
@@ -381,3 +381,21 @@ def test_ctrl_c_keeps_committed_batches_and_says_so(tmp_path):
     in_store = Store.open(data).count()
     assert in_store % BATCH == 0 and BATCH <= in_store < 300
     assert index.count() in (in_store, in_store + BATCH)
+
+
+def test_ingest_lists_agencies_the_taxonomy_does_not_know(tmp_path):
+    """Type 其他 is named in the ingest summary, so that config.toml can be extended."""
+    page = (CORPUS / "real" / "fj_pingtan_2024_page.html").read_text(encoding="utf-8")
+    reports = tmp_path / "in"
+    reports.mkdir()
+    (reports / "zone.html").write_text(page, encoding="utf-8")
+    for bureau in ("社会事业局", "经济发展局"):
+        (reports / f"{bureau}.html").write_text(page.replace("平潭综合实验区2024年度", f"平潭综合实验区{bureau}2024年度"),
+                                                encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(reports), "--data", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("agency type 其他 (not in the taxonomy) for 2 agencies; add a type or keyword for them "
+                        "to [[agency_types]] in config.toml, then ingest again:")
+    assert lines[start + 1:start + 3] == ["  平潭综合实验区社会事业局  (1 report)", "  平潭综合实验区经济发展局  (1 report)"]
+    assert "平潭综合实验区  (" not in result.output  # the zone's own report is typed 人民政府

@@ -19,7 +19,7 @@ from indexer.metadata import (agency_to_level, document_to_metadata, document_to
 from indexer.narrative import check_narrative
 from indexer.region import load_gazetteer, resolve_region
 from indexer.sections import document_to_sections
-from meta_helpers import GOLDEN_FILES, golden_ids, load_golden, read_corpus_file
+from meta_helpers import GOLDEN_FILES, ROOT, golden_ids, load_golden, read_corpus_file
 
 FIELDS = ("title", "agency", "year", "published", "url", "region", "level", "agency_type")
 CONFIG = load_config()
@@ -198,3 +198,88 @@ def test_level(agency, level):
 def test_agency_type_from_config():
     document = doc("市中区信访局2020年度政府信息公开工作年度报告", "一、总体情况", "“枣庄市市中区信访局”")
     assert metadata_of(document).agency_type == "信访"
+
+
+# --- misspelt places, areas without a division code ------------------------------------------
+
+def test_misspelt_county_confirmed_by_its_city_or_province():
+    # 沐阳县 for 沭阳县: 宿迁市 holds both 沭阳县 and 泗阳县, one character from 沐阳县 each;
+    # only 沭 looks like 沐 (四角号码 3319 / 3419), so the city settles it
+    for agency, text in (("沐阳县教育局", "“宿迁市沐阳县教育局”微信公众号"), ("沐阳县教育局", "根据《江苏省政府信息公开规定》"),
+                         ("江苏省宿迁市沐阳县教育局", "本局认真落实条例。")):
+        located = resolve_region(agency, None, text)
+        assert located.region == {"province": "江苏省", "city": "宿迁市", "county": "沭阳县", "adcode": "321322"}
+        (flag,) = located.flags
+        assert (flag.code, flag.where) == ("region_fuzzy", "county")
+        assert "沐阳县" in flag.detail and "321322" in flag.detail
+    # a sound-alike slip (四 for 泗) is read the same way
+    assert resolve_region("四阳县财政局", None, "宿迁市财政局").region["adcode"] == "321323"
+
+
+def test_misspelt_county_without_confirmation_stays_null():
+    located = resolve_region("沐阳县教育局", None, "本局认真落实条例，全年公开信息120条。")
+    assert located.region == {"province": None, "city": None, "county": None, "adcode": None}
+    assert located.flags == []
+    # named provinces that hold no look-alike: still null
+    assert resolve_region("沐阳县教育局", None, "根据《山东省政府信息公开办法》").region["county"] is None
+
+
+@pytest.mark.parametrize("agency, region", [
+    ("平潭综合实验区社会事业局", {"province": "福建省", "city": None, "county": "平潭综合实验区", "adcode": "350000"}),
+    ("福建省平潭综合实验区经济发展局", {"province": "福建省", "city": None, "county": "平潭综合实验区", "adcode": "350000"}),
+    ("四川天府新区成都管委会", {"province": "四川省", "city": None, "county": "四川天府新区", "adcode": "510000"}),
+    ("天府新区管委会", {"province": "四川省", "city": None, "county": "四川天府新区", "adcode": "510000"}),
+    ("湖南湘江新区管理委员会", {"province": "湖南省", "city": "长沙市", "county": "湖南湘江新区", "adcode": "430100"}),
+    # in the division table itself (133100, 320576): no entry needed
+    ("河北雄安新区管理委员会", {"province": "河北省", "city": "雄安新区", "county": None, "adcode": "133100"}),
+    ("苏州工业园区管理委员会", {"province": "江苏省", "city": "苏州市", "county": "苏州工业园区", "adcode": "320576"}),
+])
+def test_areas_without_a_code_of_their_own_are_placed(agency, region):
+    located = resolve_region(agency, None, "本单位认真落实条例。")
+    assert located.region == region and located.flags == []
+
+
+def test_special_areas_file_names_real_provinces_and_cities_with_a_source(tmp_path):
+    from indexer.region import GazetteerError, load_special_areas
+    areas = load_special_areas()
+    assert {"平潭综合实验区", "四川天府新区"} <= {a.name for a in areas}
+    assert all(a.source and a.province.kind == "province" for a in areas)
+    assert all(a.city is None or a.city.province_code == a.province.code for a in areas)
+    bad = tmp_path / "areas.toml"
+    bad.write_text('[[area]]\nname = "某新区"\nprovince = "福建省"\ncity = "长沙市"\nsource = "x"\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match="area 1 \\(某新区\\): 长沙市 is no prefecture of 福建省"):
+        load_special_areas(bad)
+    bad.write_text('[[area]]\nname = "某新区"\nprovince = "福建省"\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match="needs name, province and source"):
+        load_special_areas(bad)
+
+
+# --- agency type: the organ's own name ----------------------------------------------------------
+
+@pytest.mark.parametrize("agency, organ, agency_type", [
+    ("平潭综合实验区社会事业局", "社会事业局", "其他"),     # not 人民政府: 综合实验区 is its place
+    ("平潭综合实验区", "平潭综合实验区", "人民政府"),       # the zone itself: its 管委会
+    ("平潭综合实验区党工委管委会", "党工委管委会", "人民政府"),
+    ("福建省平潭综合实验区公安局", "公安局", "公安"),
+    ("重庆市合川区信访办", "信访办", "信访"),
+    ("洪泽区人民政府", "人民政府", "人民政府"),
+    ("市民政局", "民政局", "民政"),
+    ("沭阳县市场监督管理局", "市场监督管理局", "市场监管"),
+    ("洪泽区档案馆", "档案馆", "其他"),
+])
+def test_agency_type_from_the_organ_after_its_place(agency, organ, agency_type):
+    from indexer.metadata import agency_to_type
+    from indexer.region import place_and_organ
+    assert (place_and_organ(agency)[1] or agency) == organ
+    assert agency_to_type(agency, CONFIG) == agency_type
+
+
+def test_real_page_of_a_bureau_the_taxonomy_does_not_know(tmp_path):
+    """The real 2024 pingtan page, retitled as its 社会事业局's report."""
+    from indexer.parse import parse_file
+    page = (ROOT / "corpus" / "real" / "fj_pingtan_2024_page.html").read_text(encoding="utf-8")
+    path = tmp_path / "shiye.html"
+    path.write_text(page.replace("平潭综合实验区2024年度", "平潭综合实验区社会事业局2024年度"), encoding="utf-8")
+    report = parse_file(path)
+    assert (report.agency, report.agency_type, report.level) == ("平潭综合实验区社会事业局", "其他", "county")
+    assert report.region == {"province": "福建省", "city": None, "county": "平潭综合实验区", "adcode": "350000"}

@@ -128,3 +128,37 @@ def test_numbers():
     assert [chinese_number(x) for x in ("一", "两", "十", "十二", "二十", "二十一", "一百零五", "甲")] == \
         [1, 2, 10, 12, 20, 21, 105, None]
     assert parse_number("21") == 21 and parse_number("6.8") == 6.8 and parse_number("三") == 3
+
+
+# --- the right sum, the right scope ---------------------------------------------------------------
+
+# Real-shaped part 1 of a district government's report: the whole government's 95 applications,
+# the government office's own share, and 予以公开 and 部分公开 restated together.
+DISTRICT = ("（二）依申请公开方面。2023年，全区共收到政府信息公开申请95件，上年结转2件。区政府办代表区政府"
+            "受理政府信息公开申请17件，均在法定期限内答复。办理结果中，予以公开及部分公开42件，不予公开5件，"
+            "无法提供30件，不予处理8件，其他处理12件。")
+DISTRICT_TABLE = {"t3.new.total": 95, "t3.carried_over.total": 2, "t3.granted.total": 22, "t3.partial.total": 20}
+
+
+def test_combined_outcomes_and_one_offices_share_agree_with_the_table():
+    assert mismatches(DISTRICT, DISTRICT_TABLE) == []
+
+
+def test_combined_outcomes_compared_with_their_sum():
+    flags = mismatches(DISTRICT, {**DISTRICT_TABLE, "t3.partial.total": 19})
+    assert flags == [("t3.granted.total+t3.partial.total",
+                      "narrative says 42 (“…期限内答复。办理结果中，予以公开及部分公开42件，不…”), table says 41")]
+    # 部分公开 alone is still compared where it stands alone
+    assert [w for w, _ in mismatches("其中予以公开22件，部分公开21件。", DISTRICT_TABLE)] == ["t3.partial.total"]
+    assert mismatches("其中予以公开22件，部分公开20件。", DISTRICT_TABLE) == []
+
+
+def test_a_share_is_not_the_total_but_the_total_still_counts():
+    # the whole government's own statement disagreeing is still flagged, beside the share
+    text = DISTRICT.replace("共收到政府信息公开申请95件", "共收到政府信息公开申请90件")
+    assert [w for w, _ in mismatches(text, DISTRICT_TABLE)] == ["t3.new.total"]
+    for share in ("其中区本级受理政府信息公开申请17件。", "其中通过网络平台收到政府信息公开申请17件。",
+                  "各部门共受理政府信息公开申请17件。"):
+        assert mismatches(share, DISTRICT_TABLE) == [], share
+    # the same sentence without the share's wording is a statement of the total
+    assert [w for w, _ in mismatches("区政府受理政府信息公开申请17件。", DISTRICT_TABLE)] == ["t3.new.total"]

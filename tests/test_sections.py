@@ -1,12 +1,16 @@
 """Finding the six parts: every corpus file against its golden headings, then the hard cases."""
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from indexer.document import Document, Paragraph, Table
 from indexer.sections import (CANONICAL_HEADINGS, chinese_numeral_value, document_to_sections,
                               normalise_spaces)
-from meta_helpers import GOLDEN_FILES, golden_ids, load_golden, read_corpus_file
+from meta_helpers import GOLDEN_FILES, ROOT, golden_ids, load_golden, read_corpus_file
 
 
 def doc(*blocks, fmt="txt") -> Document:
@@ -38,7 +42,9 @@ def test_corpus_headings_and_offsets(golden_path):
 
 def test_every_corpus_file_has_a_golden():
     stems = {p.stem for p in GOLDEN_FILES}
-    assert len(stems) == 9
+    real = json.loads((ROOT / "corpus" / "real" / "expected.json").read_text(encoding="utf-8"))
+    assert {Path(e["file"]).stem for e in real} <= stems
+    assert len(stems) == 5 + len(real)
     assert {"fj_pingtan_2019_page", "sh_kewei_2024_source", "js_huaian_hongze_2023_hzq2023_working"} <= stems
 
 
@@ -193,3 +199,26 @@ def test_normalise_spaces_and_numerals():
     assert normalise_spaces("a  b") == "a b"
     assert [chinese_numeral_value(x) for x in ("一", "五", "十", "十一", "二十", "二十三", "5", "甲")] == \
         [1, 5, 10, 11, 20, 23, 5, None]
+
+
+@pytest.mark.parametrize("page", ["fj_pingtan_2019_page.txt", "fj_pingtan_2022_page.txt"])
+def test_part_heading_run_onto_the_table_digits_before_it(page):
+    """Crawled pages of this kind often lose the space before 五、 (…尚未审结总计10203120001200000五、存在…):
+    the corpus pages keep it, so the same page is read with and without it."""
+    text = (ROOT / "corpus" / "real" / page).read_text(encoding="utf-8")
+    squeezed = re.sub(r"(\d) +(五、存在的主要问题)", r"\1\2", text)
+    assert squeezed != text
+    paragraphs = [Paragraph(line) for line in squeezed.split("\n")]
+    sections = document_to_sections(Document(path=page, format="txt", blocks=paragraphs))
+    assert [s.n for s in sections] == [1, 2, 3, 4, 5, 6]
+    assert sections[4].heading == "五、存在的主要问题及改进情况"
+    assert sections[3].text.endswith("0") and sections[4].text.startswith("五、存在的主要问题及改进情况")
+
+
+def test_run_on_heading_after_digits_keeps_numerals_whole():
+    text = "尚未审结总计10203120001200000五、存在的主要问题及改进情况（一）存在问题。六、其他需要报告的事项无"
+    sections = document_to_sections(Document(path="t", format="txt", blocks=[Paragraph(text)]))
+    assert [(s.n, s.heading) for s in sections] == [(5, "五、存在的主要问题及改进情况"), (6, "六、其他需要报告的事项")]
+    # an arabic marker glued to digits is still no marker (15、 is not 5、)
+    text = "总计105、存在的主要问题及改进情况 无"
+    assert document_to_sections(Document(path="t", format="txt", blocks=[Paragraph(text)])) == []

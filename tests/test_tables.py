@@ -2,16 +2,23 @@
 money, text tokenising, row alignment, and whole small documents."""
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from indexer.document import Document, Paragraph, Table
-from indexer.figure_keys import figure_keys
+from indexer.figure_keys import T4_COLUMNS, figure_keys
 from indexer.tables import document_to_figures
 from indexer.tables.digits import TooManyReadings, digit_candidates, split_segments, to_int, windows
 from indexer.tables.items import row_to_items, text_to_items
 from indexer.tables.labels import detect_template, match_t2_row, match_t3_row, normalise
 from indexer.tables.money import money_to_wan
 from indexer.tables.table3 import _row_fits
+
+CORPUS_REAL = Path(__file__).resolve().parent.parent / "corpus" / "real"
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 # ---------------------------------------------------------------- labels
 
@@ -351,3 +358,64 @@ def test_row_missing_a_cell_keeps_only_the_certain_cells():
     # rows (the document contradicts itself), so only the cells all readings share are kept
     assert new[2:] == [0, 0, 0] and new[:2] == [None, None]
     assert any(f.code == "digits_ambiguous" and f.where == "t3.new" for f in result.flags)
+
+
+# ---------------------------------------------------------------- table 四 as three small tables
+
+T4_HEADER = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def _pingtan_2024_with_table_4(replacement: list) -> Document:
+    """The real 2024 page with its one table 四 swapped for ``replacement`` blocks."""
+    from indexer.readers import read_document
+    document = read_document(CORPUS_REAL / "fj_pingtan_2024_page.html")
+    index = next(i for i, b in enumerate(document.blocks) if isinstance(b, Table) and b.rows[0][0] == "行政复议")
+    document.blocks[index:index + 1] = replacement
+    return document
+
+
+def _t4(figures: dict) -> dict:
+    return {k: v for k, v in figures.items() if k.startswith("t4.")}
+
+
+@pytest.mark.parametrize("titles", [
+    ("行政复议", "未经复议直接起诉", "复议后起诉"),
+    ("行政复议情况", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"),
+])
+def test_t4_printed_as_three_small_tables(titles):
+    golden = json.loads((GOLDEN_DIR / "fj_pingtan_2024_page.json").read_text(encoding="utf-8"))["figures"]
+    values = (["2", "1", "3", "1", "7"], ["0", "0", "0", "0", "0"], ["13", "2", "4", "0", "19"])
+    # each title in a row of its own above its header (a Word table), or as a paragraph
+    as_rows = [Table([[title], T4_HEADER, row]) for title, row in zip(titles, values)]
+    as_paragraphs = [b for title, row in zip(titles, values) for b in (Paragraph(title), Table([T4_HEADER, row]))]
+    for blocks in (as_rows, as_paragraphs):
+        result = document_to_figures(_pingtan_2024_with_table_4(blocks))
+        assert _t4(result.figures) == _t4(golden)
+        assert not [f for f in result.flags if f.where and f.where.startswith("t4")]
+
+
+def test_t4_three_small_tables_in_crawled_text():
+    """The 2022 page's table 四 as three titled tables, run into text the way its crawler runs tables."""
+    page = (CORPUS_REAL / "fj_pingtan_2022_page.txt").read_text(encoding="utf-8")
+    one = re.search(r"行政复议 行政诉讼 结果维持.*? 0 1 1 0 2 1 0 0 0 1 0 0 0 0 0 ", page).group(0)
+    header = "结果维持结果纠正其他结果尚未审结总计"
+    three = f"行政复议{header} 0 1 1 0 2 未经复议直接起诉{header} 1 0 0 0 1 复议后起诉{header} 0 0 0 0 0 "
+    paragraphs = [Paragraph(line) for line in page.replace(one, three).split("\n")]
+    figures = document_to_figures(Document(path="p.txt", format="txt", blocks=paragraphs)).figures
+    assert [figures[f"t4.{b}.total"] for b in ("review", "litigation_direct", "litigation_after_review")] == [2, 1, 0]
+    assert [figures[f"t4.review.{c}"] for c in ("maintained", "corrected", "other", "pending")] == [0, 1, 1, 0]
+
+
+def test_t4_three_small_tables_with_run_together_digits_split_per_block():
+    blocks = [Paragraph("行政复议"), Table([T4_HEADER, ["21317"]]), Paragraph("未经复议直接起诉"),
+              Table([T4_HEADER, ["00000"]]), Paragraph("复议后起诉"), Table([T4_HEADER, ["1324019"]])]
+    result = document_to_figures(_pingtan_2024_with_table_4(blocks))
+    assert [result.figures[f"t4.review.{c}"] for c, _ in T4_COLUMNS] == [2, 1, 3, 1, 7]
+    assert [result.figures[f"t4.litigation_after_review.{c}"] for c, _ in T4_COLUMNS] == [13, 2, 4, 0, 19]
+    # a block whose digits allow several readings stays null, flagged at that block only
+    blocks[5] = Table([T4_HEADER, ["11111113"]])
+    result = document_to_figures(_pingtan_2024_with_table_4(blocks))
+    assert result.figures["t4.litigation_after_review.total"] is None
+    assert [(f.code, f.where) for f in result.flags if f.where and f.where.startswith("t4")] == \
+        [("digits_ambiguous", "t4.litigation_after_review")]
+    assert result.figures["t4.review.total"] == 7

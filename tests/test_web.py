@@ -72,7 +72,7 @@ def report_id_of(collection, agency: str, year: int) -> str:
 def test_empty_query_lists_every_report_with_facets(client, collection):
     soup = soup_of(client.get("/"))
     total = collection.search("")["total"]
-    assert total == 10  # five seeds, four real reports, the injection fixture
+    assert total == 11  # five seeds, five real reports, the injection fixture
     assert soup.select_one("#total").get_text() == f"共 {total} 份报告"
     assert len(hit_ids(soup)) == total
     facets = {s["data-facet"] for s in soup.select("aside.facets section.facet")}
@@ -280,22 +280,19 @@ def test_unknown_reports_are_404_pages(client):
 
 
 def test_same_agency_other_years_side_by_side(client, collection):
-    hits = collection.search('agency:"平潭综合实验区"')["hits"]
-    assert sorted(h["year"] for h in hits) == [2019, 2022]
-    newer = max(hits, key=lambda h: h["year"])
-    soup = soup_of(client.get(f"/reports/{newer['id']}"))
+    hits = sorted(collection.search('agency:"平潭综合实验区"')["hits"], key=lambda h: h["year"])
+    assert [h["year"] for h in hits] == [2019, 2022, 2024]
+    soup = soup_of(client.get(f"/reports/{hits[-1]['id']}"))
     table = soup.select_one("#years table.compare")
-    assert [th.get_text(" ", strip=True) for th in table.select("thead th")][1:] == ["2019", "2022 本报告"]
-    older_report = collection.get(min(hits, key=lambda h: h["year"])["id"])
-    newer_report = collection.get(newer["id"])
+    assert [th.get_text(" ", strip=True) for th in table.select("thead th")][1:] == ["2019", "2022", "2024 本报告"]
     from indexer.aliases import report_aliases
-    old, new = report_aliases(older_report.figures)["applications"], report_aliases(newer_report.figures)["applications"]
+    applications = [report_aliases(collection.get(h["id"]).figures)["applications"] for h in hits]
     row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "新收申请")
     cells = row.select("td")
-    assert cells[0].get_text(" ", strip=True) == format_number(old)
-    if old is not None and new is not None:
-        change = new - old
-        assert cells[1].select_one(".change").get_text() == ("+" if change > 0 else "") + format_number(change)
+    assert cells[0].get_text(" ", strip=True) == format_number(applications[0])  # the first year: no change
+    # each year beside its change on the year before (2022: 74 new, 2024: 218)
+    assert applications[1:] == [74, 218]
+    assert cells[2].select_one(".change").get_text() == "+" + format_number(218 - 74)
 
 
 # -- untrusted text ---------------------------------------------------------------

@@ -23,6 +23,8 @@ FLAG_EXPLANATIONS = {
                      "An amount had no unit; the template's unit (10,000 yuan) was assumed."),
     "region_ambiguous": ("地名在多个地区都存在，报告中无法确定所属地区。",
                          "The place name exists in several regions and the report does not settle which."),
+    "region_fuzzy": ("报告中的地名有一个形近或音近的错字，已按报告中提到的市、省确定为唯一对应的真实地区。",
+                     "A place name was misspelt by one look- or sound-alike character; the city or province the report names settled the one real place meant."),
     "template_unknown": ("无法从表二的栏目判断使用的是 2019 还是 2021 版模板。",
                          "Table 二's column headers do not tell whether the 2019 or the 2021 template was used."),
     "digits_ambiguous": ("表格中的数字连在一起，无法唯一拆分成各个单元格，这些单元格保留为空。",

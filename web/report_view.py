@@ -26,7 +26,7 @@ TEMPLATE_ONLY = {"procurement_count": "2019", "procurement_amount": "2019", "fee
 CANONICAL_HEADINGS = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
                       4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况", 6: "六、其他需要报告的事项"}
 # Findings about the whole report or a whole table, not about particular cells.
-NON_CELL_FLAGS = frozenset({"blank_cells", "region_ambiguous", "template_unknown", "year_mismatch"})
+NON_CELL_FLAGS = frozenset({"blank_cells", "region_ambiguous", "region_fuzzy", "template_unknown", "year_mismatch"})
 _T3_BALANCE_ROWS = ("new", "carried_over", "total", "carried_forward")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..figure_keys import figure_keys
+from ..metadata import agency_to_type
 from .binary import write_docx, write_pdf
 from .layout import SyntheticReport, compose_report
 from ..region import GazetteerError
@@ -107,7 +108,7 @@ def ground_truth(report: SyntheticReport, path: Path, fmt: str, data: bytes, con
         "template": report.template,
         "region": region,
         "level": agency.level,
-        "agency_type": config.classify_agency(agency.name),
+        "agency_type": agency_to_type(agency.name, config),
         "published": report.publication_date,
         "sections": sections_of(report.paragraphs(), report.heading_indexes(), report.closing_count()),
         "figures": {key: figures.values[key] for key in keys},

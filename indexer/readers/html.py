@@ -40,8 +40,14 @@ DATE_VALUE = r"\s*[:：]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2}
 DATE_LABELS = [re.compile(r"(?:发布时间|发布日期|发文日期|公开日期|成文日期)" + DATE_VALUE),
                re.compile(r"(?:日期|时间)" + DATE_VALUE)]
 DATE_META_NAMES = {"pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime"}
+# The meta set the national government-site platform (政府网站集约化平台) and TRS/Hanweb
+# templates write: the article's own title and address, beside the site's <title>.
+TITLE_META_NAMES = {"articletitle"}
+URL_META_NAMES = {"og:url", "url"}
 MAX_SPAN = 1000
-ASCII_SPACE_WITH_NEWLINE = re.compile(r"[ \t\r\f\v]*\n[ \t\r\n\f\v]*")
+# A source line break in a cell, with the spaces and &nbsp; padding around it (Word pasted
+# into a CMS editor wraps labels as "<span>社会公益</span>\n &nbsp; &nbsp; 组织"): layout, not text.
+SPACE_WITH_NEWLINE = re.compile(r"[ \t\r\f\v\u00a0]*\n[ \t\r\n\f\v\u00a0]*")
 ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
@@ -89,7 +95,7 @@ def decode_html(data: bytes, path) -> str:
 
 
 def page_meta(root) -> dict[str, str]:
-    """<title>, canonical/og:url, and a publication date from the page's <meta> tags."""
+    """<title> (or ArticleTitle), canonical/og:url/Url, and a publication date from the page's <meta> tags."""
     meta: dict[str, str] = {}
     title = root.find(".//title")
     if title is not None and (title.text_content() or "").strip():
@@ -103,8 +109,10 @@ def page_meta(root) -> dict[str, str]:
         content = (tag.get("content") or "").strip()
         if not content:
             continue
-        if key == "og:url" and "url" not in meta:
+        if key in URL_META_NAMES and "url" not in meta and re.match(r"https?://", content):
             meta["url"] = content
+        elif key in TITLE_META_NAMES:
+            meta["title"] = ASCII_SPACES.sub(" ", content).strip()
         elif key in DATE_META_NAMES and "published" not in meta:
             date = re.match(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", content)
             if date and _iso_date(date):
@@ -366,9 +374,11 @@ def _span(cell, name: str, limit: int) -> int:
 
 
 def cell_text(cell) -> str:
-    """Raw cell text: line breaks in the cell (and source newlines) joined without a separator."""
+    """Raw cell text: line breaks in the cell (and source newlines, with their &nbsp; padding)
+    joined without a separator; other &nbsp;s kept as written (an &nbsp; cell is a blank,
+    not the "" of a merged continuation)."""
     text = "".join(t for t in cell.itertext() if isinstance(t, str))
-    text = ASCII_SPACE_WITH_NEWLINE.sub("", text)
+    text = SPACE_WITH_NEWLINE.sub("", text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     return text.strip(" \t\r\n\f\v")
 
