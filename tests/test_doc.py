@@ -23,7 +23,7 @@ from indexer.cli import cli
 from indexer.errors import ReaderError, UnsupportedFormat
 from indexer.generate import generate_corpus
 from indexer.parse import parse_file
-from indexer.readers import choose_reader
+from indexer.readers import choose_reader, read_document
 from indexer.readers.doc import read_doc
 from indexer.readers.docx import read_docx
 from indexer.readers.text import read_text
@@ -112,6 +112,14 @@ def test_doc_tables_stay_tables(word97):
 
 def _without_trailing_nbsp(tables):
     return [[[cell.rstrip("\xa0") for cell in row] for row in rows] for rows in tables]
+
+
+def test_word97_named_docx_is_read_as_a_doc(word97, tmp_path):
+    path = shutil.copyfile(word97["gen3"], tmp_path / "report.docx")
+    document = read_document(path)
+    assert document.format == "doc"
+    docx = word97["gen3"].parent.parent / "docx" / "syn20_000003.docx"
+    assert [t.rows for t in document.tables] == [t.rows for t in read_docx(docx).tables]
 
 
 def test_two_conversions_at_once(word97):
