@@ -168,13 +168,18 @@ def test_html_named_doc_goes_to_the_html_reader(tmp_path):
 
 def test_choose_reader_by_content(tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
-    for name, head in (("a.doc", ole), ("a.dot", ole), ("a.wps", ole), ("a.txt", ole), ("a", ole),
-                       ("a.doc", b"{\\rtf1\\ansi"), ("a.rtf", b"{\\rtf1\\ansi"), ("a.txt", b"{\\rtf1\\ansi")):
-        assert choose_reader(tmp_path / name, head) is read_doc, name
+    word97 = ole + "WordDocument".encode("utf-16-le")
+    for name, data in (("a.doc", ole), ("a.dot", ole), ("a.wps", ole), ("a.txt", word97), ("a", word97),
+                       ("a.docx", word97), ("a.doc", b"{\\rtf1\\ansi"), ("a.rtf", b"{\\rtf1\\ansi"),
+                       ("a.txt", b"{\\rtf1\\ansi")):
+        (tmp_path / name).write_bytes(data)
+        assert choose_reader(tmp_path / name, data) is read_doc, name
     with pytest.raises(UnsupportedFormat, match=r"damaged \.doc file \(not a Word document\)"):
         choose_reader(tmp_path / "a.doc", b"\x00\x01binary junk")
-    with pytest.raises(UnsupportedFormat, match=r"unsupported format '\.xls' \(an Office 97 file"):
-        choose_reader(tmp_path / "a.xls", ole)
+    for name in ("a.xls", "a.txt"):  # an Office 97 file, but no Word document in it
+        (tmp_path / name).write_bytes(ole)
+        with pytest.raises(UnsupportedFormat, match=r"unsupported format '\.(xls|txt)' \(an Office 97 file"):
+            choose_reader(tmp_path / name, ole)
 
 
 # --- bad input: one line naming the file, never a traceback ------------------------------

@@ -78,10 +78,11 @@ def choose_reader(path: Path, head: bytes):
         raise UnsupportedFormat(path, f"unsupported format '{suffix}' (a zip archive; supported: {SUPPORTED})")
     if head.startswith(OLE_MAGIC):
         from .docx import is_word97
-        if suffix in WORD_SUFFIXES and not is_word97(path):
+        word97 = is_word97(path)
+        if suffix in WORD_SUFFIXES and not word97:
             from .docx import read_docx
             return read_docx  # an encrypted .docx is an OLE container; read_docx says so
-        if suffix in WORD_SUFFIXES | WORD97_SUFFIXES | TEXT_SUFFIXES | {""}:
+        if word97 or suffix in WORD97_SUFFIXES:
             from .doc import read_doc
             return read_doc
         raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' "
