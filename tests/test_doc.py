@@ -90,7 +90,9 @@ def seed_001_expected() -> dict:
                                        ("seed_rtf.doc", "rtf")])
 def test_seed_001_as_word97_gives_the_text_report_and_golden(word97, seed_001_expected, name, fmt):
     # A .wps here is a Word 97 file named .wps: what WPS Office writes (the same binary format).
-    report = parse_file(word97[name]).to_dict()
+    result = CliRunner().invoke(cli, ["parse", str(word97[name]), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
     assert report["source"]["format"] == fmt
     assert {k: report[k] for k in REPORT_KEYS} == seed_001_expected
     golden = json.loads(GOLDEN_001.read_text(encoding="utf-8"))
