@@ -199,6 +199,13 @@ def test_truncated_doc(word97, tmp_path):
     _fails(path, "damaged .doc file (LibreOffice could not open it: source file could not be loaded)")
 
 
+def test_office97_container_of_junk_named_wps(tmp_path):
+    # read as Word 97 (what WPS Office writes), not guessed at as plain text and turned into garbage
+    path = tmp_path / "report.wps"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 64)
+    _fails(path, "damaged .wps file (LibreOffice could not open it: source file could not be loaded)")
+
+
 def test_empty_doc(tmp_path):
     path = tmp_path / "empty.doc"
     path.write_bytes(b"")

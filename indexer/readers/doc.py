@@ -20,7 +20,7 @@ from pathlib import Path
 from ..document import Document
 from ..errors import ReaderError
 from . import OLE_MAGIC, RTF_MAGIC
-from .docx import is_word97, read_docx
+from .docx import read_docx
 
 # The LibreOffice program: this variable if set (a path or a name on PATH), else soffice.
 SOFFICE_ENV = "XXGK_SOFFICE"
@@ -64,17 +64,17 @@ def choose_import_filter(path: Path) -> str | None:
     """LibreOffice's import filter for the file, None to let LibreOffice detect it.
 
     Naming the filter matters for damaged files: detection falls back to a plain-text
-    import, which turns a broken .doc into a page of garbage instead of an error.
+    import, which turns a broken .doc into a page of garbage instead of an error. An
+    Office 97 container is read as Word 97-2003, which is also what WPS Office writes
+    as .wps (a Microsoft Works .wps, unheard of among these reports, is refused as damaged).
     """
     with open(path, "rb") as f:
         head = f.read(len(OLE_MAGIC))
     if head.startswith(RTF_MAGIC):
         return "Rich Text Format"
-    # Word 97-2003, and WPS Office's .wps (the same binary format). is_word97 looks for the
-    # WordDocument stream in the first megabytes only, so a .doc is trusted by its name.
-    if head.startswith(OLE_MAGIC) and (path.suffix.lower() in (".doc", ".dot") or is_word97(path)):
+    if head.startswith(OLE_MAGIC):
         return "MS Word 97"
-    return None  # e.g. a Microsoft Works .wps: LibreOffice knows it by its content
+    return None
 
 
 def find_soffice(path: Path) -> str:
