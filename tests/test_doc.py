@@ -220,6 +220,16 @@ def test_libreoffice_missing(word97, tmp_path, monkeypatch, name):
     _fails(path, f"needs LibreOffice to read {path.suffix} files: apt-get install libreoffice-writer-nogui")
 
 
+def test_libreoffice_failing_without_a_word(word97, tmp_path, monkeypatch):
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\nexit 3\n", encoding="utf-8")  # no output, no "Error:" line
+    fake.chmod(0o755)
+    monkeypatch.setenv("XXGK_SOFFICE", str(fake))
+    with pytest.raises(ReaderError, match=r"damaged \.doc file \(LibreOffice could not open it: "
+                                          r"it exited with code 3\)$"):
+        read_doc(word97["gen0"])
+
+
 def _gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:

@@ -114,7 +114,8 @@ def convert_to_docx(path: Path, work: Path, soffice: str, timeout: float,
     out = work / "out"
     command = [soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
                f"-env:UserInstallation={(work / 'profile').as_uri()}",
-               *([f"--infilter={import_filter}"] if import_filter else []), "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(source)]
+               *([f"--infilter={import_filter}"] if import_filter else []),
+               "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(source)]
     # LibreOffice's home too: its desktop settings backend (dconf) writes there.
     env = {**os.environ, "HOME": str(work), "XDG_CONFIG_HOME": str(work / "config"),
            "XDG_CACHE_HOME": str(work / "cache")}
@@ -132,7 +133,7 @@ def convert_to_docx(path: Path, work: Path, soffice: str, timeout: float,
     converted = out / "source.docx"
     if not converted.is_file() or converted.stat().st_size == 0:
         raise ReaderError(path, f"damaged {path.suffix.lower() or 'Word'} file "
-                                f"(LibreOffice could not open it{_reason(stderr)})")
+                                f"(LibreOffice could not open it{_reason(stderr, process.returncode)})")
     return converted
 
 
@@ -144,9 +145,12 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _reason(stderr: bytes) -> str:
-    """LibreOffice's own error line, if it printed one (it exits 0 even when it fails to load)."""
+def _reason(stderr: bytes, returncode: int) -> str:
+    """LibreOffice's own error line if it printed one (it exits 0 even when it fails to load),
+    else how it ended if that was not normally (a crash on the file)."""
     for line in stderr.decode("utf-8", "replace").splitlines():
         if line.startswith("Error:"):
             return ": " + line.removeprefix("Error:").strip()
-    return ""
+    if returncode < 0:
+        return f": it was killed by signal {-returncode}"
+    return f": it exited with code {returncode}" if returncode else ""
