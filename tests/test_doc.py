@@ -238,12 +238,18 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_hung_libreoffice_is_killed_with_its_children(word97, tmp_path, monkeypatch):
+def _hanging_soffice(tmp_path: Path) -> tuple[Path, Path]:
+    """A program that hangs like LibreOffice would (soffice -> oosplash -> soffice.bin: the program
+    started is not the one that hangs), and the file where it writes its child's pid."""
     pid_file = tmp_path / "child.pid"
     fake = tmp_path / "soffice"
-    # like soffice -> oosplash -> soffice.bin: the program we start is not the one that hangs
     fake.write_text(f"#!/bin/sh\nsleep 600 &\necho $! > {pid_file}\nwait\n", encoding="utf-8")
     fake.chmod(0o755)
+    return fake, pid_file
+
+
+def test_hung_libreoffice_is_killed_with_its_children(word97, tmp_path, monkeypatch):
+    fake, pid_file = _hanging_soffice(tmp_path)
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(temp))
@@ -282,3 +288,17 @@ def test_ingest_a_folder_of_word97_files(word97, tmp_path):
         "a.doc": "doc", "b.doc": "doc", "c.wps": "wps", "d.rtf": "rtf"}
     assert by_path["a.doc"].figures == _truth(word97["gen0"])["figures"]
     assert by_path["c.wps"].figures == by_path["d.rtf"].figures == parse_file(SEED_001).figures
+
+
+def test_ingest_goes_on_past_a_hung_conversion(word97, tmp_path, monkeypatch):
+    fake, _ = _hanging_soffice(tmp_path)
+    monkeypatch.setenv("XXGK_SOFFICE", str(fake))
+    monkeypatch.setenv("XXGK_SOFFICE_TIMEOUT", "1")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    doc = shutil.copyfile(word97["gen0"], folder / "a.doc")
+    shutil.copyfile(SEED_001, folder / "b.txt")
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--data", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ingested 1 ")
+    assert f"failed: {doc}: LibreOffice conversion timed out after 1 s" in result.stderr
