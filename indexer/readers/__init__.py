@@ -78,13 +78,12 @@ def choose_reader(path: Path, head: bytes):
         raise UnsupportedFormat(path, f"unsupported format '{suffix}' (a zip archive; supported: {SUPPORTED})")
     if head.startswith(OLE_MAGIC):
         from .docx import is_word97
-        word97 = is_word97(path)
-        if suffix in WORD_SUFFIXES and not word97:
-            from .docx import read_docx
-            return read_docx  # an encrypted .docx is an OLE container; read_docx says so
-        if word97 or suffix in WORD97_SUFFIXES:
+        if suffix in WORD97_SUFFIXES or (suffix in WORD_SUFFIXES | TEXT_SUFFIXES | {""} and is_word97(path)):
             from .doc import read_doc
             return read_doc
+        if suffix in WORD_SUFFIXES:
+            from .docx import read_docx
+            return read_docx  # an encrypted .docx is an OLE container; read_docx says so
         raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' "
                                       f"(an Office 97 file; supported: {SUPPORTED})")
     if head.startswith(RTF_MAGIC) and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | {""}:
