@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
 
 install: $(STAMP)
 
-# Debian's chromium and a CJK font for the browser tests (never `playwright install`).
+# Debian's chromium and a CJK font for the browser tests (never `playwright install`);
+# LibreOffice for .doc/.wps.
 system-deps:
 	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi wqy; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+	@if ! command -v soffice >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-writer-nogui >/dev/null; \
 	fi
 
 ingest: $(STAMP)

@@ -43,7 +43,7 @@ from .store import BULK_CACHE_KIB, INDEX_DIRNAME, PreparedPut, Store, StoreError
 from .tokenize import warm_up_segmenter
 from .workers import map_unordered
 
-REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".html", ".htm", ".pdf"})
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf"})
 # `xxgk generate` leaves this file in every folder it writes.
 SYNTHETIC_MARKER = ".xxgk-synthetic"
 # Reports per commit. Each commit leaves a segment, and fewer, larger segments cost fewer

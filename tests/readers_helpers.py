@@ -6,6 +6,14 @@ gridSpan/vMerge so read_docx must undo exactly what Word's export does.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from indexer.document import Table
+
 
 # Merged regions (row0, col0, row1, col1), inclusive, of seed 001's three tables.
 SEED_001_T2_GRID = (4, [(0, 0, 0, 3), (4, 0, 4, 3), (8, 0, 8, 3), (12, 0, 12, 3), (13, 2, 13, 3),
@@ -16,6 +24,7 @@ SEED_001_T3_GRID = (10, [(0, 0, 2, 2), (0, 3, 0, 9), (1, 3, 2, 3), (1, 4, 1, 8),
                          (25, 0, 25, 2)])
 SEED_001_T4_GRID = (15, [(0, 0, 0, 4), (0, 5, 0, 14), (1, 0, 2, 0), (1, 1, 2, 1), (1, 2, 2, 2), (1, 3, 2, 3),
                          (1, 4, 2, 4), (1, 5, 1, 9), (1, 10, 1, 14)])
+SEED_001_GRIDS = [SEED_001_T2_GRID, SEED_001_T3_GRID, SEED_001_T4_GRID]
 
 
 def _slots(n_rows: int, n_cols: int, merges):
@@ -105,3 +114,49 @@ def merged_table_html(rows: list[list[str]], grid) -> str:
         out.append("</tr>")
     out.append("</table>")
     return "\n".join(out)
+
+
+def seed_as_docx(seed, path, wrap_in_layout_table=False):
+    """Seed 001 (read by read_text) rebuilt as a real Word file at ``path``: heading styles,
+    merged cells, two-paragraph cells."""
+
+    def build(word):
+        grids = iter(SEED_001_GRIDS)
+        target = word
+        if wrap_in_layout_table:
+            # a one-row layout table whose second cell holds the whole report
+            frame = word.add_table(rows=1, cols=2)
+            frame.cell(0, 0).paragraphs[0].add_run("网站导航")
+            target = frame.cell(0, 1)
+        for block in seed.blocks:
+            if isinstance(block, Table):
+                rows = [[cell.replace("本年新制作数量", "本年新\n制作数量") for cell in row] for row in block.rows]
+                add_merged_table(word, rows, next(grids), container=target)
+            elif block.text.startswith(("一、", "二、", "三、", "四、", "五、", "六、")):
+                target.add_paragraph(block.text, style="Heading 2")
+            elif block is seed.blocks[0]:
+                target.add_paragraph(block.text, style="Title")
+            else:
+                target.add_paragraph(block.text)
+
+    return write_docx(path, build)
+
+
+def soffice_convert(paths, target: str, out_dir) -> list[Path]:
+    """Convert files with LibreOffice in one call (it starts once for all of them), e.g. to
+    ``doc:MS Word 97`` or ``rtf``, into ``out_dir``, with a throwaway profile and home.
+
+    :returns: the converted files, in the order of ``paths``.
+    """
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory() as scratch:
+        profile = (Path(scratch) / "profile").as_uri()
+        subprocess.run([shutil.which("soffice"), "--headless", "--norestore", f"-env:UserInstallation={profile}",
+                        "--convert-to", target, "--outdir", str(out_dir), *map(str, paths)],
+                       check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": scratch})
+    suffix = "." + target.split(":")[0]
+    converted = [out_dir / (Path(p).stem + suffix) for p in paths]
+    missing = [p.name for p in converted if not p.is_file()]
+    if missing:
+        raise RuntimeError(f"LibreOffice did not write {', '.join(missing)}")
+    return converted

@@ -20,14 +20,12 @@ from indexer.readers.docx import read_docx
 from indexer.readers.html import read_html
 from indexer.readers.pdf import read_pdf
 from indexer.readers.text import read_text
-from readers_helpers import (SEED_001_T2_GRID, SEED_001_T3_GRID, SEED_001_T4_GRID, add_merged_table,
-                             merged_table_html, write_docx)
+from readers_helpers import SEED_001_GRIDS, merged_table_html, seed_as_docx, write_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_001 = ROOT / "corpus/seeds/001_c79327e4fbc2ded3.txt"
 SEED_000 = ROOT / "corpus/seeds/000_7eb9f2b2a221df7d.txt"
 HONGZE_PDF = ROOT / "corpus/real/js_huaian_hongze_2023_hzq2023_working.pdf"
-SEED_001_GRIDS = [SEED_001_T2_GRID, SEED_001_T3_GRID, SEED_001_T4_GRID]
 
 
 @pytest.fixture(scope="module")
@@ -87,34 +85,9 @@ def test_text_cut_mid_character_keeps_its_encoding(tmp_path, encoding):
 
 # --- docx ---------------------------------------------------------------------------------
 
-def _seed_as_docx(seed, path: Path, wrap_in_layout_table=False) -> Path:
-    """Seed 001 rebuilt as a real Word file: heading styles, merged cells, two-paragraph cells."""
-
-    def build(word):
-        grids = iter(SEED_001_GRIDS)
-        target = word
-        if wrap_in_layout_table:
-            # a one-row layout table whose second cell holds the whole report
-            frame = word.add_table(rows=1, cols=2)
-            frame.cell(0, 0).paragraphs[0].add_run("网站导航")
-            target = frame.cell(0, 1)
-        for block in seed.blocks:
-            if isinstance(block, Table):
-                rows = [[cell.replace("本年新制作数量", "本年新\n制作数量") for cell in row] for row in block.rows]
-                add_merged_table(word, rows, next(grids), container=target)
-            elif block.text.startswith(("一、", "二、", "三、", "四、", "五、", "六、")):
-                target.add_paragraph(block.text, style="Heading 2")
-            elif block is seed.blocks[0]:
-                target.add_paragraph(block.text, style="Title")
-            else:
-                target.add_paragraph(block.text)
-
-    return write_docx(path, build)
-
-
 @pytest.fixture(scope="module")
 def seed_001_docx(tmp_path_factory, seed_001):
-    return _seed_as_docx(seed_001, tmp_path_factory.mktemp("docx") / "seed001.docx")
+    return seed_as_docx(seed_001, tmp_path_factory.mktemp("docx") / "seed001.docx")
 
 
 def test_docx_tables_equal_words_own_text_export(seed_001_docx, seed_001):
@@ -139,7 +112,7 @@ def test_docx_keeps_document_order_and_heading_levels(seed_001_docx, seed_001):
 
 
 def test_docx_layout_table_is_flattened(tmp_path, seed_001):
-    document = read_docx(_seed_as_docx(seed_001, tmp_path / "framed.docx", wrap_in_layout_table=True))
+    document = read_docx(seed_as_docx(seed_001, tmp_path / "framed.docx", wrap_in_layout_table=True))
     assert document.blocks[0] == Paragraph("网站导航")
     assert [t.rows for t in document.tables] == [t.rows for t in seed_001.tables]
     assert [p.text for p in document.paragraphs[1:]] == [p.text for p in seed_001.paragraphs]

@@ -1,7 +1,7 @@
 """Readers: one small module per format, each turning a file into a Document.
 
 ``read_document`` picks the reader from the file's first bytes where they
-are telling (a PDF, a zip, an OLE container, an HTML page), else from its
+are telling (a PDF, a zip, an OLE container, RTF, an HTML page), else from its
 extension, so a PDF saved as .txt still reads as a PDF. Every failure is a
 ReaderError naming the file and the problem in one line.
 """
@@ -16,8 +16,11 @@ from .text import read_text
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".htm", ".html", ".shtml", ".xhtml", ".asp", ".aspx", ".jsp", ".php"}
 WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
-SUPPORTED = ".txt .md .docx .html .pdf"
+# Read through LibreOffice's conversion to .docx (readers/doc.py).
+WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
+SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+RTF_MAGIC = b"{\\rtf"
 ZIP_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 1024
 
@@ -25,7 +28,7 @@ SNIFF_BYTES = 1024
 def read_document(path: str | Path, data: bytes | None = None) -> Document:
     """Read any supported file into a Document.
 
-    :param path: a .txt/.md/.docx/.html/.pdf file (the content decides when the extension lies).
+    :param path: a .txt/.md/.docx/.doc/.wps/.rtf/.html/.pdf file (the content decides when the extension lies).
     :param data: the file's bytes, if the caller has read them already (ingest hashes them
         first): a text file is then not opened again.
     :raises ReaderError: missing, empty, unreadable, unsupported or damaged file (message names the file).
@@ -74,16 +77,20 @@ def choose_reader(path: Path, head: bytes):
             return read_docx
         raise UnsupportedFormat(path, f"unsupported format '{suffix}' (a zip archive; supported: {SUPPORTED})")
     if head.startswith(OLE_MAGIC):
+        from .docx import is_word97
+        if suffix in WORD97_SUFFIXES or (suffix in WORD_SUFFIXES | TEXT_SUFFIXES | {""} and is_word97(path)):
+            from .doc import read_doc
+            return read_doc
         if suffix in WORD_SUFFIXES:
             from .docx import read_docx
             return read_docx  # an encrypted .docx is an OLE container; read_docx says so
-        if suffix == ".wps":
-            raise UnsupportedFormat(path, "WPS .wps is not supported yet; save it as .docx")
-        if suffix in (".doc", ".dot") or suffix in TEXT_SUFFIXES:
-            raise UnsupportedFormat(path, "Word 97 .doc is not supported yet; convert it to .docx")
         raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' "
                                       f"(an Office 97 file; supported: {SUPPORTED})")
-    if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES | {""} and _looks_like_html(head)):
+    if head.startswith(RTF_MAGIC) and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | {""}:
+        from .doc import read_doc
+        return read_doc
+    # Web pages offering a "Word" download often send HTML named .doc.
+    if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES | WORD97_SUFFIXES | {""} and _looks_like_html(head)):
         from .html import read_html
         return read_html
     if suffix in TEXT_SUFFIXES or suffix == "":
@@ -94,7 +101,7 @@ def choose_reader(path: Path, head: bytes):
     if suffix in WORD_SUFFIXES:
         from .docx import read_docx
         return read_docx  # not a zip: read_docx reports the damage
-    if suffix in (".doc", ".wps"):
+    if suffix in WORD97_SUFFIXES:
         raise UnsupportedFormat(path, f"damaged {suffix} file (not a Word document)")
     raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' (supported: {SUPPORTED})")
 

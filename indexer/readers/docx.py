@@ -75,8 +75,8 @@ def check_docx_container(path: Path) -> None:
     with open(path, "rb") as f:
         head = f.read(8)
     if head.startswith(OLE_MAGIC):
-        if _is_word97(path):
-            raise UnsupportedFormat(path, "Word 97 .doc is not supported yet; convert it to .docx")
+        if is_word97(path):
+            raise UnsupportedFormat(path, "a Word 97 .doc, not a .docx (read it with read_doc)")
         raise ReaderError(path, "password-protected or encrypted .docx; save it without a password")
     try:
         with zipfile.ZipFile(path) as z:
@@ -102,7 +102,7 @@ def check_docx_container(path: Path) -> None:
                                       "save it as .docx")
 
 
-def _is_word97(path: Path) -> bool:
+def is_word97(path: Path) -> bool:
     """An OLE container with a WordDocument stream and no EncryptedPackage: a renamed .doc.
 
     Anything else in an OLE container named .docx is what Word writes when a
