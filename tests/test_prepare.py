@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from indexer.index import (PreparedDoc, ReportIndex, decode_hit, prepare, prepared_to_document, report_to_document)
+from indexer.index import PreparedDoc, ReportIndex, decode_hit, prepare, prepared_to_document
 from indexer.parse import parse_file
 from indexer.query import Plan, plan_to_query
 from indexer.tokenize import _jieba, char_units, normalize, phrase_slots, unit_columns, word_spans, words_text
@@ -187,7 +187,7 @@ def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports
         assert isinstance(prepared, PreparedDoc)
         copy = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
         document = _plain_document(prepared_to_document(copy))
-        assert document == _plain_document(report_to_document(report))
+        assert document == _plain_document(prepared_to_document(prepare(report)))
         # the phrase field of each part holds a term per unit position, the bigram of the units
         # standing together; the word field, the search-mode words
         for section in report.sections:
@@ -222,7 +222,7 @@ def test_nul_characters_and_long_parts_survive_the_prepared_encoding(reports):
                                                                             16 + len(long_text))]
     changed = replace(report, sections=sections)
     document = _plain_document(prepared_to_document(pickle.loads(pickle.dumps(prepare(changed)))))
-    assert document == _plain_document(report_to_document(changed))
+    assert document == _plain_document(prepared_to_document(prepare(changed)))
     for section in sections:
         assert document[f"s{section.n}"] == [plain_words_text(section.text)]
         assert document[f"p{section.n}"] == [plain_phrase_slots(section.text)]

@@ -17,8 +17,10 @@ from click.testing import CliRunner
 from indexer.cli import cli
 from indexer.index import ReportIndex
 from indexer.query import QuerySyntaxError
-from indexer.search import SearchError, make_snippet, search, search_ids, stats
+from indexer.highlight import make_snippet
+from indexer.search import SearchError, search, search_ids, stats
 from search_helpers import hand_reports
+from web.urls import with_links
 
 XINFANGJU = "7eb9f2b2a221df7d"     # 市中区信访局 2020 (seed 000)
 MINZHENG = "c79327e4fbc2ded3"      # 市民政局 2019
@@ -58,7 +60,7 @@ def marks(snippet: str) -> list[str]:
 # -- the mission -----------------------------------------------------------------------
 
 def test_the_missions_query_finds_exactly_shizhongqu_xinfangju_2020(index):
-    result = search(index, "type:信访 year:2020 procurement_count>0")
+    result = with_links(search(index, "type:信访 year:2020 procurement_count>0"))
     assert result["total"] == 1
     [hit] = result["hits"]
     assert hit["id"] == XINFANGJU
@@ -72,7 +74,7 @@ def test_the_missions_query_finds_exactly_shizhongqu_xinfangju_2020(index):
 
 
 def test_the_result_has_the_spec_shape(index):
-    result = search(index, "信访局", per_page=1)
+    result = with_links(search(index, "信访局", per_page=1))
     assert set(result) == {"query", "total", "page", "per_page", "sort", "hits", "facets"}
     assert (result["query"], result["page"], result["per_page"], result["sort"]) == ("信访局", 1, 1, "relevance")
     [hit] = result["hits"]
@@ -301,7 +303,7 @@ def test_report_text_is_escaped(index):
 
 
 def test_best_section_first_and_url_points_at_it(index):
-    [hit] = search(index, '"信访工作" 品牌')["hits"]
+    [hit] = with_links(search(index, '"信访工作" 品牌'))["hits"]
     # both parts hold both terms; part 5 has 信访工作 three times, part 1 once
     assert [s["n"] for s in hit["sections"]] == [5, 1]
     assert hit["url"] == f"/reports/{XINFANGJU}#s5"
@@ -310,7 +312,7 @@ def test_best_section_first_and_url_points_at_it(index):
 
 
 def test_chinese_phrases_are_found_by_regex_exactly_as_by_units(reports):
-    from indexer.search import _phrase_spans, _unit_phrase_spans
+    from indexer.highlight import _phrase_spans, _unit_phrase_spans
     from indexer.tokenize import char_units
     found = 0
     for report in reports:
