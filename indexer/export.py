@@ -68,7 +68,7 @@ def records_to_csv(records: Iterator[dict[str, Any]]) -> bytes:
 def records_to_json(records: Iterator[dict[str, Any]]) -> bytes:
     """A JSON list of objects, keys in column order, one object per line."""
     columns = export_columns()
-    # One dumps per row, without indent: json's C encoder only runs without indent (5x faster).
+    # One dumps per row, without indent: json's C encoder only runs without indent.
     rows = (json.dumps({c: record[c] for c in columns}, ensure_ascii=False) for record in records)
     return ("[\n" + ",\n".join(rows) + "\n]\n").encode("utf-8")
 

@@ -67,8 +67,8 @@ PHRASE_SLOTS_MARK = "phrase_slots_v3"
 # splits on ASCII whitespace only and changes nothing: the terms stay as tokenize.py made them
 TERMS_TOKENIZER = "whitespace"
 # The figure keys a report holds 0 for, when their fast field leaves zeros out (``zeros_elided``).
-# 190 of a generated report's 213 figure values are 0, and each fast value cost the writer ~1 µs
-# (a Python call, a copy, a column entry): one string of keys costs a fraction of that.
+# Most figure values of a report are 0, and each fast value costs the writer a Python call, a
+# copy and a column entry: one string of keys costs a fraction of that (docs/benchmarks.md).
 ZERO_FIELD = "zero"
 # The totals of the refusal rows, which search.stats sums per outcome: an aggregation counts
 # only the values in the column, so their zeros stay in it (as the aliases' do).
@@ -143,7 +143,7 @@ _JSON = msgspec.json.Encoder()
 def encode_hit(hit: dict[str, Any]) -> bytes:
     """zlib beats the doc store's own LZ4 on Chinese text (index size target: ≤10 KB a report).
 
-    Level 6: on generated reports as small as level 9 (2,144 bytes a hit on average) and 15% faster.
+    Level 6: as small as level 9 on generated reports, and faster (docs/benchmarks.md).
     """
     return zlib.compress(_JSON.encode(hit), 6)
 
@@ -216,7 +216,7 @@ def prepare(report: Report) -> PreparedDoc:
     float_fields = array("H")
     float_values = array("d")
     zeros = []
-    get = figures.get
+    get = figures.get  # bound once: the loop below runs for every figure key of every report
     for number, key in enumerate(FIGURE_KEYS):
         value = get(key)
         if value is None:
@@ -245,7 +245,7 @@ def prepared_to_document(prepared: PreparedDoc) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", prepared.id)
     doc.add_bytes("hit", prepared.hit)
-    add_text = doc.add_text
+    add_text = doc.add_text  # bound once: called for every field of every report
     for name, terms in prepared.text:
         add_text(name, terms)
     for name, value in prepared.raw:

@@ -550,7 +550,7 @@ def ranked_plan(node: Node) -> Plan:
     A word's fallback (its characters standing together, for text that jieba
     cut otherwise than the query) finds the reports its words miss; scoring it
     meant reading every position of its characters in every report that holds
-    them (70 ms for 政府信息公开 at 100,000 reports, against 2 ms for the words).
+    them, dearer by far than the words (docs/benchmarks.md).
     So the reports ``ranked_plan`` matches come first, by BM25, and those only
     the full plan matches come after them, unscored (``search.relevance_page``).
     """

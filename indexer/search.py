@@ -299,7 +299,7 @@ def stats(index: ReportIndex, q: str) -> dict[str, Any]:
 
 
 def _copy_stats(found: dict[str, Any]) -> dict[str, Any]:
-    """A copy the caller may change without changing the memo (a third of deepcopy's time)."""
+    """A copy the caller may change without changing the memo (cheaper than deepcopy)."""
     def groups(by: dict[str, Any]) -> dict[str, Any]:
         return {key: {"count": g["count"], "sums": dict(g["sums"]), "medians": dict(g["medians"])}
                 for key, g in by.items()}

@@ -18,6 +18,7 @@ from ..figure_keys import figure_keys
 from .binary import write_docx, write_pdf
 from .layout import SyntheticReport, compose_report
 from ..region import GazetteerError
+from ..vocabulary import report_id
 from .regions import load_gazetteer
 from .truth import cells_of, check_flags, narrative_flags, sections_of, table_flags
 from .writers import write_html, write_txt
@@ -99,7 +100,7 @@ def ground_truth(report: SyntheticReport, path: Path, fmt: str, data: bytes, con
     place = agency.place
     region = {"province": place.province, "city": place.city, "county": place.county, "adcode": place.adcode}
     return {
-        "id": sha256[:16],
+        "id": report_id(sha256),
         "source": {"path": str(path), "format": fmt, "sha256": sha256, "url": report.url, "synthetic": True},
         "title": report.title,
         "agency": agency.name,
