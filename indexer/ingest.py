@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator
 
 from .config import Config
 from .errors import ReaderError, XxgkError
-from .index import PreparedDoc
+from .index import PreparedDoc, ReportIndex
 from .index import prepare as prepare_document
 from .parse import parse_file
 from .report import Report
@@ -365,8 +365,7 @@ class _BatchWriter:
             self._store.rollback()
 
 
-def _open_index(data_dir: Path):
-    from .index import ReportIndex
+def _open_index(data_dir: Path) -> ReportIndex:
     return ReportIndex.open(index_dir(data_dir))
 
 
@@ -492,8 +491,6 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
 
     :returns: how many reports were indexed.
     """
-    from .index import ReportIndex
-
     target = index_dir(config.data_dir)
     fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
     shutil.rmtree(fresh, ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from indexer.index import ReportIndex
 from indexer.report import Flag, Report, Section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +114,15 @@ def synthetic_report(config) -> Report:
                  "t3.denied.state_secret.total": 2, "t4.review.total": 3, "t4.review.corrected": 2,
                  "t4.review.maintained": 1},
         flags=[Flag("t3_balance", "natural", "12+0 != 10+0"), Flag("blank_cells", "t2", "")])
+
+
+def build_index(index_dir: Path | None, reports) -> ReportIndex:
+    """An index in ``index_dir`` (None: in memory) holding ``reports``, committed."""
+    index = ReportIndex.open(index_dir)
+    with index.batch() as batch:
+        for report in reports:
+            batch.add(report)
+    return index
 
 
 def hand_reports(config) -> list[Report]:

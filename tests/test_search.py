@@ -19,7 +19,7 @@ from indexer.index import ReportIndex
 from indexer.query import QuerySyntaxError
 from indexer.highlight import make_snippet
 from indexer.search import SearchError, search, search_ids, stats
-from search_helpers import hand_reports
+from search_helpers import build_index, hand_reports
 from web.urls import with_links
 
 XINFANGJU = "7eb9f2b2a221df7d"     # 市中区信访局 2020 (seed 000)
@@ -38,11 +38,7 @@ def reports(config):
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, reports):
-    idx = ReportIndex.open(tmp_path_factory.mktemp("search") / "index")
-    with idx.batch() as batch:
-        for report in reports:
-            batch.add(report)
-    return idx
+    return build_index(tmp_path_factory.mktemp("search") / "index", reports)
 
 
 def ids(index, q, **kw):
@@ -149,11 +145,8 @@ def bigram_index(reports):
     from dataclasses import replace
 
     from indexer.report import Section
-    idx = ReportIndex.open(None)
-    with idx.batch() as batch:
-        for i, text in enumerate(BIGRAM_TEXTS):
-            batch.add(replace(reports[0], id=f"bigram{i:02d}", sections=[Section(3, "三、依申请公开", text, 0, len(text))]))
-    return idx
+    return build_index(None, [replace(reports[0], id=f"bigram{i:02d}", sections=[Section(3, "三、依申请公开", text, 0, len(text))])
+                              for i, text in enumerate(BIGRAM_TEXTS)])
 
 
 @pytest.mark.parametrize("phrase", ["甲乙", "乙丙", "戊己", "甲乙丙", "乙丙丁", "丁戊己", "甲乙丙丁", "丙丁戊己",
@@ -489,10 +482,7 @@ def test_a_failed_batch_commits_nothing(tmp_path, reports):
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, reports):
     data = tmp_path_factory.mktemp("data")
-    idx = ReportIndex.open(data / "index")
-    with idx.batch() as batch:
-        for report in reports:
-            batch.add(report)
+    build_index(data / "index", reports)
     return data
 
 
@@ -544,11 +534,7 @@ def corpus_reports(corpus_files, config):
 
 @pytest.fixture(scope="module")
 def corpus_index(tmp_path_factory, corpus_reports):
-    idx = ReportIndex.open(tmp_path_factory.mktemp("corpus") / "index")
-    with idx.batch() as batch:
-        for report in corpus_reports:
-            batch.add(report)
-    return idx
+    return build_index(tmp_path_factory.mktemp("corpus") / "index", corpus_reports)
 
 
 def _words_of(report, sections=None):
@@ -682,12 +668,9 @@ def fallback_index(tmp_path_factory, reports):
 
     from indexer.report import Section
     texts = {"twice": "区 信访局受理，区 信访局办理", "once": "区 信访局受理群众来信来访事项并按期办理答复", "together": "市中区信访局受理"}
-    idx = ReportIndex.open(tmp_path_factory.mktemp("fallback") / "index")
-    with idx.batch() as batch:
-        for name, text in texts.items():
-            batch.add(replace(reports[0], id=name, title="示例报告", agency="示例机关",
-                              sections=[Section(1, "一、总体情况", text, 0, len(text))]))
-    return idx
+    return build_index(tmp_path_factory.mktemp("fallback") / "index",
+                       [replace(reports[0], id=name, title="示例报告", agency="示例机关",
+                                sections=[Section(1, "一、总体情况", text, 0, len(text))]) for name, text in texts.items()])
 
 
 def test_reports_matching_a_word_only_by_its_characters_come_after_the_words_unscored(fallback_index):

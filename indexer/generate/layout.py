@@ -101,7 +101,7 @@ def _page_address(rng: random.Random, agency: Agency, year: int, published: str 
             page_date = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"
     if rng.random() >= 0.5:
         return page_date, None
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # on use: its dictionaries load only for the reports given a URL
 
     place = agency.place.county or agency.place.city or agency.place.province
     host = "".join(lazy_pinyin(place[:-1] if len(place) > 2 else place))
