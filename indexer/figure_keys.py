@@ -1,4 +1,4 @@
-"""The figure keys of SPEC §2 for both template versions: the one list every
+"""The figure keys (docs/report-format.md) of both template versions: the one list every
 stage (table mapper, generator, index schema, web tables) shares.
 
 Each row is (key prefix, canonical Chinese label); each column is (key suffix,

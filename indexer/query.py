@@ -65,17 +65,18 @@ class QuerySyntaxError(XxgkError):
 # -- AST ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Word:
+class _Text:
+    """A text term of the query as typed, at its 1-based column."""
+    text: str
+    column: int
+
+
+class Word(_Text):
     """A bare word: its jieba words anywhere in the text, or its characters together."""
-    text: str
-    column: int
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(_Text):
     """A "quoted phrase": its characters contiguous."""
-    text: str
-    column: int
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,16 @@ class Not:
 
 
 @dataclass(frozen=True)
-class And:
+class _Group:
     children: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
-class Or:
-    children: tuple["Node", ...]
+class And(_Group):
+    """Every child matches (juxtaposition, AND)."""
+
+
+class Or(_Group):
+    """Any child matches."""
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from indexer.index import ReportIndex
 from indexer.report import Flag, Report, Section
+from indexer.vocabulary import CANONICAL_HEADINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus" / "seeds"
 
-HEADINGS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
-            "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项")
+# the canonical headings without their numbers (一、)
+HEADINGS = tuple(heading.split("、", 1)[1] for heading in CANONICAL_HEADINGS.values())
 _HEADING = re.compile(r"^\s*(?:[一二三四五六]|[1-6])[、.．]\s*(.+?)\s*$")
 
 

@@ -141,7 +141,7 @@ def test_regions_are_real_divisions(faulty):
 
 
 def _expected_check_flags(figures: dict, template: str) -> list[tuple[str, str]]:
-    """SPEC §2's 勾稽关系, recomputed here from the figures alone; a check with a
+    """The 勾稽关系 (docs/flags.md), recomputed here from the figures alone; a check with a
     blank (null) term is skipped, the blank being reported by blank_cells."""
     flags = []
 

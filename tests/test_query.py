@@ -1,4 +1,4 @@
-"""The query language (SPEC §3): tokenizer, parser, compiler and errors, with no index."""
+"""The query language (docs/query-language.md): tokenizer, parser, compiler and errors, with no index."""
 from __future__ import annotations
 
 import pytest

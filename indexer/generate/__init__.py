@@ -1,5 +1,5 @@
 """Synthetic corpus: realistic annual reports in four formats, each beside the
-canonical report (SPEC §2) that parsing it must give.
+canonical report (docs/report-format.md) that parsing it must give.
 
     compose_report   (layout.py)    who, when, figures (figures.py), text (narrative.py)
     write_<format>   (writers.py, binary.py)   report -> file bytes

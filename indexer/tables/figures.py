@@ -1,4 +1,4 @@
-"""Document -> template, every figure key, raw cells and table flags (SPEC §2)."""
+"""Document -> template, every figure key, raw cells and table flags (docs/report-format.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
