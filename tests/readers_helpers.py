@@ -6,6 +6,9 @@ gridSpan/vMerge so read_docx must undo exactly what Word's export does.
 """
 from __future__ import annotations
 
+from html import escape
+
+import docx
 
 # Merged regions (row0, col0, row1, col1), inclusive, of seed 001's three tables.
 SEED_001_T2_GRID = (4, [(0, 0, 0, 3), (4, 0, 4, 3), (8, 0, 8, 3), (12, 0, 12, 3), (13, 2, 13, 3),
@@ -76,8 +79,6 @@ def _set_cell_text(cell, text: str) -> None:
 
 def write_docx(path, build):
     """Create a .docx at ``path`` (a path or a binary file object); ``build(word)`` fills it."""
-    import docx
-
     word = docx.Document()
     build(word)
     word.save(path if hasattr(path, "write") else str(path))
@@ -86,8 +87,6 @@ def write_docx(path, build):
 
 def merged_table_html(rows: list[list[str]], grid) -> str:
     """The same table as HTML, with rowspan/colspan for the merged regions."""
-    from html import escape
-
     n_cols, merges = grid
     slots = _slots(len(rows), n_cols, merges)
     out = ["<table border='1'>"]

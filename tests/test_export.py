@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from store_helpers import make_report
 
 from indexer.aliases import ALIASES
 from indexer.cli import cli
@@ -17,7 +16,9 @@ from indexer.collection import Collection
 from indexer.export import ExportFormatError, export_columns, export_reports
 from indexer.figure_keys import all_figure_keys
 from indexer.index import ReportIndex
+from indexer.ingest import ingest_paths
 from indexer.store import Store, index_dir
+from store_helpers import make_report
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "corpus" / "seeds").glob("*.txt"))
 META = ["id", "agency", "year", "province", "city", "county", "adcode", "level", "agency_type",
@@ -129,7 +130,6 @@ def test_cli_export_stdout_and_file(small, tmp_path, config):
 
 
 def test_export_of_the_ingested_seeds_answers_the_mission_query(tmp_path, config):
-    from indexer.ingest import ingest_paths
     config = replace(config, data_dir=tmp_path / "data")
     summary = ingest_paths(SEEDS, config)
     assert summary.failed == []

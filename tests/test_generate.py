@@ -3,6 +3,7 @@ and ground truth that is self-consistent (its flags are exactly what its figures
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.util
 import json
 import re
@@ -75,7 +76,6 @@ def test_ground_truth_is_a_canonical_report(mixed):
         truth = _truth(path)
         assert Report.from_dict(truth).to_dict() == truth
         data = path.read_bytes()
-        import hashlib
         digest = hashlib.sha256(data).hexdigest()
         assert truth["id"] == digest[:16]
         url = truth["source"]["url"]

@@ -10,15 +10,22 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
+from dataclasses import replace
 
 import pytest
+import tantivy
 from click.testing import CliRunner
 
+from indexer.aliases import report_aliases
 from indexer.cli import cli
-from indexer.index import ReportIndex
+from indexer.highlight import _phrase_spans, _unit_phrase_spans, make_snippet
+from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema
+from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
-from indexer.highlight import make_snippet
-from indexer.search import SearchError, search, search_ids, stats
+from indexer.report import Section
+from indexer.search import SearchError, _median, search, search_ids, stats
+from indexer.tokenize import char_units, tokenize
 from search_helpers import build_index, hand_reports
 from web.urls import with_links
 
@@ -142,9 +149,6 @@ BIGRAM_TEXTS = ("甲乙丙丁戊己", "甲乙，丙丁戊己", "甲乙丙，丁�
 
 @pytest.fixture(scope="module")
 def bigram_index(reports):
-    from dataclasses import replace
-
-    from indexer.report import Section
     return build_index(None, [replace(reports[0], id=f"bigram{i:02d}", sections=[Section(3, "三、依申请公开", text, 0, len(text))])
                               for i, text in enumerate(BIGRAM_TEXTS)])
 
@@ -160,7 +164,6 @@ def test_a_phrase_of_any_length_matches_only_contiguous_text(bigram_index, phras
 
 def _units_match(phrase: str, text: str) -> bool:
     """The phrase's units stand at the same relative positions somewhere in the text (the oracle)."""
-    from indexer.tokenize import char_units
     wanted = [(u.position, u.text) for u in char_units(phrase)]
     wanted = [(p - wanted[0][0], t) for p, t in wanted]
     at = {u.position: u.text for u in char_units(text)}
@@ -305,8 +308,6 @@ def test_best_section_first_and_url_points_at_it(index):
 
 
 def test_chinese_phrases_are_found_by_regex_exactly_as_by_units(reports):
-    from indexer.highlight import _phrase_spans, _unit_phrase_spans
-    from indexer.tokenize import char_units
     found = 0
     for report in reports:
         for section in report.sections:
@@ -434,7 +435,6 @@ def test_a_changed_stats_result_leaves_the_memo_alone(index):
 
 
 def test_medians_are_exact_where_the_group_settles_them():
-    from indexer.search import _median
     assert _median("procurement_amount", {"count": 1, "min": 9116.36, "max": 9116.36, "sum": 9116.36}, 9048.0) == 9116.36
     assert _median("applications", {"count": 2, "min": 0, "max": 23, "sum": 23}, 0.0) == 11.5
     assert _median("applications", {"count": 5, "min": 4, "max": 4, "sum": 20}, 3.97) == 4
@@ -528,7 +528,6 @@ SHIZHONGQU_2020 = "e35090fd5ffeebf0"   # sha256 prefix of corpus/seeds/000_7eb9f
 
 @pytest.fixture(scope="module")
 def corpus_reports(corpus_files, config):
-    from indexer.parse import parse_file
     return [parse_file(path, config) for path in corpus_files]
 
 
@@ -538,7 +537,6 @@ def corpus_index(tmp_path_factory, corpus_reports):
 
 
 def _words_of(report, sections=None):
-    from indexer.tokenize import tokenize
     texts = [s.text for s in report.sections if sections is None or s.n in sections]
     if sections is None:
         texts += [report.title or "", report.agency or ""]
@@ -552,7 +550,6 @@ def test_corpus_the_missions_query(corpus_index):
 
 
 def test_corpus_facet_counts(corpus_index, corpus_reports):
-    from collections import Counter
     facets = search(corpus_index, "", per_page=1)["facets"]
     # checked by hand against the nine documents (corpus/real/expected.json, the seeds' titles)
     assert facets["year"] == {"2024": 1, "2023": 1, "2022": 1, "2021": 1, "2020": 2, "2019": 3}
@@ -587,7 +584,6 @@ OPS = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a <
                                         ("t3.new.natural", 5), ("review", 0)])
 @pytest.mark.parametrize("op", list(OPS))
 def test_corpus_every_comparison_operator(corpus_index, corpus_reports, key, value, op):
-    from indexer.aliases import report_aliases
     def figure(report):
         return report_aliases(report.figures).get(key, report.figures.get(key))
     expected = {r.id for r in corpus_reports if figure(r) is not None and OPS[op](figure(r), value)}
@@ -616,9 +612,6 @@ def test_a_commit_by_another_process_is_seen_without_reopening(tmp_path, reports
 
 
 def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
-    import tantivy
-
-    from indexer.index import IndexOpenError
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("body", stored=True)
     tantivy.Index(builder.build(), path=str(tmp_path))
@@ -628,10 +621,6 @@ def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
 
 
 def test_an_index_from_before_the_phrase_slots_asks_for_a_rebuild(tmp_path, monkeypatch):
-    import tantivy
-
-    from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, build_schema
-
     class OldBuilder:
         """The schema builder as it was before the phrase slots: pre-tokenized text fields
         declared "raw", and the mark of the bigram fields."""
@@ -664,9 +653,6 @@ def test_an_index_from_before_the_phrase_slots_asks_for_a_rebuild(tmp_path, monk
 def fallback_index(tmp_path_factory, reports):
     """Three reports for the query word 区信访局 (query words 区 / 信访局): two hold both words,
     one only holds the characters together (jieba cut its text 市中区 / 信访局)."""
-    from dataclasses import replace
-
-    from indexer.report import Section
     texts = {"twice": "区 信访局受理，区 信访局办理", "once": "区 信访局受理群众来信来访事项并按期办理答复", "together": "市中区信访局受理"}
     return build_index(tmp_path_factory.mktemp("fallback") / "index",
                        [replace(reports[0], id=name, title="示例报告", agency="示例机关",

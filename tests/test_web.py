@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
@@ -12,17 +13,18 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from indexer.aliases import report_aliases
 from indexer.cli import cli
 from indexer.collection import Collection
-from indexer.figure_keys import figure_keys
+from indexer.figure_keys import T3_ROWS, figure_keys
 from indexer.highlight import Highlighter
+from indexer.ingest import ingest_paths
 from indexer.report import Flag, Report, Section
 from web import create_app
-from web.query_state import (ComparisonError, active_chips, add_token, comparison_token, facet_token,
-                             query_tokens, remove_token)
-from web.urls import with_links
+from web.query_state import (ComparisonError, active_chips, add_token, comparison_token, facet_token, query_tokens,
+                             remove_token)
 from web.report_view import agency_years, flag_keys, format_number, mark_terms, report_parts, table3_model
-
+from web.urls import with_links
 from web_helpers import CORPUS, MISSION_QUERY, build_web_data
 
 SCRIPT = "<script>alert(1)</script>"
@@ -171,7 +173,6 @@ def test_sort_by_year_and_paging(client, app):
 
 
 def _with_page_size(config, n):
-    from dataclasses import replace
     return replace(config, page_size=n)
 
 
@@ -356,7 +357,6 @@ def test_same_agency_other_years_side_by_side(client, collection):
     assert [th.get_text(" ", strip=True) for th in table.select("thead th")][1:] == ["2019", "2022 本报告"]
     older_report = collection.get(min(hits, key=lambda h: h["year"])["id"])
     newer_report = collection.get(newer["id"])
-    from indexer.aliases import report_aliases
     old, new = report_aliases(older_report.figures)["applications"], report_aliases(newer_report.figures)["applications"]
     row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "新收申请")
     cells = row.select("td")
@@ -430,8 +430,6 @@ def test_exports_are_the_bytes_of_xxgk_export(client, collection, web_config, tm
 
 
 def test_the_app_sees_reports_ingested_while_it_runs(tmp_path, web_config):
-    from dataclasses import replace
-    from indexer.ingest import ingest_paths
     config = replace(web_config, data_dir=tmp_path / "data")
     seeds = sorted((CORPUS / "seeds").glob("*.txt"))
     ingest_paths(seeds[:1], config)
@@ -539,7 +537,6 @@ def test_flag_keys_name_the_cells_a_check_involves():
 
 
 def test_table3_layout_spans_match_the_template():
-    from indexer.figure_keys import T3_ROWS
     for template in ("2019", "2021"):
         report = Report(id="0" * 16, source={}, template=template)
         rows = table3_model(report)
