@@ -75,7 +75,7 @@ def api_report(report_id: str):
     """The canonical report (docs/report-format.md) with this id; 404 JSON for an unknown id."""
     report = get_collection().get(report_id) if REPORT_ID.fullmatch(report_id) else None
     if report is None:
-        return jsonify(msgspec.to_builtins(Error(f"no report with id {report_id}"))), 404
+        return jsonify({"error": f"no report with id {report_id}"}), 404  # an Error without a position
     return jsonify(report.to_dict())
 
 
