@@ -2,7 +2,7 @@
 
 Views parse the request, call the collection, and render. The HTML page and
 its JSON twins (/search.json, /api/search) run the query through the same
-``run_search``; the page adds links (facets, chips, paging) around it.
+``api.run_search``; the page adds links (facets, chips, paging) around it.
 """
 from __future__ import annotations
 
