@@ -1,4 +1,4 @@
-"""Short aliases of SPEC §2 (procurement_count, applications, …), derived from figure keys.
+"""Short aliases (docs/report-format.md: procurement_count, applications, …), derived from figure keys.
 
 A blank reported total falls back to the sum of its parts, so that a report
 whose 总计 cell was left empty still answers `applications>0`.

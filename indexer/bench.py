@@ -8,7 +8,7 @@
     size       the ingested index's bytes / reports         -> index_bytes_per_report
     queries    ≥50 queries of each kind, p50 / p95 latency
 
-The result has exactly the shape of SPEC §4 (`xxgk bench --json`).
+The result has the shape docs/benchmarks.md shows (`xxgk bench --json`).
 """
 from __future__ import annotations
 
@@ -25,8 +25,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from .collection import Collection
 from .config import Config
 from .errors import XxgkError
+from .generate import generate_corpus
+from .index import ReportIndex
+from .ingest import ingest_paths
+from .parse import parse_file
+from .store import index_dir
+from .tokenize import tokenize
 
 FORMATS = ("txt", "docx", "html", "pdf")
 SAMPLE_PER_FORMAT = 20
@@ -101,8 +108,6 @@ def time_queries(run: Callable[[str], object], queries: list[str],
 
 def _words_of(reports, rng: random.Random, count: int) -> list[str]:
     """Words users would type: drawn from the reports' own segmented text, common and rare alike."""
-    from .tokenize import tokenize
-
     counts: Counter[str] = Counter()
     for report in reports:
         for section in report.sections:
@@ -158,9 +163,6 @@ def _stats_queries(reports, rng: random.Random, count: int) -> list[str]:
 
 def _parse_rates(workdir: Path, sample: int, config: Config, progress, on_problem) -> dict[str, float]:
     """Files parsed per second per format, one process; a file that fails still counts its time."""
-    from .generate import generate_corpus
-    from .parse import parse_file
-
     rates = {}
     for fmt in FORMATS:
         files = generate_corpus(sample, workdir / f"sample-{fmt}", formats=(fmt,), seed=7)
@@ -180,8 +182,6 @@ def _parse_rates(workdir: Path, sample: int, config: Config, progress, on_proble
 
 
 def _segment_rate(reports) -> float:
-    from .tokenize import tokenize
-
     texts = [s.text for r in reports for s in r.sections]
     start = time.perf_counter()
     chars = 0
@@ -192,8 +192,6 @@ def _segment_rate(reports) -> float:
 
 
 def _index_rate(reports, workdir: Path) -> float:
-    from .index import ReportIndex
-
     index = ReportIndex.open(workdir / "index-only")
     start = time.perf_counter()
     with index.batch() as writer:
@@ -215,7 +213,7 @@ def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
     :param seed: the generator's seed (the same seed gives the same corpus and queries).
     :param on_problem: called with one line for each problem that does not stop the run
         (generated files the parser rejects).
-    :returns: the SPEC §4 ``--json`` object.
+    :returns: the ``--json`` object (docs/benchmarks.md).
     :raises BenchError: nothing could be ingested.
     """
     if workdir is not None:
@@ -226,11 +224,6 @@ def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
 
 
 def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_problem) -> dict:
-    from .collection import Collection
-    from .generate import generate_corpus
-    from .ingest import ingest_paths
-    from .store import index_dir
-
     rng = random.Random(seed)
     # A reused workdir starts clean: leftovers would turn the ingest into skips.
     for name in ("corpus", "data", "index-only", *(f"sample-{fmt}" for fmt in FORMATS)):

@@ -1,4 +1,4 @@
-"""Consistency checks (勾稽关系) over a report's figures -> flags (SPEC §2).
+"""Consistency checks (勾稽关系) over a report's figures -> flags (docs/flags.md).
 
 Each flag's ``where`` names the cells involved so the web page can mark them:
 
@@ -120,7 +120,7 @@ def check_blank_cells(figures: Figures, template: str, unread: Collection[str] =
 
 
 def check_figures(figures: Figures, template: str | None, *, unread: Collection[str] = ()) -> list[Flag]:
-    """Every consistency check of SPEC §2 over one report's figures.
+    """Every consistency check (docs/flags.md) over one report's figures.
 
     :param figures: figure key -> value (null for blank).
     :param template: "2019" / "2021"; None skips the checks (the mapper flags template_unknown).

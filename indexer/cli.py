@@ -2,11 +2,16 @@
 
 Commands parse options, call one library function and turn its exceptions
 into one clear line (no tracebacks). Terminal output lives only here.
+Each command imports what it needs when it runs: `xxgk --help` and a search
+do not load the parsers, tantivy or Flask they never use.
+The CLI is the program itself, above both the library (indexer) and the web
+app (web): it is the one module of indexer that may import web.
 """
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -21,7 +26,6 @@ def _config(config_path, data_dir=None):
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     if data_dir:
-        from dataclasses import replace
         config = replace(config, data_dir=Path(data_dir).resolve())
     return config
 
@@ -54,7 +58,7 @@ def parse(file, as_json, strict, data_dir, config_path):
 
     Example: xxgk parse corpus/seeds/000_7eb9f2b2a221df7d.txt --json
     """
-    from .parse import parse_file
+    from .parse import parse_file  # on use: start-up time
     from .summary import report_summary
 
     config = _config(config_path, data_dir)
@@ -93,7 +97,7 @@ def ingest(paths, prune, reindex, data_dir, config_path):
 
     Example: xxgk ingest corpus/ ~/Downloads/reports --prune
     """
-    from tqdm import tqdm
+    from tqdm import tqdm  # on use: start-up time
 
     from .ingest import REPORT_SUFFIXES, ingest_paths, rebuild_index
     from .summary import untyped_summary
@@ -143,7 +147,7 @@ def ingest(paths, prune, reindex, data_dir, config_path):
 
 @cli.command()
 @click.argument("query")
-@click.option("--json", "as_json", is_flag=True, help="print the result object of SPEC §3 as JSON")
+@click.option("--json", "as_json", is_flag=True, help="print the result object (docs/query-language.md) as JSON")
 @click.option("--limit", type=click.IntRange(1, 1000), default=None,
               help="hits per page (default: config.toml's web.page_size)")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="page number")
@@ -162,8 +166,7 @@ def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
 
     Example: xxgk search 'type:信访 year:2020 procurement_count>0'
     """
-    from .query import explain as explain_query
-    from .search import results_to_text
+    from .query import explain as explain_query  # on use: start-up time (see the module's docstring)
 
     if explain:
         try:
@@ -171,17 +174,22 @@ def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
         except XxgkError as e:
             raise click.ClickException(str(e)) from None
         return
-    from .index import ReportIndex
-    from .search import search as search_index
+    from .collection import Collection  # on use: start-up time
+    from .search import results_to_text
 
     config = _config(config_path, data_dir)
     try:
-        # the index alone answers a search (hits carry what they show); no store needed
-        index = ReportIndex.open(config.data_dir / "index")
-        result = search_index(index, query, page=page, per_page=limit or config.page_size, sort=sort)
+        # the index alone answers a search (hits carry what they show); the store is not opened
+        collection = Collection.open(config, store=False)
+        result = collection.search(query, page=page, per_page=limit or config.page_size, sort=sort)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else results_to_text(result))
+    if not as_json:
+        click.echo(results_to_text(result))
+        return
+    from web.urls import with_links  # on use: only the JSON's hits carry the web's links to their reports
+
+    click.echo(json.dumps(with_links(result).to_builtins(), ensure_ascii=False, indent=1))
 
 
 @cli.command()
@@ -200,7 +208,7 @@ def export(query, fmt, output, data_dir, config_path):
 
     Example: xxgk export 'type:信访 year:2020' --format csv -o xinfang2020.csv
     """
-    from .collection import Collection
+    from .collection import Collection  # on use: start-up time
 
     config = _config(config_path, data_dir)
     try:
@@ -229,7 +237,7 @@ def bench(n, as_json, workdir, data_dir, config_path):
 
     Example: xxgk bench --n 1000 --json
     """
-    from tqdm import tqdm
+    from tqdm import tqdm  # on use: start-up time
 
     from .bench import bench_to_text, run_bench
 
@@ -270,7 +278,7 @@ def serve(host, port, get_path, data_dir, config_path):
 
     Example: xxgk serve --get '/api/search?q=type:信访'
     """
-    from web import create_app
+    from web import create_app  # on use: start-up time (Flask)
     from web.collection import get_collection
 
     config = _config(config_path, data_dir)
@@ -307,7 +315,7 @@ def generate(n, out_dir, formats, seed, fault_share, data_dir, config_path):
 
     Example: xxgk generate --n 100 --out /tmp/syn --formats txt,pdf --seed 3
     """
-    from .generate import GenerateError, generate_corpus
+    from .generate import GenerateError, generate_corpus  # on use: start-up time
 
     config = _config(config_path, data_dir)
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())

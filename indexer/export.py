@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
 from .report import Report
+
+if TYPE_CHECKING:
+    from .collection import Collection
 
 FORMATS = ("csv", "json")
 FIGURE_KEYS = tuple(all_figure_keys())
@@ -65,25 +68,21 @@ def records_to_csv(records: Iterator[dict[str, Any]]) -> bytes:
 def records_to_json(records: Iterator[dict[str, Any]]) -> bytes:
     """A JSON list of objects, keys in column order, one object per line."""
     columns = export_columns()
-    # One dumps per row, without indent: json's C encoder only runs without indent (5x faster).
+    # One dumps per row, without indent: json's C encoder only runs without indent.
     rows = (json.dumps({c: record[c] for c in columns}, ensure_ascii=False) for record in records)
     return ("[\n" + ",\n".join(rows) + "\n]\n").encode("utf-8")
 
 
-def export_reports(source, q: str, fmt: str) -> bytes:
+def export_reports(collection: Collection, q: str, fmt: str) -> bytes:
     """Every report matching ``q`` as CSV or JSON bytes.
 
-    :param source: a Collection, or an ``(index, store)`` pair.
-    :param q: a query in the search language (SPEC §3); "" matches every report.
+    :param collection: where the reports are.
+    :param q: a query in the search language (docs/query-language.md); "" matches every report.
     :param fmt: "csv" or "json".
     :raises ExportFormatError: ``fmt`` is not csv or json.
     :raises QuerySyntaxError: the query is malformed.
     """
     if fmt not in FORMATS:
         raise ExportFormatError(f"unknown export format {fmt!r} (use csv or json)")
-    from .search import search_ids
-
-    index, store = source if isinstance(source, tuple) else (source.index, source.store)
-    ids = search_ids(index, q)
-    records = map(report_to_record, store.light_reports(ids))
+    records = map(report_to_record, collection.light_reports(collection.search_ids(q)))
     return records_to_csv(records) if fmt == "csv" else records_to_json(records)

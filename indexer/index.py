@@ -20,8 +20,8 @@ Fields (see ``build_schema``):
 - every figure key and alias as a fast f64 (``figure_field``); a blank value
   is left out of the document, so ranges never see it. So is a 0 of most
   figure keys (``zeros_elided``): those keys are listed in ``zero`` instead
-  (whitespace-separated, no positions), and comparisons and sorts count them
-  back in (``query._compare_plan``, ``search.sorted_hits``).
+  (whitespace-separated, no positions). Only this module knows: ``range_query``,
+  ``exists_query`` and ``ReportIndex.sorted_hits`` count them back in.
 
 Text fields get strings of space-separated terms made by tokenize.py and
 split by tantivy's built-in "whitespace" tokenizer (ASCII whitespace only, no
@@ -49,10 +49,10 @@ from .errors import XxgkError
 from .figure_keys import T3_ROWS, all_figure_keys
 from .report import Report
 from .tokenize import normalize, normalized_phrase_slots, normalized_words_text
+from .vocabulary import SECTION_NUMBERS
 
-SECTIONS = range(1, 7)
-WORD_FIELDS = tuple(f"s{n}" for n in SECTIONS)
-PHRASE_FIELDS = tuple(f"p{n}" for n in SECTIONS)
+WORD_FIELDS = tuple(f"s{n}" for n in SECTION_NUMBERS)
+PHRASE_FIELDS = tuple(f"p{n}" for n in SECTION_NUMBERS)
 FACET_FIELDS = ("agency_raw", "type", "province", "city", "county", "level", "template", "flags", "synthetic",
                 "parts")
 FIGURE_KEYS = tuple(all_figure_keys())
@@ -67,8 +67,8 @@ PHRASE_SLOTS_MARK = "phrase_slots_v3"
 # splits on ASCII whitespace only and changes nothing: the terms stay as tokenize.py made them
 TERMS_TOKENIZER = "whitespace"
 # The figure keys a report holds 0 for, when their fast field leaves zeros out (``zeros_elided``).
-# 190 of a generated report's 213 figure values are 0, and each fast value cost the writer ~1 µs
-# (a Python call, a copy, a column entry): one string of keys costs a fraction of that.
+# Most figure values of a report are 0, and each fast value costs the writer a Python call, a
+# copy and a column entry: one string of keys costs a fraction of that (docs/benchmarks.md).
 ZERO_FIELD = "zero"
 # The totals of the refusal rows, which search.stats sums per outcome: an aggregation counts
 # only the values in the column, so their zeros stay in it (as the aliases' do).
@@ -143,7 +143,7 @@ _JSON = msgspec.json.Encoder()
 def encode_hit(hit: dict[str, Any]) -> bytes:
     """zlib beats the doc store's own LZ4 on Chinese text (index size target: ≤10 KB a report).
 
-    Level 6: on generated reports as small as level 9 (2,144 bytes a hit on average) and 15% faster.
+    Level 6: as small as level 9 on generated reports, and faster (docs/benchmarks.md).
     """
     return zlib.compress(_JSON.encode(hit), 6)
 
@@ -205,9 +205,9 @@ def prepare(report: Report) -> PreparedDoc:
     raw += [("flags", code) for code in report.flag_codes()]
     raw.append(("synthetic", "true" if (report.source or {}).get("synthetic") else "false"))
     for section in report.sections:
-        if section.n in SECTIONS:
+        if section.n in SECTION_NUMBERS:
             raw.append(("parts", str(section.n)))
-        if section.n in SECTIONS and section.text:
+        if section.n in SECTION_NUMBERS and section.text:
             norm = normalize(section.text)
             text.append((f"s{section.n}", normalized_words_text(norm)))
             text.append((f"p{section.n}", normalized_phrase_slots(norm)))
@@ -216,7 +216,7 @@ def prepare(report: Report) -> PreparedDoc:
     float_fields = array("H")
     float_values = array("d")
     zeros = []
-    get = figures.get
+    get = figures.get  # bound once: the loop below runs for every figure key of every report
     for number, key in enumerate(FIGURE_KEYS):
         value = get(key)
         if value is None:
@@ -245,7 +245,7 @@ def prepared_to_document(prepared: PreparedDoc) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", prepared.id)
     doc.add_bytes("hit", prepared.hit)
-    add_text = doc.add_text
+    add_text = doc.add_text  # bound once: called for every field of every report
     for name, terms in prepared.text:
         add_text(name, terms)
     for name, value in prepared.raw:
@@ -258,9 +258,90 @@ def prepared_to_document(prepared: PreparedDoc) -> tantivy.Document:
     return doc
 
 
-def report_to_document(report: Report) -> tantivy.Document:
-    """The tantivy document of one report."""
-    return prepared_to_document(prepare(report))
+# -- queries on the fast fields (the zero field stays behind these) ---------------------------
+
+# the fast fields that leave out zeros -> their figure keys
+_ZEROS_ELSEWHERE = {figure_field(key): key for key in FIGURE_KEYS if zeros_elided(key)}
+
+
+def _raw_range_query(schema: tantivy.Schema, field: str, low, high, include_low: bool,
+                     include_high: bool) -> tantivy.Query:
+    ftype, cast = (tantivy.FieldType.Integer, int) if field == "year" else (tantivy.FieldType.Float, float)
+    return tantivy.Query.range_query(schema, field, ftype, None if low is None else cast(low),
+                                     None if high is None else cast(high), include_lower=include_low,
+                                     include_upper=include_high)
+
+
+def _or_zeros(schema: tantivy.Schema, query: tantivy.Query, key: str) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, query),
+                                        (tantivy.Occur.Should, _zeros_of(schema, key))])
+
+
+def _zeros_of(schema: tantivy.Schema, key: str) -> tantivy.Query:
+    return tantivy.Query.term_query(schema, ZERO_FIELD, key, index_option="basic")
+
+
+def range_query(schema: tantivy.Schema, field: str, low, high, include_low: bool = True,
+                include_high: bool = True) -> tantivy.Query:
+    """The reports whose ``field`` (year, or a ``figure_field``) lies in the range; None is unbounded.
+
+    A blank value never matches; a 0 does wherever the range holds it, fast field or not.
+    """
+    query = _raw_range_query(schema, field, low, high, include_low, include_high)
+    key = _ZEROS_ELSEWHERE.get(field)
+    holds_zero = ((low is None or 0 > low or (include_low and 0 == low))
+                  and (high is None or 0 < high or (include_high and 0 == high)))
+    return _or_zeros(schema, query, key) if key is not None and holds_zero else query
+
+
+def exists_query(schema: tantivy.Schema, field: str) -> tantivy.Query:
+    """The reports with a value (0 included) in ``field``."""
+    query = tantivy.Query.exists_query(field)
+    key = _ZEROS_ELSEWHERE.get(field)
+    return query if key is None else _or_zeros(schema, query, key)
+
+
+def count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    """How many reports match, counted without scores (BM25 over every hit of a broad query costs more)."""
+    return searcher.search(tantivy.Query.const_score_query(query, 1.0), 1, count=True).count
+
+
+def sorted_hits(searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, field: str,
+                direction: tantivy.Order, limit: int, offset: int) -> list[tuple[Any, tantivy.DocAddress]]:
+    """``limit`` hits of ``query`` from ``offset`` on, by a fast field's value, the reports without one last.
+
+    A field whose zeros are listed in the zero field is read in four runs, each
+    counted first so that only the runs the page reaches are read: the values
+    before 0 in the order, the zeros, the values after 0, the reports without a value.
+    """
+    key = _ZEROS_ELSEWHERE.get(field)
+    if key is None:
+        return searcher.search(query, limit, count=False, order_by_field=field, offset=offset, order=direction).hits
+    zero = _zeros_of(schema, key)
+    below = _raw_range_query(schema, field, None, 0, True, False)
+    above = _raw_range_query(schema, field, 0, None, False, True)
+    missing = tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                           (tantivy.Occur.MustNot, tantivy.Query.exists_query(field)),
+                                           (tantivy.Occur.MustNot, zero)])
+    first, last = (below, above) if direction == tantivy.Order.Asc else (above, below)
+    hits: list = []
+    for run, by_value in ((first, True), (zero, False), (last, True), (missing, False)):
+        if len(hits) >= limit:
+            break
+        within = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, run)])
+        count = count_matches(searcher, within)
+        if offset >= count:
+            offset -= count
+            continue
+        take = min(limit - len(hits), count - offset)
+        if by_value:
+            hits += searcher.search(within, take, count=False, order_by_field=field, offset=offset,
+                                    order=direction).hits
+        else:  # the same value (or none) for all: in index order, as tantivy orders ties
+            hits += searcher.search(tantivy.Query.const_score_query(within, 0.0), take, count=False,
+                                    offset=offset).hits
+        offset = 0
+    return hits
 
 
 class Batch:
@@ -269,8 +350,6 @@ class Batch:
     def __init__(self, writer, index: "ReportIndex"):
         self._writer = writer
         self._index = index
-        self.added = 0
-        self.deleted = 0
 
     def commit(self) -> None:
         """Make the changes so far durable and visible to searchers (also in other processes)."""
@@ -285,12 +364,10 @@ class Batch:
         """Add a report ``prepare`` has made ready (e.g. in a parse worker), replacing any with its id."""
         self._writer.delete_documents_by_term("id", prepared.id)
         self._writer.add_document(prepared_to_document(prepared))
-        self.added += 1
 
     def delete(self, report_id: str) -> None:
         """Remove the report with this id (nothing happens if there is none)."""
         self._writer.delete_documents_by_term("id", report_id)
-        self.deleted += 1
 
 
 class ReportIndex:
@@ -362,6 +439,11 @@ class ReportIndex:
         self._stamp = self._meta_stamp()
         self.index.reload()
         self._current = (self.index.searcher(), {})
+
+    def sorted_hits(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, direction: tantivy.Order,
+                    limit: int, offset: int) -> list[tuple[Any, tantivy.DocAddress]]:
+        """``limit`` hits of ``query`` from ``offset`` on, ordered by ``field`` (see ``sorted_hits``)."""
+        return sorted_hits(searcher, self.schema, query, field, direction, limit, offset)
 
     def count(self) -> int:
         """How many reports the index holds."""

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
-from .index import PreparedDoc
+from .index import PreparedDoc, ReportIndex
 from .index import prepare as prepare_document
 from .parse import parse_file
 from .report import Report
@@ -47,8 +47,7 @@ REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".r
 # `xxgk generate` leaves this file in every folder it writes.
 SYNTHETIC_MARKER = ".xxgk-synthetic"
 # Reports per commit. Each commit leaves a segment, and fewer, larger segments cost fewer
-# merges (~0.15 ms of CPU a report) and make aggregations faster (stats at 100,000 reports:
-# p50 21 ms over 8 segments, 14 ms over 4); a kill loses at most one batch (~20 s of work).
+# merges and make aggregations faster (figures: docs/benchmarks.md); a kill loses at most one batch.
 DEFAULT_BATCH_SIZE = 10_000
 # ... or fewer, once a batch holds this much report JSON (long reports: a kill loses less work).
 MAX_BATCH_BYTES = 256_000_000
@@ -233,7 +232,7 @@ class Parsed:
 
     ``report`` comes without its sections, cells and figures: they are in
     ``prepared`` (the store's JSON) and ``document`` (the index's) already, and
-    unpickling them a third time in the main process was wasted work.
+    unpickling them a third time in the main process would be wasted work.
     """
     candidate: CandidateFile
     outcome: str
@@ -300,7 +299,7 @@ def parse_files(candidates: list[CandidateFile], config: Config,
                 _worker_store = None
         return
     # Built once here, before the fork, the workers share the segmenter instead of
-    # each loading jieba's dictionary (~0.3 s of CPU apiece). The workers are forked
+    # each loading jieba's dictionary again. The workers are forked
     # before the index is opened (the first result comes before it is), so no index
     # thread is forked.
     warm_up_segmenter()
@@ -369,8 +368,7 @@ class _BatchWriter:
             self._store.rollback()
 
 
-def _open_index(data_dir: Path):
-    from .index import ReportIndex
+def _open_index(data_dir: Path) -> ReportIndex:
     return ReportIndex.open(index_dir(data_dir))
 
 
@@ -498,8 +496,6 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
 
     :returns: how many reports were indexed.
     """
-    from .index import ReportIndex
-
     target = index_dir(config.data_dir)
     fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
     shutil.rmtree(fresh, ignore_errors=True)

@@ -166,7 +166,7 @@ STATEMENTS = (
     _case_count("t4.review.total", "行政复议", _one("t4.review.total")),
     _case_count("t4.litigation", "行政诉讼", _litigation),
 )
-_LITIGATION_WHERE = "litigation"  # the SPEC alias: direct + after-review totals
+_LITIGATION_WHERE = "litigation"  # the alias (docs/report-format.md): direct + after-review totals
 
 
 def _narrative_text(sections: Iterable[Section]) -> str:

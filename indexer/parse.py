@@ -21,6 +21,7 @@ from .readers import read_document
 from .report import Flag, Report
 from .sections import document_to_sections
 from .tables import document_to_figures
+from .vocabulary import report_id
 
 SECTION_COUNT = 6
 
@@ -65,7 +66,7 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
     flags += metadata.flags
     flags += check_narrative(sections, figures.figures)
     return Report(
-        id=sha256[:16],
+        id=report_id(sha256),
         source={"path": str(document.path), "format": document.format, "sha256": sha256,
                 "url": metadata.url, "synthetic": synthetic},
         title=metadata.title,

@@ -1,4 +1,4 @@
-"""The search language of SPEC §3: string -> AST -> plan -> tantivy query.
+"""The search language (docs/query-language.md): string -> AST -> plan -> tantivy query.
 
     parse_query(q)        the AST (dataclasses below), or QuerySyntaxError
     compile_plan(node)    a plan: a small tree of term/phrase/range/bool nodes
@@ -33,18 +33,11 @@ import tantivy
 from .aliases import ALIASES
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
-from .index import ZERO_FIELD, build_schema, figure_field, zeros_elided
+from .index import build_schema, exists_query, figure_field, range_query
 from .tokenize import char_units, phrase_terms, query_terms
+from .vocabulary import FILTER_FIELDS, LEVELS, SECTION_NUMBERS, TEMPLATES
 
-FILTER_FIELDS = {
-    "year": "year", "type": "type", "province": "province", "city": "city", "county": "county",
-    "level": "level", "agency": "agency", "template": "template", "flag": "flags",
-    "section": "parts", "synthetic": "synthetic",
-}
-LEVELS = ("central", "province", "city", "county", "township")
-TEMPLATES = ("2019", "2021")
 OPERATORS = (">=", "<=", "!=", ">", "<", "=")
-SECTION_NUMBERS = range(1, 7)
 _KEY = r"[A-Za-z_][A-Za-z0-9_.]*"
 _FIELD_RE = re.compile(rf"({_KEY}):(.*)", re.S)
 _COMPARE_RE = re.compile(rf"({_KEY})([<>=!]+)(.*)", re.S)
@@ -72,15 +65,18 @@ class QuerySyntaxError(XxgkError):
 # -- AST ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Word:
+class _Text:
+    """A text term of the query as typed, at its 1-based column."""
     text: str
     column: int
 
 
-@dataclass(frozen=True)
-class Phrase:
-    text: str
-    column: int
+class Word(_Text):
+    """A bare word: its jieba words anywhere in the text, or its characters together."""
+
+
+class Phrase(_Text):
+    """A "quoted phrase": its characters contiguous."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +89,7 @@ class Filter:
 
 @dataclass(frozen=True)
 class YearRange:
+    """``year:2020`` or ``year:2019..2021``; None is an open end."""
     low: int | None
     high: int | None
     column: int
@@ -100,12 +97,14 @@ class YearRange:
 
 @dataclass(frozen=True)
 class SectionFilter:
+    """``section:N``: the text terms only in part N."""
     n: int
     column: int
 
 
 @dataclass(frozen=True)
 class Compare:
+    """``key OP number`` on an alias, a figure key or the year; never matches a blank."""
     key: str
     op: str
     value: float
@@ -119,13 +118,16 @@ class Not:
 
 
 @dataclass(frozen=True)
-class And:
+class _Group:
     children: tuple["Node", ...]
 
 
-@dataclass(frozen=True)
-class Or:
-    children: tuple["Node", ...]
+class And(_Group):
+    """Every child matches (juxtaposition, AND)."""
+
+
+class Or(_Group):
+    """Any child matches."""
 
 
 @dataclass(frozen=True)
@@ -450,24 +452,15 @@ def _regex_escape(text: str) -> str:
     return "".join(f"\\x{{{ord(ch):x}}}" if ch.isascii() and not ch.isalnum() else ch for ch in text)
 
 
-_HOLDS = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__, "=": float.__eq__,
-          "!=": float.__ne__}
-
-
 def _compare_plan(node: Compare) -> Plan:
     field = "year" if node.key == "year" else figure_field(node.key)
     v = int(node.value) if field == "year" else node.value
     if node.op == "!=":
-        plan = Plan("bool", children=(("must", Plan("exists", field)),
+        return Plan("bool", children=(("must", Plan("exists", field)),
                                       ("must_not", Plan("range", field, (v, v, True, True)))))
-    else:
-        bounds = {">": (v, None, False, True), ">=": (v, None, True, True), "<": (None, v, True, False),
-                  "<=": (None, v, True, True), "=": (v, v, True, True)}[node.op]
-        plan = Plan("range", field, bounds)
-    if field == "year" or not zeros_elided(node.key) or not _HOLDS[node.op](0.0, float(v)):
-        return plan
-    # a 0 of this key is not in its fast field but listed in the zero field (index.zeros_elided)
-    return Plan("bool", children=(("should", plan), ("should", Plan("term", ZERO_FIELD, node.key))))
+    bounds = {">": (v, None, False, True), ">=": (v, None, True, True), "<": (None, v, True, False),
+              "<=": (None, v, True, True), "=": (v, v, True, True)}[node.op]
+    return Plan("range", field, bounds)
 
 
 def _phrase_plan(text: str, phrase_fields: tuple[str, ...]) -> Plan | None:
@@ -561,7 +554,7 @@ def ranked_plan(node: Node) -> Plan:
     A word's fallback (its characters standing together, for text that jieba
     cut otherwise than the query) finds the reports its words miss; scoring it
     meant reading every position of its characters in every report that holds
-    them (70 ms for 政府信息公开 at 100,000 reports, against 2 ms for the words).
+    them, dearer by far than the words (docs/benchmarks.md).
     So the reports ``ranked_plan`` matches come first, by BM25, and those only
     the full plan matches come after them, unscored (``search.relevance_page``).
     """
@@ -627,15 +620,11 @@ def plan_to_query(plan: Plan, schema=None) -> tantivy.Query:
             return Q.regex_query(schema, plan.field, patterns[0][1])
         return Q.regex_phrase_query(schema, plan.field, patterns)
     if plan.kind == "exists":
-        return Q.exists_query(plan.field)
+        return exists_query(schema, plan.field)
     if plan.kind == "regex":
         return Q.regex_query(schema, plan.field, plan.value)
     if plan.kind == "range":
-        low, high, inc_low, inc_high = plan.value
-        ftype = tantivy.FieldType.Integer if plan.field == "year" else tantivy.FieldType.Float
-        cast = int if plan.field == "year" else float
-        return Q.range_query(schema, plan.field, ftype, None if low is None else cast(low),
-                             None if high is None else cast(high), include_lower=inc_low, include_upper=inc_high)
+        return range_query(schema, plan.field, *plan.value)
     if plan.kind == "const":
         return Q.const_score_query(plan_to_query(plan.children[0][1], schema), 0.0)
     occurs = {"must": tantivy.Occur.Must, "should": tantivy.Occur.Should, "must_not": tantivy.Occur.MustNot}
@@ -645,14 +634,6 @@ def plan_to_query(plan: Plan, schema=None) -> tantivy.Query:
 @lru_cache(maxsize=1)
 def _default_schema():
     return build_schema()
-
-
-def compile_query(q: str, schema=None) -> tantivy.Query:
-    """Parse and compile a query string to a tantivy.Query.
-
-    :raises QuerySyntaxError: the query is malformed.
-    """
-    return plan_to_query(compile_plan(parse_query(q)), schema)
 
 
 def explain(q: str) -> str:

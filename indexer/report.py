@@ -1,10 +1,15 @@
-"""The canonical report of SPEC §2 and its JSON form."""
+"""The canonical report (docs/report-format.md) and its JSON form."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 REGION_KEYS = ("province", "city", "county", "adcode")
+
+
+def empty_region() -> dict[str, str | None]:
+    """A region with every key and no value: where nothing is known of a report's place."""
+    return dict.fromkeys(REGION_KEYS)
 
 
 @dataclass
@@ -33,7 +38,7 @@ class Report:
     agency: str | None = None
     year: int | None = None
     template: str | None = None
-    region: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(REGION_KEYS))
+    region: dict[str, str | None] = field(default_factory=empty_region)
     level: str | None = None
     agency_type: str | None = None
     published: str | None = None

@@ -1,6 +1,6 @@
 """Run a query against the index: one page of hits with snippets, facets, statistics.
 
-    search(index, q)   SPEC §3's result object (hits, facets, paging)
+    search(index, q)   a SearchResult (hits, facets, paging; docs/query-language.md)
     stats(index, q)    counts, sums and medians per year and per type, outcomes
     search_ids(index, q)  every matching id, no snippets (export)
 
@@ -8,37 +8,30 @@ Ranking is BM25 over the section words; facet counts, sums and medians come
 from tantivy aggregations over every hit of the query, never from Python
 loops over hits. tantivy lets go of the GIL while it searches, so a request's
 aggregations run on a worker thread beside its own search (two cores).
-Snippets are cut from the ORIGINAL section text, with the matched words
-wrapped in <mark> and everything else HTML-escaped (report text is untrusted).
+Snippets: indexer/highlight.py.
 """
 from __future__ import annotations
 
-import html
 import math
 import os
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache
 from typing import Any
 
 import tantivy
 
 from .aliases import ALIASES
 from .errors import XxgkError
-from .index import DENIED_TOTALS, FIGURE_KEYS, ZERO_FIELD, ReportIndex, decode_hit, figure_field, zeros_elided
-from .query import (Plan, TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan,
-                    text_terms)
-from .tokenize import normalize, tokenize_around, unit_columns
+from .highlight import hit_sections, snippet_to_text
+from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field
+from .query import TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan, text_terms
+from .results import Hit, SearchResult
+from .vocabulary import FACETS, facet_index_field
 
-SNIPPET_CHARS = 120
-FACETS = {"year": "year", "type": "type", "province": "province", "level": "level",
-          "template": "template", "flags": "flags"}
 BUCKETS = 1000
 MAX_PER_PAGE = 1000
 OUTCOMES = {"granted": "granted", "partial": "partial",
             **DENIED_TOTALS,
             "unable": "unable", "rejected": "rejected", "other": "other_handling"}
-_SPACE = re.compile(r"\s+")
 MEMO_SIZE = 256
 
 
@@ -48,6 +41,7 @@ class SearchError(XxgkError):
 
 # -- worker threads ------------------------------------------------------------------
 
+# Forked children (ingest's parse workers) get a fresh pool: a fork copies none of the parent's threads.
 def _new_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="xxgk-search")
 
@@ -89,154 +83,10 @@ def sort_order(sort: str) -> tuple[str, tantivy.Order] | None:
     return figure_field(key), order
 
 
-# -- highlighting ------------------------------------------------------------------
-
-def _word_spans(text: str, words: frozenset[str]) -> list[tuple[int, int, str]]:
-    return [(t.start, t.end, t.text) for t in tokenize_around(text, words) if t.text in words]
-
-
-@lru_cache(maxsize=256)
-def _cjk_phrase_pattern(phrase) -> re.Pattern | None:
-    """A regex for a phrase of Chinese characters without gaps (spaces may stand between them).
-
-    Each Chinese character is a unit whatever surrounds it, so this finds
-    exactly what the unit matching below finds, at C speed.
-    """
-    if any(rel != i or unit.isascii() or len(unit) != 1 for i, (rel, unit) in enumerate(phrase)):
-        return None
-    return re.compile(r"\s*".join(re.escape(unit) for _, unit in phrase))
-
-
-def _phrase_spans(text: str, phrases, norm: str | None = None) -> list[tuple[int, int, str]]:
-    """``norm``: ``normalize(text)`` if the caller has it."""
-    norm = normalize(text) if norm is None else norm
-    spans = []
-    slow = []
-    for phrase in phrases:
-        pattern = _cjk_phrase_pattern(phrase)
-        if pattern is None:
-            slow.append(phrase)
-            continue
-        label = "".join(unit for _, unit in phrase)
-        spans += [(m.start(), m.end(), label) for m in pattern.finditer(norm)]
-    return spans + (_unit_phrase_spans(text, slow) if slow else [])
-
-
-def _unit_phrase_spans(text: str, phrases) -> list[tuple[int, int, str]]:
-    texts, positions, starts, ends = unit_columns(text)
-    index_at = {p: i for i, p in enumerate(positions)}
-    spans = []
-    for phrase in phrases:
-        first = phrase[0][1]
-        rest = phrase[1:]
-        i = -1
-        while True:
-            try:
-                i = texts.index(first, i + 1)
-            except ValueError:
-                break
-            base = positions[i]
-            last = i
-            for rel, unit in rest:
-                last = index_at.get(base + rel)
-                if last is None or texts[last] != unit:
-                    break
-            else:
-                spans.append((starts[i], ends[last], "".join(t for _, t in phrase)))
-    return spans
-
-
-def match_spans(text: str, terms: TextTerms) -> list[tuple[int, int, str]]:
-    """(start, end, term) of every word and phrase of ``terms`` in ``text`` (character offsets)."""
-    norm = normalize(text)
-    words = frozenset(w for w in terms.words if w in norm)
-    phrases = tuple(p for p in terms.phrases if p[0][1] in norm)
-    spans = []
-    if words:
-        spans += _word_spans(text, words)
-    if phrases:
-        spans += _phrase_spans(text, phrases, norm)
-    return sorted(spans)
-
-
-def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
-    merged: list[list[int]] = []
-    for start, end, _ in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
-
-
-def _window(spans: list[tuple[int, int]], length: int, width: int) -> tuple[int, int]:
-    """The ``width`` characters holding the most matches, centred on them."""
-    best, best_i, best_k = -1, 0, 0
-    k = 0
-    for i, (start, _) in enumerate(spans):
-        k = max(k, i)
-        while k + 1 < len(spans) and spans[k + 1][1] - start <= width:
-            k += 1
-        if k - i + 1 > best:
-            best, best_i, best_k = k - i + 1, i, k
-    cluster_start, cluster_end = spans[best_i][0], spans[best_k][1]
-    if spans[best_i][1] - cluster_start > width:
-        return cluster_start, spans[best_i][1]  # one match longer than the window: show it whole
-    pad = max(0, (width - (cluster_end - cluster_start)) // 2)
-    start = max(0, cluster_start - pad)
-    end = min(length, start + width)
-    return max(0, end - width), end
-
-
-def _clean(piece: str) -> str:
-    return html.escape(_SPACE.sub(" ", piece))
-
-
-def make_snippet(text: str, spans: list[tuple[int, int, str]], width: int = SNIPPET_CHARS) -> str:
-    """About ``width`` characters of ``text`` around the densest cluster of ``spans``.
-
-    Matches are wrapped in <mark>…</mark>; all text is HTML-escaped; runs of
-    whitespace become one space; … marks a cut.
-    """
-    if not spans:
-        start, end = 0, min(len(text), width)
-        marked: list[tuple[int, int]] = []
-    else:
-        merged = _merge(spans)
-        start, end = _window(merged, len(text), width)
-        marked = [(s, e) for s, e in merged if s >= start and e <= end]
-    out = ["…" if start > 0 else ""]
-    cursor = start
-    for s, e in marked:
-        out.append(_clean(text[cursor:s]))
-        out.append(f"<mark>{_clean(text[s:e])}</mark>")
-        cursor = e
-    out.append(_clean(text[cursor:end]))
-    out.append("…" if end < len(text) else "")
-    return "".join(out).strip()
-
-
-def hit_sections(sections: list, terms: TextTerms) -> list[dict[str, Any]]:
-    """The sections where the query's text terms occur, best first, each with a snippet."""
-    if terms.empty:
-        return []
-    found = []
-    for n, heading, text in sections:
-        if terms.sections and n not in terms.sections:
-            continue
-        spans = match_spans(text, terms)
-        if spans:
-            distinct = len({term for _, _, term in spans})
-            found.append((-distinct, -len(spans), n, heading, text, spans))
-    found.sort(key=lambda f: f[:3])
-    return [{"n": n, "heading": heading, "snippet": make_snippet(text, spans)}
-            for _, _, n, heading, text, spans in found]
-
-
 # -- search -----------------------------------------------------------------------
 
 def _facet_request() -> dict[str, Any]:
-    return {name: {"terms": {"field": field, "size": BUCKETS}} for name, field in FACETS.items()}
+    return {name: {"terms": {"field": facet_index_field(name), "size": BUCKETS}} for name in FACETS}
 
 
 def _bucket_key(key) -> str:
@@ -256,25 +106,11 @@ def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]
     return facets
 
 
-def _hit(stored: dict[str, Any], score, terms: TextTerms) -> dict[str, Any]:
-    sections = hit_sections(stored["sections"], terms)
-    url = f"/reports/{stored['id']}" + (f"#s{sections[0]['n']}" if sections else "")
-    return {
-        "id": stored["id"],
-        "agency": stored["agency"],
-        "year": stored["year"],
-        "region": stored["region"],
-        "agency_type": stored["agency_type"],
-        "level": stored["level"],
-        "score": score,
-        "sections": sections,
-        "figures": stored["figures"],
-        "title": stored["title"],
-        "template": stored["template"],
-        "flags": stored["flags"],
-        "synthetic": stored["synthetic"],
-        "url": url,
-    }
+def _hit(stored: dict[str, Any], score, terms: TextTerms) -> Hit:
+    return Hit(id=stored["id"], agency=stored["agency"], year=stored["year"], region=stored["region"],
+               agency_type=stored["agency_type"], level=stored["level"], score=score,
+               sections=hit_sections(stored["sections"], terms), figures=stored["figures"], title=stored["title"],
+               template=stored["template"], flags=stored["flags"], synthetic=stored["synthetic"])
 
 
 def _remember(memo: dict, key, value) -> None:
@@ -293,11 +129,11 @@ def _check_paging(page: int, per_page: int) -> None:
 
 
 def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
-           sort: str = "relevance") -> dict[str, Any]:
+           sort: str = "relevance") -> SearchResult:
     """One page of reports matching ``q``, with snippets and facet counts over every hit.
 
     :param index: the open index.
-    :param q: a query in the language of SPEC §3 ("" matches every report).
+    :param q: a query in the language of docs/query-language.md ("" matches every report).
     :param page: 1-based page number.
     :param per_page: hits per page (1..1000).
     :param sort: "relevance" (BM25), "year", "-year", or an alias / figure key ("-" for descending);
@@ -325,7 +161,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     if order is None:
         page_hits = relevance_page(searcher, index.schema, node, plan, query, per_page, offset, total)
     else:
-        page_hits = sorted_hits(searcher, index.schema, query, order, per_page, offset)
+        page_hits = index.sorted_hits(searcher, query, *order, per_page, offset)
     terms = text_terms(node)
     hits = []
     for key, address in page_hits:
@@ -336,56 +172,8 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
         counted = (counting[0].result(), facets_from_aggregation(counting[1].result()))
         _remember(memo, ("facets", plan), counted)
     total, facets = counted
-    return {"query": q, "total": total, "page": page, "per_page": per_page, "sort": sort or "relevance",
-            "hits": hits, "facets": {name: dict(counts) for name, counts in facets.items()}}
-
-
-def count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-    """How many reports match, counted without scores (BM25 over every hit of a broad query costs more)."""
-    return searcher.search(tantivy.Query.const_score_query(query, 1.0), 1, count=True).count
-
-
-# the fast fields that leave out zeros, and their figure keys (index.zeros_elided)
-_ZEROS_ELSEWHERE = {figure_field(key): key for key in FIGURE_KEYS if zeros_elided(key)}
-
-
-def sorted_hits(searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query,
-                order: tuple[str, tantivy.Order], limit: int, offset: int) -> list[tuple[Any, tantivy.DocAddress]]:
-    """``limit`` hits from ``offset`` on, by a fast field's value, the reports without one last.
-
-    A figure key whose zeros are listed in the zero field rather than in its fast field
-    (index.zeros_elided) is read in four runs, each counted first so that only the runs the
-    page reaches are read: the values before 0 in the order, the zeros, the values after 0,
-    the reports without a value.
-    """
-    field, direction = order
-    key = _ZEROS_ELSEWHERE.get(field)
-    if key is None:
-        return searcher.search(query, limit, count=False, order_by_field=field, offset=offset, order=direction).hits
-    zero = Plan("term", ZERO_FIELD, key)
-    below = Plan("range", field, (None, 0, True, False))
-    above = Plan("range", field, (0, None, False, True))
-    missing = Plan("bool", children=(("must", Plan("all")), ("must_not", Plan("exists", field)), ("must_not", zero)))
-    first, last = (below, above) if direction == tantivy.Order.Asc else (above, below)
-    hits: list = []
-    for run, by_value in ((first, True), (zero, False), (last, True), (missing, False)):
-        if len(hits) >= limit:
-            break
-        within = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
-                                              (tantivy.Occur.Must, plan_to_query(run, schema))])
-        count = count_matches(searcher, within)
-        if offset >= count:
-            offset -= count
-            continue
-        take = min(limit - len(hits), count - offset)
-        if by_value:
-            hits += searcher.search(within, take, count=False, order_by_field=field, offset=offset,
-                                    order=direction).hits
-        else:  # the same value (or none) for all: in index order, as tantivy orders ties
-            hits += searcher.search(tantivy.Query.const_score_query(within, 0.0), take, count=False,
-                                    offset=offset).hits
-        offset = 0
-    return hits
+    return SearchResult(query=q, total=total, page=page, per_page=per_page, sort=sort or "relevance", hits=hits,
+                        facets={name: dict(counts) for name, counts in facets.items()})
 
 
 def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, plan, query: tantivy.Query,
@@ -428,7 +216,7 @@ def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[s
     if order is None:
         hits = relevance_page(searcher, index.schema, node, plan, query, total, 0, lambda: total)
     else:
-        hits = sorted_hits(searcher, index.schema, query, order, total, 0)
+        hits = index.sorted_hits(searcher, query, *order, total, 0)
     return [decode_hit(searcher.doc(address).get_first("hit"))["id"] for _, address in hits]
 
 
@@ -511,7 +299,7 @@ def stats(index: ReportIndex, q: str) -> dict[str, Any]:
 
 
 def _copy_stats(found: dict[str, Any]) -> dict[str, Any]:
-    """A copy the caller may change without changing the memo (a third of deepcopy's time)."""
+    """A copy the caller may change without changing the memo (cheaper than deepcopy)."""
     def groups(by: dict[str, Any]) -> dict[str, Any]:
         return {key: {"count": g["count"], "sums": dict(g["sums"]), "medians": dict(g["medians"])}
                 for key, g in by.items()}
@@ -550,15 +338,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
 
 # -- plain text (the CLI) ------------------------------------------------------------
 
-_MARK = re.compile(r"</?mark>")
-
-
-def snippet_to_text(snippet: str) -> str:
-    """A snippet for a terminal: <mark>…</mark> as 【…】, entities unescaped."""
-    return html.unescape(_MARK.sub(lambda m: "】" if m.group().startswith("</") else "【", snippet))
-
-
-def results_to_text(result: dict[str, Any]) -> str:
+def results_to_text(result: SearchResult) -> str:
     """A search result as plain text: total, facet counts, then each hit with its snippets."""
     total, page, per_page = result["total"], result["page"], result["per_page"]
     first = (page - 1) * per_page + 1

@@ -31,7 +31,7 @@ that heading is lost, its first sub-heading (（一）主要问题), part 6 from
 
 A part whose heading is missing but whose table is there (第二十条第（一）项 for
 part 2, 勾稽关系 … for part 3, 行政复议/行政诉讼 for part 4) starts where that
-table starts; its heading is then the canonical one of SPEC §1, since the
+table starts; its heading is then the canonical one (docs/report-format.md), since the
 document writes none.
 
 Only found parts are returned. Part 6 runs to the end of the text, less a
@@ -45,15 +45,7 @@ from dataclasses import dataclass
 
 from .document import Document, Paragraph, Table
 from .report import Section
-
-CANONICAL_HEADINGS = {
-    1: "一、总体情况",
-    2: "二、主动公开政府信息情况",
-    3: "三、收到和处理政府信息公开申请情况",
-    4: "四、政府信息公开行政复议、行政诉讼情况",
-    5: "五、存在的主要问题及改进情况",
-    6: "六、其他需要报告的事项",
-}
+from .vocabulary import CANONICAL_HEADINGS
 
 # Titles of the six parts, in the wordings seen in real reports. Spaces may
 # fall anywhere inside a title in PDF text, so each literal character is

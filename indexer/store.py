@@ -1,5 +1,5 @@
 """The SQLite store: the source of truth every other view (the tantivy index,
-the web pages, exports) is derived from.
+the web pages, exports) is derived from (docs/data-directory.md).
 
 ``data_dir/reports.sqlite`` is meant to be opened by researchers with
 ``sqlite3`` or Datasette, so the schema is plain and readable:
@@ -11,13 +11,13 @@ the web pages, exports) is derived from.
     adcode, level, agency_type, title, published), ``synthetic`` (1 for
     generated reports), ``format``, ``flags`` (comma-separated flag codes,
     sorted), ``figures_json`` (the report's figures as one JSON object, key ->
-    number or null) and ``json`` (the full canonical report of SPEC §2).
+    number or null) and ``json`` (the full canonical report, docs/report-format.md).
 
 ``figures``
     a view: the long (tidy) form of every report's figures, ``(report_id, key,
     value)``, one row per figure key the report's template has, read from
     ``figures_json``. ``value`` is NULL for a blank cell (never 0). A view, not
-    a table: 200 rows a report cost ingest more than the rest of the store.
+    a table: two hundred rows a report would cost ingest more than the rest of the store.
     Example: reports with nonzero procurement::
 
         SELECT r.agency, r.year, f.value FROM reports r JOIN figures f ON f.report_id = r.id
@@ -34,9 +34,9 @@ the web pages, exports) is derived from.
 ``originals``
     the bytes of every stored report's file, by sha256 (a content-addressed
     copy): a link to the original never breaks when the user moves or deletes
-    files. In the database rather than one file each: creating a file cost
-    ingest 0.1–0.9 ms of system time a report on this machine, a row ~0.01 ms,
-    and the copy commits with its report, all or nothing. Get one out with
+    files. In the database rather than one file each: a row costs ingest far less
+    system time than creating a file (docs/benchmarks.md), and the copy commits
+    with its report, all or nothing. Get one out with
     ``SELECT writefile('report.txt', bytes) FROM originals WHERE sha256 = …``
     in the sqlite3 shell, or from the report's web page.
 
@@ -62,6 +62,7 @@ import msgspec
 
 from .errors import XxgkError
 from .report import REGION_KEYS, Flag, Report
+from .vocabulary import report_id
 
 DB_NAME = "reports.sqlite"
 # where earlier versions kept the copies of the files, one file each (see _migrate)
@@ -71,12 +72,11 @@ INDEX_DIRNAME = "index"
 PAGE_SIZE = 65536
 # SQLite's page cache of ingest's connection, in KiB: a maximum, filled only as pages are
 # touched. It holds a whole batch (ingest.MAX_BATCH_BYTES of report JSON, with the figures and
-# the file copies) until its commit, and keeps the indexes' pages between batches. With SQLite's
-# default 2 MB each insert at 100,000 stored reports read index pages again and the batch
-# spilled into the WAL before its commit: 0.43 ms of CPU a report against 0.23.
+# the file copies) until its commit, and keeps the indexes' pages between batches; with SQLite's
+# default 2 MB the batch spilled into the WAL and every insert read index pages again.
 BULK_CACHE_KIB = 1_048_576
 # ... and of each parse worker's read-only connection: the two lookups a file makes
-# (sources by path, reports by sha256) find their index pages cached (0.045 -> 0.025 ms).
+# (sources by path, reports by sha256) find their index pages cached.
 LOOKUP_CACHE_KIB = 65_536
 # Ids per SELECT … WHERE id IN (…): well under SQLite's variable limit.
 _CHUNK = 500
@@ -188,12 +188,13 @@ def _now() -> str:
 
 
 # msgspec writes a dataclass as the JSON object of its fields, as json.dumps(report.to_dict())
-# would, five times faster: the JSON of every report is made in ingest's parse workers.
+# would, at a fraction of the cost (docs/benchmarks.md): the JSON of every report is made in
+# ingest's parse workers.
 _JSON = msgspec.json.Encoder()
 
 
 def report_to_json(report: Report) -> bytes:
-    """The JSON of ``report.to_dict()`` (SPEC §2), UTF-8.
+    """The JSON of ``report.to_dict()`` (docs/report-format.md), UTF-8.
 
     Bytes all the way into SQLite (bound as TEXT, see ``_JSON_COLUMNS``): as a
     str it was encoded and decoded four times between the worker and the database.
@@ -301,7 +302,7 @@ class Store:
             connection = sqlite3.connect(data_dir / DB_NAME, isolation_level=None, check_same_thread=False)
             connection.row_factory = sqlite3.Row
             # Takes effect only for a new database (before its first table): a stored report is
-            # ~40 KB, ten 4 KB overflow pages; in 64 KB pages ingest writes cost a third of the CPU.
+            # ~40 KB: ten 4 KB overflow pages, or one 64 KB page (ingest writes far less; docs/benchmarks.md).
             connection.execute(f"PRAGMA page_size={PAGE_SIZE}")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -410,9 +411,9 @@ class Store:
                 " title, published, synthetic, format, flags, figures_json"
                 f" FROM reports WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
             by_id = {row["id"]: row for row in rows}
-            for report_id in chunk:
-                if report_id in by_id:
-                    yield _light_report(by_id[report_id])
+            for wanted in chunk:
+                if wanted in by_id:
+                    yield _light_report(by_id[wanted])
 
     def known_sha(self, sha256: str) -> bool:
         """Whether a report with these file bytes is already stored."""
@@ -483,7 +484,7 @@ class Store:
     def add_source(self, file_path: str | Path, sha256: str) -> None:
         """Record another path holding the bytes of an already stored report."""
         with self.transaction():
-            self._record_source(file_path, sha256, sha256[:16], _now())
+            self._record_source(file_path, sha256, report_id(sha256), _now())
 
     def _record_source(self, file_path, sha256: str, report_id: str, now: str) -> None:
         path = Path(file_path)

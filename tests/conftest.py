@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.config import load_config
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
@@ -21,7 +23,6 @@ def corpus_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def config():
-    from indexer.config import load_config
     return load_config()
 
 

@@ -10,7 +10,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from html import escape
 from pathlib import Path
+
+import docx
 
 from indexer.document import Table
 
@@ -85,8 +88,6 @@ def _set_cell_text(cell, text: str) -> None:
 
 def write_docx(path, build):
     """Create a .docx at ``path`` (a path or a binary file object); ``build(word)`` fills it."""
-    import docx
-
     word = docx.Document()
     build(word)
     word.save(path if hasattr(path, "write") else str(path))
@@ -95,8 +96,6 @@ def write_docx(path, build):
 
 def merged_table_html(rows: list[list[str]], grid) -> str:
     """The same table as HTML, with rowspan/colspan for the merged regions."""
-    from html import escape
-
     n_cols, merges = grid
     slots = _slots(len(rows), n_cols, merges)
     out = ["<table border='1'>"]

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from indexer.index import ReportIndex
 from indexer.report import Flag, Report, Section
+from indexer.vocabulary import CANONICAL_HEADINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus" / "seeds"
 
-HEADINGS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
-            "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项")
+# the canonical headings without their numbers (一、)
+HEADINGS = tuple(heading.split("、", 1)[1] for heading in CANONICAL_HEADINGS.values())
 _HEADING = re.compile(r"^\s*(?:[一二三四五六]|[1-6])[、.．]\s*(.+?)\s*$")
 
 
@@ -113,6 +115,15 @@ def synthetic_report(config) -> Report:
                  "t3.denied.state_secret.total": 2, "t4.review.total": 3, "t4.review.corrected": 2,
                  "t4.review.maintained": 1},
         flags=[Flag("t3_balance", "natural", "12+0 != 10+0"), Flag("blank_cells", "t2", "")])
+
+
+def build_index(index_dir: Path | None, reports) -> ReportIndex:
+    """An index in ``index_dir`` (None: in memory) holding ``reports``, committed."""
+    index = ReportIndex.open(index_dir)
+    with index.batch() as batch:
+        for report in reports:
+            batch.add(report)
+    return index
 
 
 def hand_reports(config) -> list[Report]:

@@ -7,11 +7,16 @@ no file anywhere.
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
 
 from indexer.cli import cli
 from indexer.errors import ReaderError, UnsupportedFormat
@@ -58,8 +63,6 @@ def test_empty_file(tmp_path):
 
 @pytest.mark.parametrize("size", [100, 5000])
 def test_binary_junk_named_txt(tmp_path, size):
-    import random
-
     rng = random.Random(size)
     path = tmp_path / "junk.txt"
     path.write_bytes(bytes(rng.randrange(256) for _ in range(size)))
@@ -138,10 +141,6 @@ def test_word97_renamed_docx(tmp_path):
 
 
 def test_scanned_pdf(tmp_path):
-    from PIL import Image
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen import canvas
-
     scan = Image.new("L", (200, 280), 255)
     for x in range(20, 180):
         for y in range(30, 34):
@@ -157,9 +156,6 @@ def test_scanned_pdf(tmp_path):
 
 
 def test_password_protected_pdf(tmp_path):
-    from reportlab.lib.pdfencrypt import StandardEncryption
-    from reportlab.pdfgen import canvas
-
     path = tmp_path / "locked.pdf"
     c = canvas.Canvas(str(path), encrypt=StandardEncryption("user-secret", "owner-secret"))
     c.drawString(72, 720, "report text " * 8)

@@ -1,4 +1,4 @@
-"""`xxgk bench`: the SPEC §4 JSON shape over a tiny generated corpus (no timing assertions)."""
+"""`xxgk bench`: the JSON shape of docs/benchmarks.md over a tiny generated corpus (no timing assertions)."""
 from __future__ import annotations
 
 import json

@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from store_helpers import make_report
 
 from indexer.aliases import ALIASES
 from indexer.cli import cli
+from indexer.collection import Collection
 from indexer.export import ExportFormatError, export_columns, export_reports
 from indexer.figure_keys import all_figure_keys
 from indexer.index import ReportIndex
+from indexer.ingest import ingest_paths
 from indexer.store import Store, index_dir
+from store_helpers import make_report
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "corpus" / "seeds").glob("*.txt"))
 META = ["id", "agency", "year", "province", "city", "county", "adcode", "level", "agency_type",
@@ -24,8 +26,8 @@ META = ["id", "agency", "year", "province", "city", "county", "adcode", "level",
 
 
 @pytest.fixture
-def small(tmp_path):
-    """A store and an index holding five hand-made reports (no parser involved)."""
+def small(tmp_path, config):
+    """A collection (store and index) holding five hand-made reports (no parser involved)."""
     data = tmp_path / "data"
     store = Store.open(data)
     index = ReportIndex.open(index_dir(data))
@@ -47,7 +49,7 @@ def small(tmp_path):
     with store.transaction():
         for report, path in reports:
             store.put(report, path)
-    return index, store, [r for r, _ in reports]
+    return Collection(config, store, index), [r for r, _ in reports]
 
 
 def read_csv(data: bytes) -> list[list[str]]:
@@ -60,8 +62,8 @@ def test_columns_are_meta_then_aliases_then_figure_keys():
 
 
 def test_csv_row_values_and_blanks(small):
-    index, store, reports = small
-    rows = read_csv(export_reports((index, store), "year:2020", "csv"))
+    collection, reports = small
+    rows = read_csv(export_reports(collection, "year:2020", "csv"))
     header, body = rows[0], rows[1:]
     assert header == export_columns()
     assert len(body) == 1
@@ -84,8 +86,8 @@ def test_csv_row_values_and_blanks(small):
 
 
 def test_json_has_the_same_fields_with_nulls(small):
-    index, store, reports = small
-    records = json.loads(export_reports((index, store), "year:2020", "json"))
+    collection, reports = small
+    records = json.loads(export_reports(collection, "year:2020", "json"))
     assert len(records) == 1
     record = records[0]
     assert list(record) == export_columns()
@@ -101,17 +103,17 @@ def test_json_has_the_same_fields_with_nulls(small):
 
 
 def test_export_has_every_hit_not_one_page(small):
-    index, store, reports = small
-    records = json.loads(export_reports((index, store), "year:2019..2021", "json"))
+    collection, reports = small
+    records = json.loads(export_reports(collection, "year:2019..2021", "json"))
     assert sorted(r["id"] for r in records) == sorted(r.id for r in reports)
-    rows = read_csv(export_reports((index, store), "agency:枣庄市民政局", "csv"))
+    rows = read_csv(export_reports(collection, "agency:枣庄市民政局", "csv"))
     assert sorted(r[0] for r in rows[1:]) == sorted(r.id for r in reports[1:])
 
 
 def test_unknown_format_is_a_clear_error(small):
-    index, store, _ = small
+    collection, _ = small
     with pytest.raises(ExportFormatError, match="unknown export format 'xlsx'"):
-        export_reports((index, store), "year:2020", "xlsx")
+        export_reports(collection, "year:2020", "xlsx")
 
 
 def test_cli_export_stdout_and_file(small, tmp_path, config):
@@ -128,8 +130,6 @@ def test_cli_export_stdout_and_file(small, tmp_path, config):
 
 
 def test_export_of_the_ingested_seeds_answers_the_mission_query(tmp_path, config):
-    from indexer.collection import Collection
-    from indexer.ingest import ingest_paths
     config = replace(config, data_dir=tmp_path / "data")
     summary = ingest_paths(SEEDS, config)
     assert summary.failed == []

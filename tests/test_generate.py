@@ -3,6 +3,7 @@ and ground truth that is self-consistent (its flags are exactly what its figures
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.util
 import json
 import re
@@ -75,7 +76,6 @@ def test_ground_truth_is_a_canonical_report(mixed):
         truth = _truth(path)
         assert Report.from_dict(truth).to_dict() == truth
         data = path.read_bytes()
-        import hashlib
         digest = hashlib.sha256(data).hexdigest()
         assert truth["id"] == digest[:16]
         url = truth["source"]["url"]
@@ -141,7 +141,7 @@ def test_regions_are_real_divisions(faulty):
 
 
 def _expected_check_flags(figures: dict, template: str) -> list[tuple[str, str]]:
-    """SPEC §2's 勾稽关系, recomputed here from the figures alone; a check with a
+    """The 勾稽关系 (docs/flags.md), recomputed here from the figures alone; a check with a
     blank (null) term is skipped, the blank being reported by blank_cells."""
     flags = []
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.figure_keys import MONEY_KEYS
+from indexer.figure_keys import MONEY_KEYS, figure_keys
 from indexer.parse import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,6 @@ def test_golden_figures(path: Path):
 
 
 def test_every_golden_covers_every_key_of_its_template():
-    from indexer.figure_keys import figure_keys
     for path in FILES:
         data = json.loads((GOLDEN / f"{path.stem}.json").read_text(encoding="utf-8"))
         assert list(data["figures"]) == figure_keys(data["template"]), path.name

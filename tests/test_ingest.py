@@ -16,11 +16,12 @@ import pytest
 import tantivy
 from click.testing import CliRunner
 
+import indexer.ingest as ingest_module
 from indexer.cli import cli
 from indexer.collection import Collection
+from indexer.generate import MARKER, generate_corpus
 from indexer.index import ReportIndex
-from indexer.ingest import (SYNTHETIC_MARKER, NoSuchPath, collect_files, index_dir, ingest_paths,
-                            rebuild_index)
+from indexer.ingest import SYNTHETIC_MARKER, NoSuchPath, collect_files, index_dir, ingest_paths, rebuild_index
 from indexer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,8 +117,6 @@ def test_same_bytes_under_another_name_is_a_duplicate(corpus, data_config):
 
 
 def test_a_moved_corpus_is_recognised_by_its_bytes_without_parsing(corpus, data_config, monkeypatch):
-    import indexer.ingest as ingest_module
-
     ingest_paths([corpus], data_config)
     moved = corpus.parent / "moved"
     shutil.copytree(corpus, moved)
@@ -135,8 +134,6 @@ def test_a_moved_corpus_is_recognised_by_its_bytes_without_parsing(corpus, data_
 
 
 def test_a_copy_that_failed_where_another_copy_parsed_is_a_duplicate(corpus, data_config, monkeypatch):
-    import indexer.ingest as ingest_module
-
     real_parse = ingest_module.parse_file
 
     def fails_for_b(path, config=None, *, synthetic=False, data=None):
@@ -216,8 +213,6 @@ def test_bad_files_fail_with_reason_and_the_rest_is_ingested(corpus, data_config
 
 
 def test_generated_files_are_marked_synthetic(corpus, data_config, tmp_path):
-    from indexer.generate import MARKER
-
     assert SYNTHETIC_MARKER == MARKER  # the file `xxgk generate` leaves in its folder
     seeds = sorted((corpus / "seeds").glob("*.txt"))
     marked, truth, plain = (tmp_path / name for name in ("marked", "truth", "plain"))
@@ -297,8 +292,6 @@ def _committed(db: Path) -> int:
 
 
 def test_killed_ingest_leaves_a_committed_index_and_a_rerun_finishes(tmp_path, config):
-    from indexer.generate import generate_corpus
-
     total = 400
     corpus = tmp_path / "generated"
     generate_corpus(total, corpus, formats=("txt",), seed=11)
@@ -329,8 +322,6 @@ def test_killed_ingest_leaves_a_committed_index_and_a_rerun_finishes(tmp_path, c
 
 
 def test_a_hung_or_dying_parser_fails_its_file_only(corpus, data_config, monkeypatch):
-    import indexer.ingest as ingest_module
-
     real_parse = ingest_module.parse_file
 
     def faulty_parse(path, config=None, *, synthetic=False, data=None):
@@ -357,8 +348,6 @@ def test_a_hung_or_dying_parser_fails_its_file_only(corpus, data_config, monkeyp
 
 
 def test_ctrl_c_keeps_committed_batches_and_says_so(tmp_path):
-    from indexer.generate import generate_corpus
-
     corpus = tmp_path / "generated"
     generate_corpus(300, corpus, formats=("txt",), seed=12)
     data = tmp_path / "data"

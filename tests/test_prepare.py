@@ -8,16 +8,20 @@ tokens, or phrase and word queries would stop matching documents indexed before.
 from __future__ import annotations
 
 import pickle
+import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import tantivy
 
-from indexer.index import (PreparedDoc, ReportIndex, decode_hit, prepare, prepared_to_document, report_to_document)
+from indexer.index import PreparedDoc, ReportIndex, decode_hit, prepare, prepared_to_document
 from indexer.parse import parse_file
 from indexer.query import Plan, plan_to_query
-from indexer.tokenize import _jieba, char_units, normalize, phrase_slots, unit_columns, word_spans, words_text
+from indexer.report import Section
+from indexer.tokenize import (_jieba, char_units, normalize, normalized_phrase_slots, phrase_slots, python_phrase_slots,
+                              unit_columns, word_spans, words_text)
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted([*(ROOT / "corpus" / "seeds").glob("*.txt"), *(ROOT / "corpus" / "real").glob("*.txt"),
@@ -129,10 +133,7 @@ def test_index_terms_equal_the_plain_versions_on_every_corpus_text(reports):
 
 
 def test_the_phrase_slots_in_c_are_built_and_equal_the_python_version(reports):
-    import random
-
     from indexer import _phrase_slots  # built by `pip install` (setup.py): a failed build fails here
-    from indexer.tokenize import normalized_phrase_slots, python_phrase_slots
     assert normalized_phrase_slots is _phrase_slots.normalized_phrase_slots
     texts = corpus_texts(reports)
     # and random mixtures of what the units are made of: ASCII words with . and _, letters of
@@ -150,9 +151,6 @@ def test_the_phrase_slots_in_c_are_built_and_equal_the_python_version(reports):
 def test_tantivy_splits_the_terms_exactly_as_tokenize_made_them(reports):
     """The fields' "whitespace" tokenizer must neither split a term nor change one (no lowercasing):
     every word and every unit of odd texts is found as the term the query side asks for."""
-    from dataclasses import replace
-
-    from indexer.report import Section
     index = ReportIndex.open(None)
     texts = [t for t in ODD_TEXTS if t.strip()]
     with index.batch() as batch:
@@ -187,7 +185,7 @@ def test_a_prepared_document_survives_pickling_and_equals_the_direct_one(reports
         assert isinstance(prepared, PreparedDoc)
         copy = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
         document = _plain_document(prepared_to_document(copy))
-        assert document == _plain_document(report_to_document(report))
+        assert document == _plain_document(prepared_to_document(prepare(report)))
         # the phrase field of each part holds a term per unit position, the bigram of the units
         # standing together; the word field, the search-mode words
         for section in report.sections:
@@ -213,16 +211,13 @@ def test_add_prepared_and_add_index_alike(reports):
 
 
 def test_nul_characters_and_long_parts_survive_the_prepared_encoding(reports):
-    from dataclasses import replace
-
-    from indexer.report import Section
     report = reports[0]
     long_text = "信访局\x00受理ＡＢＣ申请，" * 7000  # > 65,535 characters
     sections = [Section(1, "一、总体情况", "a\x00b信访\x00局 12345热线", 0, 15), Section(2, "二、主动公开", long_text, 16,
                                                                             16 + len(long_text))]
     changed = replace(report, sections=sections)
     document = _plain_document(prepared_to_document(pickle.loads(pickle.dumps(prepare(changed)))))
-    assert document == _plain_document(report_to_document(changed))
+    assert document == _plain_document(prepared_to_document(prepare(changed)))
     for section in sections:
         assert document[f"s{section.n}"] == [plain_words_text(section.text)]
         assert document[f"p{section.n}"] == [plain_phrase_slots(section.text)]

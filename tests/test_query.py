@@ -1,14 +1,13 @@
-"""The query language (SPEC §3): tokenizer, parser, compiler and errors, with no index."""
+"""The query language (docs/query-language.md): tokenizer, parser, compiler and errors, with no index."""
 from __future__ import annotations
 
 import pytest
 import tantivy
 
 from indexer.errors import XxgkError
-from indexer.query import (And, Compare, Filter, MatchAll, Not, Or, Phrase, QuerySyntaxError, SectionFilter,
-                           Word, YearRange, compile_plan, compile_query, explain, parse_query, plan_to_text,
-                           text_terms)
-from indexer.tokenize import char_units, query_terms, tokenize
+from indexer.query import (And, Compare, Filter, MatchAll, Not, Or, Phrase, QuerySyntaxError, SectionFilter, Word,
+                           YearRange, compile_plan, explain, parse_query, plan_to_query, plan_to_text, text_terms)
+from indexer.tokenize import char_units, phrase_terms, query_terms, tokenize
 
 
 def words(text):
@@ -352,7 +351,7 @@ def test_a_word_of_punctuation_alone_matches_everything():
     "applications!=3 t4.review.corrected<=2", "-信访", "section:3 依申请公开", "agency:信访局 OR flag:blank_cells",
 ])
 def test_every_query_compiles_to_a_tantivy_query_without_an_index(q):
-    assert isinstance(compile_query(q), tantivy.Query)
+    assert isinstance(plan_to_query(compile_plan(parse_query(q))), tantivy.Query)
 
 
 def test_explain_shows_the_ast_and_the_plan():
@@ -383,12 +382,10 @@ def test_text_terms_leave_negated_terms_out():
     (((0, "open"), (1, "data")), ((0, "open|data", False),)),
 ])
 def test_a_phrase_is_matched_by_bigrams_covering_every_unit(units, terms):
-    from indexer.tokenize import phrase_terms
     assert phrase_terms(units) == terms
 
 
 def test_explain_shows_what_relevance_ranks_when_a_word_has_a_fallback():
-    from indexer.query import explain
     text = explain("区信访局 type:信访")
     ranked = text.split("ranked by (BM25; the reports only the plan matches follow, score 0):\n")[1]
     assert '"区@0 信@1 访@2 局@3"' in text and "区@0" not in ranked

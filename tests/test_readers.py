@@ -12,9 +12,15 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
 
 from indexer.document import Paragraph, Table
 from indexer.errors import ReaderError, UnsupportedFormat
+from indexer.parse import parse_file
 from indexer.readers import read_document
 from indexer.readers.docx import read_docx
 from indexer.readers.html import read_html
@@ -135,9 +141,6 @@ def test_docx_line_break_and_tab_inside_paragraph(tmp_path):
 
 
 def test_docx_content_controls_tracked_changes_and_old_hmerge(tmp_path):
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
     def build(word):
         body = word.element.body
         sect = body[-1]
@@ -370,10 +373,6 @@ def test_pdf_blocks_in_reading_order(hongze):
 
 def _draw_report_pdf(path: Path) -> Path:
     """Three pages: a running header, page numbers, wrapped paragraphs, an unruled table."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     font, em, left, width = "STSong-Light", 12, 72, 451
     sentence = "本机关认真贯彻落实政府信息公开条例，不断完善工作机制，持续提升公开质量，确保各项工作有序推进并取得实效。"
@@ -435,8 +434,6 @@ def test_pdf_drawn_without_rulings(tmp_path):
 # --- the whole pipeline: one report, three formats, one result ------------------------
 
 def test_same_report_from_text_docx_and_html(seed_001_docx, seed_001_page):
-    from indexer.parse import parse_file
-
     keys = ("title", "agency", "year", "template", "region", "sections", "figures", "cells", "flags")
     expected = parse_file(SEED_001).to_dict()
     for path in (seed_001_docx, seed_001_page):

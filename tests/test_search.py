@@ -10,15 +10,24 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
+from dataclasses import replace
 
 import pytest
+import tantivy
 from click.testing import CliRunner
 
+from indexer.aliases import report_aliases
 from indexer.cli import cli
-from indexer.index import ReportIndex
+from indexer.highlight import _phrase_spans, _unit_phrase_spans, make_snippet
+from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema
+from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
-from indexer.search import SearchError, make_snippet, search, search_ids, stats
-from search_helpers import hand_reports
+from indexer.report import Section
+from indexer.search import SearchError, _median, search, search_ids, stats
+from indexer.tokenize import char_units, tokenize
+from search_helpers import build_index, hand_reports
+from web.urls import with_links
 
 XINFANGJU = "7eb9f2b2a221df7d"     # 市中区信访局 2020 (seed 000)
 MINZHENG = "c79327e4fbc2ded3"      # 市民政局 2019
@@ -36,11 +45,7 @@ def reports(config):
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, reports):
-    idx = ReportIndex.open(tmp_path_factory.mktemp("search") / "index")
-    with idx.batch() as batch:
-        for report in reports:
-            batch.add(report)
-    return idx
+    return build_index(tmp_path_factory.mktemp("search") / "index", reports)
 
 
 def ids(index, q, **kw):
@@ -58,7 +63,7 @@ def marks(snippet: str) -> list[str]:
 # -- the mission -----------------------------------------------------------------------
 
 def test_the_missions_query_finds_exactly_shizhongqu_xinfangju_2020(index):
-    result = search(index, "type:信访 year:2020 procurement_count>0")
+    result = with_links(search(index, "type:信访 year:2020 procurement_count>0"))
     assert result["total"] == 1
     [hit] = result["hits"]
     assert hit["id"] == XINFANGJU
@@ -72,7 +77,7 @@ def test_the_missions_query_finds_exactly_shizhongqu_xinfangju_2020(index):
 
 
 def test_the_result_has_the_spec_shape(index):
-    result = search(index, "信访局", per_page=1)
+    result = with_links(search(index, "信访局", per_page=1))
     assert set(result) == {"query", "total", "page", "per_page", "sort", "hits", "facets"}
     assert (result["query"], result["page"], result["per_page"], result["sort"]) == ("信访局", 1, 1, "relevance")
     [hit] = result["hits"]
@@ -144,14 +149,8 @@ BIGRAM_TEXTS = ("甲乙丙丁戊己", "甲乙，丙丁戊己", "甲乙丙，丁�
 
 @pytest.fixture(scope="module")
 def bigram_index(reports):
-    from dataclasses import replace
-
-    from indexer.report import Section
-    idx = ReportIndex.open(None)
-    with idx.batch() as batch:
-        for i, text in enumerate(BIGRAM_TEXTS):
-            batch.add(replace(reports[0], id=f"bigram{i:02d}", sections=[Section(3, "三、依申请公开", text, 0, len(text))]))
-    return idx
+    return build_index(None, [replace(reports[0], id=f"bigram{i:02d}", sections=[Section(3, "三、依申请公开", text, 0, len(text))])
+                              for i, text in enumerate(BIGRAM_TEXTS)])
 
 
 @pytest.mark.parametrize("phrase", ["甲乙", "乙丙", "戊己", "甲乙丙", "乙丙丁", "丁戊己", "甲乙丙丁", "丙丁戊己",
@@ -165,7 +164,6 @@ def test_a_phrase_of_any_length_matches_only_contiguous_text(bigram_index, phras
 
 def _units_match(phrase: str, text: str) -> bool:
     """The phrase's units stand at the same relative positions somewhere in the text (the oracle)."""
-    from indexer.tokenize import char_units
     wanted = [(u.position, u.text) for u in char_units(phrase)]
     wanted = [(p - wanted[0][0], t) for p, t in wanted]
     at = {u.position: u.text for u in char_units(text)}
@@ -301,7 +299,7 @@ def test_report_text_is_escaped(index):
 
 
 def test_best_section_first_and_url_points_at_it(index):
-    [hit] = search(index, '"信访工作" 品牌')["hits"]
+    [hit] = with_links(search(index, '"信访工作" 品牌'))["hits"]
     # both parts hold both terms; part 5 has 信访工作 three times, part 1 once
     assert [s["n"] for s in hit["sections"]] == [5, 1]
     assert hit["url"] == f"/reports/{XINFANGJU}#s5"
@@ -310,8 +308,6 @@ def test_best_section_first_and_url_points_at_it(index):
 
 
 def test_chinese_phrases_are_found_by_regex_exactly_as_by_units(reports):
-    from indexer.search import _phrase_spans, _unit_phrase_spans
-    from indexer.tokenize import char_units
     found = 0
     for report in reports:
         for section in report.sections:
@@ -439,7 +435,6 @@ def test_a_changed_stats_result_leaves_the_memo_alone(index):
 
 
 def test_medians_are_exact_where_the_group_settles_them():
-    from indexer.search import _median
     assert _median("procurement_amount", {"count": 1, "min": 9116.36, "max": 9116.36, "sum": 9116.36}, 9048.0) == 9116.36
     assert _median("applications", {"count": 2, "min": 0, "max": 23, "sum": 23}, 0.0) == 11.5
     assert _median("applications", {"count": 5, "min": 4, "max": 4, "sum": 20}, 3.97) == 4
@@ -487,10 +482,7 @@ def test_a_failed_batch_commits_nothing(tmp_path, reports):
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, reports):
     data = tmp_path_factory.mktemp("data")
-    idx = ReportIndex.open(data / "index")
-    with idx.batch() as batch:
-        for report in reports:
-            batch.add(report)
+    build_index(data / "index", reports)
     return data
 
 
@@ -536,21 +528,15 @@ SHIZHONGQU_2020 = "e35090fd5ffeebf0"   # sha256 prefix of corpus/seeds/000_7eb9f
 
 @pytest.fixture(scope="module")
 def corpus_reports(corpus_files, config):
-    from indexer.parse import parse_file
     return [parse_file(path, config) for path in corpus_files]
 
 
 @pytest.fixture(scope="module")
 def corpus_index(tmp_path_factory, corpus_reports):
-    idx = ReportIndex.open(tmp_path_factory.mktemp("corpus") / "index")
-    with idx.batch() as batch:
-        for report in corpus_reports:
-            batch.add(report)
-    return idx
+    return build_index(tmp_path_factory.mktemp("corpus") / "index", corpus_reports)
 
 
 def _words_of(report, sections=None):
-    from indexer.tokenize import tokenize
     texts = [s.text for s in report.sections if sections is None or s.n in sections]
     if sections is None:
         texts += [report.title or "", report.agency or ""]
@@ -564,7 +550,6 @@ def test_corpus_the_missions_query(corpus_index):
 
 
 def test_corpus_facet_counts(corpus_index, corpus_reports):
-    from collections import Counter
     facets = search(corpus_index, "", per_page=1)["facets"]
     # checked by hand against the nine documents (corpus/real/expected.json, the seeds' titles)
     assert facets["year"] == {"2024": 1, "2023": 1, "2022": 1, "2021": 1, "2020": 2, "2019": 3}
@@ -599,7 +584,6 @@ OPS = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a <
                                         ("t3.new.natural", 5), ("review", 0)])
 @pytest.mark.parametrize("op", list(OPS))
 def test_corpus_every_comparison_operator(corpus_index, corpus_reports, key, value, op):
-    from indexer.aliases import report_aliases
     def figure(report):
         return report_aliases(report.figures).get(key, report.figures.get(key))
     expected = {r.id for r in corpus_reports if figure(r) is not None and OPS[op](figure(r), value)}
@@ -628,9 +612,6 @@ def test_a_commit_by_another_process_is_seen_without_reopening(tmp_path, reports
 
 
 def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
-    import tantivy
-
-    from indexer.index import IndexOpenError
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("body", stored=True)
     tantivy.Index(builder.build(), path=str(tmp_path))
@@ -640,10 +621,6 @@ def test_an_index_of_another_schema_asks_for_a_rebuild(tmp_path):
 
 
 def test_an_index_from_before_the_phrase_slots_asks_for_a_rebuild(tmp_path, monkeypatch):
-    import tantivy
-
-    from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, build_schema
-
     class OldBuilder:
         """The schema builder as it was before the phrase slots: pre-tokenized text fields
         declared "raw", and the mark of the bigram fields."""
@@ -676,16 +653,10 @@ def test_an_index_from_before_the_phrase_slots_asks_for_a_rebuild(tmp_path, monk
 def fallback_index(tmp_path_factory, reports):
     """Three reports for the query word 区信访局 (query words 区 / 信访局): two hold both words,
     one only holds the characters together (jieba cut its text 市中区 / 信访局)."""
-    from dataclasses import replace
-
-    from indexer.report import Section
     texts = {"twice": "区 信访局受理，区 信访局办理", "once": "区 信访局受理群众来信来访事项并按期办理答复", "together": "市中区信访局受理"}
-    idx = ReportIndex.open(tmp_path_factory.mktemp("fallback") / "index")
-    with idx.batch() as batch:
-        for name, text in texts.items():
-            batch.add(replace(reports[0], id=name, title="示例报告", agency="示例机关",
-                              sections=[Section(1, "一、总体情况", text, 0, len(text))]))
-    return idx
+    return build_index(tmp_path_factory.mktemp("fallback") / "index",
+                       [replace(reports[0], id=name, title="示例报告", agency="示例机关",
+                                sections=[Section(1, "一、总体情况", text, 0, len(text))]) for name, text in texts.items()])
 
 
 def test_reports_matching_a_word_only_by_its_characters_come_after_the_words_unscored(fallback_index):

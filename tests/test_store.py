@@ -1,12 +1,14 @@
 """The SQLite store: round trips, figures with blanks, sources, content-addressed copies."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
-from store_helpers import make_report
 
-from indexer.store import BULK_CACHE_KIB, LOOKUP_CACHE_KIB, Store, StoreError
+from indexer.parse import parse_file
+from indexer.store import BULK_CACHE_KIB, LOOKUP_CACHE_KIB, Store, StoreError, report_to_json
+from store_helpers import make_report
 
 
 def test_put_get_round_trip(tmp_path):
@@ -234,10 +236,6 @@ def test_light_reports_keep_order_figures_and_flags(tmp_path):
 
 
 def test_the_stored_json_is_the_canonical_report_of_every_corpus_file(corpus_files):
-    import json
-
-    from indexer.parse import parse_file
-    from indexer.store import report_to_json
     for path in corpus_files:
         report = parse_file(path)
         assert json.loads(report_to_json(report)) == json.loads(json.dumps(report.to_dict(), ensure_ascii=False))

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from indexer.document import Document, Paragraph, Table
-from indexer.figure_keys import T4_COLUMNS, figure_keys
+from indexer.figure_keys import T3_GROUPS, T3_ROWS, T4_COLUMNS, figure_keys
 from indexer.tables import document_to_figures
 from indexer.tables.digits import TooManyReadings, digit_candidates, split_segments, to_int, windows
 from indexer.tables.items import row_to_items, text_to_items
 from indexer.tables.labels import detect_template, match_t2_row, match_t3_row, normalise
 from indexer.tables.money import money_to_wan
-from indexer.tables.table3 import _row_fits
+from indexer.tables.table3 import _complete_missing, _row_fits
 
 CORPUS_REAL = Path(__file__).resolve().parent.parent / "corpus" / "real"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
@@ -130,7 +130,6 @@ def test_windows_drop_only_blank_surplus_cells():
 
 
 def test_missing_cell_completed_from_the_row_total():
-    from indexer.tables.table3 import _complete_missing
     zeros = digit_candidates(["0"] * 6, 7, _row_fits, missing_cell=_complete_missing)
     assert zeros == [("0",) * 7]
     several = digit_candidates(["1", "0", "0", "0", "0", "1"], 7, _row_fits, missing_cell=_complete_missing)
@@ -201,7 +200,6 @@ T3_HEAD = [["（本列数据的勾稽关系为：第一项加第二项之和，�
 
 
 def _t3_rows(template: str, values: dict[str, list[str]]) -> list[list[str]]:
-    from indexer.figure_keys import T3_ROWS
     return [[label] + values.get(key, ["0"] * 7) for key, label in T3_ROWS[template]]
 
 
@@ -259,7 +257,6 @@ def test_column_sums_choose_between_row_readings():
 
 
 def test_column_sums_resolve_a_row_when_the_table_is_complete():
-    from indexer.figure_keys import T3_ROWS
     parts = []
     for key, label in T3_ROWS["2019"]:
         run = {"new": "110000011", "granted": "11 0 0 0 0 0 11", "total": "11 0 0 0 0 0 11"}.get(key, "0000000")
@@ -299,8 +296,6 @@ def test_placeholders_and_bookmarks_in_cells():
 def test_pdf_read_as_text_lines_gives_the_same_figures_as_its_tables():
     """The PDF's table 三 as plain text lines (values sometimes on the line before their
     label) maps to the same figures as the reader's real tables."""
-    import json
-    from pathlib import Path
     pdfplumber = pytest.importorskip("pdfplumber")
     root = Path(__file__).resolve().parent.parent
     pdf = root / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"
@@ -333,7 +328,6 @@ def test_unknown_template_still_reads_the_shared_tables():
 
 def test_word_merged_cells_repeated_in_every_grid_cell():
     """python-docx repeats a merged cell's text in each cell it spans."""
-    from indexer.figure_keys import T3_GROUPS, T3_ROWS
     rows = []
     for key, label in T3_ROWS["2021"]:
         group = T3_GROUPS.get(key.split(".")[0], label) if "." in key else label

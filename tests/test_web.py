@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
+import jsonschema
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from indexer.aliases import report_aliases
 from indexer.cli import cli
 from indexer.collection import Collection
-from indexer.figure_keys import figure_keys
+from indexer.figure_keys import T3_ROWS, figure_keys
+from indexer.highlight import Highlighter
+from indexer.ingest import ingest_paths
 from indexer.report import Flag, Report, Section
 from web import create_app
-from web.query_state import (ComparisonError, active_chips, add_token, comparison_token, facet_token,
-                             query_tokens, remove_token)
-from web.report_view import (agency_years, flag_keys, format_number, mark_terms, report_parts, table3_model,
-                             text_terms_of)
-
+from web.query_state import (ComparisonError, active_chips, add_token, comparison_token, facet_token, query_tokens,
+                             remove_token)
+from web.report_view import agency_years, flag_keys, format_number, mark_terms, report_parts, table3_model
+from web.urls import with_links
 from web_helpers import CORPUS, MISSION_QUERY, build_web_data
 
 SCRIPT = "<script>alert(1)</script>"
@@ -169,7 +173,6 @@ def test_sort_by_year_and_paging(client, app):
 
 
 def _with_page_size(config, n):
-    from dataclasses import replace
     return replace(config, page_size=n)
 
 
@@ -188,7 +191,7 @@ def test_snippets_link_to_the_section_with_the_query(client):
 def test_api_search_is_the_collection_result(client, collection):
     for path in ("/api/search", "/search.json"):
         body = client.get(path, query_string={"q": "信访", "sort": "-year"}).get_json()
-        assert body == json.loads(json.dumps(collection.search("信访", sort="-year")))
+        assert body == json.loads(json.dumps(with_links(collection.search("信访", sort="-year")).to_builtins()))
     assert client.get("/api/search?q=信访&page=2&per_page=1").get_json()["page"] == 2
 
 
@@ -216,6 +219,72 @@ def test_openapi_document_describes_the_api(client):
     assert {p["name"] for p in search["parameters"]} >= {"q", "page", "sort"}
     assert set(search["responses"]) == {"200", "400"}
     assert "404" in doc["paths"]["/api/reports/{id}"]["get"]["responses"]
+
+
+def _validator(doc: dict, path: str, status: str) -> jsonschema.Draft202012Validator:
+    """A validator of one documented response, its $refs resolved against the whole document."""
+    schema = doc["paths"][path]["get"]["responses"][status]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator({**schema, "components": doc["components"]})
+
+
+def test_the_openapi_schemas_are_valid_json_schema(client):
+    doc = client.get("/api/openapi.json").get_json()
+    for schema in doc["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    hit = doc["components"]["schemas"]["LinkedHit"]
+    # what the hand-written document got wrong: null scores of sorted hits, the section headings
+    assert {"type": "null"} in hit["properties"]["score"]["anyOf"]
+    assert "heading" in doc["components"]["schemas"]["HitSection"]["required"]
+    assert "1-based" in doc["components"]["schemas"]["Error"]["properties"]["position"]["description"]
+
+
+@pytest.mark.parametrize("query", [
+    {"q": "信访"},                                  # hits with sections and snippets
+    {"q": ""},                                      # every report, no text terms
+    {"q": "信访", "sort": "-year"},                   # sorted: every score is null
+    {"q": "type:信访", "sort": "-applications"},      # sorted by a figure
+    {"q": "信访", "page": "2", "per_page": "1"},
+    {"q": "这个词不在任何报告里"},                     # no hits
+])
+def test_every_search_response_validates_against_the_document(client, query):
+    doc = client.get("/api/openapi.json").get_json()
+    for path in ("/api/search", "/search.json"):
+        response = client.get(path, query_string=query)
+        assert response.status_code == 200
+        body = response.get_json()
+        _validator(doc, "/api/search", "200").validate(body)
+        assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags"}
+    if query.get("sort"):
+        assert body["hits"] and all(hit["score"] is None for hit in body["hits"])
+
+
+@pytest.mark.parametrize("query", [{"q": "procurement_count>>0"}, {"q": "信访", "sort": "price"}, {"q": '"信访'}])
+def test_every_error_response_validates_against_the_document(client, query):
+    doc = client.get("/api/openapi.json").get_json()
+    response = client.get("/api/search", query_string=query)
+    assert response.status_code == 400
+    _validator(doc, "/api/search", "400").validate(response.get_json())
+
+
+def test_report_responses_validate_against_the_document(client, collection):
+    doc = client.get("/api/openapi.json").get_json()
+    for report_id in collection.search_ids(""):
+        response = client.get(f"/api/reports/{report_id}")
+        assert response.status_code == 200
+        _validator(doc, "/api/reports/{id}", "200").validate(response.get_json())
+    missing = client.get("/api/reports/0000000000000000")
+    assert missing.status_code == 404
+    _validator(doc, "/api/reports/{id}", "404").validate(missing.get_json())
+
+
+def test_the_validators_reject_what_the_document_does_not_allow(client):
+    doc = client.get("/api/openapi.json").get_json()
+    body = client.get("/api/search", query_string={"q": "信访"}).get_json()
+    body["hits"][0]["sections"][0].pop("heading")
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(doc, "/api/search", "200").validate(body)
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(doc, "/api/search", "400").validate({"error": "x", "position": "18"})
 
 
 # -- report page -----------------------------------------------------------------
@@ -285,7 +354,6 @@ def test_same_agency_other_years_side_by_side(client, collection):
     soup = soup_of(client.get(f"/reports/{hits[-1]['id']}"))
     table = soup.select_one("#years table.compare")
     assert [th.get_text(" ", strip=True) for th in table.select("thead th")][1:] == ["2019", "2022", "2024 本报告"]
-    from indexer.aliases import report_aliases
     applications = [report_aliases(collection.get(h["id"]).figures)["applications"] for h in hits]
     row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "新收申请")
     cells = row.select("td")
@@ -359,8 +427,6 @@ def test_exports_are_the_bytes_of_xxgk_export(client, collection, web_config, tm
 
 
 def test_the_app_sees_reports_ingested_while_it_runs(tmp_path, web_config):
-    from dataclasses import replace
-    from indexer.ingest import ingest_paths
     config = replace(web_config, data_dir=tmp_path / "data")
     seeds = sorted((CORPUS / "seeds").glob("*.txt"))
     ingest_paths(seeds[:1], config)
@@ -429,24 +495,24 @@ def test_query_state_adds_and_removes_tokens():
 
 def test_mark_terms_escapes_text_and_marks_matches():
     text = '信访局收到<script>alert(1)</script>"onmouseover=x'
-    html = str(mark_terms(text, text_terms_of("信访")))
+    html = str(mark_terms(text, Highlighter.of_query("信访")))
     assert html == "<mark>信访</mark>局收到&lt;script&gt;alert(1)&lt;/script&gt;&#34;onmouseover=x"
-    assert str(mark_terms(text, text_terms_of(""))) == "信访局收到&lt;script&gt;alert(1)&lt;/script&gt;&#34;onmouseover=x"
-    assert text_terms_of("a>>") is None
-    assert str(mark_terms("政务公开和公开", text_terms_of('"政务公开"'))) == "<mark>政务公开</mark>和公开"
+    assert str(mark_terms(text, Highlighter.of_query(""))) == "信访局收到&lt;script&gt;alert(1)&lt;/script&gt;&#34;onmouseover=x"
+    assert Highlighter.of_query("a>>") is None
+    assert str(mark_terms("政务公开和公开", Highlighter.of_query('"政务公开"'))) == "<mark>政务公开</mark>和公开"
 
 
 def test_report_parts_mark_only_the_parts_a_section_filter_names():
     report = Report(id="0" * 16, source={}, sections=[
         Section(1, "一、总体情况", "一、总体情况\n信访<b>工作</b>", 0, 20), Section(5, "五、存在的主要问题及改进情况",
                                                                       "五、存在的主要问题及改进情况 信访问题", 20, 40)])
-    parts = report_parts(report, text_terms_of("信访 section:5"))
+    parts = report_parts(report, Highlighter.of_query("信访 section:5"))
     assert [p["n"] for p in parts] == [1, 2, 3, 4, 5, 6]
     assert [p["found"] for p in parts] == [True, False, False, False, True, False]
     assert str(parts[0]["html"]) == "信访&lt;b&gt;工作&lt;/b&gt;" and not parts[0]["has_marks"]
     assert str(parts[4]["html"]) == "<mark>信访</mark>问题" and parts[4]["has_marks"]
     assert parts[1]["html"] is None and str(parts[1]["heading"]) == "二、主动公开政府信息情况"
-    assert str(report_parts(report, text_terms_of("信访"))[0]["html"]) == "<mark>信访</mark>&lt;b&gt;工作&lt;/b&gt;"
+    assert str(report_parts(report, Highlighter.of_query("信访"))[0]["html"]) == "<mark>信访</mark>&lt;b&gt;工作&lt;/b&gt;"
 
 
 def test_flag_keys_name_the_cells_a_check_involves():
@@ -468,7 +534,6 @@ def test_flag_keys_name_the_cells_a_check_involves():
 
 
 def test_table3_layout_spans_match_the_template():
-    from indexer.figure_keys import T3_ROWS
     for template in ("2019", "2021"):
         report = Report(id="0" * 16, source={}, template=template)
         rows = table3_model(report)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from indexer.workers import MAX_CHUNK, chunk_size, map_unordered
@@ -45,7 +46,6 @@ def test_workers_run_the_initializer_and_stop_early_without_leaking():
     first = next(results)
     assert first[0] == "ready"
     results.close()  # the caller stops early: workers are stopped, the thread ends
-    import threading
     assert not any(t.name == "xxgk-workers" and t.is_alive() for t in threading.enumerate())
 
 

@@ -12,9 +12,10 @@ from dataclasses import replace
 import pytest
 
 from indexer.generate import generate_corpus
-from indexer.index import FLOAT_FIELDS, ZERO_FIELD, ReportIndex, prepare, zeros_elided
+from indexer.index import FLOAT_FIELDS, ZERO_FIELD, prepare, zeros_elided
 from indexer.parse import parse_file
 from indexer.search import search, search_ids
+from search_helpers import build_index
 
 # figure keys with zeros, other values and blanks among the reports below
 KEYS = ("t3.new.natural", "t3.granted.natural", "t4.review.corrected", "t2.licensing.change")
@@ -35,11 +36,7 @@ def reports(tmp_path_factory, config):
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, reports):
-    idx = ReportIndex.open(tmp_path_factory.mktemp("zeros-index") / "index")
-    with idx.batch() as batch:
-        for report in reports:
-            batch.add(report)
-    return idx
+    return build_index(tmp_path_factory.mktemp("zeros-index") / "index", reports)
 
 
 def test_the_keys_hold_zeros_values_and_blanks(reports):

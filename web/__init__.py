@@ -15,8 +15,8 @@ from flask import Flask, render_template, request, url_for
 
 from indexer.config import Config, load_config
 
-from . import collection
-from .i18n import ALIAS_LABELS, LEVEL_LABELS, label_of, translate
+from . import api, collection, reports, search
+from .i18n import LEVEL_LABELS, alias_label, label_of, translate
 from .links import current_language, link
 from .report_view import format_number
 
@@ -44,7 +44,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     collection.init_app(app)
-    from . import api, reports, search
     app.register_blueprint(search.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
@@ -80,7 +79,7 @@ def _register_template_helpers(app: Flask) -> None:
             "t": lambda key, **values: translate(key, lang, **values),
             "link": link,
             "colon": ": " if lang == "en" else "：",
-            "alias_label": lambda alias: label_of(ALIAS_LABELS, alias, lang),
+            "alias_label": lambda alias: alias_label(alias, lang),
             "level_label": lambda level: label_of(LEVEL_LABELS, level, lang) if level else "",
             "other_language_url": _other_language_url(lang),
         }

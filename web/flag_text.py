@@ -1,4 +1,4 @@
-"""One sentence per flag code (SPEC §2 checks), in Chinese and English."""
+"""One sentence per flag code (docs/flags.md), in Chinese and English."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""The one place that reads htmx request headers (STYLE: no header checks in views)."""
+"""The one place that reads htmx request headers (docs/architecture.md: no header checks in views)."""
 from __future__ import annotations
 
 from flask import Request

@@ -11,12 +11,8 @@ from dataclasses import dataclass
 
 from indexer.aliases import ALIASES
 from indexer.figure_keys import all_figure_keys
-from indexer.query import FILTER_FIELDS as QUERY_FIELDS
+from indexer.vocabulary import FACETS, FILTER_FIELDS
 
-# facet name in Collection.search()["facets"] -> field of the query language
-FACET_FIELDS = {"year": "year", "type": "type", "province": "province", "level": "level",
-                "template": "template", "flags": "flag"}
-FILTER_FIELDS = tuple(QUERY_FIELDS)
 OPERATORS = (">", ">=", "<", "<=", "=")
 COMPARISON_FIELDS = frozenset(ALIASES) | frozenset(all_figure_keys())
 
@@ -92,7 +88,7 @@ def remove_token(query: str, token: str) -> str:
 
 def facet_token(facet: str, value: str) -> str:
     """The filter a facet value adds: facet ``type``, value 信访 -> ``type:信访``."""
-    return filter_token(FACET_FIELDS[facet], value)
+    return filter_token(FACETS[facet], value)
 
 
 def active_chips(query: str) -> list[Chip]:

@@ -13,9 +13,9 @@ from indexer.aliases import report_aliases
 from indexer.figure_keys import (T2_2019_COLUMNS, T2_2019_ROWS, T2_2021_COLUMNS, T2_2021_ROWS, T3_APPLICANT_COLUMNS,
                                  T3_COLUMNS, T3_GROUPS, T3_OUTCOME_ROWS, T3_ROWS, T4_BLOCKS, T4_COLUMNS, TEMPLATES,
                                  figure_keys)
-from indexer.query import QuerySyntaxError, TextTerms, parse_query, text_terms
+from indexer.highlight import Highlighter
 from indexer.report import Flag, Report
-from indexer.search import match_spans
+from indexer.vocabulary import CANONICAL_HEADINGS, SECTION_NUMBERS
 
 
 # Figures shown on result cards and compared across years; procurement only
@@ -23,8 +23,6 @@ from indexer.search import match_spans
 KEY_ALIASES = ("applications", "granted", "partial", "denied", "unable", "rejected", "review", "litigation",
                "procurement_count", "procurement_amount", "fees_amount")
 TEMPLATE_ONLY = {"procurement_count": "2019", "procurement_amount": "2019", "fees_amount": "2021"}
-CANONICAL_HEADINGS = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
-                      4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况", 6: "六、其他需要报告的事项"}
 # Findings about the whole report or a whole table, not about particular cells.
 NON_CELL_FLAGS = frozenset({"blank_cells", "region_ambiguous", "region_fuzzy", "template_unknown", "year_mismatch"})
 _T3_BALANCE_ROWS = ("new", "carried_over", "total", "carried_forward")
@@ -152,34 +150,12 @@ T4_BLOCK_HEADERS = [label for _, label in T4_BLOCKS]
 T4_COLUMN_HEADERS = [label for _, label in T4_COLUMNS]
 
 
-def text_terms_of(query: str) -> TextTerms | None:
-    """The words and phrases a query looks for in report text (None for no query or a malformed one)."""
-    if not query.strip():
-        return None
-    try:
-        terms = text_terms(parse_query(query))
-    except QuerySyntaxError:
-        return None
-    return None if terms.empty else terms
-
-
-def term_spans(text: str, terms: TextTerms) -> list[tuple[int, int]]:
-    """Where ``text`` matches the terms, exactly as search snippets find them, overlaps merged."""
-    merged: list[tuple[int, int]] = []
-    for start, end, _ in sorted(match_spans(text, terms)):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def mark_terms(text: str, terms: TextTerms | None) -> Markup:
+def mark_terms(text: str, highlighter: Highlighter | None) -> Markup:
     """``text`` HTML-escaped, with every match of the query's terms wrapped in <mark>."""
-    if not terms:
+    if not highlighter:
         return escape(text)
     pieces, last = [], 0
-    for start, end in term_spans(text, terms):
+    for start, end in highlighter.spans(text):
         pieces.append(escape(text[last:start]))
         pieces.append(Markup("<mark>%s</mark>") % text[start:end])
         last = end
@@ -195,13 +171,13 @@ def _without_heading(text: str, heading: str) -> str:
     return text
 
 
-def report_parts(report: Report, terms: TextTerms | None) -> list[dict]:
+def report_parts(report: Report, highlighter: Highlighter | None) -> list[dict]:
     """The six parts as the page shows them: heading and text HTML-escaped, the query's terms marked
     (only in the parts a ``section:`` filter names, if any); a part the report lacks has no text."""
     parts = []
-    for n in range(1, 7):
+    for n in SECTION_NUMBERS:
         section = report.section(n)
-        part_terms = terms if terms and (not terms.sections or n in terms.sections) else None
+        part_terms = highlighter if highlighter and highlighter.marks_part(n) else None
         heading = section.heading if section else CANONICAL_HEADINGS[n]
         text = _without_heading(section.text, section.heading) if section else ""
         html = mark_terms(text, part_terms) if text.strip() else None

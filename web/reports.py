@@ -2,28 +2,25 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import PurePath
 
 from flask import Blueprint, abort, render_template, request, send_file
 
 from indexer.report import Report
+from indexer.vocabulary import REPORT_ID
 
 from .collection import get_collection
 from .flag_text import explain_flag
 from .links import current_language
 from .report_view import (T3_APPLICANT_HEADERS, T4_BLOCK_HEADERS, T4_COLUMN_HEADERS, agency_years,
-                          cells_by_flag, report_parts, text_terms_of, table2_model, table3_model,
-                          table4_model)
+                          cells_by_flag, report_parts, table2_model, table3_model, table4_model)
+from .urls import REPORT_ROUTE
 
 bp = Blueprint("reports", __name__)
 
-# Report ids are 16 lowercase hex characters; anything else is not worth a lookup.
-REPORT_ID = re.compile(r"[0-9a-f]{16}")
-
 
 def get_report(report_id: str) -> Report:
-    """The report with this id, or a 404."""
+    """The report with this id, or a 404 (an id of the wrong form is not worth a lookup)."""
     report = get_collection().get(report_id) if REPORT_ID.fullmatch(report_id) else None
     if report is None:
         abort(404, f"no report with id {report_id}")
@@ -37,13 +34,13 @@ def source_download_name(report: Report) -> str:
     return name or f"{report.id}.{report.source.get('format') or 'bin'}"
 
 
-@bp.get("/reports/<report_id>")
+@bp.get(REPORT_ROUTE)
 def report_page(report_id: str):
     """One report: metadata, the six parts (query terms marked), tables 二/三/四, flags, other years."""
     lang = current_language()
     report = get_report(report_id)
     q = (request.args.get("q") or "").strip()
-    parts = report_parts(report, text_terms_of(q))
+    parts = report_parts(report, get_collection().highlighter(q))
     others = get_collection().reports_by_agency(report.agency) if report.agency else []
     flagged = cells_by_flag(report)
     return render_template(
@@ -61,7 +58,7 @@ def report_page(report_id: str):
     )
 
 
-@bp.get("/reports/<report_id>/source")
+@bp.get(REPORT_ROUTE + "/source")
 def report_source(report_id: str):
     """The stored copy of the report's original file, under its original name."""
     report = get_report(report_id)

@@ -2,7 +2,7 @@
 
 Views parse the request, call the collection, and render. The HTML page and
 its JSON twins (/search.json, /api/search) run the query through the same
-``run_search``; the page adds links (facets, chips, paging) around it.
+``api.run_search``; the page adds links (facets, chips, paging) around it.
 """
 from __future__ import annotations
 
@@ -13,36 +13,22 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from indexer.aliases import ALIASES
 from indexer.export import FORMATS
 from indexer.figure_keys import all_figure_keys
-from indexer.query import QuerySyntaxError
-from indexer.search import SearchError
+from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
+from .api import REQUEST_ERRORS, api_search, query_error, run_search
 from .collection import get_collection
 from .flag_text import explain_flag
 from .htmx import template_for
+from .i18n import LEVEL_LABELS, OUTCOME_LABELS, alias_label, label_of, translate
 from .links import current_language, link
-from .i18n import ALIAS_LABELS, LEVEL_LABELS, OUTCOME_LABELS, label_of, translate
-from .query_state import (FACET_FIELDS, OPERATORS, ComparisonError, active_chips, add_token, comparison_token,
-                          facet_token, query_tokens, remove_token)
+from .query_state import (OPERATORS, ComparisonError, active_chips, add_token, comparison_token, facet_token,
+                          query_tokens, remove_token)
 from .report_view import key_aliases_for
 
 bp = Blueprint("search", __name__)
 
 SEARCH_FRAGMENTS = {"results": "_results.html", "search-page": "_search.html"}
-FACET_LABELS = {"year": "facet_year", "type": "facet_type", "province": "facet_province", "level": "facet_level",
-                "template": "facet_template", "flags": "facet_flags"}
-# Aliases offered as "sort by figure" (largest first).
-SORT_FIGURES = ("applications", "granted", "denied", "review", "litigation", "procurement_count",
-                "procurement_amount", "fees_amount")
 MAX_FACET_VALUES = 30
-
-
-# What a user can get wrong in a request: the query, or the sort/page of a hand-edited URL.
-REQUEST_ERRORS = (QuerySyntaxError, SearchError)
-
-
-def query_error(error: Exception) -> dict:
-    """A malformed query (or sort, or page) as the page and the API show it; position is a 1-based column."""
-    return {"error": str(error), "position": getattr(error, "position", None)}
 
 
 def _page_number(value: str | None) -> int:
@@ -56,22 +42,9 @@ def sort_options(lang: str) -> list[tuple[str, str]]:
     """(value, label) of every sort the page offers."""
     options = [("relevance", translate("sort_relevance", lang)), ("-year", translate("sort_year_desc", lang)),
                ("year", translate("sort_year_asc", lang))]
-    options += [(f"-{alias}", f"{translate('sort_by_figure', lang)}{': ' if lang == 'en' else '：'}{label_of_alias(alias, lang)}")
-                for alias in SORT_FIGURES]
+    options += [(f"-{alias}", f"{translate('sort_by_figure', lang)}{': ' if lang == 'en' else '：'}{alias_label(alias, lang)}")
+                for alias in HEADLINE_ALIASES]
     return options
-
-
-def label_of_alias(alias: str, lang: str) -> str:
-    return label_of(ALIAS_LABELS, alias, lang)
-
-
-def run_search(q: str, page: int, sort: str, per_page: int | None = None) -> tuple[dict | None, dict | None]:
-    """(result, None) or (None, error) for one page of a query: what the page and /api/search show."""
-    collection = get_collection()
-    try:
-        return collection.search(q, page=page, per_page=per_page or collection.config.page_size, sort=sort), None
-    except REQUEST_ERRORS as error:
-        return None, query_error(error)
 
 
 def _facet_values(facet: str, counts: dict, q: str, sort: str, lang: str) -> list[dict]:
@@ -104,22 +77,20 @@ def search_page_context(args) -> dict:
                "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
                          for c in active_chips(q)],
                "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
-               "comparison_error": None}
+               "comparison_error": None, "key_aliases_for": key_aliases_for}
     if result is not None:
         per_page = result.get("per_page") or get_collection().config.page_size
         context["pages"] = max(1, math.ceil(result["total"] / per_page))
-        context["facets"] = [{"name": name, "label": translate(FACET_LABELS[name], lang),
+        context["facets"] = [{"name": name, "label": translate(f"facet_{name}", lang),
                               "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
-                             for name in FACET_FIELDS if result["facets"].get(name)]
+                             for name in FACETS if result["facets"].get(name)]
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
-        for hit in result["hits"]:
-            hit["key_aliases"] = key_aliases_for(hit.get("template"))
     return context
 
 
 def comparison_fields(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """The comparison form's figure choices: the aliases, then every figure key by table."""
-    groups = [(translate("aliases", lang), [(alias, f"{alias} — {label_of_alias(alias, lang)}") for alias in ALIASES])]
+    groups = [(translate("aliases", lang), [(alias, f"{alias} — {alias_label(alias, lang)}") for alias in ALIASES])]
     for table in ("t2", "t3", "t4"):
         groups.append((f"{table}.*", [(key, key) for key in all_figure_keys() if key.startswith(table + ".")]))
     return groups
@@ -149,7 +120,6 @@ def index():
 @bp.get("/search.json")
 def search_json():
     """The search page's result as JSON (the same object /api/search returns)."""
-    from .api import api_search
     return api_search()
 
 
@@ -179,8 +149,7 @@ def stats_view(data: dict | None, lang: str) -> dict:
     """Rows of the stats tables and the chart's data, from Collection.stats()."""
     if not data:
         return {"year_rows": [], "type_rows": [], "outcome_rows": [], "chart": {}, "sum_aliases": []}
-    sum_aliases = [a for a in ("applications", "granted", "denied", "review", "litigation", "procurement_count",
-                               "procurement_amount", "fees_amount")
+    sum_aliases = [a for a in HEADLINE_ALIASES
                    if any((v.get("sums") or {}).get(a) is not None for v in data.get("per_year", {}).values())]
     year_rows = [{"key": year, **value} for year, value in sorted(data.get("per_year", {}).items(), key=lambda kv: str(kv[0]))]
     type_rows = [{"key": name, **value} for name, value in
@@ -194,7 +163,7 @@ def stats_view(data: dict | None, lang: str) -> dict:
         "year_applications": [(r.get("sums") or {}).get("applications") for r in year_rows],
         "outcome_labels": [r["label"] for r in outcome_rows],
         "outcome_values": [r["value"] or 0 for r in outcome_rows],
-        "labels": {"count": translate("count", lang), "applications": label_of_alias("applications", lang),
+        "labels": {"count": translate("count", lang), "applications": alias_label("applications", lang),
                    "outcomes": translate("outcomes", lang)},
     }
     return {"year_rows": year_rows, "type_rows": type_rows, "outcome_rows": outcome_rows, "chart": chart,

@@ -1,5 +1,5 @@
 """Synthetic corpus: realistic annual reports in four formats, each beside the
-canonical report (SPEC §2) that parsing it must give.
+canonical report (docs/report-format.md) that parsing it must give.
 
     compose_report   (layout.py)    who, when, figures (figures.py), text (narrative.py)
     write_<format>   (writers.py, binary.py)   report -> file bytes
@@ -19,6 +19,7 @@ from ..metadata import agency_to_type
 from .binary import write_docx, write_pdf
 from .layout import SyntheticReport, compose_report
 from ..region import GazetteerError
+from ..vocabulary import report_id
 from .regions import load_gazetteer
 from .truth import cells_of, check_flags, narrative_flags, sections_of, table_flags
 from .writers import write_html, write_txt
@@ -100,7 +101,7 @@ def ground_truth(report: SyntheticReport, path: Path, fmt: str, data: bytes, con
     place = agency.place
     region = {"province": place.province, "city": place.city, "county": place.county, "adcode": place.adcode}
     return {
-        "id": sha256[:16],
+        "id": report_id(sha256),
         "source": {"path": str(path), "format": fmt, "sha256": sha256, "url": report.url, "synthetic": True},
         "title": report.title,
         "agency": agency.name,

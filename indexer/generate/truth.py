@@ -60,7 +60,7 @@ def _sum_checks(template: str) -> tuple[tuple[str, str, tuple[str, ...], tuple[s
 
 
 def check_flags(figures: FigureSet) -> list[dict]:
-    """The 勾稽关系 of SPEC §2 over the written figures (a check with a blank term is
+    """The 勾稽关系 (docs/flags.md) over the written figures (a check with a blank term is
     skipped), then one blank_cells flag per table with blank cells."""
     values = figures.values
     flags = []

@@ -1,12 +1,11 @@
-"""Document -> template, every figure key, raw cells and table flags (SPEC §2)."""
+"""Document -> template, every figure key, raw cells and table flags (docs/report-format.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ..document import Document
-from ..figure_keys import all_figure_keys, figure_keys, t3_keys, t4_keys
+from ..figure_keys import all_figure_keys, blank_figures, t3_keys, t4_keys
 from ..report import Flag
 from .items import Item, document_to_items, find_regions
 from .labels import detect_template_normalised
@@ -33,13 +32,6 @@ class FigureResult:
     unread: set[str] = field(default_factory=set)
 
 
-# Every key of a template, null: built once, then copied for each report (copying a
-# dict of two hundred keys costs a tenth of building it).
-@lru_cache(maxsize=None)
-def _blank_figures(template: str) -> dict[str, Value]:
-    return dict.fromkeys(figure_keys(template))
-
-
 def _region(items: list[Item], span: tuple[int, int] | None) -> list[Item]:
     return items[span[0]:span[1]] if span else []
 
@@ -64,7 +56,7 @@ def document_to_figures(document: Document) -> FigureResult:
         3: items_to_t3(_region(items, regions.t3), template),
         4: items_to_t4(_region(items, regions.t4)),
     }
-    result.figures = _blank_figures(template).copy()
+    result.figures = blank_figures(template)
     for n, part in parts.items():
         if not part.found:
             result.flags.append(Flag(f"missing_table_{n}", f"t{n}", f"table {'二三四'[n - 2]} not found"))

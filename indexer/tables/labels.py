@@ -14,7 +14,7 @@ from ..figure_keys import T2_2019_ROWS, T2_2021_ROWS, T3_ROWS
 
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 # One character at a time, not a run (``+``): a pattern opening on a bare character
-# class lets the engine skip ahead by that class, twice as fast over a long label.
+# class lets the engine skip ahead by that class.
 SPACES_AND_QUOTES = re.compile(r"[\s\u200b\ufeff“”\"'‘’「」『』]")
 # Full-width ASCII and the ideographic space: the only characters NFKC changes in
 # most reports; each maps to the ASCII it fully decomposes to.
@@ -137,7 +137,7 @@ def match_row(label: str, cores: dict[str, tuple[str, ...]], *, canonical: dict[
 
 
 # The cores and canonical labels a template's rows are matched against: fixed per
-# template, built once (they were rebuilt for every table row).
+# template, so built once, not for every table row.
 @lru_cache(maxsize=None)
 def _t2_matching(template: str) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     rows = T2_2019_ROWS if template == "2019" else T2_2021_ROWS

@@ -8,10 +8,9 @@ columns), then by the column sums (一+二 = (七)+四; (七) = every outcome ro
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from itertools import product
 
-from ..figure_keys import T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, t3_keys
+from ..figure_keys import T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, blank_figures
 from ..report import Flag
 from .digits import Reading, TooManyReadings, digit_candidates, to_int
 from .items import Item
@@ -23,12 +22,6 @@ N = len(COLUMNS)
 # row key -> its figure keys t3.<row>.<col>, in column order
 ROW_FIGURES = {row: tuple(f"t3.{row}.{col}" for col in COLUMNS) for rows in T3_ROWS.values() for row, _ in rows}
 MAX_COMBINATIONS = 200_000
-
-
-@lru_cache(maxsize=None)
-def _blank_figures(template: str) -> dict[str, int | None]:
-    """Every key of the table, null: built once, copied for each report (as in figures.py)."""
-    return dict.fromkeys(t3_keys(template))
 
 
 def _row_fits(reading: Reading) -> bool:
@@ -161,7 +154,7 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
     """
     part = TablePart()
     keys = [r for r, _ in T3_ROWS[template]]
-    part.figures = _blank_figures(template).copy()
+    part.figures = blank_figures(template, "t3")
     rows = _value_rows(items, template)
     if not rows:
         return part
