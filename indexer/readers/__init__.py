@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..document import Document
 from ..errors import ReaderError, UnsupportedFormat
+from .magic import OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC
 from .text import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -19,9 +20,6 @@ WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
 # Read through LibreOffice's conversion to .docx (readers/doc.py).
 WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-RTF_MAGIC = b"{\\rtf"
-ZIP_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 1024
 
 

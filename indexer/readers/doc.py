@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..document import Document
 from ..errors import ReaderError
-from . import OLE_MAGIC, RTF_MAGIC
+from .magic import OLE_MAGIC, RTF_MAGIC
 from .docx import read_docx
 
 # The LibreOffice program: this variable if set (a path or a name on PATH), else soffice.

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ..document import Document, Paragraph, Table
 from ..errors import ReaderError, UnsupportedFormat
+from .magic import OLE_MAGIC
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 # Ratios are only meaningful for big members: a tiny XML part of repeated
