@@ -1,25 +1,31 @@
 """PDF with a text layer: paragraphs from text lines, tables from rulings.
 
+PDFium (pypdfium2) reads the file: each page's characters with their boxes,
+and its paths, which become rulings; indexer/readers/pdf_layout.py turns them
+into text lines and ruled tables.
+
 Word/WPS exports paint a white rectangle behind every line and cell; those
 are invisible, so they are dropped before looking for tables (otherwise each
 page of running text looks like a one-column table). Tables come from the
 visible rulings; a page with no rulings but rows of numbers falls back to
-pdfplumber's text strategy. Merged cells follow Word's text export: a cell
+runs of lines ending in numbers. Merged cells follow Word's text export: a cell
 spanning columns appears once, a continuation of a cell spanning rows
 appears as "", and a label wrapped inside its cell is joined without a
 separator. A table broken by a page stays two tables.
 """
 from __future__ import annotations
 
+import ctypes
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import Document, Paragraph, Table
-from ..errors import ReaderError
+from ..errors import NoTextLayer, ReaderError
+from .pdf_layout import Char, Edge, chars_to_lines, curve_edges, find_tables, line_edge, rect_edges
 
-RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万元|元|件|个|项)?$")
 # Consecutive lines ending in two or more numbers, this many or more: an unruled table.
 MIN_UNRULED_ROWS = 3
@@ -31,6 +37,11 @@ PAGE_NUMBER = re.compile(r"^[-—–―\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/
 HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]"
                            r"|\d{1,2}\s*[、．]|第[一二三四五六七八九十\d]+[章节部分条])")
 TOLERANCE = 1.5
+# A fill this light (0-255, every channel) is white paper: the background behind text, not a ruling.
+WHITE = 242
+# PDFium's load errors (FPDF_ERR_*) by code; 4 and 5 are a password and an unknown security handler.
+LOAD_ERRORS = {1: "UnknownError", 2: "FileError", 3: "FormatError", 6: "PageError"}
+ENCRYPTED = (4, 5)
 
 
 @dataclass
@@ -46,7 +57,9 @@ class _Line:
 def read_pdf(path: str | Path) -> Document:
     """Read a PDF report's text layer into paragraphs and tables.
 
-    :raises ReaderError: damaged, encrypted or scanned (image-only) PDF.
+    :raises NoTextLayer: a scanned (image-only) PDF, or one whose text cannot be
+        decoded: the pages must be OCR'd first.
+    :raises ReaderError: damaged, encrypted or oversized PDF.
     """
     path = Path(path)
     size = path.stat().st_size
@@ -55,45 +68,41 @@ def read_pdf(path: str | Path) -> Document:
     with open(path, "rb") as f:
         if b"%PDF" not in f.read(1024):
             raise ReaderError(path, "damaged PDF (no %PDF header)")
-    import pdfplumber  # heavy; only PDF reading needs it
-    from pdfplumber.utils.exceptions import PdfminerException
+    import pypdfium2  # a native library; only PDF reading needs it
 
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            if len(pdf.pages) > MAX_PAGES:
-                raise ReaderError(path, f"PDF has {len(pdf.pages)} pages; an annual report has far fewer")
-            items, lines, total_chars, unmapped = _read_pages(pdf)
-            title = _metadata_title(pdf.metadata)
-            page_count = len(pdf.pages)
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code in ENCRYPTED:
+            raise ReaderError(path, "password-protected or encrypted PDF; save it without a password") from None
+        raise ReaderError(path, f"damaged or truncated PDF ({LOAD_ERRORS.get(code, 'PdfiumError')})") from None
+    try:
+        page_count = len(pdf)
+        if page_count > MAX_PAGES:
+            raise ReaderError(path, f"PDF has {page_count} pages; an annual report has far fewer")
+        items, lines, total_chars, unmapped = _read_pages(pdf)
+        title = _metadata_title(pdf.get_metadata_value("Title"))
     except ReaderError:
         raise
-    except PdfminerException as e:
-        raise ReaderError(path, _pdfminer_problem(e)) from None
     except MemoryError:
         raise ReaderError(path, "PDF too large to read") from None
-    except Exception as e:  # pdfminer raises many unrelated types on broken files
+    except Exception as e:  # PDFium fails on a broken page as PdfiumError, ctypes as others
         raise ReaderError(path, f"damaged or truncated PDF ({type(e).__name__})") from None
+    finally:
+        pdf.close()
     if page_count == 0:
         raise ReaderError(path, "PDF has no pages")
     if total_chars < MIN_CHARS_PER_PAGE * page_count:
-        raise ReaderError(path, "scanned PDF, no text layer (OCR it first)")
+        raise NoTextLayer(path, "scanned PDF, no text layer (OCR it first)")
     if unmapped > total_chars / 2:
-        raise ReaderError(path, "PDF text layer is unreadable (fonts without a Unicode map; OCR it first)")
+        raise NoTextLayer(path, "PDF text layer is unreadable (fonts without a Unicode map; OCR it first)")
     blocks = items_to_blocks(items, lines, page_count)
     meta = {"title": title} if title else {}
     return Document(path=str(path), format="pdf", blocks=blocks, meta=meta)
 
 
-def _pdfminer_problem(error: Exception) -> str:
-    inner = error.args[0] if error.args else error
-    name = type(inner).__name__
-    if "Password" in name or "Encrypt" in name:
-        return "password-protected or encrypted PDF; save it without a password"
-    return f"damaged or truncated PDF ({name})"
-
-
-def _metadata_title(metadata: dict) -> str | None:
-    title = metadata.get("Title")
+def _metadata_title(title: str | None) -> str | None:
     if isinstance(title, str):
         title = title.strip()
         # Broken producers write UTF-16 bytes as Latin-1 (ÿþ...): useless as a title.
@@ -102,80 +111,290 @@ def _metadata_title(metadata: dict) -> str | None:
     return None
 
 
-def _visible(obj) -> bool:
-    """Drop white, unstroked rectangles: backgrounds painted behind text, not rulings."""
-    if obj.get("object_type") not in ("rect", "curve"):
-        return True
-    if obj.get("stroke"):
-        return True
-    if not obj.get("fill"):
-        return False
-    color = obj.get("non_stroking_color")
-    if isinstance(color, (tuple, list)) and color and all(isinstance(c, (int, float)) for c in color):
-        white = (len(color) in (1, 3) and all(c >= 0.95 for c in color)) or (len(color) == 4 and max(color) <= 0.05)
-        return not white
-    return True
+# -- the page as PDFium sees it ---------------------------------------------------------------
+
+class _View:
+    """User space -> the page as displayed: the page's rotation undone, y from the top.
+
+    ``turn`` is the display rotation as a matrix (a, b, c, d), applied after a
+    character's own matrix to tell upright text from rotated text.
+    """
+
+    def __init__(self, mediabox: tuple[float, float, float, float], quarter_turns: int):
+        x0, y0, x1, y1 = mediabox
+        self.quarter = quarter_turns % 4
+        self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
+        self.height = (y1 - y0) if self.quarter in (0, 2) else (x1 - x0)
+        self.turn = ((1, 0, 0, 1), (0, -1, 1, 0), (-1, 0, 0, -1), (0, 1, -1, 0))[self.quarter]
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """(x, y up from the page's bottom) as displayed: the same point as (x, y up), unflipped."""
+        q = self.quarter
+        if q == 0:
+            return x - self.x0, y - self.y0
+        if q == 1:
+            return y - self.y0, self.x1 - x
+        if q == 2:
+            return self.x1 - x, self.y1 - y
+        return self.y1 - y, x - self.x0
+
+    def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+        """A user-space box as displayed: (x0, x1, top, bottom), y from the top."""
+        (ax, ay), (bx, by) = self.point(left, bottom), self.point(right, top)
+        return min(ax, bx), max(ax, bx), self.height - max(ay, by), self.height - min(ay, by)
+
+
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _compose(inner: tuple, outer: tuple) -> tuple:
+    """The affine matrix (a, b, c, d, e, f) applying ``inner`` then ``outer``."""
+    a1, b1, c1, d1, e1, f1 = inner
+    a0, b0, c0, d0, e0, f0 = outer
+    return (a1 * a0 + b1 * c0, a1 * b0 + b1 * d0, c1 * a0 + d1 * c0, c1 * b0 + d1 * d0,
+            e1 * a0 + f1 * c0 + e0, e1 * b0 + f1 * d0 + f0)
+
+
+class _Objects:
+    """A page's objects walked in content order (forms entered): the order of its
+    text objects, and the subpaths of its paths with how each is painted."""
+
+    def __init__(self, raw, page):
+        self.raw = raw
+        self.text_order: dict[int, int] = {}
+        self.paths: list[tuple[list[tuple[str, tuple[float, float]]], bool, bool]] = []
+        self._matrix = raw.FS_MATRIX()
+        self._fill, self._stroke = ctypes.c_int(), ctypes.c_int()
+        self._rgba = [ctypes.c_uint() for _ in range(4)]
+        self._x, self._y = ctypes.c_float(), ctypes.c_float()
+        self._walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k), None)
+
+    def _object_matrix(self, obj) -> tuple:
+        m = self._matrix
+        self.raw.FPDFPageObj_GetMatrix(obj, m)
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+    def _walk(self, count: int, get, outer: tuple | None) -> None:
+        raw = self.raw
+        for k in range(count):
+            obj = get(k)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                self.text_order[_address(obj)] = len(self.text_order)
+            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                self._add_path(obj, outer)
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                matrix = self._object_matrix(obj)
+                inner = matrix if outer is None else _compose(matrix, outer)
+                self._walk(raw.FPDFFormObj_CountObjects(obj), lambda i, o=obj: raw.FPDFFormObj_GetObject(o, i), inner)
+
+    def _add_path(self, obj, outer: tuple | None) -> None:
+        raw = self.raw
+        raw.FPDFPath_GetDrawMode(obj, self._fill, self._stroke)
+        stroke, fill = bool(self._stroke.value), self._fill.value != 0
+        white = False
+        if fill and not stroke:
+            r, g, b, a = self._rgba
+            white = bool(raw.FPDFPageObj_GetFillColor(obj, r, g, b, a)) and min(r.value, g.value, b.value) >= WHITE
+        a_, b_, c_, d_, e_, f_ = self._object_matrix(obj) if outer is None else _compose(self._object_matrix(obj), outer)
+        ops: list[tuple[str, tuple[float, float]]] = []
+        start = None
+        beziers = 0
+        x, y = self._x, self._y
+        for s in range(raw.FPDFPath_CountSegments(obj)):
+            segment = raw.FPDFPath_GetPathSegment(obj, s)
+            raw.FPDFPathSegment_GetPoint(segment, x, y)
+            point = (a_ * x.value + c_ * y.value + e_, b_ * x.value + d_ * y.value + f_)
+            kind = raw.FPDFPathSegment_GetType(segment)
+            if kind == raw.FPDF_SEGMENT_MOVETO:
+                ops.append(("m", point))
+                start, beziers = point, 0
+            elif kind == raw.FPDF_SEGMENT_BEZIERTO:
+                beziers += 1
+                if beziers % 3:
+                    continue  # a control point: a curve's segment is counted by its end
+                ops.append(("c", point))
+            else:
+                ops.append(("l", point))
+            if raw.FPDFPathSegment_GetClose(segment) and start is not None:
+                ops.append(("h", start))
+        self.paths.append((ops, stroke, fill and not white))
+
+
+def _subpath_shapes(ops: list[tuple[str, tuple[float, float]]]):
+    """Each subpath as a line, a rectangle or a curve, with its points (user space).
+
+    The classification is pdfminer's: a move and a line (closed or not) is a line;
+    four sides whose corners square up and close is a rectangle; anything else a curve.
+    """
+    for subpath in _split_subpaths(ops):
+        shape = "".join(op for op, _ in subpath)
+        points = [p for _, p in subpath]
+        if len(shape) < 2:
+            continue
+        if len(shape) > 3 and shape.endswith("lh") and points[-2] == points[0]:
+            shape = shape[:-2] + "h"  # a closing line drawn back to the start, then closed
+            points.pop()
+        if shape in ("ml", "mlh"):
+            yield "line", points[:2]
+        elif shape in ("mlllh", "mllll"):
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
+            square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+            yield ("rect" if points[0] == points[4] and square else "curve"), points
+        else:
+            yield "curve", points
+
+
+def _split_subpaths(ops):
+    current: list = []
+    for op in ops:
+        if op[0] == "m":
+            if current:
+                yield current
+            current = [op]
+        elif current:
+            current.append(op)
+    if current:
+        yield current
+
+
+def _page_edges(objects: _Objects, view: _View) -> list[Edge]:
+    """The visible rulings as edges: every line; rectangles and curves that are
+    stroked, or filled with a colour other than white."""
+    lines, rects, curves = [], [], []
+    for ops, stroke, coloured_fill in objects.paths:
+        for kind, points in _subpath_shapes(ops):
+            if kind != "line" and not (stroke or coloured_fill):
+                continue
+            shown = [view.point(x, y) for x, y in points]
+            xs = [p[0] for p in shown]
+            ys = [p[1] for p in shown]
+            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+            top, bottom = view.height - y1, view.height - y0
+            if kind == "line":
+                lines.append(line_edge(x0, x1, top, bottom, x1 - x0, y1 - y0))
+            elif kind == "rect":
+                rects += rect_edges(x0, x1, top, bottom, x1 - x0, y1 - y0)
+            else:
+                curves += curve_edges([(x, view.height - y) for x, y in shown])
+    return lines + rects + curves
+
+
+def _page_chars(raw, textpage, view: _View, text_order: dict[int, int]) -> tuple[list[Char], int]:
+    """The page's characters in content order (PDFium's text page regroups them by line),
+    and how many have no Unicode mapping. Spaces PDFium inserts are dropped."""
+    count = raw.FPDFText_CountChars(textpage)
+    box, matrix = raw.FS_RECTF(), raw.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    fonts: dict[int, tuple[float, bool]] = {}
+    keyed: list[tuple[int, int, Char]] = []
+    unmapped = 0
+    for i in range(count):
+        code = raw.FPDFText_GetUnicode(textpage, i)
+        text = chr(code) if 0 < code < 0x110000 else "\ufffd"
+        if (code <= 32 or text.isspace()) and raw.FPDFText_IsGenerated(textpage, i):
+            continue
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        key = _address(obj)
+        font = fonts.get(key)
+        if font is None:
+            raw.FPDFText_GetMatrix(textpage, i, matrix)
+            a, b, c, d = _compose((matrix.a, matrix.b, matrix.c, matrix.d, 0, 0), (*view.turn, 0, 0))[:4]
+            em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
+            font = fonts[key] = (em, a * d > 0 and b * c <= 0)
+        em, upright = font
+        if raw.FPDFText_HasUnicodeMapError(textpage, i) == 1:
+            unmapped += 1
+        raw.FPDFText_GetLooseCharBox(textpage, i, box)
+        x0, x1, top, bottom = view.box(box.left, box.bottom, box.right, box.top)
+        if upright and bottom - top > 2 * em:
+            # a vertical font (Identity-V): PDFium's box spans the whole column; the glyph
+            # is an em square hanging from its origin
+            raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+            x0, y = view.point(ox.value, oy.value)
+            x1, bottom = x0 + em, view.height - y
+            top = bottom - em
+        elif upright:
+            top = bottom - em  # the em box standing on the font's descent
+        else:
+            em = bottom - top
+        keyed.append((text_order.get(key, -1), i, Char(text, x0, x1, top, bottom, em, upright)))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    return [k[2] for k in keyed], unmapped
 
 
 def _read_pages(pdf):
     """Per page: tables (with their top) and text lines outside them."""
+    import pypdfium2.raw as raw
+
     items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line)
     lines: list[_Line] = []
     total_chars = unmapped = 0
-    for number, page in enumerate(pdf.pages):
-        total_chars += sum(1 for c in page.chars if c.get("text", "").strip())
-        unmapped += sum(1 for c in page.chars if c.get("text", "").startswith("(cid:"))
-        if not page.chars:
-            continue
-        visible = page.filter(_visible)
-        ruled = dict(RULED, explicit_horizontal_lines=_closing_edges(visible))
-        tables = [t for t in visible.find_tables(ruled) if _is_real_table(t)]
-        placed = [(t.bbox, table_to_rows(t)) for t in tables]
-        if not placed:
-            placed = unruled_tables(visible)
-        boxes = [bbox for bbox, _ in placed]
-        for bbox, rows in placed:
-            if rows:
-                items.append((number, bbox[1], Table(rows)))
-        outside = visible.filter(lambda o: o.get("object_type") != "char" or not _inside_any(o, boxes))
-        for raw in outside.extract_text_lines(strip=True, return_chars=True):
-            text = raw["text"].strip()
-            if not text:
-                continue
-            sizes = [c.get("size", 0) for c in raw["chars"] if c.get("text", "").strip()]
-            line = _Line(text, raw["x0"], raw["x1"], raw["top"], max(sizes) if sizes else 0, number)
-            lines.append(line)
-            items.append((number, raw["top"], line))
+    for number in range(len(pdf)):
+        page = pdf[number]
+        textpage = page.get_textpage()
+        try:
+            view = _View(page.get_mediabox(), page.get_rotation() // 90)
+            objects = _Objects(raw, page.raw)
+            chars, page_unmapped = _page_chars(raw, textpage.raw, view, objects.text_order)
+        finally:
+            textpage.close()
+            page.close()
+        total_chars += sum(1 for c in chars if c.text.strip())
+        unmapped += page_unmapped
+        if chars:
+            _place_page(number, chars, _page_edges(objects, view), items, lines)
     items.sort(key=lambda item: (item[0], item[1]))
     return items, lines, total_chars, unmapped
 
 
-def _closing_edges(page) -> list[dict]:
+def _place_page(number: int, chars: list[Char], edges: list[Edge], items: list, lines: list[_Line]) -> None:
+    """One page's tables and the text lines outside them, each with its top."""
+    tables = [t for t in find_tables(edges, _closing_edges(edges)) if _is_real_table(t)]
+    placed = [(t.bbox, table_to_rows(t, chars)) for t in tables]
+    if not placed:
+        placed = unruled_tables(chars)
+    boxes = [bbox for bbox, _ in placed]
+    for bbox, rows in placed:
+        if rows:
+            items.append((number, bbox[1], Table(rows)))
+    outside = [c for c in chars if not _inside_any(c, boxes)]
+    for raw_line in chars_to_lines(outside):
+        text = raw_line.text.strip()
+        if not text:
+            continue
+        sizes = [c.size for c in raw_line.chars if c.text.strip()]
+        line = _Line(text, raw_line.x0, raw_line.x1, raw_line.top, max(sizes) if sizes else 0, number)
+        lines.append(line)
+        items.append((number, raw_line.top, line))
+
+
+def _closing_edges(edges: list[Edge]) -> list[Edge]:
     """Borders a table broken by a page never draws: where two or more rulings
     stop (or start) at the same height with no horizontal ruling there, close
     the table with a line, or its last row on the page is lost."""
-    verticals = [e for e in page.edges if e["orientation"] == "v"]
-    horizontals = [e for e in page.edges if e["orientation"] == "h"]
+    verticals = [e for e in edges if e.orientation == "v"]
+    horizontals = [e for e in edges if e.orientation == "h"]
     closing = []
     for key in ("top", "bottom"):
-        ends: dict[int, list[dict]] = {}
+        ends: dict[int, list[Edge]] = {}
         for edge in verticals:
-            ends.setdefault(round(edge[key] / 2), []).append(edge)
+            ends.setdefault(round(getattr(edge, key) / 2), []).append(edge)
         for group in ends.values():
             if len(group) < 2:
                 continue
-            y = sum(e[key] for e in group) / len(group)
-            x0, x1 = min(e["x0"] for e in group), max(e["x1"] for e in group)
-            covered = any(abs(h["top"] - y) <= 2 and h["x0"] <= x0 + 2 and h["x1"] >= x1 - 2 for h in horizontals)
+            y = sum(getattr(e, key) for e in group) / len(group)
+            x0, x1 = min(e.x0 for e in group), max(e.x1 for e in group)
+            covered = any(abs(h.top - y) <= 2 and h.x0 <= x0 + 2 and h.x1 >= x1 - 2 for h in horizontals)
             if not covered:
-                closing.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
-                                "width": x1 - x0, "height": 0})
+                closing.append(line_edge(x0, x1, y, y, x1 - x0, 0))
     return closing
 
 
 def _inside_any(obj, boxes) -> bool:
-    x = (obj["x0"] + obj["x1"]) / 2
-    y = (obj["top"] + obj["bottom"]) / 2
+    x = (obj.x0 + obj.x1) / 2
+    y = (obj.top + obj.bottom) / 2
     return any(x0 <= x < x1 and top <= y < bottom for x0, top, x1, bottom in boxes)
 
 
@@ -186,22 +405,22 @@ def _is_real_table(table) -> bool:
     return bool(rows) and max(len(r.cells) for r in rows) >= 2
 
 
-def _words(chars: list[dict]) -> list[dict]:
+def _words(chars: list[Char]) -> list[dict]:
     """Split a line's characters into words at spaces and at gaps wider than a third of an em."""
     words: list[dict] = []
     for ch in chars:
-        text = ch.get("text", "")
+        text = ch.text
         if not text.strip():
             if words and words[-1]["text"]:
-                words.append({"text": "", "x0": ch["x1"], "x1": ch["x1"]})
+                words.append({"text": "", "x0": ch.x1, "x1": ch.x1})
             continue
         last = words[-1] if words else None
-        gap_limit = (ch.get("size") or 10) / 3
-        if last is None or not last["text"] or ch["x0"] - last["x1"] > gap_limit:
-            words.append({"text": text, "x0": ch["x0"], "x1": ch["x1"]})
+        gap_limit = (ch.size or 10) / 3
+        if last is None or not last["text"] or ch.x0 - last["x1"] > gap_limit:
+            words.append({"text": text, "x0": ch.x0, "x1": ch.x1})
         else:
             last["text"] += text
-            last["x1"] = ch["x1"]
+            last["x1"] = ch.x1
     return [w for w in words if w["text"]]
 
 
@@ -214,14 +433,14 @@ def _trailing_numbers(words: list[dict]) -> list[dict]:
     return trailing[::-1]
 
 
-def unruled_tables(page) -> list[tuple[tuple, list[list[str]]]]:
+def unruled_tables(chars: list[Char]) -> list[tuple[tuple, list[list[str]]]]:
     """Tables drawn without rulings: runs of lines that end in numbers.
 
     Columns are the clusters of the numbers' centres, so a number missing from
     one row leaves that row's cell "" rather than shifting the others left.
     """
-    lines = [line for line in page.extract_text_lines(strip=True, return_chars=True) if line["text"].strip()]
-    parsed = [(line, _words(line["chars"])) for line in lines]
+    lines = [line for line in chars_to_lines(chars) if line.text.strip()]
+    parsed = [(line, _words(line.chars)) for line in lines]
     numeric = [len(_trailing_numbers(words)) >= 2 for _, words in parsed]
     found = []
     i = 0
@@ -242,7 +461,7 @@ def unruled_tables(page) -> list[tuple[tuple, list[list[str]]]]:
 
 def _region_to_table(region) -> tuple[tuple, list[list[str]]]:
     numbers = [w for _, words in region for w in _trailing_numbers(words)]
-    em = max((c.get("size") or 10) for line, _ in region for c in line["chars"])
+    em = max((c.size or 10) for line, _ in region for c in line.chars)
     columns: list[list[dict]] = []
     for word in sorted(numbers, key=lambda w: (w["x0"] + w["x1"]) / 2):
         centre = (word["x0"] + word["x1"]) / 2
@@ -256,18 +475,18 @@ def _region_to_table(region) -> tuple[tuple, list[list[str]]]:
         trailing = _trailing_numbers(words)
         if not trailing:
             if rows:
-                rows[-1][0] += line["text"].strip()  # a label wrapped onto the next line
+                rows[-1][0] += line.text.strip()  # a label wrapped onto the next line
             else:
-                rows.append([line["text"].strip()])
+                rows.append([line.text.strip()])
             continue
-        label = "".join(c["text"] for c in line["chars"] if c["x1"] <= trailing[0]["x0"]).strip()
+        label = "".join(c.text for c in line.chars if c.x1 <= trailing[0]["x0"]).strip()
         values = []
         for x0, x1 in spans:
             hit = next((w["text"] for w in trailing if x0 <= (w["x0"] + w["x1"]) / 2 <= x1), "")
             values.append(hit)
         rows.append([label] + values)
-    bbox = (min(line["x0"] for line, _ in region), min(line["top"] for line, _ in region),
-            max(line["x1"] for line, _ in region) + 0.1, max(line["bottom"] for line, _ in region) + 0.1)
+    bbox = (min(line.x0 for line, _ in region), min(line.top for line, _ in region),
+            max(line.x1 for line, _ in region) + 0.1, max(line.bottom for line, _ in region) + 0.1)
     return bbox, rows
 
 
@@ -282,15 +501,15 @@ def _cell_string(text: str | None) -> str:
     return text.replace("\n", "")
 
 
-def table_to_rows(table) -> list[list[str]]:
-    """A pdfplumber table as rows of raw cell strings, Word text-export style.
+def table_to_rows(table, chars: list[Char]) -> list[list[str]]:
+    """A ruled table as rows of raw cell strings, Word text-export style.
 
-    pdfplumber leaves None wherever no cell starts; the cell covering that
+    A row holds None wherever no cell starts; the cell covering that
     grid point tells a column span (skipped) from a row span ("").
     """
     cells = table.cells
     xs = sorted(set(c[0] for c in cells))
-    rows = [_row_with_spans(row, texts, cells, xs) for row, texts in zip(table.rows, table.extract())]
+    rows = [_row_with_spans(row, texts, cells, xs) for row, texts in zip(table.rows, table.extract(chars))]
     return [r for r in rows if r]
 
 
