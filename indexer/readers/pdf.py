@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..document import Document, Paragraph, Table
 from ..errors import NoTextLayer, ReaderError
-from .pdf_layout import Char, Edge, chars_to_lines, curve_edges, find_tables, line_edge, rect_edges
+from .pdf_layout import Char, Edge, TextLine, chars_to_lines, curve_edges, find_tables, line_edge, rect_edges
 
 NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万元|元|件|个|项)?$")
 # Consecutive lines ending in two or more numbers, this many or more: an unruled table.
@@ -157,69 +157,82 @@ def _compose(inner: tuple, outer: tuple) -> tuple:
 
 
 class _Objects:
-    """A page's objects walked in content order (forms entered): the order of its
-    text objects, and the subpaths of its paths with how each is painted."""
+    """A page's paths in content order (forms entered), with how each is painted."""
 
     def __init__(self, raw, page):
         self.raw = raw
-        self.text_order: dict[int, int] = {}
         self.paths: list[tuple[list[tuple[str, tuple[float, float]]], bool, bool]] = []
         self._matrix = raw.FS_MATRIX()
         self._fill, self._stroke = ctypes.c_int(), ctypes.c_int()
         self._rgba = [ctypes.c_uint() for _ in range(4)]
         self._x, self._y = ctypes.c_float(), ctypes.c_float()
-        self._walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k), None)
+        get_type, get_object, path = raw.FPDFPageObj_GetType, raw.FPDFPage_GetObject, raw.FPDF_PAGEOBJ_PATH
+        for k in range(raw.FPDFPage_CountObjects(page)):
+            obj = get_object(page, k)
+            kind = get_type(obj)
+            if kind == path:
+                self._add_path(obj, None)
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                self._walk_form(obj, None)
 
     def _object_matrix(self, obj) -> tuple:
         m = self._matrix
         self.raw.FPDFPageObj_GetMatrix(obj, m)
         return (m.a, m.b, m.c, m.d, m.e, m.f)
 
-    def _walk(self, count: int, get, outer: tuple | None) -> None:
+    def _walk_form(self, form, outer: tuple | None) -> None:
         raw = self.raw
-        for k in range(count):
-            obj = get(k)
+        matrix = self._object_matrix(form)
+        inner = matrix if outer is None else _compose(matrix, outer)
+        for k in range(raw.FPDFFormObj_CountObjects(form)):
+            obj = raw.FPDFFormObj_GetObject(form, k)
             kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_TEXT:
-                self.text_order[_address(obj)] = len(self.text_order)
-            elif kind == raw.FPDF_PAGEOBJ_PATH:
-                self._add_path(obj, outer)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                self._add_path(obj, inner)
             elif kind == raw.FPDF_PAGEOBJ_FORM:
-                matrix = self._object_matrix(obj)
-                inner = matrix if outer is None else _compose(matrix, outer)
-                self._walk(raw.FPDFFormObj_CountObjects(obj), lambda i, o=obj: raw.FPDFFormObj_GetObject(o, i), inner)
+                self._walk_form(obj, inner)
 
     def _add_path(self, obj, outer: tuple | None) -> None:
         raw = self.raw
         raw.FPDFPath_GetDrawMode(obj, self._fill, self._stroke)
         stroke, fill = bool(self._stroke.value), self._fill.value != 0
-        white = False
+        coloured = fill
         if fill and not stroke:
             r, g, b, a = self._rgba
-            white = bool(raw.FPDFPageObj_GetFillColor(obj, r, g, b, a)) and min(r.value, g.value, b.value) >= WHITE
+            coloured = not (raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and min(r.value, g.value, b.value) >= WHITE)
+        get_segment, get_type = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetType
+        segments = [get_segment(obj, s) for s in range(raw.FPDFPath_CountSegments(obj))]
+        kinds = [get_type(segment) for segment in segments]
+        moves = [i for i, kind in enumerate(kinds) if kind == raw.FPDF_SEGMENT_MOVETO] + [len(kinds)]
+        spans = list(zip(moves, moves[1:]))
+        if not (stroke or coloured):
+            # unpainted but for a line: only a subpath of two or three points can be one
+            spans = [(i, j) for i, j in spans if j - i <= 3]
+        if not spans:
+            return
         a_, b_, c_, d_, e_, f_ = self._object_matrix(obj) if outer is None else _compose(self._object_matrix(obj), outer)
-        ops: list[tuple[str, tuple[float, float]]] = []
-        start = None
-        beziers = 0
         x, y = self._x, self._y
-        for s in range(raw.FPDFPath_CountSegments(obj)):
-            segment = raw.FPDFPath_GetPathSegment(obj, s)
-            raw.FPDFPathSegment_GetPoint(segment, x, y)
-            point = (a_ * x.value + c_ * y.value + e_, b_ * x.value + d_ * y.value + f_)
-            kind = raw.FPDFPathSegment_GetType(segment)
-            if kind == raw.FPDF_SEGMENT_MOVETO:
-                ops.append(("m", point))
-                start, beziers = point, 0
-            elif kind == raw.FPDF_SEGMENT_BEZIERTO:
-                beziers += 1
-                if beziers % 3:
-                    continue  # a control point: a curve's segment is counted by its end
-                ops.append(("c", point))
-            else:
-                ops.append(("l", point))
-            if raw.FPDFPathSegment_GetClose(segment) and start is not None:
-                ops.append(("h", start))
-        self.paths.append((ops, stroke, fill and not white))
+        get_point, get_close, bezier = raw.FPDFPathSegment_GetPoint, raw.FPDFPathSegment_GetClose, raw.FPDF_SEGMENT_BEZIERTO
+        ops: list[tuple[str, tuple[float, float]]] = []
+        for i, j in spans:
+            start = None
+            beziers = 0
+            for segment, kind in zip(segments[i:j], kinds[i:j]):
+                get_point(segment, x, y)
+                point = (a_ * x.value + c_ * y.value + e_, b_ * x.value + d_ * y.value + f_)
+                if start is None:
+                    ops.append(("m", point))
+                    start = point
+                elif kind == bezier:
+                    beziers += 1
+                    if beziers % 3:
+                        continue  # a control point: a curve's segment is counted by its end
+                    ops.append(("c", point))
+                else:
+                    ops.append(("l", point))
+                if get_close(segment):
+                    ops.append(("h", start))
+        self.paths.append((ops, stroke, coloured))
 
 
 def _subpath_shapes(ops: list[tuple[str, tuple[float, float]]]):
@@ -281,33 +294,34 @@ def _page_edges(objects: _Objects, view: _View) -> list[Edge]:
     return lines + rects + curves
 
 
-def _page_chars(raw, textpage, view: _View, text_order: dict[int, int]) -> tuple[list[Char], int]:
-    """The page's characters in content order (PDFium's text page regroups them by line),
-    and how many have no Unicode mapping. Spaces PDFium inserts are dropped."""
+def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
+    """The page's characters, and how many have no Unicode mapping. Spaces PDFium
+    inserts between words and lines are dropped."""
     count = raw.FPDFText_CountChars(textpage)
     box, matrix = raw.FS_RECTF(), raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    fonts: dict[int, tuple[float, bool]] = {}
-    keyed: list[tuple[int, int, Char]] = []
+    turned = view.quarter != 0
+    indexed: list[tuple[int, Char]] = []
     unmapped = 0
+    rotated = False
     for i in range(count):
         code = raw.FPDFText_GetUnicode(textpage, i)
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
         if (code <= 32 or text.isspace()) and raw.FPDFText_IsGenerated(textpage, i):
             continue
-        obj = raw.FPDFText_GetTextObject(textpage, i)
-        key = _address(obj)
-        font = fonts.get(key)
-        if font is None:
-            raw.FPDFText_GetMatrix(textpage, i, matrix)
-            a, b, c, d = _compose((matrix.a, matrix.b, matrix.c, matrix.d, 0, 0), (*view.turn, 0, 0))[:4]
-            em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
-            font = fonts[key] = (em, a * d > 0 and b * c <= 0)
-        em, upright = font
+        raw.FPDFText_GetMatrix(textpage, i, matrix)
+        a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+        if turned:
+            a, b, c, d = _compose((a, b, c, d, 0, 0), (*view.turn, 0, 0))[:4]
+        em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
+        upright = a * d > 0 and b * c <= 0
         if raw.FPDFText_HasUnicodeMapError(textpage, i) == 1:
             unmapped += 1
         raw.FPDFText_GetLooseCharBox(textpage, i, box)
-        x0, x1, top, bottom = view.box(box.left, box.bottom, box.right, box.top)
+        if turned:
+            x0, x1, top, bottom = view.box(box.left, box.bottom, box.right, box.top)
+        else:
+            x0, x1, top, bottom = box.left - view.x0, box.right - view.x0, view.y1 - box.top, view.y1 - box.bottom
         if upright and bottom - top > 2 * em:
             # a vertical font (Identity-V): PDFium's box spans the whole column; the glyph
             # is an em square hanging from its origin
@@ -319,9 +333,35 @@ def _page_chars(raw, textpage, view: _View, text_order: dict[int, int]) -> tuple
             top = bottom - em  # the em box standing on the font's descent
         else:
             em = bottom - top
-        keyed.append((text_order.get(key, -1), i, Char(text, x0, x1, top, bottom, em, upright)))
-    keyed.sort(key=lambda k: (k[0], k[1]))
-    return [k[2] for k in keyed], unmapped
+            rotated = True
+        indexed.append((i, Char(text, x0, x1, top, bottom, em, upright)))
+    if rotated:
+        indexed = _in_content_order(raw, page, textpage, indexed)
+    return [char for _, char in indexed], unmapped
+
+
+def _in_content_order(raw, page, textpage, indexed: list[tuple[int, Char]]) -> list[tuple[int, Char]]:
+    """The characters in the order the page draws them.
+
+    PDFium's text page moves a text object drawn later onto the line it sits on.
+    Lines and words are sorted by position anyway, but text is read in runs of
+    upright and of rotated characters, and those runs follow the drawing order.
+    """
+    order: dict[int, int] = {}
+
+    def walk(count, get):
+        for k in range(count):
+            obj = get(k)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                order[_address(obj)] = len(order)
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                walk(raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j))
+
+    walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k))
+    drawn = [(order.get(_address(raw.FPDFText_GetTextObject(textpage, i)), -1), i, char) for i, char in indexed]
+    drawn.sort(key=lambda t: (t[0], t[1]))
+    return [(i, char) for _, i, char in drawn]
 
 
 def _read_pages(pdf):
@@ -337,7 +377,7 @@ def _read_pages(pdf):
         try:
             view = _View(page.get_mediabox(), page.get_rotation() // 90)
             objects = _Objects(raw, page.raw)
-            chars, page_unmapped = _page_chars(raw, textpage.raw, view, objects.text_order)
+            chars, page_unmapped = _page_chars(raw, page.raw, textpage.raw, view)
         finally:
             textpage.close()
             page.close()
@@ -353,14 +393,17 @@ def _place_page(number: int, chars: list[Char], edges: list[Edge], items: list, 
     """One page's tables and the text lines outside them, each with its top."""
     tables = [t for t in find_tables(edges, _closing_edges(edges)) if _is_real_table(t)]
     placed = [(t.bbox, table_to_rows(t, chars)) for t in tables]
+    text_lines = None
     if not placed:
-        placed = unruled_tables(chars)
+        text_lines = chars_to_lines(chars)
+        placed = unruled_tables(text_lines)
     boxes = [bbox for bbox, _ in placed]
     for bbox, rows in placed:
         if rows:
             items.append((number, bbox[1], Table(rows)))
-    outside = [c for c in chars if not _inside_any(c, boxes)]
-    for raw_line in chars_to_lines(outside):
+    if boxes or text_lines is None:
+        text_lines = chars_to_lines([c for c in chars if not _inside_any(c, boxes)])
+    for raw_line in text_lines:
         text = raw_line.text.strip()
         if not text:
             continue
@@ -395,7 +438,10 @@ def _closing_edges(edges: list[Edge]) -> list[Edge]:
 def _inside_any(obj, boxes) -> bool:
     x = (obj.x0 + obj.x1) / 2
     y = (obj.top + obj.bottom) / 2
-    return any(x0 <= x < x1 and top <= y < bottom for x0, top, x1, bottom in boxes)
+    for x0, top, x1, bottom in boxes:
+        if x0 <= x < x1 and top <= y < bottom:
+            return True
+    return False
 
 
 def _is_real_table(table) -> bool:
@@ -433,13 +479,13 @@ def _trailing_numbers(words: list[dict]) -> list[dict]:
     return trailing[::-1]
 
 
-def unruled_tables(chars: list[Char]) -> list[tuple[tuple, list[list[str]]]]:
+def unruled_tables(text_lines: list[TextLine]) -> list[tuple[tuple, list[list[str]]]]:
     """Tables drawn without rulings: runs of lines that end in numbers.
 
     Columns are the clusters of the numbers' centres, so a number missing from
     one row leaves that row's cell "" rather than shifting the others left.
     """
-    lines = [line for line in chars_to_lines(chars) if line.text.strip()]
+    lines = [line for line in text_lines if line.text.strip()]
     parsed = [(line, _words(line.chars)) for line in lines]
     numeric = [len(_trailing_numbers(words)) >= 2 for _, words in parsed]
     found = []

@@ -15,7 +15,8 @@ from operator import attrgetter
 TOLERANCE = 3  # text: between words and between lines; tables: snap, join and intersect
 EDGE_MIN_LENGTH = 3
 EDGE_MIN_LENGTH_PREFILTER = 1
-LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
+_X0, _X1, _TOP, _BOTTOM = attrgetter("x0"), attrgetter("x1"), attrgetter("top"), attrgetter("bottom")
 
 
 class Char:
@@ -32,7 +33,7 @@ class Word:
 
     def __init__(self, chars: list[Char]):
         self.chars = chars
-        self.text = "".join(LIGATURES.get(c.text, c.text) for c in chars)
+        self.text = "".join([c.text for c in chars]).translate(LIGATURES)
         self.x0, self.top, self.x1, self.bottom = bbox_of(chars)
 
 
@@ -63,8 +64,7 @@ class Edge:
 
 
 def bbox_of(objects) -> tuple[float, float, float, float]:
-    return (min(o.x0 for o in objects), min(o.top for o in objects),
-            max(o.x1 for o in objects), max(o.bottom for o in objects))
+    return min(map(_X0, objects)), min(map(_TOP, objects)), max(map(_X1, objects)), max(map(_BOTTOM, objects))
 
 
 # -- clustering ---------------------------------------------------------------------------
@@ -86,8 +86,11 @@ def cluster_values(values, tolerance: float) -> dict[float, int]:
 def cluster_objects(objects: list, key, tolerance: float, preserve_order: bool = False) -> list[list]:
     """Group objects whose ``key`` values chain within ``tolerance``: in cluster order, or,
     with ``preserve_order``, as consecutive runs of the objects' own order."""
-    ids = cluster_values([key(o) for o in objects], tolerance)
-    tagged = [(o, ids[key(o)]) for o in objects]
+    if len(objects) < 2:
+        return [objects] if objects else []
+    keys = list(map(key, objects))
+    ids = cluster_values(keys, tolerance)
+    tagged = [(o, ids[k]) for o, k in zip(objects, keys)]
     if not preserve_order:
         tagged.sort(key=lambda t: t[1])
     return [[o for o, _ in run] for _, run in itertools.groupby(tagged, key=lambda t: t[1])]
@@ -95,26 +98,30 @@ def cluster_objects(objects: list, key, tolerance: float, preserve_order: bool =
 
 # -- chars -> words -> lines ------------------------------------------------------------
 
-def _begins_new_word(prev: Char, char: Char, upright: bool) -> bool:
-    if upright:  # left to right, lines top to bottom
-        return char.x0 < prev.x0 or char.x0 > prev.x1 + TOLERANCE or abs(char.top - prev.top) > TOLERANCE
-    # rotated text reads top to bottom, lines left to right
-    return char.top < prev.top or char.top > prev.bottom + TOLERANCE or abs(char.x0 - prev.x0) > TOLERANCE
-
-
 def _line_words(chars: list[Char], upright: bool) -> list[Word]:
+    """Cut a line's sorted chars into words: at blanks, and where a char starts before
+    the previous one, beyond its end plus the tolerance, or off its line."""
     words: list[Word] = []
     current: list[Char] = []
+    prev = None
     for char in chars:
         if char.text.isspace():
             if current:
                 words.append(Word(current))
-            current = []
-        elif current and _begins_new_word(current[-1], char, upright):
-            words.append(Word(current))
-            current = [char]
-        else:
-            current.append(char)
+            current, prev = [], None
+            continue
+        if prev is not None:
+            if upright:  # left to right, lines top to bottom
+                new_word = (char.x0 < prev.x0 or char.x0 > prev.x1 + TOLERANCE
+                            or abs(char.top - prev.top) > TOLERANCE)
+            else:  # rotated text reads top to bottom, lines left to right
+                new_word = (char.top < prev.top or char.top > prev.bottom + TOLERANCE
+                            or abs(char.x0 - prev.x0) > TOLERANCE)
+            if new_word:
+                words.append(Word(current))
+                current = []
+        current.append(char)
+        prev = char
     if current:
         words.append(Word(current))
     return words
@@ -126,11 +133,11 @@ def chars_to_words(chars: list[Char]) -> list[Word]:
     words: list[Word] = []
     for upright, run in itertools.groupby(chars, key=attrgetter("upright")):
         if upright:
-            lines = cluster_objects(list(run), attrgetter("top"), TOLERANCE)
+            lines = cluster_objects(list(run), _TOP, TOLERANCE)
             for line in lines:
-                words += _line_words(sorted(line, key=attrgetter("x0")), True)
+                words += _line_words(sorted(line, key=_X0), True)
         else:
-            lines = cluster_objects(list(run), attrgetter("x0"), TOLERANCE)
+            lines = cluster_objects(list(run), _X0, TOLERANCE)
             for line in lines:
                 words += _line_words(sorted(line, key=lambda c: (c.top, c.bottom)), False)
     return words
@@ -139,14 +146,14 @@ def chars_to_words(chars: list[Char]) -> list[Word]:
 def chars_to_lines(chars: list[Char]) -> list[TextLine]:
     """Text lines: consecutive words whose tops chain within the tolerance."""
     words = chars_to_words(chars)
-    return [TextLine(group) for group in cluster_objects(words, attrgetter("top"), TOLERANCE, preserve_order=True)]
+    return [TextLine(group) for group in cluster_objects(words, _TOP, TOLERANCE, preserve_order=True)]
 
 
 def chars_to_text(chars: list[Char]) -> str:
     """A cell's text: its words grouped into lines by their tops, lines joined by newlines."""
     if not chars:
         return ""
-    lines = cluster_objects(chars_to_words(chars), attrgetter("top"), TOLERANCE)
+    lines = cluster_objects(chars_to_words(chars), _TOP, TOLERANCE)
     return "\n".join(" ".join(w.text for w in line) for line in lines)
 
 
@@ -342,17 +349,25 @@ class GridTable:
 
     def extract(self, chars: list[Char]) -> list[list[str | None]]:
         """Each cell's text (None where no cell starts); a char belongs to the cell holding its centre."""
-        centred = [((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2, c) for c in chars]
+        x0, top, x1, bottom = self.bbox
+        inside = []
+        for c in chars:
+            x, y = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+            if x0 <= x < x1 and top <= y < bottom:
+                inside.append((x, y, c))
         out = []
         for row in self.rows:
-            in_row = [t for t in centred if _holds(row.bbox, t)]
-            out.append([None if cell is None else chars_to_text([t[2] for t in in_row if _holds(cell, t)])
-                        for cell in row.cells])
+            rx0, rtop, rx1, rbottom = row.bbox
+            in_row = [t for t in inside if rx0 <= t[0] < rx1 and rtop <= t[1] < rbottom]
+            texts = []
+            for cell in row.cells:
+                if cell is None:
+                    texts.append(None)
+                    continue
+                cx0, ctop, cx1, cbottom = cell
+                texts.append(chars_to_text([c for x, y, c in in_row if cx0 <= x < cx1 and ctop <= y < cbottom]))
+            out.append(texts)
         return out
-
-
-def _holds(box: tuple, centre: tuple) -> bool:
-    return box[0] <= centre[0] < box[2] and box[1] <= centre[1] < box[3]
 
 
 def find_tables(edges: list[Edge], explicit_horizontal: list[Edge]) -> list[GridTable]:
