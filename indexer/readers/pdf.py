@@ -148,6 +148,41 @@ def _address(handle) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
+def _plain(kind):
+    """A pointer to one of PDFium's opaque handle structs becomes a plain address."""
+    target = getattr(kind, "_type_", None)
+    return ctypes.c_void_p if getattr(target, "__name__", "").startswith("struct_fpdf_") else kind
+
+
+class _AddressApi:
+    """pypdfium2.raw, its functions taking and returning PDFium's handles (pages, text
+    pages, objects, segments) as plain addresses: ctypes passes an int faster than a
+    pointer object, and an address compares as itself. Thousands of calls a page."""
+
+    def __init__(self, raw):
+        self._raw = raw
+
+    def __getattr__(self, name: str):
+        value = getattr(self._raw, name)
+        if hasattr(value, "argtypes") and hasattr(value, "restype"):
+            prototype = ctypes.CFUNCTYPE(_plain(value.restype), *map(_plain, value.argtypes))
+            value = prototype(ctypes.cast(value, ctypes.c_void_p).value)
+        setattr(self, name, value)
+        return value
+
+
+_API: _AddressApi | None = None
+
+
+def _api() -> _AddressApi:
+    global _API
+    if _API is None:
+        import pypdfium2.raw
+
+        _API = _AddressApi(pypdfium2.raw)
+    return _API
+
+
 def _compose(inner: tuple, outer: tuple) -> tuple:
     """The affine matrix (a, b, c, d, e, f) applying ``inner`` then ``outer``."""
     a1, b1, c1, d1, e1, f1 = inner
@@ -304,24 +339,30 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
     indexed: list[tuple[int, Char]] = []
     unmapped = 0
     rotated = False
+    last_object = font_em = upright = None
     for i in range(count):
         code = raw.FPDFText_GetUnicode(textpage, i)
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
         if (code <= 32 or text.isspace()) and raw.FPDFText_IsGenerated(textpage, i):
             continue
-        raw.FPDFText_GetMatrix(textpage, i, matrix)
-        a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-        if turned:
-            a, b, c, d = _compose((a, b, c, d, 0, 0), (*view.turn, 0, 0))[:4]
-        em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
-        upright = a * d > 0 and b * c <= 0
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        if obj != last_object:  # the characters of one text object share its font size and matrix
+            raw.FPDFText_GetMatrix(textpage, i, matrix)
+            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+            if turned:
+                a, b, c, d = _compose((a, b, c, d, 0, 0), (*view.turn, 0, 0))[:4]
+            font_em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
+            upright = a * d > 0 and b * c <= 0
+            last_object = obj
+        em = font_em
         if raw.FPDFText_HasUnicodeMapError(textpage, i) == 1:
             unmapped += 1
         raw.FPDFText_GetLooseCharBox(textpage, i, box)
+        left, high, right, low = box.left, box.top, box.right, box.bottom
         if turned:
-            x0, x1, top, bottom = view.box(box.left, box.bottom, box.right, box.top)
+            x0, x1, top, bottom = view.box(left, low, right, high)
         else:
-            x0, x1, top, bottom = box.left - view.x0, box.right - view.x0, view.y1 - box.top, view.y1 - box.bottom
+            x0, x1, top, bottom = left - view.x0, right - view.x0, view.y1 - high, view.y1 - low
         if upright and bottom - top > 2 * em:
             # a vertical font (Identity-V): PDFium's box spans the whole column; the glyph
             # is an em square hanging from its origin
@@ -354,19 +395,19 @@ def _in_content_order(raw, page, textpage, indexed: list[tuple[int, Char]]) -> l
             obj = get(k)
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
-                order[_address(obj)] = len(order)
+                order[obj] = len(order)
             elif kind == raw.FPDF_PAGEOBJ_FORM:
                 walk(raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j))
 
     walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k))
-    drawn = [(order.get(_address(raw.FPDFText_GetTextObject(textpage, i)), -1), i, char) for i, char in indexed]
+    drawn = [(order.get(raw.FPDFText_GetTextObject(textpage, i), -1), i, char) for i, char in indexed]
     drawn.sort(key=lambda t: (t[0], t[1]))
     return [(i, char) for _, i, char in drawn]
 
 
 def _read_pages(pdf):
     """Per page: tables (with their top) and text lines outside them."""
-    import pypdfium2.raw as raw
+    raw = _api()
 
     items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line)
     lines: list[_Line] = []
@@ -376,8 +417,9 @@ def _read_pages(pdf):
         textpage = page.get_textpage()
         try:
             view = _View(page.get_mediabox(), page.get_rotation() // 90)
-            objects = _Objects(raw, page.raw)
-            chars, page_unmapped = _page_chars(raw, page.raw, textpage.raw, view)
+            page_address, textpage_address = _address(page.raw), _address(textpage.raw)
+            objects = _Objects(raw, page_address)
+            chars, page_unmapped = _page_chars(raw, page_address, textpage_address, view)
         finally:
             textpage.close()
             page.close()
