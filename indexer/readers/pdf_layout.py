@@ -10,6 +10,7 @@ Coordinates are points from the page's top-left corner, y growing downwards.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from operator import attrgetter
 
 TOLERANCE = 3  # text: between words and between lines; tables: snap, join and intersect
@@ -350,22 +351,28 @@ class GridTable:
     def extract(self, chars: list[Char]) -> list[list[str | None]]:
         """Each cell's text (None where no cell starts); a char belongs to the cell holding its centre."""
         x0, top, x1, bottom = self.bbox
-        inside = []
-        for c in chars:
+        inside = []  # (centre y, centre x, order on the page, char), by height
+        for order, c in enumerate(chars):
             x, y = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
             if x0 <= x < x1 and top <= y < bottom:
-                inside.append((x, y, c))
+                inside.append((y, x, order, c))
+        inside.sort(key=lambda t: t[0])
+        heights = [t[0] for t in inside]
         out = []
         for row in self.rows:
             rx0, rtop, rx1, rbottom = row.bbox
-            in_row = [t for t in inside if rx0 <= t[0] < rx1 and rtop <= t[1] < rbottom]
+            band = inside[bisect_left(heights, rtop):bisect_left(heights, rbottom)]
+            in_row = sorted((t for t in band if rx0 <= t[1] < rx1), key=lambda t: t[1])
+            xs = [t[1] for t in in_row]
             texts = []
             for cell in row.cells:
                 if cell is None:
                     texts.append(None)
                     continue
-                cx0, ctop, cx1, cbottom = cell
-                texts.append(chars_to_text([c for x, y, c in in_row if cx0 <= x < cx1 and ctop <= y < cbottom]))
+                _, ctop, _, cbottom = cell
+                hits = [t for t in in_row[bisect_left(xs, cell[0]):bisect_left(xs, cell[2])] if ctop <= t[0] < cbottom]
+                hits.sort(key=lambda t: t[2])  # back in page order
+                texts.append(chars_to_text([t[3] for t in hits]))
             out.append(texts)
         return out
 
