@@ -340,8 +340,9 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
     unmapped = 0
     rotated = False
     last_object = font_em = upright = None
+    page_text = _page_text(raw, textpage, count)
     for i in range(count):
-        code = raw.FPDFText_GetUnicode(textpage, i)
+        code = ord(page_text[i]) if page_text is not None else raw.FPDFText_GetUnicode(textpage, i)
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
         if (code <= 32 or text.isspace()) and raw.FPDFText_IsGenerated(textpage, i):
             continue
@@ -379,6 +380,15 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
     if rotated:
         indexed = _in_content_order(raw, page, textpage, indexed)
     return [char for _, char in indexed], unmapped
+
+
+def _page_text(raw, textpage, count: int) -> str | None:
+    """The text page's characters in one call, or None unless it holds exactly one
+    UTF-16 unit per character (a character beyond the BMP takes two: ask one by one)."""
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = raw.FPDFText_GetText(textpage, 0, count, buffer)
+    text = bytes(buffer)[: 2 * max(written - 1, 0)].decode("utf-16-le", "surrogatepass")
+    return text if len(text) == count else None
 
 
 def _in_content_order(raw, page, textpage, indexed: list[tuple[int, Char]]) -> list[tuple[int, Char]]:
