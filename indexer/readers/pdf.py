@@ -341,12 +341,14 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
     rotated = False
     last_object = font_em = upright = None
     page_text = _page_text(raw, textpage, count)
+    text_object, map_error = raw.FPDFText_GetTextObject, raw.FPDFText_HasUnicodeMapError
+    loose_box, left_edge, page_top = raw.FPDFText_GetLooseCharBox, view.x0, view.y1
     for i in range(count):
         code = ord(page_text[i]) if page_text is not None else raw.FPDFText_GetUnicode(textpage, i)
         text = chr(code) if 0 < code < 0x110000 else "\ufffd"
         if (code <= 32 or text.isspace()) and raw.FPDFText_IsGenerated(textpage, i):
             continue
-        obj = raw.FPDFText_GetTextObject(textpage, i)
+        obj = text_object(textpage, i)
         if obj != last_object:  # the characters of one text object share its font size and matrix
             raw.FPDFText_GetMatrix(textpage, i, matrix)
             a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
@@ -356,14 +358,14 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
             upright = a * d > 0 and b * c <= 0
             last_object = obj
         em = font_em
-        if raw.FPDFText_HasUnicodeMapError(textpage, i) == 1:
+        if map_error(textpage, i) == 1:
             unmapped += 1
-        raw.FPDFText_GetLooseCharBox(textpage, i, box)
+        loose_box(textpage, i, box)
         left, high, right, low = box.left, box.top, box.right, box.bottom
         if turned:
             x0, x1, top, bottom = view.box(left, low, right, high)
         else:
-            x0, x1, top, bottom = left - view.x0, right - view.x0, view.y1 - high, view.y1 - low
+            x0, x1, top, bottom = left - left_edge, right - left_edge, page_top - high, page_top - low
         if upright and bottom - top > 2 * em:
             # a vertical font (Identity-V): PDFium's box spans the whole column; the glyph
             # is an em square hanging from its origin
