@@ -128,7 +128,7 @@ class _View:
         self.turn = ((1, 0, 0, 1), (0, -1, 1, 0), (-1, 0, 0, -1), (0, 1, -1, 0))[self.quarter]
 
     def point(self, x: float, y: float) -> tuple[float, float]:
-        """(x, y up from the page's bottom) as displayed: the same point as (x, y up), unflipped."""
+        """A user-space point on the displayed page: x from its left, y up from its bottom."""
         q = self.quarter
         if q == 0:
             return x - self.x0, y - self.y0
@@ -192,9 +192,12 @@ def _compose(inner: tuple, outer: tuple) -> tuple:
 
 
 class _Objects:
-    """A page's paths in content order (forms entered), with how each is painted."""
+    """A page's paths in content order (forms entered), with how each is painted.
 
-    def __init__(self, raw, page):
+    ``text_objects``: the page's text objects already seen (their characters), skipped.
+    """
+
+    def __init__(self, raw, page, text_objects: set[int]):
         self.raw = raw
         self.paths: list[tuple[list[tuple[str, tuple[float, float]]], bool, bool]] = []
         self._matrix = raw.FS_MATRIX()
@@ -204,6 +207,8 @@ class _Objects:
         get_type, get_object, path = raw.FPDFPageObj_GetType, raw.FPDFPage_GetObject, raw.FPDF_PAGEOBJ_PATH
         for k in range(raw.FPDFPage_CountObjects(page)):
             obj = get_object(page, k)
+            if obj in text_objects:
+                continue  # known from its characters: most of a page's objects
             kind = get_type(obj)
             if kind == path:
                 self._add_path(obj, None)
@@ -329,9 +334,9 @@ def _page_edges(objects: _Objects, view: _View) -> list[Edge]:
     return lines + rects + curves
 
 
-def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
-    """The page's characters, and how many have no Unicode mapping. Spaces PDFium
-    inserts between words and lines are dropped."""
+def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int, set[int]]:
+    """The page's characters, how many have no Unicode mapping, and the text objects
+    they belong to. Spaces PDFium inserts between words and lines are dropped."""
     count = raw.FPDFText_CountChars(textpage)
     box, matrix = raw.FS_RECTF(), raw.FS_MATRIX()
     ox, oy = ctypes.c_double(), ctypes.c_double()
@@ -340,6 +345,7 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
     unmapped = 0
     rotated = False
     last_object = font_em = upright = None
+    objects: set[int] = set()
     page_text = _page_text(raw, textpage, count)
     text_object, map_error = raw.FPDFText_GetTextObject, raw.FPDFText_HasUnicodeMapError
     loose_box, left_edge, page_top = raw.FPDFText_GetLooseCharBox, view.x0, view.y1
@@ -357,6 +363,7 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
             font_em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
             upright = a * d > 0 and b * c <= 0
             last_object = obj
+            objects.add(obj)
         em = font_em
         if map_error(textpage, i) == 1:
             unmapped += 1
@@ -381,7 +388,7 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int]:
         indexed.append((i, Char(text, x0, x1, top, bottom, em, upright)))
     if rotated:
         indexed = _in_content_order(raw, page, textpage, indexed)
-    return [char for _, char in indexed], unmapped
+    return [char for _, char in indexed], unmapped, objects
 
 
 def _page_text(raw, textpage, count: int) -> str | None:
@@ -430,8 +437,8 @@ def _read_pages(pdf):
         try:
             view = _View(page.get_mediabox(), page.get_rotation() // 90)
             page_address, textpage_address = _address(page.raw), _address(textpage.raw)
-            objects = _Objects(raw, page_address)
-            chars, page_unmapped = _page_chars(raw, page_address, textpage_address, view)
+            chars, page_unmapped, text_objects = _page_chars(raw, page_address, textpage_address, view)
+            objects = _Objects(raw, page_address, text_objects)
         finally:
             textpage.close()
             page.close()

@@ -18,6 +18,7 @@ EDGE_MIN_LENGTH = 3
 EDGE_MIN_LENGTH_PREFILTER = 1
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
 _X0, _X1, _TOP, _BOTTOM = attrgetter("x0"), attrgetter("x1"), attrgetter("top"), attrgetter("bottom")
+_UPRIGHT = attrgetter("upright")
 
 
 class Char:
@@ -131,8 +132,11 @@ def _line_words(chars: list[Char], upright: bool) -> list[Word]:
 def chars_to_words(chars: list[Char]) -> list[Word]:
     """Words in reading order: runs of upright (or rotated) chars, each cut into lines
     by their tops, each line sorted left to right and cut at spaces and gaps."""
+    tops = list(map(_TOP, chars))
+    if tops and max(tops) - min(tops) <= TOLERANCE and all(map(_UPRIGHT, chars)):
+        return _line_words(sorted(chars, key=_X0), True)  # one line (most table cells)
     words: list[Word] = []
-    for upright, run in itertools.groupby(chars, key=attrgetter("upright")):
+    for upright, run in itertools.groupby(chars, key=_UPRIGHT):
         if upright:
             lines = cluster_objects(list(run), _TOP, TOLERANCE)
             for line in lines:
@@ -154,7 +158,10 @@ def chars_to_text(chars: list[Char]) -> str:
     """A cell's text: its words grouped into lines by their tops, lines joined by newlines."""
     if not chars:
         return ""
-    lines = cluster_objects(chars_to_words(chars), _TOP, TOLERANCE)
+    words = chars_to_words(chars)
+    if len(words) == 1:
+        return words[0].text
+    lines = cluster_objects(words, _TOP, TOLERANCE)
     return "\n".join(" ".join(w.text for w in line) for line in lines)
 
 
@@ -273,18 +280,21 @@ def intersections_to_cells(points: dict[tuple, tuple[list[Edge], list[Edge]]]) -
     ordered = sorted(points)
     below: dict[float, list] = {}
     right: dict[float, list] = {}
+    place: dict[tuple, tuple[int, int]] = {}  # a point's place in its column and in its row
     for point in ordered:
-        below.setdefault(point[0], []).append(point)
-        right.setdefault(point[1], []).append(point)
+        column = below.setdefault(point[0], [])
+        row = right.setdefault(point[1], [])
+        place[point] = (len(column), len(row))
+        column.append(point)
+        row.append(point)
     cells = []
     for point in ordered:
-        column = below[point[0]]
-        row = right[point[1]]
+        in_column, in_row = place[point]
         cell = None
-        for down in column[column.index(point) + 1:]:
+        for down in below[point[0]][in_column + 1:]:
             if not connects(point, down):
                 continue
-            for across in row[row.index(point) + 1:]:
+            for across in right[point[1]][in_row + 1:]:
                 if not connects(point, across):
                     continue
                 corner = (across[0], down[1])
@@ -301,20 +311,21 @@ def intersections_to_cells(points: dict[tuple, tuple[list[Edge], list[Edge]]]) -
 def cells_to_groups(cells: list[tuple]) -> list[list[tuple]]:
     """Cells grouped into tables: a cell sharing a corner with a group joins it;
     groups of two cells or more, top to bottom then left to right."""
-    def corners(c):
-        return ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3]))
-
-    remaining = list(cells)
+    corners = [((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3])) for c in cells]
+    remaining = list(range(len(cells)))
     groups = []
     current: list[tuple] = []
     current_corners: set = set()
-    while remaining:
+    while remaining:  # passes over the cells left, in order, until the group stops growing
         before = len(current)
-        for cell in list(remaining):
-            if not current or any(c in current_corners for c in corners(cell)):
-                current_corners.update(corners(cell))
-                current.append(cell)
-                remaining.remove(cell)
+        left = []
+        for k in remaining:
+            if not current or not current_corners.isdisjoint(corners[k]):
+                current_corners.update(corners[k])
+                current.append(cells[k])
+            else:
+                left.append(k)
+        remaining = left
         if len(current) == before:
             groups.append(current)
             current, current_corners = [], set()
