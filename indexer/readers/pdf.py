@@ -463,7 +463,7 @@ def _place_page(number: int, chars: list[Char], edges: list[Edge], items: list, 
         if rows:
             items.append((number, bbox[1], Table(rows)))
     if boxes or text_lines is None:
-        text_lines = chars_to_lines([c for c in chars if not _inside_any(c, boxes)])
+        text_lines = chars_to_lines(_outside(chars, boxes))
     for raw_line in text_lines:
         text = raw_line.text.strip()
         if not text:
@@ -496,13 +496,18 @@ def _closing_edges(edges: list[Edge]) -> list[Edge]:
     return closing
 
 
-def _inside_any(obj, boxes) -> bool:
-    x = (obj.x0 + obj.x1) / 2
-    y = (obj.top + obj.bottom) / 2
-    for x0, top, x1, bottom in boxes:
-        if x0 <= x < x1 and top <= y < bottom:
-            return True
-    return False
+def _outside(chars: list[Char], boxes: list[tuple]) -> list[Char]:
+    """The chars whose centre lies in none of the boxes (x0, top, x1, bottom)."""
+    kept = []
+    for c in chars:
+        x = (c.x0 + c.x1) / 2
+        y = (c.top + c.bottom) / 2
+        for x0, top, x1, bottom in boxes:
+            if x0 <= x < x1 and top <= y < bottom:
+                break
+        else:
+            kept.append(c)
+    return kept
 
 
 def _is_real_table(table) -> bool:
