@@ -2,6 +2,7 @@
 
     generate   N synthetic text reports (the ingest corpus) + a small sample of each format
     parse      parse_file per format, one process          -> parse_per_s
+    corpus     parse_file over the real files in corpus/, per file extension -> parse_per_s_corpus
     ingest     ingest_paths over the N text reports         -> reports_per_s (end to end)
     segment    tokenize() over report texts                 -> segment_chars_per_s
     index      ≤10,000 stored reports into a fresh index alone -> index_reports_per_s
@@ -30,7 +31,7 @@ from .config import Config
 from .errors import XxgkError
 from .generate import generate_corpus
 from .index import ReportIndex
-from .ingest import ingest_paths
+from .ingest import collect_files, ingest_paths
 from .parse import parse_file
 from .store import index_dir
 from .tokenize import tokenize
@@ -42,6 +43,9 @@ SEGMENT_SAMPLE = 200
 # Reports indexed again into a fresh index to time tantivy alone.
 INDEX_SAMPLE = 10_000
 QUERY_KINDS = ("word", "phrase", "filtered", "facets", "stats")
+# The real reports shipped with the project; each is parsed this many times (there are few).
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_ROUNDS = 10
 
 BenchProgress = Callable[[str, int, int], None]
 
@@ -161,23 +165,53 @@ def _stats_queries(reports, rng: random.Random, count: int) -> list[str]:
 
 # -- the stages ---------------------------------------------------------------
 
+def _time_parses(files: list[Path], config: Config, *, synthetic: bool, rounds: int, stage: str,
+                 progress) -> tuple[float, list[str]]:
+    """Parse every file ``rounds`` times in this process: files per second, and the failures
+    (a file that fails still counts its time)."""
+    failed: dict[str, str] = {}
+    done, total = 0, len(files) * rounds
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for path in files:
+            try:
+                parse_file(path, config, synthetic=synthetic)
+            except Exception as e:  # noqa: BLE001 - a parser bug must not stop the benchmark
+                failed.setdefault(path.name, f"{path.name}: {e}")
+            done += 1
+            if progress:
+                progress(stage, done, total)
+    return _rate(total, time.perf_counter() - start), list(failed.values())
+
+
 def _parse_rates(workdir: Path, sample: int, config: Config, progress, on_problem) -> dict[str, float]:
-    """Files parsed per second per format, one process; a file that fails still counts its time."""
+    """Generated files parsed per second per format, one process."""
     rates = {}
     for fmt in FORMATS:
         files = generate_corpus(sample, workdir / f"sample-{fmt}", formats=(fmt,), seed=7)
-        failed = []
-        start = time.perf_counter()
-        for i, path in enumerate(files, 1):
-            try:
-                parse_file(path, config, synthetic=True)
-            except Exception as e:  # noqa: BLE001 - a parser bug must not stop the benchmark
-                failed.append(f"{path.name}: {e}")
-            if progress:
-                progress(f"parse {fmt}", i, len(files))
-        rates[fmt] = _rate(len(files), time.perf_counter() - start)
+        rates[fmt], failed = _time_parses(files, config, synthetic=True, rounds=1, stage=f"parse {fmt}",
+                                          progress=progress)
         if failed and on_problem:
             on_problem(f"parse {fmt}: {len(failed)} of {len(files)} generated files failed, e.g. {failed[0]}")
+    return rates
+
+
+def _corpus_parse_rates(corpus: Path, config: Config, progress, on_problem) -> dict[str, float]:
+    """Real files parsed per second, by file extension, one process: there are few,
+    so each is parsed ``CORPUS_ROUNDS`` times."""
+    if not corpus.is_dir():
+        if on_problem:
+            on_problem(f"parse corpus: no folder {corpus}, so no parse_per_s_corpus")
+        return {}
+    by_format: dict[str, list[Path]] = {}
+    for candidate in collect_files([corpus]):
+        by_format.setdefault(candidate.path.suffix.lower().lstrip("."), []).append(candidate.path)
+    rates = {}
+    for fmt, files in sorted(by_format.items()):
+        rates[fmt], failed = _time_parses(files, config, synthetic=False, rounds=CORPUS_ROUNDS,
+                                          stage=f"parse corpus {fmt}", progress=progress)
+        if failed and on_problem:
+            on_problem(f"parse corpus {fmt}: {len(failed)} of {len(files)} files failed, e.g. {failed[0]}")
     return rates
 
 
@@ -202,7 +236,7 @@ def _index_rate(reports, workdir: Path) -> float:
 
 def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
               progress: BenchProgress | None = None, seed: int = 0,
-              on_problem: Callable[[str], None] | None = None) -> dict:
+              on_problem: Callable[[str], None] | None = None, corpus: str | Path = CORPUS_DIR) -> dict:
     """Generate ``n`` synthetic reports, ingest them into a fresh data directory and time everything.
 
     :param n: how many text reports to generate and ingest.
@@ -213,17 +247,18 @@ def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
     :param seed: the generator's seed (the same seed gives the same corpus and queries).
     :param on_problem: called with one line for each problem that does not stop the run
         (generated files the parser rejects).
+    :param corpus: the folder of real reports whose parse rates are ``parse_per_s_corpus``.
     :returns: the ``--json`` object (docs/benchmarks.md).
     :raises BenchError: nothing could be ingested.
     """
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
-        return _run_bench(n, config, Path(workdir), progress, seed, on_problem)
+        return _run_bench(n, config, Path(workdir), progress, seed, on_problem, Path(corpus))
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
-        return _run_bench(n, config, Path(tmp), progress, seed, on_problem)
+        return _run_bench(n, config, Path(tmp), progress, seed, on_problem, Path(corpus))
 
 
-def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_problem) -> dict:
+def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_problem, real: Path) -> dict:
     rng = random.Random(seed)
     # A reused workdir starts clean: leftovers would turn the ingest into skips.
     for name in ("corpus", "data", "index-only", *(f"sample-{fmt}" for fmt in FORMATS)):
@@ -236,6 +271,7 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
     if progress:
         progress("generate", n, n)
     parse_per_s = _parse_rates(workdir, min(SAMPLE_PER_FORMAT, n), config, progress, on_problem)
+    parse_per_s_corpus = _corpus_parse_rates(real, config, progress, on_problem)
 
     # The corpus was just written: flush it to disk first, so that the kernel writing back a
     # gigabyte of generated files does not run inside the ingest's time (a user's files are on disk).
@@ -280,6 +316,7 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
         "ingest": {
             "reports_per_s": _rate(summary.ingested, ingest_seconds),
             "parse_per_s": parse_per_s,
+            "parse_per_s_corpus": parse_per_s_corpus,
             "segment_chars_per_s": segment_rate,
             "index_reports_per_s": index_rate,
             "index_bytes_per_report": round(index_bytes / summary.ingested),
@@ -301,6 +338,8 @@ def bench_to_text(result: dict) -> str:
     ]
     for fmt, rate in ingest["parse_per_s"].items():
         lines.append(f"  parse {fmt:<17} {rate:>12,.1f} files/s")
+    for fmt, rate in ingest.get("parse_per_s_corpus", {}).items():
+        lines.append(f"  parse {fmt + ' (corpus/)':<17} {rate:>12,.1f} files/s")
     lines += ["", f"  {'query':<10}{'p50 ms':>10}{'p95 ms':>10}{'runs':>7}"]
     for kind, t in result["queries"].items():
         lines.append(f"  {kind:<10}{t['p50_ms']:>10.2f}{t['p95_ms']:>10.2f}{t['runs']:>7}")

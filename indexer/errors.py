@@ -25,3 +25,7 @@ class DecodeError(ReaderError):
 
 class NotAReport(ReaderError):
     """The file reads fine but is not a government information-disclosure annual report."""
+
+
+class NoTextLayer(ReaderError):
+    """A PDF without readable text (scanned pages, or fonts without a Unicode map): OCR can read it."""

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from indexer import bench
-from indexer.bench import QUERY_KINDS, bench_to_text, percentile, run_bench
+from indexer.bench import QUERY_KINDS, _corpus_parse_rates, bench_to_text, percentile, run_bench
 from indexer.cli import cli
 
 
@@ -21,15 +23,20 @@ def test_percentile_nearest_rank():
 def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     monkeypatch.setattr(bench, "SAMPLE_PER_FORMAT", 1)
     monkeypatch.setattr(bench, "QUERY_RUNS", 5)
+    monkeypatch.setattr(bench, "CORPUS_ROUNDS", 1)
     problems = []
     result = run_bench(20, config, workdir=tmp_path / "bench", on_problem=problems.append)
     assert set(result) == {"n", "machine", "ingest", "queries"}
     assert result["n"] == 20
     assert " cores" in result["machine"]
     ingest = result["ingest"]
-    assert set(ingest) == {"reports_per_s", "parse_per_s", "segment_chars_per_s", "index_reports_per_s",
-                           "index_bytes_per_report"}
+    assert set(ingest) == {"reports_per_s", "parse_per_s", "parse_per_s_corpus", "segment_chars_per_s",
+                           "index_reports_per_s", "index_bytes_per_report"}
     assert set(ingest["parse_per_s"]) == {"txt", "docx", "html", "pdf"}
+    # the real reports in corpus/, by extension: the seeds and crawled pages, the markdown, the saved page, the PDF
+    assert set(ingest["parse_per_s_corpus"]) == {"txt", "md", "html", "pdf"}
+    assert all(rate > 0 for rate in ingest["parse_per_s_corpus"].values())
+    assert not problems
     assert all(ingest[k] > 0 for k in ("reports_per_s", "segment_chars_per_s", "index_reports_per_s",
                                        "index_bytes_per_report"))
     assert list(result["queries"]) == list(QUERY_KINDS)
@@ -42,6 +49,7 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     text = bench_to_text(result)
     assert text.splitlines()[0] == f"xxgk bench: 20 synthetic reports on {result['machine']}"
     assert all(kind in text for kind in QUERY_KINDS)
+    assert "parse pdf (corpus/)" in text
     assert json.loads(json.dumps(result)) == result
 
 
@@ -49,3 +57,20 @@ def test_cli_bench_rejects_a_tiny_n():
     result = CliRunner().invoke(cli, ["bench", "--n", "3"])
     assert result.exit_code == 2
     assert "Invalid value for '--n'" in result.stderr
+
+
+def test_corpus_parse_rates_count_failures_and_a_missing_folder(tmp_path, config, monkeypatch):
+    monkeypatch.setattr(bench, "CORPUS_ROUNDS", 2)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    real = Path(__file__).resolve().parent.parent / "corpus" / "real"
+    shutil.copy(real / "fj_pingtan_2022_page.txt", corpus)
+    (corpus / "cut.pdf").write_bytes((real / "js_huaian_hongze_2023_hzq2023_working.pdf").read_bytes()[:5000])
+    problems = []
+    rates = _corpus_parse_rates(corpus, config, None, problems.append)
+    assert set(rates) == {"txt", "pdf"} and all(rate > 0 for rate in rates.values())
+    assert problems == [f"parse corpus pdf: 1 of 1 files failed, e.g. cut.pdf: {corpus / 'cut.pdf'}: "
+                        "damaged or truncated PDF (FormatError)"]
+    problems.clear()
+    assert _corpus_parse_rates(tmp_path / "missing", config, None, problems.append) == {}
+    assert problems == [f"parse corpus: no folder {tmp_path / 'missing'}, so no parse_per_s_corpus"]

@@ -1,10 +1,14 @@
 """PDF with a text layer: paragraphs from text lines, tables from rulings.
 
+PDFium (pypdfium2) reads the file: each page's characters with their boxes,
+and its paths, which become rulings (indexer/readers/pdf_page.py);
+indexer/readers/pdf_layout.py turns them into text lines and ruled tables.
+
 Word/WPS exports paint a white rectangle behind every line and cell; those
 are invisible, so they are dropped before looking for tables (otherwise each
 page of running text looks like a one-column table). Tables come from the
 visible rulings; a page with no rulings but rows of numbers falls back to
-pdfplumber's text strategy. Merged cells follow Word's text export: a cell
+runs of lines ending in numbers. Merged cells follow Word's text export: a cell
 spanning columns appears once, a continuation of a cell spanning rows
 appears as "", and a label wrapped inside its cell is joined without a
 separator. A table broken by a page stays two tables.
@@ -17,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import Document, Paragraph, Table
-from ..errors import ReaderError
+from ..errors import NoTextLayer, ReaderError
+from .pdf_layout import Char, Edge, TextLine, chars_to_lines, find_tables, line_edge
+from .pdf_page import read_page
 
-RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万元|元|件|个|项)?$")
 # Consecutive lines ending in two or more numbers, this many or more: an unruled table.
 MIN_UNRULED_ROWS = 3
@@ -31,6 +36,9 @@ PAGE_NUMBER = re.compile(r"^[-—–―\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/
 HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]"
                            r"|\d{1,2}\s*[、．]|第[一二三四五六七八九十\d]+[章节部分条])")
 TOLERANCE = 1.5
+# PDFium's load errors (FPDF_ERR_*) by code; 4 and 5 are a password and an unknown security handler.
+LOAD_ERRORS = {1: "UnknownError", 2: "FileError", 3: "FormatError", 6: "PageError"}
+ENCRYPTED = (4, 5)
 
 
 @dataclass
@@ -46,7 +54,9 @@ class _Line:
 def read_pdf(path: str | Path) -> Document:
     """Read a PDF report's text layer into paragraphs and tables.
 
-    :raises ReaderError: damaged, encrypted or scanned (image-only) PDF.
+    :raises NoTextLayer: a scanned (image-only) PDF, or one whose text cannot be
+        decoded: the pages must be OCR'd first.
+    :raises ReaderError: damaged, encrypted or oversized PDF.
     """
     path = Path(path)
     size = path.stat().st_size
@@ -55,45 +65,41 @@ def read_pdf(path: str | Path) -> Document:
     with open(path, "rb") as f:
         if b"%PDF" not in f.read(1024):
             raise ReaderError(path, "damaged PDF (no %PDF header)")
-    import pdfplumber  # heavy; only PDF reading needs it
-    from pdfplumber.utils.exceptions import PdfminerException
+    import pypdfium2  # a native library; only PDF reading needs it
 
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            if len(pdf.pages) > MAX_PAGES:
-                raise ReaderError(path, f"PDF has {len(pdf.pages)} pages; an annual report has far fewer")
-            items, lines, total_chars, unmapped = _read_pages(pdf)
-            title = _metadata_title(pdf.metadata)
-            page_count = len(pdf.pages)
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code in ENCRYPTED:
+            raise ReaderError(path, "password-protected or encrypted PDF; save it without a password") from None
+        raise ReaderError(path, f"damaged or truncated PDF ({LOAD_ERRORS.get(code, 'PdfiumError')})") from None
+    try:
+        page_count = len(pdf)
+        if page_count > MAX_PAGES:
+            raise ReaderError(path, f"PDF has {page_count} pages; an annual report has far fewer")
+        items, lines, total_chars, unmapped = _read_pages(pdf)
+        title = _metadata_title(pdf.get_metadata_value("Title"))
     except ReaderError:
         raise
-    except PdfminerException as e:
-        raise ReaderError(path, _pdfminer_problem(e)) from None
     except MemoryError:
         raise ReaderError(path, "PDF too large to read") from None
-    except Exception as e:  # pdfminer raises many unrelated types on broken files
+    except Exception as e:  # PDFium fails on a broken page as PdfiumError, ctypes as others
         raise ReaderError(path, f"damaged or truncated PDF ({type(e).__name__})") from None
+    finally:
+        pdf.close()
     if page_count == 0:
         raise ReaderError(path, "PDF has no pages")
     if total_chars < MIN_CHARS_PER_PAGE * page_count:
-        raise ReaderError(path, "scanned PDF, no text layer (OCR it first)")
+        raise NoTextLayer(path, "scanned PDF, no text layer (OCR it first)")
     if unmapped > total_chars / 2:
-        raise ReaderError(path, "PDF text layer is unreadable (fonts without a Unicode map; OCR it first)")
+        raise NoTextLayer(path, "PDF text layer is unreadable (fonts without a Unicode map; OCR it first)")
     blocks = items_to_blocks(items, lines, page_count)
     meta = {"title": title} if title else {}
     return Document(path=str(path), format="pdf", blocks=blocks, meta=meta)
 
 
-def _pdfminer_problem(error: Exception) -> str:
-    inner = error.args[0] if error.args else error
-    name = type(inner).__name__
-    if "Password" in name or "Encrypt" in name:
-        return "password-protected or encrypted PDF; save it without a password"
-    return f"damaged or truncated PDF ({name})"
-
-
-def _metadata_title(metadata: dict) -> str | None:
-    title = metadata.get("Title")
+def _metadata_title(title: str | None) -> str | None:
     if isinstance(title, str):
         title = title.strip()
         # Broken producers write UTF-16 bytes as Latin-1 (ÿþ...): useless as a title.
@@ -102,81 +108,83 @@ def _metadata_title(metadata: dict) -> str | None:
     return None
 
 
-def _visible(obj) -> bool:
-    """Drop white, unstroked rectangles: backgrounds painted behind text, not rulings."""
-    if obj.get("object_type") not in ("rect", "curve"):
-        return True
-    if obj.get("stroke"):
-        return True
-    if not obj.get("fill"):
-        return False
-    color = obj.get("non_stroking_color")
-    if isinstance(color, (tuple, list)) and color and all(isinstance(c, (int, float)) for c in color):
-        white = (len(color) in (1, 3) and all(c >= 0.95 for c in color)) or (len(color) == 4 and max(color) <= 0.05)
-        return not white
-    return True
-
-
 def _read_pages(pdf):
     """Per page: tables (with their top) and text lines outside them."""
     items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line)
     lines: list[_Line] = []
     total_chars = unmapped = 0
-    for number, page in enumerate(pdf.pages):
-        total_chars += sum(1 for c in page.chars if c.get("text", "").strip())
-        unmapped += sum(1 for c in page.chars if c.get("text", "").startswith("(cid:"))
-        if not page.chars:
-            continue
-        visible = page.filter(_visible)
-        ruled = dict(RULED, explicit_horizontal_lines=_closing_edges(visible))
-        tables = [t for t in visible.find_tables(ruled) if _is_real_table(t)]
-        placed = [(t.bbox, table_to_rows(t)) for t in tables]
-        if not placed:
-            placed = unruled_tables(visible)
-        boxes = [bbox for bbox, _ in placed]
-        for bbox, rows in placed:
-            if rows:
-                items.append((number, bbox[1], Table(rows)))
-        outside = visible.filter(lambda o: o.get("object_type") != "char" or not _inside_any(o, boxes))
-        for raw in outside.extract_text_lines(strip=True, return_chars=True):
-            text = raw["text"].strip()
-            if not text:
-                continue
-            sizes = [c.get("size", 0) for c in raw["chars"] if c.get("text", "").strip()]
-            line = _Line(text, raw["x0"], raw["x1"], raw["top"], max(sizes) if sizes else 0, number)
-            lines.append(line)
-            items.append((number, raw["top"], line))
+    for number in range(len(pdf)):
+        page = pdf[number]
+        try:
+            chars, page_unmapped, edges = read_page(page)
+        finally:
+            page.close()
+        total_chars += sum(1 for c in chars if c.text.strip())
+        unmapped += page_unmapped
+        if chars:
+            _place_page(number, chars, edges, items, lines)
     items.sort(key=lambda item: (item[0], item[1]))
     return items, lines, total_chars, unmapped
 
 
-def _closing_edges(page) -> list[dict]:
+def _place_page(number: int, chars: list[Char], edges: list[Edge], items: list, lines: list[_Line]) -> None:
+    """One page's tables and the text lines outside them, each with its top."""
+    tables = [t for t in find_tables(edges, _closing_edges(edges)) if _is_real_table(t)]
+    placed = [(t.bbox, table_to_rows(t, chars)) for t in tables]
+    text_lines = None
+    if not placed:
+        text_lines = chars_to_lines(chars)
+        placed = unruled_tables(text_lines)
+    boxes = [bbox for bbox, _ in placed]
+    for bbox, rows in placed:
+        if rows:
+            items.append((number, bbox[1], Table(rows)))
+    if boxes or text_lines is None:
+        text_lines = chars_to_lines(_outside(chars, boxes))
+    for raw_line in text_lines:
+        text = raw_line.text.strip()
+        if not text:
+            continue
+        sizes = [c.size for c in raw_line.chars if c.text.strip()]
+        line = _Line(text, raw_line.x0, raw_line.x1, raw_line.top, max(sizes) if sizes else 0, number)
+        lines.append(line)
+        items.append((number, raw_line.top, line))
+
+
+def _closing_edges(edges: list[Edge]) -> list[Edge]:
     """Borders a table broken by a page never draws: where two or more rulings
     stop (or start) at the same height with no horizontal ruling there, close
     the table with a line, or its last row on the page is lost."""
-    verticals = [e for e in page.edges if e["orientation"] == "v"]
-    horizontals = [e for e in page.edges if e["orientation"] == "h"]
+    verticals = [e for e in edges if e.orientation == "v"]
+    horizontals = [e for e in edges if e.orientation == "h"]
     closing = []
     for key in ("top", "bottom"):
-        ends: dict[int, list[dict]] = {}
+        ends: dict[int, list[Edge]] = {}
         for edge in verticals:
-            ends.setdefault(round(edge[key] / 2), []).append(edge)
+            ends.setdefault(round(getattr(edge, key) / 2), []).append(edge)
         for group in ends.values():
             if len(group) < 2:
                 continue
-            y = sum(e[key] for e in group) / len(group)
-            x0, x1 = min(e["x0"] for e in group), max(e["x1"] for e in group)
-            covered = any(abs(h["top"] - y) <= 2 and h["x0"] <= x0 + 2 and h["x1"] >= x1 - 2 for h in horizontals)
+            y = sum(getattr(e, key) for e in group) / len(group)
+            x0, x1 = min(e.x0 for e in group), max(e.x1 for e in group)
+            covered = any(abs(h.top - y) <= 2 and h.x0 <= x0 + 2 and h.x1 >= x1 - 2 for h in horizontals)
             if not covered:
-                closing.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
-                                "width": x1 - x0, "height": 0})
+                closing.append(line_edge(x0, x1, y, y, x1 - x0, 0))
     return closing
 
 
-def _inside_any(obj, boxes) -> bool:
-    x = (obj["x0"] + obj["x1"]) / 2
-    y = (obj["top"] + obj["bottom"]) / 2
-    return any(x0 <= x < x1 and top <= y < bottom for x0, top, x1, bottom in boxes)
+def _outside(chars: list[Char], boxes: list[tuple]) -> list[Char]:
+    """The chars whose centre lies in none of the boxes (x0, top, x1, bottom)."""
+    kept = []
+    for c in chars:
+        x = (c.x0 + c.x1) / 2
+        y = (c.top + c.bottom) / 2
+        for x0, top, x1, bottom in boxes:
+            if x0 <= x < x1 and top <= y < bottom:
+                break
+        else:
+            kept.append(c)
+    return kept
 
 
 def _is_real_table(table) -> bool:
@@ -186,22 +194,22 @@ def _is_real_table(table) -> bool:
     return bool(rows) and max(len(r.cells) for r in rows) >= 2
 
 
-def _words(chars: list[dict]) -> list[dict]:
+def _words(chars: list[Char]) -> list[dict]:
     """Split a line's characters into words at spaces and at gaps wider than a third of an em."""
     words: list[dict] = []
     for ch in chars:
-        text = ch.get("text", "")
+        text = ch.text
         if not text.strip():
             if words and words[-1]["text"]:
-                words.append({"text": "", "x0": ch["x1"], "x1": ch["x1"]})
+                words.append({"text": "", "x0": ch.x1, "x1": ch.x1})
             continue
         last = words[-1] if words else None
-        gap_limit = (ch.get("size") or 10) / 3
-        if last is None or not last["text"] or ch["x0"] - last["x1"] > gap_limit:
-            words.append({"text": text, "x0": ch["x0"], "x1": ch["x1"]})
+        gap_limit = (ch.size or 10) / 3
+        if last is None or not last["text"] or ch.x0 - last["x1"] > gap_limit:
+            words.append({"text": text, "x0": ch.x0, "x1": ch.x1})
         else:
             last["text"] += text
-            last["x1"] = ch["x1"]
+            last["x1"] = ch.x1
     return [w for w in words if w["text"]]
 
 
@@ -214,14 +222,14 @@ def _trailing_numbers(words: list[dict]) -> list[dict]:
     return trailing[::-1]
 
 
-def unruled_tables(page) -> list[tuple[tuple, list[list[str]]]]:
+def unruled_tables(text_lines: list[TextLine]) -> list[tuple[tuple, list[list[str]]]]:
     """Tables drawn without rulings: runs of lines that end in numbers.
 
     Columns are the clusters of the numbers' centres, so a number missing from
     one row leaves that row's cell "" rather than shifting the others left.
     """
-    lines = [line for line in page.extract_text_lines(strip=True, return_chars=True) if line["text"].strip()]
-    parsed = [(line, _words(line["chars"])) for line in lines]
+    lines = [line for line in text_lines if line.text.strip()]
+    parsed = [(line, _words(line.chars)) for line in lines]
     numeric = [len(_trailing_numbers(words)) >= 2 for _, words in parsed]
     found = []
     i = 0
@@ -242,7 +250,7 @@ def unruled_tables(page) -> list[tuple[tuple, list[list[str]]]]:
 
 def _region_to_table(region) -> tuple[tuple, list[list[str]]]:
     numbers = [w for _, words in region for w in _trailing_numbers(words)]
-    em = max((c.get("size") or 10) for line, _ in region for c in line["chars"])
+    em = max((c.size or 10) for line, _ in region for c in line.chars)
     columns: list[list[dict]] = []
     for word in sorted(numbers, key=lambda w: (w["x0"] + w["x1"]) / 2):
         centre = (word["x0"] + word["x1"]) / 2
@@ -256,18 +264,18 @@ def _region_to_table(region) -> tuple[tuple, list[list[str]]]:
         trailing = _trailing_numbers(words)
         if not trailing:
             if rows:
-                rows[-1][0] += line["text"].strip()  # a label wrapped onto the next line
+                rows[-1][0] += line.text.strip()  # a label wrapped onto the next line
             else:
-                rows.append([line["text"].strip()])
+                rows.append([line.text.strip()])
             continue
-        label = "".join(c["text"] for c in line["chars"] if c["x1"] <= trailing[0]["x0"]).strip()
+        label = "".join(c.text for c in line.chars if c.x1 <= trailing[0]["x0"]).strip()
         values = []
         for x0, x1 in spans:
             hit = next((w["text"] for w in trailing if x0 <= (w["x0"] + w["x1"]) / 2 <= x1), "")
             values.append(hit)
         rows.append([label] + values)
-    bbox = (min(line["x0"] for line, _ in region), min(line["top"] for line, _ in region),
-            max(line["x1"] for line, _ in region) + 0.1, max(line["bottom"] for line, _ in region) + 0.1)
+    bbox = (min(line.x0 for line, _ in region), min(line.top for line, _ in region),
+            max(line.x1 for line, _ in region) + 0.1, max(line.bottom for line, _ in region) + 0.1)
     return bbox, rows
 
 
@@ -282,15 +290,15 @@ def _cell_string(text: str | None) -> str:
     return text.replace("\n", "")
 
 
-def table_to_rows(table) -> list[list[str]]:
-    """A pdfplumber table as rows of raw cell strings, Word text-export style.
+def table_to_rows(table, chars: list[Char]) -> list[list[str]]:
+    """A ruled table as rows of raw cell strings, Word text-export style.
 
-    pdfplumber leaves None wherever no cell starts; the cell covering that
+    A row holds None wherever no cell starts; the cell covering that
     grid point tells a column span (skipped) from a row span ("").
     """
     cells = table.cells
     xs = sorted(set(c[0] for c in cells))
-    rows = [_row_with_spans(row, texts, cells, xs) for row, texts in zip(table.rows, table.extract())]
+    rows = [_row_with_spans(row, texts, cells, xs) for row, texts in zip(table.rows, table.extract(chars))]
     return [r for r in rows if r]
 
 

@@ -1,0 +1,117 @@
+"""The PDF reader on pages drawn the ways real exports draw them: a page turned by its
+/Rotate entry, rulings inside a form XObject, a note in rotated text, and pages with
+no text at all (the error an OCR step can catch)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.document import Table
+from indexer.errors import NoTextLayer, ReaderError
+from indexer.readers import read_document
+from indexer.readers.pdf import read_pdf
+
+FONT = "STSong-Light"
+SENTENCE = "本机关认真贯彻落实政府信息公开条例，持续提升公开质量。"
+GRID_ROWS = [["申请情况", "自然人", "法人"], ["本年新收", "12", "3"], ["上年结转", "0", "1"]]
+
+
+def _canvas(path: Path, **kwargs):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return canvas.Canvas(str(path), **kwargs)
+
+
+def _text_and_grid(c, top: float, ruled=None) -> None:
+    """A heading, an indented sentence, then GRID_ROWS in a 3 x 3 grid; ``ruled`` draws the rulings."""
+    c.setFont(FONT, 12)
+    c.drawString(72, top, "一、总体情况")
+    c.drawString(96, top - 24, SENTENCE)
+    xs, ys = [72, 200, 300, 400], [top - 50, top - 72, top - 94, top - 116]
+    (ruled or c.grid)(xs, ys)
+    for row, y in zip(GRID_ROWS, ys):
+        for text, x in zip(row, xs):
+            c.drawString(x + 4, y - 16, text)
+
+
+def _expect_text_and_grid(document) -> None:
+    assert [p.text for p in document.paragraphs] == ["一、总体情况", SENTENCE]
+    assert document.tables == [Table(GRID_ROWS)]
+    assert [type(b).__name__ for b in document.blocks] == ["Paragraph", "Paragraph", "Table"]
+
+
+def test_a_page_turned_by_its_rotate_entry_reads_as_displayed(tmp_path):
+    """A portrait page shown landscape (/Rotate 90), its content drawn turned so it shows upright."""
+    path = tmp_path / "turned.pdf"
+    c = _canvas(path, pagesize=(595, 842))
+    c.setPageRotation(90)
+    c.translate(595, 0)
+    c.rotate(90)  # from here on, coordinates are the displayed landscape page's
+    _text_and_grid(c, 500)
+    c.showPage()
+    c.save()
+    _expect_text_and_grid(read_pdf(path))
+
+
+def test_rulings_drawn_inside_a_form_xobject_still_make_a_table(tmp_path):
+    path = tmp_path / "form.pdf"
+    c = _canvas(path, pagesize=(595, 842))
+
+    def grid_in_a_form(xs, ys):
+        c.beginForm("grid")
+        c.grid(xs, ys)
+        c.endForm()
+        c.doForm("grid")
+
+    _text_and_grid(c, 760, ruled=grid_in_a_form)
+    c.showPage()
+    c.save()
+    _expect_text_and_grid(read_pdf(path))
+
+
+def test_a_note_in_rotated_text_reads_apart_from_the_body(tmp_path):
+    """A margin note drawn turned a quarter, between two body lines: it reads top to
+    bottom as a line of its own, placed by its top, and the body lines stay whole."""
+    path = tmp_path / "note.pdf"
+    c = _canvas(path, pagesize=(595, 842))
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, "一、总体情况")
+    c.saveState()
+    c.translate(560, 700)
+    c.rotate(-90)  # reads downwards along the right margin
+    c.drawString(0, 0, "此件公开发布")
+    c.restoreState()
+    c.drawString(96, 736, SENTENCE)
+    c.showPage()
+    c.save()
+    assert [p.text for p in read_pdf(path).paragraphs] == ["一、总体情况", SENTENCE, "此件公开发布"]
+
+
+def _image_only_pdf(path: Path) -> Path:
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    c = _canvas(path, pagesize=(595, 842))
+    c.drawImage(ImageReader(Image.new("L", (100, 140), 200)), 50, 100, width=495, height=693)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_an_image_only_pdf_raises_no_text_layer_for_ocr_to_catch(tmp_path):
+    path = _image_only_pdf(tmp_path / "scan.pdf")
+    with pytest.raises(NoTextLayer, match=r"scan\.pdf: scanned PDF, no text layer \(OCR it first\)$") as caught:
+        read_document(path)
+    assert isinstance(caught.value, ReaderError)
+
+
+def test_damage_is_a_reader_error_but_not_a_missing_text_layer(tmp_path):
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(_image_only_pdf(tmp_path / "whole.pdf").read_bytes()[:400])
+    with pytest.raises(ReaderError, match=r"cut\.pdf: damaged or truncated PDF \(FormatError\)$") as caught:
+        read_pdf(path)
+    assert not isinstance(caught.value, NoTextLayer)
