@@ -171,3 +171,15 @@ def test_a_500_shows_no_details(data, monkeypatch):
         assert "secret internal detail" not in body and "Traceback" not in body and "/etc/xxgk" not in body
     assert client.get("/api/search?q=信访").get_json() == {"error": "The server could not answer this request."}
     assert "500" in BeautifulSoup(client.get("/?q=信访").data, "html.parser").h1.text
+
+
+@pytest.mark.parametrize("path", [
+    "/reports/../../etc/passwd", "/reports/..%2F..%2Fetc%2Fpasswd", "/static/../../etc/passwd",
+    "/static/..%2f..%2fetc%2fpasswd", "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/static/..%5c..%5cetc%5cpasswd",
+    "/static/%252e%252e/%252e%252e/etc/passwd", "/reports/0000000000000000/source/..%2f..%2f..%2fetc%2fpasswd",
+])
+def test_path_traversal_against_the_real_server(server, path):
+    port, _ = server
+    status, _, body = request(port, "GET", path)
+    assert status in (400, 404), path
+    assert b"root:" not in body
