@@ -62,6 +62,8 @@ def test_static_files_have_hashed_urls_cached_for_a_year(server):
         status, headers, _ = request(port, "GET", url)
         assert status == 200
         assert "max-age=31536000" in headers["cache-control"] and "immutable" in headers["cache-control"]
+        status, headers, body = request(port, "GET", url, {"Accept-Encoding": "gzip"})
+        assert headers["content-encoding"] == "gzip" and gzip.decompress(body)
     bare = urls[0].split("?")[0]
     status, headers, _ = request(port, "GET", bare)
     assert status == 200 and "max-age=31536000" not in headers.get("cache-control", "")
@@ -183,3 +185,13 @@ def test_path_traversal_against_the_real_server(server, path):
     status, _, body = request(port, "GET", path)
     assert status in (400, 404), path
     assert b"root:" not in body
+
+
+def test_errors_follow_what_the_client_accepts(data):
+    client = _app(data).test_client()
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.mimetype == "application/json" and response.get_json()["error"]
+    response = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    response = client.get("/api/no-such-endpoint")
+    assert response.status_code == 404 and response.mimetype == "application/json"

@@ -139,9 +139,15 @@ def _version_static_urls(app: Flask) -> None:
 
     @app.after_request
     def _cache_versioned(response):
+        if request.endpoint != "static" or response.status_code != 200:
+            return response
+        if response.is_streamed:
+            # Read the (small, vendored) file into the response: Flask-Compress gzips no stream.
+            response.direct_passthrough = False
+            response.set_data(response.get_data())
         # Only a URL naming the current content may be kept: a stale ?v= gets Flask's revalidation.
-        if (request.endpoint == "static" and response.status_code == 200 and request.args.get("v")
-                and request.args["v"] == static_version(app, (request.view_args or {}).get("filename", ""))):
+        filename = (request.view_args or {}).get("filename", "")
+        if request.args.get("v") and request.args["v"] == static_version(app, filename):
             response.cache_control.public = True
             response.cache_control.max_age = STATIC_MAX_AGE
             response.cache_control.immutable = True
