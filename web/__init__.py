@@ -53,7 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     # The 500 page, never a traceback, even if FLASK_DEBUG is set (tests may ask to see errors raised).
-    app.config.setdefault("PROPAGATE_EXCEPTIONS", True if app.config.get("TESTING") else False)
+    if app.config.get("PROPAGATE_EXCEPTIONS") is None:  # Flask's None would propagate under debug
+        app.config["PROPAGATE_EXCEPTIONS"] = bool(app.config.get("TESTING"))
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     Compress(app)
