@@ -31,6 +31,7 @@ system-deps:
 ingest: $(STAMP)
 	$(BIN)/xxgk ingest corpus --data $(DATA)
 
+# Serves under gunicorn (docs/serving.md); `xxgk serve --dev` for the reloading development server.
 run: ingest
 	$(BIN)/xxgk serve --data $(DATA)
 

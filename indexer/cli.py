@@ -263,23 +263,31 @@ def bench(n, as_json, workdir, data_dir, config_path):
 
 
 @cli.command()
-@click.option("--host", default=None, help="address to listen on (default: config.toml's web.host)")
+@click.option("--host", default=None,
+              help="address to listen on (default: config.toml's web.host, 127.0.0.1: this machine only)")
 @click.option("--port", type=int, default=None, help="port to listen on (default: config.toml's web.port)")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="gunicorn worker processes (default: 2 per core plus one, at most 8)")
+@click.option("--dev", is_flag=True, help="Flask's development server, restarting when the code changes")
 @click.option("--get", "get_path", metavar="PATH",
               help="render PATH (e.g. '/?q=信访') through the app's test client, print it and exit")
 @common_options
-def serve(host, port, get_path, data_dir, config_path):
-    """Run the web front end (search, reports, stats, JSON API).
+def serve(host, port, workers, dev, get_path, data_dir, config_path):
+    """Run the web front end (search, reports, stats, JSON API) under gunicorn.
+
+    Pre-forked workers each open the data directory and see new ingests
+    without a restart; requests are size- and time-limited; one access-log
+    line per request goes to stderr (docs/serving.md).
 
     With --get, nothing listens: the page is rendered in-process and printed,
     and the exit code is 1 when the status is 400 or above (smoke tests).
 
-    Example: xxgk serve --port 8000
+    Example: xxgk serve --port 8000 --workers 4
 
     Example: xxgk serve --get '/api/search?q=type:信访'
     """
     from web import create_app  # on use: start-up time (Flask)
-    from web.collection import get_collection
+    from web.collection import EXTENSION, get_collection
 
     config = _config(config_path, data_dir)
     try:
@@ -294,7 +302,15 @@ def serve(host, port, get_path, data_dir, config_path):
         if response.status_code >= 400:
             sys.exit(1)
         return
-    app.run(host=host or config.host, port=port or config.port, threaded=True, use_reloader=False)
+    host, port = host or config.host, port or config.port
+    if dev:
+        app.run(host=host, port=port, threaded=True, use_reloader=True, use_debugger=False)
+        return
+    from web.serving import default_workers, run_gunicorn
+
+    # The check above ran in this process; each worker opens its own after the fork.
+    app.extensions[EXTENSION].close()
+    run_gunicorn(lambda: create_app({"XXGK_CONFIG": config}), host, port, workers or default_workers())
 
 
 @cli.command()

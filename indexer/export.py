@@ -3,6 +3,10 @@
 One row per report: metadata columns, then every alias (aliases.ALIASES order),
 then every figure key (figure_keys.all_figure_keys()). A blank cell is an empty
 CSV cell / JSON null, never 0. CSV is UTF-8 with a BOM so Excel reads the Chinese.
+
+Report text is untrusted: a CSV text cell that a spreadsheet would run as a
+formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading
+apostrophe (``csv_safe_cell``); numbers are written as numbers, untouched.
 """
 from __future__ import annotations
 
@@ -42,16 +46,21 @@ def report_to_record(report: Report) -> dict[str, Any]:
     return record
 
 
-def _csv_cell(value: Any) -> str:
+# What makes Excel, LibreOffice and Google Sheets read a cell as a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(value: Any) -> str:
+    """One CSV cell: "" for None, numbers as written, text that could start a formula
+    prefixed with an apostrophe (a spreadsheet shows it as text, and shows no apostrophe)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    if isinstance(value, (int, float)):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def records_to_csv(records: Iterator[dict[str, Any]]) -> bytes:
@@ -61,7 +70,7 @@ def records_to_csv(records: Iterator[dict[str, Any]]) -> bytes:
     columns = export_columns()
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_csv_cell(record[c]) for c in columns])
+        writer.writerow([csv_safe_cell(record[c]) for c in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -8,14 +8,19 @@ on the app, never at import time; see ``web.collection``.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, jsonify, make_response, render_template, request, url_for
+from flask_compress import Compress
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.security import safe_join
 
 from indexer.config import Config, load_config
 
-from . import api, collection, reports, search
+from . import api, collection, limits, reports, search
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
 from .links import current_language, link
 from .report_view import format_number
@@ -24,6 +29,11 @@ from .report_view import format_number
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
                            "form-action 'self'")
+# Static URLs carry their content's hash (?v=…), so a browser may keep them for a year.
+STATIC_MAX_AGE = 365 * 24 * 3600
+# What is worth gzipping: pages, API answers, exports, and the vendored scripts and CSS.
+COMPRESSED_TYPES = ["text/html", "application/json", "text/csv", "text/css", "text/javascript",
+                    "application/javascript", "text/plain"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -42,6 +52,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SECRET_KEY", config.secret_key)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    # The 500 page, never a traceback, even if FLASK_DEBUG is set (tests may ask to see errors raised).
+    if app.config.get("PROPAGATE_EXCEPTIONS") is None:  # Flask's None would propagate under debug
+        app.config["PROPAGATE_EXCEPTIONS"] = bool(app.config.get("TESTING"))
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    Compress(app)
 
     collection.init_app(app)
     app.register_blueprint(search.bp)
@@ -49,12 +65,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     _register_template_helpers(app)
     _register_errors(app)
+    _version_static_urls(app)
+    limits.init_app(app, lambda: error_response(503))
 
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if "lang" in request.args and request.args["lang"] in ("zh", "en"):
             response.set_cookie("lang", request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax")
         return response
@@ -94,15 +114,90 @@ def _other_language_url(lang: str) -> str:
     return url_for(endpoint, **(request.view_args or {}), **args)
 
 
+def static_version(app: Flask, filename: str) -> str | None:
+    """The first 12 hex digits of a static file's SHA-256 (None: no such file)."""
+    path = safe_join(app.static_folder, filename)
+    try:
+        stat = Path(path).stat() if path else None
+    except OSError:
+        return None
+    if stat is None:
+        return None
+    versions = app.extensions.setdefault("xxgk_static_versions", {})
+    key = (filename, stat.st_mtime_ns, stat.st_size)
+    if key not in versions:
+        versions[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return versions[key]
+
+
+def _version_static_urls(app: Flask) -> None:
+    @app.url_defaults
+    def _add_version(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = static_version(app, values["filename"])
+            if version:
+                values["v"] = version
+
+    @app.after_request
+    def _cache_versioned(response):
+        if request.endpoint != "static" or response.status_code != 200:
+            return response
+        if response.is_streamed:
+            # Read the (small, vendored) file into the response: Flask-Compress gzips no stream.
+            response.direct_passthrough = False
+            response.set_data(response.get_data())
+        # Only a URL naming the current content may be kept: a stale ?v= gets Flask's revalidation.
+        filename = (request.view_args or {}).get("filename", "")
+        if request.args.get("v") and request.args["v"] == static_version(app, filename):
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+        return response
+
+
+def wants_json() -> bool:
+    """Whether the answer to this request should be JSON: the API, the *.json twins,
+    or a client that asks for JSON rather than HTML."""
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+# The page heading and sentence of each error status; others show their standard name.
+ERROR_TEXT = {404: ("not_found", "not_found_text"), 413: ("too_large", "too_large_text"),
+              500: ("server_error", "server_error_text"), 503: ("busy", "busy_text")}
+
+
+def error_response(status: int, description: str | None = None):
+    """An error as JSON ``{"error": …}`` (English) or as the error page, never with internals in it.
+
+    :param description: what went wrong, for the JSON answer; safe to show (no internals).
+    """
+    title_key, text_key = ERROR_TEXT.get(status, (None, None))
+    if wants_json():
+        response = jsonify({"error": description or (translate(text_key, "en") if text_key else
+                                                     HTTP_STATUS_CODES.get(status, "error"))})
+    else:
+        lang = current_language()
+        title = translate(title_key, lang) if title_key else HTTP_STATUS_CODES.get(status, "Error")
+        message = translate(text_key, lang) if text_key else description or ""
+        response = make_response(render_template("error.html", status=status, title=title, message=message))
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
 def _register_errors(app: Flask) -> None:
-    @app.errorhandler(404)
-    def _not_found(error):
-        if request.path.startswith("/api/"):
-            return {"error": error.description or "not found"}, 404
-        return render_template("error.html", status=404, message=translate("not_found_text", current_language())), 404
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return error_response(error.code, error.description)
 
     @app.errorhandler(500)
     def _server_error(error):
-        if request.path.startswith("/api/"):
-            return {"error": "internal server error"}, 500
-        return render_template("error.html", status=500, message=translate("server_error", current_language())), 500
+        # Flask logs the traceback (to the server's error log); the answer says nothing of it.
+        return error_response(500)

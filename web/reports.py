@@ -1,15 +1,16 @@
 """The report page and the download of its original file."""
 from __future__ import annotations
 
-import io
+import mimetypes
 from pathlib import PurePath
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 
 from indexer.report import Report
 from indexer.vocabulary import REPORT_ID
 
 from .collection import get_collection
+from .downloads import attachment_response
 from .flag_text import explain_flag
 from .links import current_language
 from .report_view import (T3_APPLICANT_HEADERS, T4_BLOCK_HEADERS, T4_COLUMN_HEADERS, agency_years,
@@ -65,4 +66,6 @@ def report_source(report_id: str):
     original = get_collection().original(report.id)
     if original is None:
         abort(404, f"the original file of report {report.id} is not stored")
-    return send_file(io.BytesIO(original), as_attachment=True, download_name=source_download_name(report))
+    name = source_download_name(report)
+    return attachment_response(original, mimetypes.guess_type(name)[0] or "application/octet-stream", name,
+                               fallback=report.id)

@@ -17,6 +17,7 @@ from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
 from .api import REQUEST_ERRORS, api_search, query_error, run_search
 from .collection import get_collection
+from .downloads import attachment_response
 from .flag_text import explain_flag
 from .htmx import template_for
 from .i18n import LEVEL_LABELS, OUTCOME_LABELS, alias_label, label_of, translate
@@ -180,6 +181,4 @@ def export(fmt: str):
         body = get_collection().export(q, fmt)
     except REQUEST_ERRORS as e:
         return Response(str(e) + "\n", status=400, mimetype="text/plain")
-    mimetype = "text/csv" if fmt == "csv" else "application/json"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="xxgk-export.{fmt}"'})
+    return attachment_response(body, "text/csv" if fmt == "csv" else "application/json", f"xxgk-export.{fmt}")

@@ -1,0 +1,98 @@
+"""`xxgk serve`: the app under gunicorn, run in-process (one process tree).
+
+Why gunicorn (docs/serving.md): it is well kept, and its pre-forked workers
+suit the index. Each worker opens the data directory itself after the fork;
+tantivy's segments are read-only, memory-mapped files, so every worker reads
+them through the one page cache, and each sees the commits of a running
+`xxgk ingest` on its own (``web.collection``). The limits below are gunicorn's
+first line against oversized requests; the app adds a body limit and a
+per-request deadline (``web.limits``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Callable
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+# Request line (method, path and query string): room for a long query, ~900 Chinese characters
+# once percent-encoded; gunicorn's maximum.
+LIMIT_REQUEST_LINE = 8190
+LIMIT_REQUEST_FIELDS = 50
+LIMIT_REQUEST_FIELD_SIZE = 8190
+# The last resort after the app's own deadline (web.limits.REQUEST_SECONDS): a worker silent this
+# long is killed and replaced.
+WORKER_TIMEOUT = 60
+# Threads per worker: slow clients on a LAN do not hold a whole worker.
+THREADS = 4
+KEEPALIVE = 5
+# Apache's combined format, then the time taken (ms) and the worker's pid.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %(p)s'
+
+
+# Each worker holds its own jieba dictionary and index reader: past this, more workers cost memory
+# for no gain on a machine that size would be shared with.
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """Two workers per core plus one (gunicorn's rule of thumb), at most MAX_DEFAULT_WORKERS."""
+    return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+
+
+class StderrAccessLogger(Logger):
+    """gunicorn's logger with the access log on stderr beside the error log (stdout stays free)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.access_log.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn with its settings given here rather than read from a command line or file."""
+
+    def __init__(self, make_app: Callable[[], Flask], options: dict):
+        self.make_app = make_app
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        # Called in each worker after the fork: no SQLite connection or index reader is shared.
+        return self.make_app()
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict:
+    """The settings `xxgk serve` runs gunicorn with (docs/serving.md)."""
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "timeout": WORKER_TIMEOUT,
+        "graceful_timeout": 10,
+        "keepalive": KEEPALIVE,
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
+        "accesslog": "-",
+        "errorlog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": StderrAccessLogger,
+        "proc_name": "xxgk-serve",
+        "preload_app": False,
+    }
+
+
+def run_gunicorn(make_app: Callable[[], Flask], host: str, port: int, workers: int) -> None:
+    """Serve ``make_app()`` (built once per worker) until interrupted."""
+    GunicornServer(make_app, gunicorn_options(host, port, workers)).run()
