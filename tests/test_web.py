@@ -510,9 +510,11 @@ def test_report_parts_mark_only_the_parts_a_section_filter_names():
     assert [p["n"] for p in parts] == [1, 2, 3, 4, 5, 6]
     assert [p["found"] for p in parts] == [True, False, False, False, True, False]
     assert str(parts[0]["html"]) == "信访&lt;b&gt;工作&lt;/b&gt;" and not parts[0]["has_marks"]
-    assert str(parts[4]["html"]) == "<mark>信访</mark>问题" and parts[4]["has_marks"]
+    # the matching sentence carries its passage's anchor: its offset in the part's text
+    assert str(parts[4]["html"]) == '<span class="passage" id="p5-15"><mark>信访</mark>问题</span>' and parts[4]["has_marks"]
     assert parts[1]["html"] is None and str(parts[1]["heading"]) == "二、主动公开政府信息情况"
-    assert str(report_parts(report, Highlighter.of_query("信访"))[0]["html"]) == "<mark>信访</mark>&lt;b&gt;工作&lt;/b&gt;"
+    assert str(report_parts(report, Highlighter.of_query("信访"))[0]["html"]) == \
+        '<span class="passage" id="p1-7"><mark>信访</mark>&lt;b&gt;工作&lt;/b&gt;</span>'
 
 
 def test_flag_keys_name_the_cells_a_check_involves():

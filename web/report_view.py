@@ -14,8 +14,11 @@ from indexer.figure_keys import (T2_2019_COLUMNS, T2_2019_ROWS, T2_2021_COLUMNS,
                                  T3_COLUMNS, T3_GROUPS, T3_OUTCOME_ROWS, T3_ROWS, T4_BLOCKS, T4_COLUMNS, TEMPLATES,
                                  figure_keys)
 from indexer.highlight import Highlighter
+from indexer.passages import mark_range, marked_sentences, section_body
 from indexer.report import Flag, Report
 from indexer.vocabulary import CANONICAL_HEADINGS, SECTION_NUMBERS
+
+from .urls import passage_anchor
 
 
 # Figures shown on result cards and compared across years; procurement only
@@ -163,12 +166,20 @@ def mark_terms(text: str, highlighter: Highlighter | None) -> Markup:
     return Markup("").join(pieces)
 
 
-def _without_heading(text: str, heading: str) -> str:
-    """The part's text without the heading it starts with (the page shows the heading above it)."""
-    stripped = text.lstrip()
-    if heading and stripped.startswith(heading):
-        return stripped[len(heading):].lstrip(" \t\u3000").removeprefix("\n")
-    return text
+def mark_passages(text: str, highlighter: Highlighter | None, part: int, base: int) -> Markup:
+    """``text`` (a part's text from offset ``base`` on) HTML-escaped, the query's terms in <mark>, and each
+    sentence holding one wrapped in a span whose id is the passage's anchor (``p<part>-<offset>``)."""
+    if not highlighter:
+        return escape(text)
+    spans = highlighter.spans(text)
+    pieces, cursor = [], 0
+    for start, end in marked_sentences(text, spans):
+        pieces.append(mark_range(text, spans, cursor, start))
+        pieces.append(f'<span class="passage" id="{passage_anchor(part, base + start)}">'
+                      f'{mark_range(text, spans, start, end)}</span>')
+        cursor = end
+    pieces.append(mark_range(text, spans, cursor, len(text)))
+    return Markup("".join(pieces))
 
 
 def report_parts(report: Report, highlighter: Highlighter | None) -> list[dict]:
@@ -179,8 +190,8 @@ def report_parts(report: Report, highlighter: Highlighter | None) -> list[dict]:
         section = report.section(n)
         part_terms = highlighter if highlighter and highlighter.marks_part(n) else None
         heading = section.heading if section else CANONICAL_HEADINGS[n]
-        text = _without_heading(section.text, section.heading) if section else ""
-        html = mark_terms(text, part_terms) if text.strip() else None
+        base, text = section_body(section) if section else (0, "")
+        html = mark_passages(text, part_terms, n, base) if text.strip() else None
         parts.append({"n": n, "heading": mark_terms(heading, part_terms), "found": section is not None,
                       "html": html, "has_marks": bool(html and "<mark>" in html)})
     return parts

@@ -31,7 +31,7 @@ SEARCH_FRAGMENTS = {"results": "_results.html", "search-page": "_search.html"}
 MAX_FACET_VALUES = 30
 
 
-def _page_number(value: str | None) -> int:
+def page_number(value: str | None) -> int:
     try:
         return max(1, int(value or 1))
     except ValueError:
@@ -69,7 +69,7 @@ def search_page_context(args) -> dict:
     lang = current_language()
     q = (args.get("q") or "").strip()
     sort = args.get("sort") or "relevance"
-    page = _page_number(args.get("page"))
+    page = page_number(args.get("page"))
     result, error = run_search(q, page, sort)
     sort_args = {"sort": sort} if sort != "relevance" else {}
     context = {"q": q, "sort": sort, "page": page, "error": error, "result": result,

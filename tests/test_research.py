@@ -1,0 +1,192 @@
+"""The research views over the web test corpus: passages (keyword in context), links down to
+the figure cell, comparing reports, citations. Through the Collection, the CLI and Flask's
+test client; HTML asserted by structure (BeautifulSoup)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from indexer.cli import cli
+from indexer.collection import Collection
+from indexer.passages import split_sentences
+from indexer.query import parse_query, text_terms
+from indexer.passages import report_passages
+from web import create_app
+from web_helpers import build_web_data
+
+SENTENCE_ENDS = "。！？；\n"
+
+
+@pytest.fixture(scope="module")
+def web_config(tmp_path_factory):
+    return build_web_data(tmp_path_factory.mktemp("research-data"))
+
+
+@pytest.fixture(scope="module")
+def collection(web_config):
+    opened = Collection.open(web_config)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(web_config):
+    return create_app({"TESTING": True, "XXGK_CONFIG": web_config}).test_client()
+
+
+def soup_of(response) -> BeautifulSoup:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def all_passages(collection, q):
+    return collection.passages(q, per_page=1000).passages
+
+
+# -- passages ----------------------------------------------------------------------
+
+def test_split_sentences_cuts_after_chinese_sentence_ends_and_at_line_ends():
+    text = "  第一句。第二句！第三句？\n 第四；；末尾没有句号\n\n"
+    pieces = [text[s:e] for s, e in split_sentences(text)]
+    assert pieces == ["第一句。", "第二句！", "第三句？", "第四；；", "末尾没有句号"]
+
+
+def test_every_passage_is_an_exact_sentence_holding_the_query(collection):
+    passages = all_passages(collection, "不予公开")
+    assert len(passages) == 4  # three reports: part 1 once, part 3 (table 三's label) in each
+    ids = collection.search_ids("不予公开")
+    assert {p.id for p in passages} <= set(ids)
+    for p in passages:
+        section = collection.get(p.id).section(p.part)
+        assert p.heading == section.heading
+        if p.offset is None:  # the part's heading line
+            assert p.sentence in section.heading
+            continue
+        assert section.text[p.offset:p.offset + len(p.sentence)] == p.sentence
+        before = section.text[:p.offset].rstrip(" \t\u3000")
+        after = section.text[p.offset + len(p.sentence):]
+        after = after.lstrip(" \t\u3000")
+        assert before in ("", section.heading) or before[-1] in SENTENCE_ENDS  # the heading is a line of its own
+        assert after == "" or after[0] in SENTENCE_ENDS or p.sentence[-1] in SENTENCE_ENDS
+        assert "不予公开" in re.sub(r"\s", "", p.sentence)
+        marked = BeautifulSoup(p.html, "html.parser")
+        assert marked.get_text() == p.sentence
+        assert "".join(m.get_text() for m in marked.select("mark")).replace("\n", "").startswith("不予公开")
+
+
+def test_a_known_refusal_sentence_of_the_shanghai_report(collection):
+    """corpus/real: 上海市科委 2024, part 1 states its refusals in one sentence."""
+    passages = [p for p in all_passages(collection, "不予公开") if p.agency == "上海市科委" and p.part == 1]
+    assert [p.sentence for p in passages] == ["申请中同意公开答复 9 件，部分公开答复 0 件，不予公开答复 2"]
+    assert passages[0].html == "申请中同意公开答复 9 件，部分公开答复 0 件，<mark>不予公开</mark>答复 2"
+    # a table label torn over two lines stays one passage
+    torn = [p for p in all_passages(collection, "不予公开") if p.agency == "上海市科委" and p.part == 3]
+    assert [p.sentence for p in torn] == ["（三）不\n予公开"]
+
+
+def test_a_section_filter_keeps_passages_to_that_part(collection):
+    every = all_passages(collection, "不予公开")
+    part3 = all_passages(collection, "section:3 不予公开")
+    assert part3 and {p.part for p in part3} == {3}
+    assert sorted((p.id, p.offset) for p in part3) == sorted((p.id, p.offset) for p in every if p.part == 3)
+
+
+def test_passages_use_the_search_highlighter(collection):
+    """One matcher: what a hit's snippet marks, the passages mark."""
+    hit = collection.search("信访")["hits"][0]
+    report = collection.get(hit["id"])
+    passages = report_passages(report, text_terms(parse_query("信访")))
+    snippet_marks = set(re.findall(r"<mark>(.*?)</mark>", "".join(s["snippet"] for s in hit["sections"])))
+    passage_marks = {m for p in passages for m in re.findall(r"<mark>(.*?)</mark>", p.html)}
+    assert snippet_marks and snippet_marks <= passage_marks
+    assert {p.part for p in passages} == {s["n"] for s in hit["sections"]}
+
+
+def test_passage_paging_counts_every_passage(collection):
+    every = all_passages(collection, "信访")
+    first, second = collection.passages("信访", page=1, per_page=3), collection.passages("信访", page=2, per_page=3)
+    assert first.total == len(every) and first.reports == len({p.id for p in every})
+    assert first.passages + second.passages == every[:6]
+
+
+def test_passages_page_links_land_on_the_marked_sentence(client, collection):
+    soup = soup_of(client.get("/passages?q=section:3 不予公开"))
+    items = soup.select("ol.passage-list > li.passage")
+    expected = all_passages(collection, "section:3 不予公开")
+    assert len(items) == min(len(expected), collection.config.page_size)
+    for item, passage in zip(items, expected):
+        link = item.select_one("a.sentence-link")
+        assert link.get_text() == passage.sentence
+        assert [m.get_text() for m in link.select("mark")]
+        parts = urlsplit(link["href"])
+        assert parts.path == f"/reports/{passage.id}"
+        assert parse_qs(parts.query)["q"] == ["section:3 不予公开"]
+        assert parts.fragment == f"p3-{passage.offset}"
+        target = soup_of(client.get(f"{parts.path}?{parts.query}")).find(id=parts.fragment)
+        assert target is not None and target.get_text() == passage.sentence
+        assert target.find_parent("section")["id"] == "s3" and target.select("mark")
+
+
+def test_passages_page_without_words_or_with_a_bad_query(client):
+    assert soup_of(client.get("/passages")).select_one("#passage-results p.note")
+    assert soup_of(client.get("/passages?q=year:2019")).select_one("p.empty")
+    error = soup_of(client.get("/passages?q=%22unclosed"))
+    assert error.select_one("p.query-error")
+
+
+def test_passages_fragment_for_htmx_and_pager_links(client, web_config):
+    response = client.get("/passages?q=信访", headers={"HX-Request": "true", "HX-Target": "passage-results"})
+    soup = soup_of(response)
+    assert soup.select_one("#passage-results") and not soup.select_one("#passages-form")
+    app = create_app({"TESTING": True, "XXGK_CONFIG": _page_size(web_config, 2)})
+    page2 = soup_of(app.test_client().get("/passages?q=信访&page=2"))
+    assert page2.select_one("ol.passage-list")["start"] == "3"
+    assert parse_qs(urlsplit(page2.select_one("nav.pager a[rel=prev]")["href"]).query)["page"] == ["1"]
+
+
+def _page_size(config, n):
+    from dataclasses import replace
+    return replace(config, page_size=n)
+
+
+def test_injected_markup_stays_text_in_passages(client):
+    soup = soup_of(client.get("/passages?q=alert"))
+    sentence = soup.select_one("a.sentence-link")
+    assert "<script>alert(1)</script>" in sentence.get_text()
+    assert not soup.find_all("script", string=re.compile("alert"))
+    assert not soup.find_all(attrs={"onmouseover": True})
+
+
+def test_passages_csv_from_the_web_and_the_cli(client, collection, web_config, tmp_path):
+    q = "section:3 不予公开"
+    body = client.get("/passages.csv", query_string={"q": q})
+    assert body.headers["Content-Disposition"] == 'attachment; filename="xxgk-passages.csv"'
+    raw = body.get_data()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    expected = all_passages(collection, q)
+    assert [(r["id"], int(r["part"]), int(r["offset"]), r["sentence"]) for r in rows] == \
+        [(p.id, p.part, p.offset, p.sentence) for p in expected]
+    assert all(r["url"].startswith("http://localhost/reports/") and r["url"].endswith(f"#p3-{r['offset']}")
+               for r in rows)
+    out = tmp_path / "p.csv"
+    result = CliRunner().invoke(cli, ["export", q, "--passages", "--data", str(web_config.data_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    cli_rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert [r["url"] for r in cli_rows] == [r["url"].removeprefix("http://localhost") for r in rows]
+    assert [{k: v for k, v in r.items() if k != "url"} for r in cli_rows] == \
+        [{k: v for k, v in r.items() if k != "url"} for r in rows]
+    bad = CliRunner().invoke(cli, ["export", q, "--passages", "--format", "json", "--data", str(web_config.data_dir)])
+    assert bad.exit_code != 0 and "--passages exports CSV only" in bad.output
+
+
+def test_search_page_links_to_the_passages_of_its_query(client):
+    soup = soup_of(client.get("/?q=信访"))
+    link = soup.select_one("#show-passages")
+    assert urlsplit(link["href"]).path == "/passages" and parse_qs(urlsplit(link["href"]).query)["q"] == ["信访"]
