@@ -4,21 +4,27 @@ test client; HTML asserted by structure (BeautifulSoup)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import rispy
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from pybtex.database import parse_string
 
+from indexer.citation import citation_to_bibtex, citation_to_ris, report_citation
 from indexer.cli import cli
 from indexer.collection import Collection
-from indexer.passages import split_sentences
+from indexer.passages import report_passages, split_sentences
 from indexer.query import parse_query, text_terms
-from indexer.passages import report_passages
+from indexer.report import Report
 from web import create_app
-from web_helpers import build_web_data
+from web_helpers import CORPUS, build_web_data
 
 SENTENCE_ENDS = "。！？；\n"
 
@@ -190,3 +196,79 @@ def test_search_page_links_to_the_passages_of_its_query(client):
     soup = soup_of(client.get("/?q=信访"))
     link = soup.select_one("#show-passages")
     assert urlsplit(link["href"]).path == "/passages" and parse_qs(urlsplit(link["href"]).query)["q"] == ["信访"]
+
+
+# -- citations ---------------------------------------------------------------------
+
+GOLDEN_META = Path(__file__).resolve().parent / "golden_meta"
+
+
+def _pingtan_2022(collection):
+    golden = json.loads((GOLDEN_META / "fj_pingtan_2022_page.json").read_text(encoding="utf-8"))
+    report_id = collection.search_ids(f'agency:"{golden["agency"]}" year:{golden["year"]}')
+    assert len(report_id) == 1
+    return golden, collection.get(report_id[0])
+
+
+def test_report_page_cites_what_the_golden_report_says(client, collection):
+    golden, report = _pingtan_2022(collection)
+    soup = soup_of(client.get(f"/reports/{report.id}"))
+    block = soup.select_one("section#cite")
+    values = {dd.select_one("code")["id"]: dd.select_one("code").get_text()
+              for dd in block.select("dl.citation dd") if dd.select_one("code")}
+    permalink = f"http://localhost/reports/{report.id}"
+    assert values == {"cite-agency": golden["agency"], "cite-cite_title": golden["title"],
+                      "cite-year": str(golden["year"]), "cite-cite_url": golden["url"],
+                      "cite-cite_sha256": report.source["sha256"], "cite-cite_permalink": permalink}
+    assert hashlib.sha256((CORPUS / "real" / "fj_pingtan_2022_page.txt").read_bytes()).hexdigest() == \
+        report.source["sha256"]
+    line = block.select_one("#cite-text").get_text()
+    assert line == (f"{golden['agency']}. 《{golden['title']}》. {golden['year']}. {golden['url']}. "
+                    f"sha256: {report.source['sha256']}. {permalink}.")
+    # readable without JS: the copy buttons wait for the script, which the page loads from our own files
+    assert all(b.has_attr("hidden") for b in block.select("button.copy"))
+    assert {b["data-copy"] for b in block.select("button.copy")} <= {c["id"] for c in block.select("[id]")}
+    assert soup.find("script", src="/static/cite.js")
+    assert client.get("/static/cite.js").status_code == 200
+
+
+def test_bibtex_and_ris_downloads_parse_to_the_report(client, collection):
+    golden, report = _pingtan_2022(collection)
+    bib = client.get(block_link(client, report.id, "cite-bib"))
+    assert bib.headers["Content-Disposition"] == f'attachment; filename="xxgk-{report.id}.bib"'
+    assert bib.mimetype == "application/x-bibtex"
+    entries = parse_string(bib.get_data(as_text=True), "bibtex").entries
+    entry = entries[f"xxgk-{report.id}"]
+    assert entry.type == "misc"
+    assert str(entry.persons["author"][0]) == "{" + golden["agency"] + "}"
+    assert entry.fields["title"] == golden["title"] and entry.fields["year"] == str(golden["year"])
+    assert entry.fields["url"] == golden["url"] and entry.fields["date"] == golden["published"]
+    assert entry.fields["note"] == f"sha256: {report.source['sha256']}"
+    ris = client.get(block_link(client, report.id, "cite-ris"))
+    assert ris.headers["Content-Disposition"] == f'attachment; filename="xxgk-{report.id}.ris"'
+    [record] = rispy.loads(ris.get_data(as_text=True))
+    assert record == {"type_of_reference": "RPRT", "id": f"xxgk-{report.id}", "title": golden["title"],
+                      "urls": [golden["url"], f"http://localhost/reports/{report.id}"],
+                      "authors": [golden["agency"]], "year": str(golden["year"]), "date": golden["published"],
+                      "notes": [f"sha256: {report.source['sha256']}"]}
+    assert client.get("/reports/0123456789abcdef.bib").status_code == 404
+    assert client.get(f"/reports/{report.id}.txt").status_code == 404
+
+
+def block_link(client, report_id, link_id):
+    return soup_of(client.get(f"/reports/{report_id}")).select_one(f"a#{link_id}")["href"]
+
+
+def test_citations_of_hostile_text_stay_well_formed():
+    """Untrusted agency/title text: unbalanced braces, TeX specials and line breaks cannot break a record."""
+    hostile = Report(id="ab" * 8, agency="某局 {未闭合 50% & $x$ #1 a_b \\end", title="第一行\n}第二行",
+                     year=2021, source={"sha256": "f" * 64, "url": "https://x.gov.cn/a b{c}"})
+    citation = report_citation(hostile, "http://h/reports/abababababababab")
+    bib = citation_to_bibtex(citation)
+    entry = parse_string(bib, "bibtex").entries["xxgk-abababababababab"]
+    assert entry.fields["title"] == r"第一行 \textbraceright{}第二行"
+    assert str(entry.persons["author"][0]) == \
+        r"{某局 \textbraceleft{}未闭合 50\% \& \$x\$ \#1 a\_b \textbackslash{}end}"
+    assert entry.fields["url"] == "https://x.gov.cn/a%20b%7Bc%7D"
+    [record] = rispy.loads(citation_to_ris(citation))
+    assert record["title"] == "第一行 }第二行" and record["authors"] == [hostile.agency]

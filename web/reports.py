@@ -4,8 +4,9 @@ from __future__ import annotations
 import io
 from pathlib import PurePath
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
+from indexer.citation import citation_text, citation_to_bibtex, citation_to_ris, report_citation
 from indexer.report import Report
 from indexer.vocabulary import REPORT_ID
 
@@ -43,6 +44,7 @@ def report_page(report_id: str):
     parts = report_parts(report, get_collection().highlighter(q))
     others = get_collection().reports_by_agency(report.agency) if report.agency else []
     flagged = cells_by_flag(report)
+    citation = cite(report)
     return render_template(
         "report.html", report=report, q=q, parts=parts,
         table2=table2_model(report), table3=table3_model(report), table4=table4_model(report),
@@ -55,7 +57,26 @@ def report_page(report_id: str):
         years=agency_years(others, report.id) if len(others) > 1 else None,
         download_name=source_download_name(report),
         has_source=get_collection().has_original(report.id),
+        citation=citation, citation_text=citation_text(citation),
     )
+
+
+def cite(report: Report):
+    """The report's citation, its permalink the page's full address."""
+    return report_citation(report, url_for("reports.report_page", report_id=report.id, _external=True))
+
+
+CITATION_FORMATS = {"bib": (citation_to_bibtex, "application/x-bibtex"),
+                    "ris": (citation_to_ris, "application/x-research-info-systems")}
+
+
+@bp.get(REPORT_ROUTE + ".<any(bib, ris):fmt>")
+def report_citation_file(report_id: str, fmt: str):
+    """The report's citation as a BibTeX or RIS file (named by the report id: hex digits only)."""
+    report = get_report(report_id)
+    write, mimetype = CITATION_FORMATS[fmt]
+    return Response(write(cite(report)), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="xxgk-{report.id}.{fmt}"'})
 
 
 @bp.get(REPORT_ROUTE + "/source")
