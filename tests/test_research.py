@@ -17,13 +17,17 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from pybtex.database import parse_string
 
+from indexer.aliases import alias_sources, report_aliases
 from indexer.citation import citation_to_bibtex, citation_to_ris, report_citation
 from indexer.cli import cli
 from indexer.collection import Collection
+from indexer.figure_keys import TEMPLATES, figure_keys
+from indexer.matches import figure_matches, query_targets
 from indexer.passages import report_passages, split_sentences
 from indexer.query import parse_query, text_terms
 from indexer.report import Report
 from web import create_app
+from web.report_view import cells_by_flag
 from web_helpers import CORPUS, build_web_data
 
 SENTENCE_ENDS = "。！？；\n"
@@ -272,3 +276,98 @@ def test_citations_of_hostile_text_stay_well_formed():
     assert entry.fields["url"] == "https://x.gov.cn/a%20b%7Bc%7D"
     [record] = rispy.loads(citation_to_ris(citation))
     assert record["title"] == "第一行 }第二行" and record["authors"] == [hostile.agency]
+
+
+# -- links down to the cell ----------------------------------------------------------
+
+def test_every_figure_key_has_its_cell_on_the_report_page(client, collection):
+    for report_id in collection.search_ids(""):
+        report = collection.get(report_id)
+        if report.template not in TEMPLATES:
+            continue
+        soup = soup_of(client.get(f"/reports/{report_id}"))
+        ids = [td["id"] for td in soup.select("table.report-table td[id]")]
+        tables = {int(k[1]) for k in report.figures}
+        expected = [k for k in figure_keys(report.template) if int(k[1]) in tables and soup.select_one(f"table.t{k[1]}")]
+        assert len(ids) == len(set(ids))
+        assert set(expected) <= set(ids), set(expected) - set(ids)
+
+
+def cell_links_of(soup) -> dict[str, list]:
+    return {li["data-id"]: li.select("ul.cell-links a.cell-link") for li in soup.select("ol.hit-list > li.hit")}
+
+
+@pytest.mark.parametrize("q, key", [("procurement_count>0", "t2.procurement.count"),
+                                    ("t4.review.corrected>0", "t4.review.corrected"),
+                                    ("信访 procurement_count>=1", "t2.procurement.count")])
+def test_a_comparison_hit_shows_its_figure_and_links_to_the_marked_cell(client, collection, q, key):
+    links = cell_links_of(soup_of(client.get("/", query_string={"q": q})))
+    assert links and set(links) == set(collection.search_ids(q))
+    test = q.split()[-1]
+    for report_id, [link] in links.items():
+        report = collection.get(report_id)
+        value = report.figures[key]
+        assert link.select_one("code").get_text() == test
+        assert link.select_one("strong").get_text() == str(value)
+        parts = urlsplit(link["href"])
+        assert parts.path == f"/reports/{report_id}" and parse_qs(parts.query)["q"] == [q]
+        assert parts.fragment == key
+        cell = soup_of(client.get(f"{parts.path}?{parts.query}")).find(id=parts.fragment)
+        assert cell.name == "td" and "matched" in cell["class"] and cell.get_text() == str(value)
+        assert test in cell["title"]
+        # without the query nothing is marked
+        assert not soup_of(client.get(parts.path)).select("td.matched")
+
+
+def test_an_alias_marks_every_cell_it_is_summed_from(client, collection):
+    q = "denied>0"
+    for report_id, [link] in cell_links_of(soup_of(client.get("/", query_string={"q": q}))).items():
+        report = collection.get(report_id)
+        value = report_aliases(report.figures)["denied"]
+        assert link.select_one("strong").get_text() == str(value) and value > 0
+        page = soup_of(client.get(link["href"]))
+        marked = {td["id"]: td for td in page.select("td.matched")}
+        assert set(marked) == set(alias_sources("denied", report.figures))
+        assert sum(report.figures[k] for k in marked) == value
+        landed = urlsplit(link["href"]).fragment
+        assert landed in marked and report.figures[landed] > 0  # it lands on a cell that counts
+
+
+def test_only_the_comparison_that_holds_is_shown(client, collection):
+    q = "procurement_count>0 OR fees_amount>0"
+    links = cell_links_of(soup_of(client.get("/", query_string={"q": q})))
+    assert links
+    for report_id, found in links.items():
+        figures = report_aliases(collection.get(report_id).figures)
+        expected = [t for t, alias in (("procurement_count>0", "procurement_count"), ("fees_amount>0", "fees_amount"))
+                    if (figures[alias] or 0) > 0]
+        assert [a.select_one("code").get_text() for a in found] == expected
+
+
+def test_a_flag_filter_links_to_the_flagged_cells(client, collection):
+    q = "flag:t4_total"
+    links = cell_links_of(soup_of(client.get("/", query_string={"q": q})))
+    assert links and set(links) == set(collection.search_ids(q))
+    for report_id, [link] in links.items():
+        report = collection.get(report_id)
+        flagged = cells_by_flag(report)
+        expected = {k for k, codes in flagged.items() if "t4_total" in codes}
+        assert expected
+        page = soup_of(client.get(link["href"]))
+        assert {td["id"] for td in page.select("td.matched")} == expected
+        assert urlsplit(link["href"]).fragment in expected
+
+
+def test_figure_matches_and_alias_sources_agree_with_the_aliases(collection):
+    for report_id in collection.search_ids(""):
+        figures = collection.get(report_id).figures
+        aliases = report_aliases(figures)
+        for alias, value in aliases.items():
+            sources = alias_sources(alias, figures)
+            assert (sum(figures[k] for k in sources) if sources else None) == value
+    compares, flags = query_targets('信访 (procurement_count>0 OR t4.review.corrected>=1) -denied>0 flag:t3_balance '
+                                    'year>2019')
+    assert [c.key for c in compares] == ["procurement_count", "t4.review.corrected"] and flags == ["t3_balance"]
+    matches = figure_matches(compares, {"t2.procurement.count": 3, "t4.review.corrected": 0})
+    assert [(m.test, m.value, m.cells) for m in matches] == [("procurement_count>0", 3, ("t2.procurement.count",))]
+    assert query_targets('"unclosed') == ([], [])

@@ -39,6 +39,8 @@ class Cell:
     raw: str | None = None
     note: str | None = None
     flags: list[str] = field(default_factory=list)
+    # the query's comparisons and flag filters that point at this cell (web/cell_links.py)
+    matched: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,13 +93,17 @@ def cells_by_flag(report: Report) -> dict[str, list[str]]:
     return marked
 
 
-def _cell(report: Report, key: str, marked: dict[str, list[str]]) -> Cell:
+def _cell(report: Report, key: str, marked: dict[str, list[str]], matched: dict[str, list[str]] | None) -> Cell:
     raw = report.cells.get(key) or {}
-    return Cell(key, report.figures.get(key), raw.get("raw"), raw.get("note"), marked.get(key, []))
+    return Cell(key, report.figures.get(key), raw.get("raw"), raw.get("note"), marked.get(key, []),
+                (matched or {}).get(key, []))
 
 
-def table2_model(report: Report) -> list[dict]:
-    """Table 二 as printed: groups (第二十条第…项), each with its header row and rows of cells."""
+def table2_model(report: Report, matched: dict[str, list[str]] | None = None) -> list[dict]:
+    """Table 二 as printed: groups (第二十条第…项), each with its header row and rows of cells.
+
+    :param matched: figure key -> what of the query points at it (web/cell_links.py).
+    """
     if report.template == "2021":
         rows, columns = T2_2021_ROWS, T2_2021_COLUMNS
     else:
@@ -106,12 +112,13 @@ def table2_model(report: Report) -> list[dict]:
     groups = []
     for caption, kind, group in rows:
         headers = [label for _, label in columns[kind]]
-        body = [(label, [_cell(report, f"t2.{row}.{col}", marked) for col, _ in columns[kind]]) for row, label in group]
+        body = [(label, [_cell(report, f"t2.{row}.{col}", marked, matched) for col, _ in columns[kind]]) for row, label in group]
         groups.append({"caption": caption, "headers": headers, "rows": body})
     return groups
 
 
-def table3_model(report: Report) -> list[tuple[list[Label], list[Cell]]]:
+def table3_model(report: Report, matched: dict[str, list[str]] | None = None
+                 ) -> list[tuple[list[Label], list[Cell]]]:
     """Table 三's rows: the label cells (with the template's row/column spans) and seven value cells."""
     template = report.template if report.template in T3_ROWS else "2019"
     rows = T3_ROWS[template]
@@ -138,14 +145,14 @@ def table3_model(report: Report) -> list[tuple[list[Label], list[Cell]]]:
                 labels.append(Label(label))
             else:
                 labels.append(Label(label, colspan=2))
-        model.append((labels, [_cell(report, f"t3.{row}.{col}", marked) for col, _ in T3_COLUMNS]))
+        model.append((labels, [_cell(report, f"t3.{row}.{col}", marked, matched) for col, _ in T3_COLUMNS]))
     return model
 
 
-def table4_model(report: Report) -> list[Cell]:
+def table4_model(report: Report, matched: dict[str, list[str]] | None = None) -> list[Cell]:
     """Table 四's fifteen value cells, block by block (review, direct, after review)."""
     marked = cells_by_flag(report)
-    return [_cell(report, f"t4.{block}.{col}", marked) for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS]
+    return [_cell(report, f"t4.{block}.{col}", marked, matched) for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS]
 
 
 T3_APPLICANT_HEADERS = [label for col, label in T3_COLUMNS if col in T3_APPLICANT_COLUMNS]

@@ -10,6 +10,7 @@ from indexer.citation import citation_text, citation_to_bibtex, citation_to_ris,
 from indexer.report import Report
 from indexer.vocabulary import REPORT_ID
 
+from .cell_links import matched_cells
 from .collection import get_collection
 from .flag_text import explain_flag
 from .links import current_language
@@ -44,10 +45,12 @@ def report_page(report_id: str):
     parts = report_parts(report, get_collection().highlighter(q))
     others = get_collection().reports_by_agency(report.agency) if report.agency else []
     flagged = cells_by_flag(report)
+    matched = matched_cells(q, report)
     citation = cite(report)
     return render_template(
         "report.html", report=report, q=q, parts=parts,
-        table2=table2_model(report), table3=table3_model(report), table4=table4_model(report),
+        table2=table2_model(report, matched), table3=table3_model(report, matched),
+        table4=table4_model(report, matched),
         t3_applicant_headers=T3_APPLICANT_HEADERS, t4_block_headers=T4_BLOCK_HEADERS,
         t4_column_headers=T4_COLUMN_HEADERS,
         has_tables={n: f"missing_table_{n}" not in report.flag_codes()

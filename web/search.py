@@ -16,6 +16,7 @@ from indexer.figure_keys import all_figure_keys
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
 from .api import REQUEST_ERRORS, api_search, query_error, run_search
+from .cell_links import hit_cell_links
 from .collection import get_collection
 from .flag_text import explain_flag
 from .htmx import template_for
@@ -77,7 +78,7 @@ def search_page_context(args) -> dict:
                "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
                          for c in active_chips(q)],
                "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
-               "comparison_error": None, "key_aliases_for": key_aliases_for}
+               "comparison_error": None, "key_aliases_for": key_aliases_for, "hit_cells": {}}
     if result is not None:
         per_page = result.get("per_page") or get_collection().config.page_size
         context["pages"] = max(1, math.ceil(result["total"] / per_page))
@@ -85,6 +86,7 @@ def search_page_context(args) -> dict:
                               "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
                              for name in FACETS if result["facets"].get(name)]
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
+        context["hit_cells"] = hit_cell_links(q, result["hits"], lang)
     return context
 
 
