@@ -9,6 +9,7 @@ the store and the index, are the library's other way in.
 """
 from __future__ import annotations
 
+from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
 from .export import export_reports
 from .highlight import Highlighter
@@ -18,6 +19,7 @@ from .report import Report
 from .results import SearchResult
 from .search import check_paging, search, search_ids, stats
 from .store import Store, index_dir
+from .vocabulary import REPORT_ID
 
 
 class Collection:
@@ -114,6 +116,19 @@ class Collection:
         :raises QuerySyntaxError: the query is malformed.
         """
         return passages_to_csv(query_passages(self, q), url_of)
+
+    def compare(self, ids: list[str]) -> Comparison:
+        """These reports side by side (indexer/compare.py), in the order given.
+
+        :raises CompareError: fewer than two or more than six ids.
+        :raises UnknownReportsError: ids no report has (a CompareError too).
+        """
+        check_count(ids)
+        reports = [self.get(report_id) if REPORT_ID.fullmatch(report_id) else None for report_id in ids]
+        unknown = [report_id for report_id, report in zip(ids, reports) if report is None]
+        if unknown:
+            raise UnknownReportsError(unknown)
+        return compare_reports(reports)
 
     def count(self) -> int:
         """How many reports the index holds."""

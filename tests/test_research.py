@@ -11,13 +11,14 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import jsonschema
 import pytest
 import rispy
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from pybtex.database import parse_string
 
-from indexer.aliases import alias_sources, report_aliases
+from indexer.aliases import ALIASES, alias_sources, report_aliases
 from indexer.citation import citation_to_bibtex, citation_to_ris, report_citation
 from indexer.cli import cli
 from indexer.collection import Collection
@@ -27,7 +28,7 @@ from indexer.passages import report_passages, split_sentences
 from indexer.query import parse_query, text_terms
 from indexer.report import Report
 from web import create_app
-from web.report_view import cells_by_flag
+from web.report_view import cells_by_flag, format_number
 from web_helpers import CORPUS, build_web_data
 
 SENTENCE_ENDS = "。！？；\n"
@@ -371,3 +372,82 @@ def test_figure_matches_and_alias_sources_agree_with_the_aliases(collection):
     matches = figure_matches(compares, {"t2.procurement.count": 3, "t4.review.corrected": 0})
     assert [(m.test, m.value, m.cells) for m in matches] == [("procurement_count>0", 3, ("t2.procurement.count",))]
     assert query_targets('"unclosed') == ([], [])
+
+
+# -- comparing reports ---------------------------------------------------------------
+
+def _validator(doc: dict, path: str, status: str) -> jsonschema.Draft202012Validator:
+    schema = doc["paths"][path]["get"]["responses"][status]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator({**schema, "components": doc["components"]})
+
+
+def _two_templates(collection):
+    """Two reports of the 2021 template and one of 2019 (pingtan 2022, shanghai 2024, shizhong 2020)."""
+    return [collection.search_ids(q)[0] for q in ('agency:"平潭综合实验区" year:2022', 'agency:"上海市科委"',
+                                                   'agency:"市中区信访局" year:2020')]
+
+
+def test_compare_page_shows_every_figure_side_by_side(client, collection):
+    ids = _two_templates(collection)[:2]
+    soup = soup_of(client.get("/compare", query_string={"ids": ",".join(ids)}))
+    table = soup.select_one("table.compare-reports")
+    columns = table.select("thead th.report-col")
+    assert [th["data-id"] for th in columns] == ids
+    assert [th.select_one("a")["href"] for th in columns] == [f"/reports/{i}" for i in ids]
+    reports = [collection.get(i) for i in ids]
+    assert [th.select_one("a").get_text() for th in columns] == [r.agency for r in reports]
+    rows = {tr["data-key"]: tr for tr in table.select("tbody tr[data-key]")}
+    assert [tb["data-group"] for tb in table.select("tbody")] == ["aliases", "t2", "t3", "t4"]
+    assert set(rows) == set(ALIASES) | set(figure_keys("2021"))
+    for key, tr in rows.items():
+        values = [report_aliases(r.figures)[key] if key in ALIASES else r.figures.get(key) for r in reports]
+        assert [td.get_text() for td in tr.select("td")] == [format_number(v) for v in values]
+        assert ("differs" in tr.get("class", [])) == (len({("blank",) if v is None else float(v) for v in values}) > 1)
+    assert rows["applications"].select_one("th").get_text().startswith("新收申请")
+    assert rows["t3.new.total"].select_one("th").get_text().startswith("一、本年新收政府信息公开申请数量 · 总计")
+    assert "differs" in rows["applications"]["class"]  # 74 against 34
+
+
+def test_compare_across_templates_shows_both_templates_keys(client, collection):
+    ids = _two_templates(collection)
+    body = client.get("/api/compare", query_string={"ids": ",".join(ids)}).get_json()
+    keys = {row["key"] for group in body["groups"] for row in group["rows"]}
+    assert keys == set(ALIASES) | set(figure_keys("2019")) | set(figure_keys("2021"))
+    procurement = next(r for g in body["groups"] for r in g["rows"] if r["key"] == "t2.procurement.count")
+    assert procurement["values"][:2] == [None, None] and procurement["values"][2] is not None
+    assert procurement["differs"] is True
+
+
+def test_compare_api_is_the_collection_s_comparison_and_documented(client, collection):
+    ids = _two_templates(collection)[:2]
+    response = client.get("/api/compare", query_string={"ids": ",".join(ids)})
+    assert response.status_code == 200
+    assert response.get_json() == collection.compare(ids).to_builtins()
+    doc = client.get("/api/openapi.json").get_json()
+    _validator(doc, "/api/compare", "200").validate(response.get_json())
+    for ids_arg, status, message in [(ids[0], 400, "pick at least 2 reports to compare (got 1)"),
+                                     ("", 400, "pick at least 2 reports to compare (got 0)"),
+                                     (",".join(["0" * 16] * 1 + [f"{i:016x}" for i in range(1, 7)]), 400,
+                                      "compare at most 6 reports at a time (got 7)"),
+                                     (f"{ids[0]},0000000000000000,nope", 404,
+                                      "no report with id 0000000000000000, nope")]:
+        bad = client.get("/api/compare", query_string={"ids": ids_arg})
+        assert (bad.status_code, bad.get_json()) == (status, {"error": message})
+        _validator(doc, "/api/compare", str(status)).validate(bad.get_json())
+        page = client.get("/compare", query_string={"ids": ids_arg})
+        assert page.status_code == status
+        assert BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one(".compare-error").get_text() == message
+
+
+def test_search_checkboxes_pick_the_reports_to_compare(client, collection):
+    soup = soup_of(client.get("/?q=信访"))
+    form = soup.select_one("form#compare-form")
+    assert form["action"] == "/compare" and form["method"] == "get"
+    boxes = soup.select("li.hit input[type=checkbox][name=ids]")
+    assert [b["value"] for b in boxes] == [li["data-id"] for li in soup.select("ol.hit-list > li.hit")]
+    assert all(b["form"] == "compare-form" for b in boxes)
+    # the form without JS sends ids=a&ids=b: one canonical address, ids=a,b
+    picked = [b["value"] for b in boxes[:2]]
+    response = client.get("/compare", query_string=[("ids", picked[0]), ("ids", picked[1])])
+    assert response.status_code == 303
+    assert parse_qs(urlsplit(response.headers["Location"]).query) == {"ids": [",".join(picked)]}
