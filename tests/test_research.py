@@ -21,7 +21,6 @@ from pybtex.database import parse_string
 from indexer.aliases import ALIASES, alias_sources, report_aliases
 from indexer.citation import citation_to_bibtex, citation_to_ris, report_citation
 from indexer.cli import cli
-from indexer.collection import Collection
 from indexer.figure_keys import TEMPLATES, figure_keys
 from indexer.matches import figure_matches, query_targets
 from indexer.passages import report_passages, split_sentences
@@ -29,26 +28,9 @@ from indexer.query import parse_query, text_terms
 from indexer.report import Report
 from web import create_app
 from web.report_view import cells_by_flag, format_number
-from web_helpers import CORPUS, build_web_data
+from web_helpers import CORPUS
 
 SENTENCE_ENDS = "。！？；\n"
-
-
-@pytest.fixture(scope="module")
-def web_config(tmp_path_factory):
-    return build_web_data(tmp_path_factory.mktemp("research-data"))
-
-
-@pytest.fixture(scope="module")
-def collection(web_config):
-    opened = Collection.open(web_config)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def client(web_config):
-    return create_app({"TESTING": True, "XXGK_CONFIG": web_config}).test_client()
 
 
 def soup_of(response) -> BeautifulSoup:

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from indexer.aliases import report_aliases
 from indexer.cli import cli
-from indexer.collection import Collection
 from indexer.figure_keys import T3_ROWS, figure_keys
 from indexer.highlight import Highlighter
 from indexer.ingest import ingest_paths
@@ -25,32 +24,10 @@ from web.query_state import (ComparisonError, active_chips, add_token, compariso
                              remove_token)
 from web.report_view import agency_years, flag_keys, format_number, mark_terms, report_parts, table3_model
 from web.urls import with_links
-from web_helpers import CORPUS, MISSION_QUERY, build_web_data
+from web_helpers import CORPUS, MISSION_QUERY
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"onmouseover=alert(1) x="'
-
-
-@pytest.fixture(scope="module")
-def web_config(tmp_path_factory):
-    return build_web_data(tmp_path_factory.mktemp("web-data"))
-
-
-@pytest.fixture(scope="module")
-def collection(web_config):
-    opened = Collection.open(web_config)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def app(web_config):
-    return create_app({"TESTING": True, "XXGK_CONFIG": web_config})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def soup_of(response) -> BeautifulSoup:
