@@ -433,3 +433,16 @@ def test_search_checkboxes_pick_the_reports_to_compare(client, collection):
     response = client.get("/compare", query_string=[("ids", picked[0]), ("ids", picked[1])])
     assert response.status_code == 303
     assert parse_qs(urlsplit(response.headers["Location"]).query) == {"ids": [",".join(picked)]}
+
+
+def test_passages_json_is_the_page_s_data(client, collection):
+    body = client.get("/passages.json", query_string={"q": "section:3 不予公开", "page": 1}).get_json()
+    expected = collection.passages("section:3 不予公开")
+    assert (body["total"], body["reports"], body["page"]) == (expected.total, expected.reports, 1)
+    assert [(p["id"], p["offset"], p["sentence"], p["html"]) for p in body["passages"]] == \
+        [(p.id, p.offset, p.sentence, p.html) for p in expected.passages]
+    assert all(p["url"] == f"/reports/{p['id']}?q=section%3A3+%E4%B8%8D%E4%BA%88%E5%85%AC%E5%BC%80#p3-{p['offset']}"
+               for p in body["passages"])
+    bad = client.get("/passages.json", query_string={"q": '"unclosed'})
+    assert bad.status_code == 400 and bad.get_json()["position"] == 1
+    assert client.get("/passages.json").status_code == 400

@@ -1,9 +1,9 @@
-"""The passages page (keyword in context) and its CSV: every sentence where the query's words stand."""
+"""The passages page (keyword in context), its JSON twin and its CSV: every sentence where the query's words stand."""
 from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from .api import REQUEST_ERRORS, query_error
 from .collection import get_collection
@@ -40,6 +40,20 @@ def page():
     """Every passage of the query's reports, a page at a time; the results alone for htmx."""
     template = template_for(request, PASSAGE_FRAGMENTS, "passages.html")
     return render_template(template, oob_nav=template != "passages.html", **passages_context(request.args))
+
+
+@bp.get("/passages.json")
+def passages_json():
+    """The passages page's data as JSON, each passage with its ``url``; 400 for a malformed query."""
+    context = passages_context(request.args)
+    if context["error"]:
+        return jsonify(context["error"]), 400
+    result = context["result"]
+    if result is None:
+        return jsonify({"error": "no query: give q, e.g. q=section:3 不予公开", "position": None}), 400
+    body = result.to_builtins()
+    body["passages"] = [{**p.to_builtins(), "url": passage_url(p, context["q"])} for p in result.passages]
+    return jsonify(body)
 
 
 @bp.get("/passages.csv")
