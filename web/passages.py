@@ -10,7 +10,7 @@ from .collection import get_collection
 from .htmx import template_for
 from .links import link
 from .search import page_number
-from .urls import passage_url
+from .urls import passage_anchor, passage_url
 
 bp = Blueprint("passages", __name__)
 
@@ -22,7 +22,9 @@ def passages_context(args) -> dict:
     q = (args.get("q") or "").strip()
     page = page_number(args.get("page"))
     context = {"q": q, "page": page, "error": None, "result": None, "pages": 0,
-               "passage_url": lambda p: passage_url(p, q),
+               # the page's links keep the language (link()); the JSON's and CSV's are plain paths
+               "passage_url": lambda p: link("reports.report_page", report_id=p.id, q=q,
+                                             _anchor=passage_anchor(p.part, p.offset)),
                "page_url": lambda n: link("passages.page", q=q, page=n)}
     if q:
         try:
