@@ -196,24 +196,38 @@ def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="CSV (UTF-8 with BOM, for Excel) or a JSON list")
+@click.option("--passages", is_flag=True,
+              help="one CSV row per matching sentence instead (id, agency, year, part, heading, offset, "
+                   "sentence, url)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="write to FILE instead of stdout")
 @common_options
-def export(query, fmt, output, data_dir, config_path):
+def export(query, fmt, passages, output, data_dir, config_path):
     """Export the figures of every report matching QUERY, one row per report.
 
     Columns: id, agency, year, region, level, type, template, title, published,
     synthetic, flags, then every alias and every figure key. Blank cells stay
     empty (never 0). An empty QUERY ("") exports every report.
 
+    --passages: every sentence of the matching reports where QUERY's words
+    stand, as CSV; url is the report page's path at that sentence.
+
     Example: xxgk export 'type:信访 year:2020' --format csv -o xinfang2020.csv
+    Example: xxgk export 'section:3 不予公开' --passages -o refusals.csv
     """
     from .collection import Collection  # on use: start-up time
 
     config = _config(config_path, data_dir)
+    if passages and fmt != "csv":
+        raise click.UsageError("--passages exports CSV only (leave out --format json)")
     try:
         collection = Collection.open(config)
-        data = collection.export(query, fmt)
+        if passages:
+            from web.urls import passage_url  # on use: the rows carry the web's addresses of their sentences
+
+            data = collection.passages_csv(query, lambda p: passage_url(p, query))
+        else:
+            data = collection.export(query, fmt)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if output:

@@ -9,14 +9,17 @@ the store and the index, are the library's other way in.
 """
 from __future__ import annotations
 
+from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
 from .export import export_reports
 from .highlight import Highlighter
 from .index import ReportIndex
+from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import SearchResult
-from .search import search, search_ids, stats
+from .search import check_paging, search, search_ids, stats
 from .store import Store, index_dir
+from .vocabulary import REPORT_ID
 
 
 class Collection:
@@ -96,6 +99,36 @@ class Collection:
     def export(self, q: str, fmt: str) -> bytes:
         """Every report matching ``q`` as CSV or JSON bytes (see export.export_reports)."""
         return export_reports(self, q, fmt)
+
+    def passages(self, q: str, page: int = 1, per_page: int | None = None) -> PassagePage:
+        """One page of every sentence where ``q``'s words stand, over every matching report (indexer/passages.py).
+
+        :raises QuerySyntaxError: the query is malformed.
+        :raises SearchError: a bad page or per_page.
+        """
+        per_page = per_page or self.config.page_size
+        check_paging(page, per_page)
+        return passage_page(query_passages(self, q), q, page, per_page)
+
+    def passages_csv(self, q: str, url_of) -> bytes:
+        """Every passage of ``q`` as CSV bytes; ``url_of(passage)`` gives each one's address.
+
+        :raises QuerySyntaxError: the query is malformed.
+        """
+        return passages_to_csv(query_passages(self, q), url_of)
+
+    def compare(self, ids: list[str]) -> Comparison:
+        """These reports side by side (indexer/compare.py), in the order given.
+
+        :raises CompareError: fewer than two or more than six ids.
+        :raises UnknownReportsError: ids no report has (a CompareError too).
+        """
+        check_count(ids)
+        reports = [self.get(report_id) if REPORT_ID.fullmatch(report_id) else None for report_id in ids]
+        unknown = [report_id for report_id, report in zip(ids, reports) if report is None]
+        if unknown:
+            raise UnknownReportsError(unknown)
+        return compare_reports(reports)
 
     def count(self) -> int:
         """How many reports the index holds."""

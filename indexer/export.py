@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
@@ -63,11 +63,14 @@ def csv_safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def records_to_csv(records: Iterator[dict[str, Any]]) -> bytes:
-    """CSV bytes in UTF-8 with a BOM, header row first."""
+def records_to_csv(records: Iterator[dict[str, Any]], columns: Sequence[str] | None = None) -> bytes:
+    """CSV bytes in UTF-8 with a BOM, header row first, every cell through ``csv_safe_cell``.
+
+    :param columns: the columns in order (default: the export's, ``export_columns()``).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    columns = export_columns()
+    columns = export_columns() if columns is None else columns
     writer.writerow(columns)
     for record in records:
         writer.writerow([csv_safe_cell(record[c]) for c in columns])

@@ -148,3 +148,27 @@ def _blank_figures(template: str, table: str | None) -> dict[str, None]:
 
 
 MONEY_KEYS = frozenset({"t2.procurement.amount_wan", "t2.fees.amount_wan"})
+
+
+def figure_label(key: str) -> str:
+    """A figure key's Chinese label: its row's label and its column's header (t2.procurement.count ->
+    政府集中采购 · 采购项目数量); the key itself when it is not one."""
+    return _figure_labels().get(key, key)
+
+
+@lru_cache(maxsize=None)
+def _figure_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for rows, columns in ((T2_2019_ROWS, T2_2019_COLUMNS), (T2_2021_ROWS, T2_2021_COLUMNS)):
+        for _, kind, group in rows:
+            for row, row_label in group:
+                labels.update({f"t2.{row}.{col}": f"{row_label} · {header}" for col, header in columns[kind]})
+    groups = {**T3_GROUPS}
+    for template_rows in T3_ROWS.values():
+        for row, row_label in template_rows:
+            group = groups.get(row.split(".")[0]) if "." in row else None
+            label = f"{group}{row_label}" if group else row_label
+            labels.update({f"t3.{row}.{col}": f"{label} · {header}" for col, header in T3_COLUMNS})
+    for block, block_label in T4_BLOCKS:
+        labels.update({f"t4.{block}.{col}": f"{block_label} · {header}" for col, header in T4_COLUMNS})
+    return labels

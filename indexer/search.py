@@ -121,7 +121,8 @@ def _remember(memo: dict, key, value) -> None:
     memo[key] = value
 
 
-def _check_paging(page: int, per_page: int) -> None:
+def check_paging(page: int, per_page: int) -> None:
+    """:raises SearchError: page is below 1 or per_page outside 1..MAX_PER_PAGE."""
     if not isinstance(page, int) or page < 1:
         raise SearchError(f"page must be 1 or more, not {page!r}")
     if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
@@ -143,7 +144,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     """
     q = q or ""
     node = parse_query(q)
-    _check_paging(page, per_page)
+    check_paging(page, per_page)
     order = sort_order(sort)
     plan = compile_plan(node)
     query = plan_to_query(plan, index.schema)

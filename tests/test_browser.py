@@ -207,3 +207,78 @@ def test_screenshots_at_laptop_and_phone_width(page, server, screen):
         assert path_out.stat().st_size > 10_000
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name} is {overflow}px wider than the {screen} screen"
+
+
+def test_search_to_passages_to_the_marked_sentence(page, server):
+    page.goto(server + "/?q=" + "section:3 不予公开")
+    page.locator("#show-passages").click()
+    expect(page).to_have_url(re.compile(r"/passages\?q="))
+    assert query_of(page.url) == "section:3 不予公开"
+    items = page.locator("ol.passage-list > li.passage")
+    expect(items.first).to_be_visible()
+    assert set(items.evaluate_all("els => els.map(e => e.dataset.part)")) == {"3"}
+    # typing narrows the passages in place (htmx) and the URL follows
+    page.locator("#q").fill("不予公开")
+    expect(page).to_have_url(re.compile(r"q=%E4%B8%8D"))
+    expect(page.locator("#total")).not_to_contain_text(re.compile(r"^$"))
+    link = items.locator("a.sentence-link").first
+    sentence = link.inner_text()
+    anchor = urlsplit(link.get_attribute("href")).fragment
+    assert re.fullmatch(r"p\d-\d+", anchor)
+    link.click()
+    expect(page).to_have_url(re.compile(r"/reports/[0-9a-f]{16}\?q=.*#" + anchor + "$"))
+    target = page.locator(f'[id="{anchor}"]')
+    expect(target).to_be_in_viewport()
+    expect(target.locator("mark").first).to_have_text(re.compile("不"))
+    assert target.inner_text() == sentence
+
+
+def test_a_figure_comparison_hit_lands_on_its_marked_cell(page, server):
+    page.goto(server + "/?q=procurement_count>0")
+    link = page.locator("li.hit ul.cell-links a.cell-link").first
+    value = link.locator("strong").inner_text()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/reports/[0-9a-f]{16}\?q=procurement_count%3E0#t2\.procurement\.count$"))
+    cell = page.locator('[id="t2.procurement.count"]')
+    expect(cell).to_be_in_viewport()
+    expect(cell).to_have_class(re.compile(r"\bmatched\b"))
+    expect(cell).to_have_text(value)
+    assert page.locator("td.matched").count() == 1
+    # the citation block's copy buttons appear once the script runs
+    expect(page.locator("#cite button.copy").first).to_be_visible()
+
+
+def test_compare_two_reports_picked_on_the_search_page(page, server):
+    page.goto(server + "/?q=信访")
+    hits = page.locator("li.hit")
+    picked = [hits.nth(i).get_attribute("data-id") for i in (0, 1)]
+    for i in (0, 1):
+        hits.nth(i).locator("input[name=ids]").check()
+    page.locator("#compare-button").click()
+    expect(page).to_have_url(re.compile(r"/compare\?ids="))
+    assert parse_qs(urlsplit(page.url).query)["ids"] == [",".join(picked)]
+    columns = page.locator("table.compare-reports thead th.report-col")
+    expect(columns).to_have_count(2)
+    assert columns.evaluate_all("els => els.map(e => e.dataset.id)") == picked
+    expect(page.locator("table.compare-reports tr.differs").first).to_be_visible()
+    columns.nth(1).locator("a").click()
+    expect(page).to_have_url(re.compile(rf"/reports/{picked[1]}$"))
+
+
+@pytest.mark.parametrize("screen", sorted(VIEWPORTS))
+def test_screenshots_of_passages_and_comparison(page, server, screen):
+    """Saves the passages page and the comparison page under tests/artifacts/ (look at them) and
+    checks nothing makes the page wider than the screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size(VIEWPORTS[screen])
+    page.goto(server + "/?q=信访")
+    ids = page.locator("li.hit").evaluate_all("els => els.slice(0, 3).map(e => e.dataset.id)")
+    views = {"passages": "/passages?q=不予公开", "compare": "/compare?ids=" + ",".join(ids)}
+    for name, path in views.items():
+        page.goto(server + path)
+        expect(page.locator("ol.passage-list, table.compare-reports").first).to_be_visible()
+        path_out = ARTIFACTS / f"{name}-{screen}.png"
+        page.screenshot(path=str(path_out))
+        assert path_out.stat().st_size > 10_000
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} is {overflow}px wider than the {screen} screen"

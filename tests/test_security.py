@@ -84,6 +84,16 @@ def test_csv_text_cells_never_start_a_formula(hostile):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or numbers.fullmatch(cell), (column, cell)
 
 
+def test_passages_csv_cells_never_start_a_formula(hostile):
+    client, report = hostile
+    response = client.get("/passages.csv?q=alert")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows and all(r["agency"] == "'" + report["agency"] for r in rows)
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+
+
 @pytest.mark.parametrize("value, cell", [
     ("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
     ("\r=1", "'\r=1"), ("民政局", "民政局"), ("a=b", "a=b"), (-1, "-1"), (-2.5, "-2.5"), (3.0, "3"),

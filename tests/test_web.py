@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from indexer.aliases import report_aliases
 from indexer.cli import cli
-from indexer.collection import Collection
 from indexer.figure_keys import T3_ROWS, figure_keys
 from indexer.highlight import Highlighter
 from indexer.ingest import ingest_paths
@@ -25,32 +24,10 @@ from web.query_state import (ComparisonError, active_chips, add_token, compariso
                              remove_token)
 from web.report_view import agency_years, flag_keys, format_number, mark_terms, report_parts, table3_model
 from web.urls import with_links
-from web_helpers import CORPUS, MISSION_QUERY, build_web_data
+from web_helpers import CORPUS, MISSION_QUERY
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"onmouseover=alert(1) x="'
-
-
-@pytest.fixture(scope="module")
-def web_config(tmp_path_factory):
-    return build_web_data(tmp_path_factory.mktemp("web-data"))
-
-
-@pytest.fixture(scope="module")
-def collection(web_config):
-    opened = Collection.open(web_config)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def app(web_config):
-    return create_app({"TESTING": True, "XXGK_CONFIG": web_config})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def soup_of(response) -> BeautifulSoup:
@@ -510,9 +487,11 @@ def test_report_parts_mark_only_the_parts_a_section_filter_names():
     assert [p["n"] for p in parts] == [1, 2, 3, 4, 5, 6]
     assert [p["found"] for p in parts] == [True, False, False, False, True, False]
     assert str(parts[0]["html"]) == "信访&lt;b&gt;工作&lt;/b&gt;" and not parts[0]["has_marks"]
-    assert str(parts[4]["html"]) == "<mark>信访</mark>问题" and parts[4]["has_marks"]
+    # the matching sentence carries its passage's anchor: its offset in the part's text
+    assert str(parts[4]["html"]) == '<span class="passage" id="p5-15"><mark>信访</mark>问题</span>' and parts[4]["has_marks"]
     assert parts[1]["html"] is None and str(parts[1]["heading"]) == "二、主动公开政府信息情况"
-    assert str(report_parts(report, Highlighter.of_query("信访"))[0]["html"]) == "<mark>信访</mark>&lt;b&gt;工作&lt;/b&gt;"
+    assert str(report_parts(report, Highlighter.of_query("信访"))[0]["html"]) == \
+        '<span class="passage" id="p1-7"><mark>信访</mark>&lt;b&gt;工作&lt;/b&gt;</span>'
 
 
 def test_flag_keys_name_the_cells_a_check_involves():

@@ -1,4 +1,4 @@
-"""The JSON API (/api/search, /api/reports/<id>) and its OpenAPI 3.1 description.
+"""The JSON API (/api/search, /api/reports/<id>; /api/compare is web/compare.py's) and its OpenAPI 3.1 description.
 
 The description's schemas are generated from the types the API returns
 (msgspec Structs and the report's dataclasses), so it cannot drift from them.
@@ -10,6 +10,7 @@ from typing import Annotated
 import msgspec
 from flask import Blueprint, jsonify, request
 
+from indexer.compare import MAX_REPORTS, MIN_REPORTS, Comparison
 from indexer.query import QuerySyntaxError
 from indexer.report import Report
 from indexer.search import SearchError
@@ -87,7 +88,7 @@ def openapi():
 
 def openapi_document(server_url: str) -> dict:
     """The API's OpenAPI 3.1 description, pointing at ``server_url``."""
-    _, schemas = msgspec.json.schema_components((LinkedSearchResult, Report, Error),
+    _, schemas = msgspec.json.schema_components((LinkedSearchResult, Report, Comparison, Error),
                                                 ref_template="#/components/schemas/{name}")
 
     def json_response(name: str, text: str) -> dict:
@@ -118,6 +119,14 @@ def openapi_document(server_url: str) -> dict:
                                 "description": "first 16 hex characters of the file's sha256"}],
                 "responses": {"200": json_response("Report", "the report"),
                               "404": json_response("Error", "unknown id")}}},
+            "/api/compare": {"get": {
+                "summary": "Reports side by side",
+                "parameters": [{"name": "ids", "in": "query", "required": True, "schema": {"type": "string"},
+                                "description": f"{MIN_REPORTS} to {MAX_REPORTS} report ids, comma-separated",
+                                "example": "e35090fd5ffeebf0,c79327e4fbc2ded3"}],
+                "responses": {"200": json_response("Comparison", "every alias and figure key of the reports"),
+                              "400": json_response("Error", f"fewer than {MIN_REPORTS} or more than {MAX_REPORTS} ids"),
+                              "404": json_response("Error", "an id no report has")}}},
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
         },

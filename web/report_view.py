@@ -14,8 +14,11 @@ from indexer.figure_keys import (T2_2019_COLUMNS, T2_2019_ROWS, T2_2021_COLUMNS,
                                  T3_COLUMNS, T3_GROUPS, T3_OUTCOME_ROWS, T3_ROWS, T4_BLOCKS, T4_COLUMNS, TEMPLATES,
                                  figure_keys)
 from indexer.highlight import Highlighter
+from indexer.passages import mark_range, marked_sentences, section_body
 from indexer.report import Flag, Report
 from indexer.vocabulary import CANONICAL_HEADINGS, SECTION_NUMBERS
+
+from .urls import passage_anchor
 
 
 # Figures shown on result cards and compared across years; procurement only
@@ -36,6 +39,8 @@ class Cell:
     raw: str | None = None
     note: str | None = None
     flags: list[str] = field(default_factory=list)
+    # the query's comparisons and flag filters that point at this cell (web/cell_links.py)
+    matched: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,13 +93,17 @@ def cells_by_flag(report: Report) -> dict[str, list[str]]:
     return marked
 
 
-def _cell(report: Report, key: str, marked: dict[str, list[str]]) -> Cell:
+def _cell(report: Report, key: str, marked: dict[str, list[str]], matched: dict[str, list[str]] | None) -> Cell:
     raw = report.cells.get(key) or {}
-    return Cell(key, report.figures.get(key), raw.get("raw"), raw.get("note"), marked.get(key, []))
+    return Cell(key, report.figures.get(key), raw.get("raw"), raw.get("note"), marked.get(key, []),
+                (matched or {}).get(key, []))
 
 
-def table2_model(report: Report) -> list[dict]:
-    """Table 二 as printed: groups (第二十条第…项), each with its header row and rows of cells."""
+def table2_model(report: Report, matched: dict[str, list[str]] | None = None) -> list[dict]:
+    """Table 二 as printed: groups (第二十条第…项), each with its header row and rows of cells.
+
+    :param matched: figure key -> what of the query points at it (web/cell_links.py).
+    """
     if report.template == "2021":
         rows, columns = T2_2021_ROWS, T2_2021_COLUMNS
     else:
@@ -103,12 +112,13 @@ def table2_model(report: Report) -> list[dict]:
     groups = []
     for caption, kind, group in rows:
         headers = [label for _, label in columns[kind]]
-        body = [(label, [_cell(report, f"t2.{row}.{col}", marked) for col, _ in columns[kind]]) for row, label in group]
+        body = [(label, [_cell(report, f"t2.{row}.{col}", marked, matched) for col, _ in columns[kind]]) for row, label in group]
         groups.append({"caption": caption, "headers": headers, "rows": body})
     return groups
 
 
-def table3_model(report: Report) -> list[tuple[list[Label], list[Cell]]]:
+def table3_model(report: Report, matched: dict[str, list[str]] | None = None
+                 ) -> list[tuple[list[Label], list[Cell]]]:
     """Table 三's rows: the label cells (with the template's row/column spans) and seven value cells."""
     template = report.template if report.template in T3_ROWS else "2019"
     rows = T3_ROWS[template]
@@ -135,14 +145,14 @@ def table3_model(report: Report) -> list[tuple[list[Label], list[Cell]]]:
                 labels.append(Label(label))
             else:
                 labels.append(Label(label, colspan=2))
-        model.append((labels, [_cell(report, f"t3.{row}.{col}", marked) for col, _ in T3_COLUMNS]))
+        model.append((labels, [_cell(report, f"t3.{row}.{col}", marked, matched) for col, _ in T3_COLUMNS]))
     return model
 
 
-def table4_model(report: Report) -> list[Cell]:
+def table4_model(report: Report, matched: dict[str, list[str]] | None = None) -> list[Cell]:
     """Table 四's fifteen value cells, block by block (review, direct, after review)."""
     marked = cells_by_flag(report)
-    return [_cell(report, f"t4.{block}.{col}", marked) for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS]
+    return [_cell(report, f"t4.{block}.{col}", marked, matched) for block, _ in T4_BLOCKS for col, _ in T4_COLUMNS]
 
 
 T3_APPLICANT_HEADERS = [label for col, label in T3_COLUMNS if col in T3_APPLICANT_COLUMNS]
@@ -163,12 +173,20 @@ def mark_terms(text: str, highlighter: Highlighter | None) -> Markup:
     return Markup("").join(pieces)
 
 
-def _without_heading(text: str, heading: str) -> str:
-    """The part's text without the heading it starts with (the page shows the heading above it)."""
-    stripped = text.lstrip()
-    if heading and stripped.startswith(heading):
-        return stripped[len(heading):].lstrip(" \t\u3000").removeprefix("\n")
-    return text
+def mark_passages(text: str, highlighter: Highlighter | None, part: int, base: int) -> Markup:
+    """``text`` (a part's text from offset ``base`` on) HTML-escaped, the query's terms in <mark>, and each
+    sentence holding one wrapped in a span whose id is the passage's anchor (``p<part>-<offset>``)."""
+    if not highlighter:
+        return escape(text)
+    spans = highlighter.spans(text)
+    pieces, cursor = [], 0
+    for start, end in marked_sentences(text, spans):
+        pieces.append(mark_range(text, spans, cursor, start))
+        pieces.append(f'<span class="passage" id="{passage_anchor(part, base + start)}">'
+                      f'{mark_range(text, spans, start, end)}</span>')
+        cursor = end
+    pieces.append(mark_range(text, spans, cursor, len(text)))
+    return Markup("".join(pieces))
 
 
 def report_parts(report: Report, highlighter: Highlighter | None) -> list[dict]:
@@ -179,8 +197,8 @@ def report_parts(report: Report, highlighter: Highlighter | None) -> list[dict]:
         section = report.section(n)
         part_terms = highlighter if highlighter and highlighter.marks_part(n) else None
         heading = section.heading if section else CANONICAL_HEADINGS[n]
-        text = _without_heading(section.text, section.heading) if section else ""
-        html = mark_terms(text, part_terms) if text.strip() else None
+        base, text = section_body(section) if section else (0, "")
+        html = mark_passages(text, part_terms, n, base) if text.strip() else None
         parts.append({"n": n, "heading": mark_terms(heading, part_terms), "found": section is not None,
                       "html": html, "has_marks": bool(html and "<mark>" in html)})
     return parts

@@ -4,11 +4,13 @@ from __future__ import annotations
 import mimetypes
 from pathlib import PurePath
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 
+from indexer.citation import citation_text, citation_to_bibtex, citation_to_ris, report_citation
 from indexer.report import Report
 from indexer.vocabulary import REPORT_ID
 
+from .cell_links import matched_cells
 from .collection import get_collection
 from .downloads import attachment_response
 from .flag_text import explain_flag
@@ -44,9 +46,12 @@ def report_page(report_id: str):
     parts = report_parts(report, get_collection().highlighter(q))
     others = get_collection().reports_by_agency(report.agency) if report.agency else []
     flagged = cells_by_flag(report)
+    matched = matched_cells(q, report)
+    citation = cite(report)
     return render_template(
         "report.html", report=report, q=q, parts=parts,
-        table2=table2_model(report), table3=table3_model(report), table4=table4_model(report),
+        table2=table2_model(report, matched), table3=table3_model(report, matched),
+        table4=table4_model(report, matched),
         t3_applicant_headers=T3_APPLICANT_HEADERS, t4_block_headers=T4_BLOCK_HEADERS,
         t4_column_headers=T4_COLUMN_HEADERS,
         has_tables={n: f"missing_table_{n}" not in report.flag_codes()
@@ -56,7 +61,25 @@ def report_page(report_id: str):
         years=agency_years(others, report.id) if len(others) > 1 else None,
         download_name=source_download_name(report),
         has_source=get_collection().has_original(report.id),
+        citation=citation, citation_text=citation_text(citation),
     )
+
+
+def cite(report: Report):
+    """The report's citation, its permalink the page's full address."""
+    return report_citation(report, url_for("reports.report_page", report_id=report.id, _external=True))
+
+
+CITATION_FORMATS = {"bib": (citation_to_bibtex, "application/x-bibtex"),
+                    "ris": (citation_to_ris, "application/x-research-info-systems")}
+
+
+@bp.get(REPORT_ROUTE + ".<any(bib, ris):fmt>")
+def report_citation_file(report_id: str, fmt: str):
+    """The report's citation as a BibTeX or RIS file (named by the report id: hex digits only)."""
+    report = get_report(report_id)
+    write, mimetype = CITATION_FORMATS[fmt]
+    return attachment_response(write(cite(report)).encode("utf-8"), mimetype, f"xxgk-{report.id}.{fmt}")
 
 
 @bp.get(REPORT_ROUTE + "/source")

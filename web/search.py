@@ -16,6 +16,7 @@ from indexer.figure_keys import all_figure_keys
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
 from .api import REQUEST_ERRORS, api_search, query_error, run_search
+from .cell_links import hit_cell_links
 from .collection import get_collection
 from .downloads import attachment_response
 from .flag_text import explain_flag
@@ -32,7 +33,7 @@ SEARCH_FRAGMENTS = {"results": "_results.html", "search-page": "_search.html"}
 MAX_FACET_VALUES = 30
 
 
-def _page_number(value: str | None) -> int:
+def page_number(value: str | None) -> int:
     try:
         return max(1, int(value or 1))
     except ValueError:
@@ -70,7 +71,7 @@ def search_page_context(args) -> dict:
     lang = current_language()
     q = (args.get("q") or "").strip()
     sort = args.get("sort") or "relevance"
-    page = _page_number(args.get("page"))
+    page = page_number(args.get("page"))
     result, error = run_search(q, page, sort)
     sort_args = {"sort": sort} if sort != "relevance" else {}
     context = {"q": q, "sort": sort, "page": page, "error": error, "result": result,
@@ -78,7 +79,7 @@ def search_page_context(args) -> dict:
                "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
                          for c in active_chips(q)],
                "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
-               "comparison_error": None, "key_aliases_for": key_aliases_for}
+               "comparison_error": None, "key_aliases_for": key_aliases_for, "hit_cells": {}}
     if result is not None:
         per_page = result.get("per_page") or get_collection().config.page_size
         context["pages"] = max(1, math.ceil(result["total"] / per_page))
@@ -86,6 +87,7 @@ def search_page_context(args) -> dict:
                               "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
                              for name in FACETS if result["facets"].get(name)]
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
+        context["hit_cells"] = hit_cell_links(q, result["hits"], lang)
     return context
 
 

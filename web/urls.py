@@ -6,6 +6,9 @@ No Flask here: the CLI adds the same links without an app.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from indexer.passages import Passage
 from indexer.results import Hit, SearchResult
 
 REPORT_ROUTE = "/reports/<report_id>"
@@ -14,6 +17,17 @@ REPORT_ROUTE = "/reports/<report_id>"
 def report_url(report_id: str, part: int | None = None) -> str:
     """The report page's path, at part ``part`` if given."""
     return REPORT_ROUTE.replace("<report_id>", report_id) + (f"#s{part}" if part else "")
+
+
+def passage_anchor(part: int, offset: int | None) -> str:
+    """The report page's anchor of the sentence at ``offset`` of part ``part`` (the part itself for its heading)."""
+    return f"s{part}" if offset is None else f"p{part}-{offset}"
+
+
+def passage_url(passage: Passage, q: str) -> str:
+    """The report page with ``q``'s terms marked, at the passage's sentence."""
+    query = f"?{urlencode({'q': q})}" if q else ""
+    return report_url(passage.id) + query + "#" + passage_anchor(passage.part, passage.offset)
 
 
 class LinkedHit(Hit):
