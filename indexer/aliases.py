@@ -60,6 +60,62 @@ ALIASES = {
 }
 
 
+COUNT_ALIASES = tuple(ALIASES)
+
+
+def _ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
+    """numerator / denominator, None when either is blank or the denominator is 0 (never 0 or infinity)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return round(numerator / denominator, RATE_DIGITS)
+
+
+# Rates are rounded so that the same report gives the same value in the index, the export and the page.
+RATE_DIGITS = 6
+
+
+def _litigation_corrected(figures: Figures) -> float | int | None:
+    direct = figures.get("t4.litigation_direct.corrected")
+    after_review = figures.get("t4.litigation_after_review.corrected")
+    if direct is None or after_review is None:
+        return None  # a blank numerator part leaves the rate unknown, not lower
+    return direct + after_review
+
+
+def _carry_forward_base(figures: Figures) -> float | int | None:
+    applications, carried_over = _t3_row_total(figures, "new"), _t3_row_total(figures, "carried_over")
+    # both must be known: a blank carried_over would understate the base and overstate the share
+    if applications is None or carried_over is None:
+        return None
+    return applications + carried_over
+
+
+# rate -> (description, numerator, denominator): each a function of the figures
+RATES = {
+    "grant_rate": ("granted / handled", ALIASES["granted"][1], ALIASES["handled"][1]),
+    "partial_rate": ("partial / handled", ALIASES["partial"][1], ALIASES["handled"][1]),
+    "denial_rate": ("denied / handled", ALIASES["denied"][1], ALIASES["handled"][1]),
+    "unable_rate": ("unable / handled", ALIASES["unable"][1], ALIASES["handled"][1]),
+    "rejected_rate": ("rejected / handled", ALIASES["rejected"][1], ALIASES["handled"][1]),
+    "correction_rate": ("t4.review.corrected / review",
+                        lambda f: f.get("t4.review.corrected"), ALIASES["review"][1]),
+    "litigation_loss_rate": ("(t4.litigation_direct.corrected + t4.litigation_after_review.corrected) / litigation",
+                             _litigation_corrected, ALIASES["litigation"][1]),
+    "carry_forward_share": ("carried_forward / (applications + carried_over)",
+                            ALIASES["carried_forward"][1], _carry_forward_base),
+}
+
+# The rates are aliases too (queries, sorting, the index, exports): one table of every name.
+ALIASES.update({name: (f"rate: {description}",
+                       lambda f, num=numerator, den=denominator: _ratio(num(f), den(f)))
+                for name, (description, numerator, denominator) in RATES.items()})
+
+
+def is_rate(alias: str) -> bool:
+    """Whether an alias is a rate (a share between 0 and 1, summed never, averaged instead)."""
+    return alias in RATES
+
+
 def report_aliases(figures: Figures) -> dict[str, float | int | None]:
     """Every alias computed from a report's figures (None where nothing was filled in)."""
     return {name: func(figures) for name, (_, func) in ALIASES.items()}

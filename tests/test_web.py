@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from indexer.aliases import report_aliases
+from indexer.aliases import RATES, report_aliases
 from indexer.cli import cli
 from indexer.collection import Collection
 from indexer.figure_keys import T3_ROWS, figure_keys
@@ -253,7 +253,8 @@ def test_every_search_response_validates_against_the_document(client, query):
         assert response.status_code == 200
         body = response.get_json()
         _validator(doc, "/api/search", "200").validate(body)
-        assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags"}
+        assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags",
+                                                          *RATES}
     if query.get("sort"):
         assert body["hits"] and all(hit["score"] is None for hit in body["hits"])
 
@@ -559,3 +560,31 @@ def test_agency_years_computes_changes_only_between_filled_values():
     row = next(r for r in model["rows"] if r["alias"] == "applications")
     assert row["values"] == [{"value": 4, "change": None}, {"value": 7, "change": 3}, {"value": None, "change": None}]
     assert format_number(63.20) == "63.2" and format_number(6.0) == "6" and format_number(None) == "" and format_number(0) == "0"
+
+
+# -- rates --------------------------------------------------------------------------
+
+def test_a_rate_facet_link_adds_and_removes_its_bucket(client, collection):
+    soup = soup_of(client.get("/", query_string={"q": ""}))
+    bucket = soup.select_one('section.facet[data-facet="grant_rate"] a[data-value="0.2..0.3"]')
+    assert bucket is not None
+    assert bucket.select_one(".count").get_text() == "2"          # 平潭 2022 (21/75), 上海科委 2024 (9/35)
+    q = q_of(bucket["href"])
+    assert q == "grant_rate>=0.2 grant_rate<0.3"
+    assert collection.search(q)["total"] == 2
+    soup = soup_of(client.get("/", query_string={"q": q}))
+    active = soup.select_one('section.facet[data-facet="grant_rate"] li.active a[data-value="0.2..0.3"]')
+    assert active is not None and q_of(active["href"]) == ""
+
+
+def test_the_stats_page_shows_rate_means_and_distribution(client, collection):
+    soup = soup_of(client.get("/stats", query_string={"q": ""}))
+    row = soup.select_one('#rates tr[data-rate="grant_rate"]')
+    assert row is not None
+    distribution = {span["data-bucket"]: span.get_text() for span in row.select(".distribution span")}
+    assert distribution["0.2..0.3"] == "0.2..0.3: 2"
+    means = {year: g["means"]["grant_rate"] for year, g in collection.stats("")["per_year"].items()}
+    cells = [td.get_text() for td in row.select("td.num")]
+    assert cells == [f"{format_number(means[y])} / "
+                     f"{format_number(collection.stats('')['per_year'][y]['medians']['grant_rate'])}"
+                     for y in sorted(means)]
