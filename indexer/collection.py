@@ -9,12 +9,13 @@ the store and the index, are the library's other way in.
 """
 from __future__ import annotations
 
+from .agencies import agency_panel
 from .config import Config
 from .export import export_reports
 from .highlight import Highlighter
 from .index import ReportIndex
 from .report import Report
-from .results import SearchResult
+from .results import AgencyPanel, SearchResult
 from .search import search, search_ids, stats
 from .store import Store, index_dir
 
@@ -92,6 +93,10 @@ class Collection:
     def reports_by_agency(self, agency: str) -> list[Report]:
         """Every report of one agency, oldest year first (the "other years" view)."""
         return self.store.reports_by_agency(agency)
+
+    def agency(self, key: str) -> AgencyPanel | None:
+        """One agency across years (every report with this agency_key, a row a year), or None if unknown."""
+        return agency_panel(key, self.store.reports_by_agency_key(key))
 
     def export(self, q: str, fmt: str) -> bytes:
         """Every report matching ``q`` as CSV or JSON bytes (see export.export_reports)."""

@@ -155,7 +155,7 @@ def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]
 
 
 def _hit(stored: dict[str, Any], score, terms: TextTerms) -> Hit:
-    return Hit(id=stored["id"], agency=stored["agency"], year=stored["year"], region=stored["region"],
+    return Hit(id=stored["id"], agency=stored["agency"], agency_key=stored.get("agency_key"), year=stored["year"], region=stored["region"],
                agency_type=stored["agency_type"], level=stored["level"], score=score,
                sections=hit_sections(stored["sections"], terms), figures=stored["figures"], title=stored["title"],
                template=stored["template"], flags=stored["flags"], synthetic=stored["synthetic"])

@@ -30,13 +30,13 @@ TEMPLATES = ("2019", "2021")
 # field of the query language (`type:信访`) -> the index field it filters on
 FILTER_FIELDS = {
     "year": "year", "type": "type", "province": "province", "city": "city", "county": "county",
-    "level": "level", "agency": "agency", "template": "template", "flag": "flags",
+    "level": "level", "agency": "agency", "agency_key": "agency_key", "template": "template", "flag": "flags",
     "section": "parts", "synthetic": "synthetic",
 }
 
 # facet name (a key of a search result's "facets") -> the query-language field a value of it filters on
 FACETS = {"year": "year", "type": "type", "province": "province", "level": "level",
-          "template": "template", "flags": "flag"}
+          "template": "template", "flags": "flag", "agency": "agency_key"}
 
 
 def facet_index_field(facet: str) -> str:

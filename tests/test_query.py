@@ -153,9 +153,9 @@ def test_comparisons_take_figure_keys_decimals_and_year():
     ("type:信访 procurement_count>>0", "unexpected '>' at column 26; '>>' is not a comparison "
                                      "(use >, >=, <, <=, =, !=)", 26),
     ("foo:bar", "unknown field 'foo' at column 1; known: year, type, province, city, county, level, agency, "
-                "template, flag, section, synthetic", 1),
+                "agency_key, template, flag, section, synthetic", 1),
     ("信访 foo:bar", "unknown field 'foo' at column 4; known: year, type, province, city, county, level, agency, "
-                   "template, flag, section, synthetic", 4),
+                   "agency_key, template, flag, section, synthetic", 4),
     ("zzz>3", "unknown figure key or alias 'zzz' at column 1; aliases: procurement_count, procurement_amount, "
               "fees_amount, applications, carried_over, granted, partial, denied, unable, rejected, "
               "other_handling, handled, carried_forward, review, litigation, grant_rate, partial_rate, "

@@ -254,7 +254,7 @@ def test_every_search_response_validates_against_the_document(client, query):
         body = response.get_json()
         _validator(doc, "/api/search", "200").validate(body)
         assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags",
-                                                          *RATES}
+                                                          "agency", *RATES}
     if query.get("sort"):
         assert body["hits"] and all(hit["score"] is None for hit in body["hits"])
 

@@ -10,6 +10,7 @@ import math
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
+from indexer.agencies import key_name
 from indexer.aliases import ALIASES, RATES
 from indexer.export import FORMATS
 from indexer.figure_keys import all_figure_keys
@@ -56,11 +57,14 @@ def _facet_values(facet: str, counts: dict, q: str, sort: str, lang: str) -> lis
         token = facet_token(facet, value)
         active = token in tokens
         target_q = remove_token(q, token) if active else add_token(q, token)
-        label = str(value)
+        label, title = str(value), ""
         if facet == "level":
             label = label_of(LEVEL_LABELS, str(value), lang)
-        values.append({"value": str(value), "label": label, "count": count, "active": active,
-                       "title": explain_flag(str(value), lang) if facet == "flags" else "",
+        elif facet == "flags":
+            title = explain_flag(str(value), lang)
+        elif facet == "agency":  # the key's name, the whole key (its region) on hover
+            label, title = key_name(str(value)), str(value)
+        values.append({"value": str(value), "label": label, "count": count, "active": active, "title": title,
                        "url": link("search.index", q=target_q, **({"sort": sort} if sort != "relevance" else {}))})
     return values
 
