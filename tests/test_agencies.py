@@ -203,3 +203,76 @@ def test_a_store_from_before_agency_keys_is_migrated(tmp_path, config):
     db = sqlite3.connect(data_config.data_dir / "reports.sqlite")
     assert db.execute("SELECT agency_key FROM reports").fetchall() == [("370402/市中区信访局",)]
     db.close()
+
+
+# -- the agency page and its API -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(collection):
+    from web import create_app
+    return create_app({"TESTING": True, "XXGK_CONFIG": collection.config}).test_client()
+
+
+def soup_of(response):
+    from bs4 import BeautifulSoup
+    assert response.status_code == 200, response.status_code
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_the_agency_page_shows_years_rates_flags_and_duplicates(client, collection):
+    soup = soup_of(client.get(f"/agencies/{PINGTAN_KEY}"))
+    assert soup.select_one("h1").get_text() == "平潭综合实验区管理委员会"
+    assert soup.select_one(".agency .key code").get_text() == PINGTAN_KEY
+    rows = soup.select("table.agency-panel tbody tr")
+    assert [tr["data-year"] for tr in rows] == ["2019", "2022", "2024"]
+    panel = collection.agency(PINGTAN_KEY)
+    # each row links the report it uses; 2019 has three and says so
+    assert [tr.select_one("th a")["href"] for tr in rows] == [f"/reports/{y.report_id}" for y in panel.years]
+    assert rows[0].select_one('[data-code="duplicate_year"]') is not None and "duplicate-year" in rows[0]["class"]
+    assert rows[1].select_one('[data-code="duplicate_year"]') is None
+    # figures and rates as the panel has them (rates in percent); blank shows —, never 0
+    assert rows[2].select_one('td[data-alias="handled"]').get_text() == "218"
+    assert rows[1].select_one('td[data-alias="grant_rate"]').get_text() == "28.0%"          # 21 / 75
+    assert rows[0].select_one('td[data-alias="correction_rate"]').get_text() == "—"        # no review at all
+    # each year's flags
+    assert {s["data-code"] for s in rows[0].select(".flags .tag")} == set(panel.years[0].flags)
+    # every report listed and linked, the two 2019 copies not used
+    listed = soup.select("#reports tbody tr")
+    assert len(listed) == 5
+    assert sum("not-chosen" in (tr.get("class") or []) for tr in listed) == 2
+
+
+def test_the_agency_charts_are_inline_svg_with_gaps_for_blanks(client):
+    soup = soup_of(client.get(f"/agencies/{PINGTAN_KEY}"))
+    assert soup.select_one("script[src*=chart]") is None                   # no chart library
+    rates = soup.select_one("#chart-rates svg")
+    grant = rates.select_one('g[data-series="grant_rate"]')
+    assert len(grant.select("polyline")) == 1 and len(grant.select("circle")) == 3
+    # correction_rate is blank in 2019 and known in 2022 and 2024: one segment of two points
+    correction = rates.select_one('g[data-series="correction_rate"]')
+    assert [len(p["points"].split()) for p in correction.select("polyline")] == [2]
+    counts = soup.select_one("#chart-counts svg")
+    assert [t.get_text() for t in counts.select("text")][-3:] == ["2019", "2022", "2024"]
+
+
+def test_agency_links_from_report_pages_hits_and_facets(client, collection):
+    report_id = collection.search_ids("agency_key:370103/市中区信访局")[0]
+    soup = soup_of(client.get(f"/reports/{report_id}"))
+    link = soup.select_one(".report-meta .agency a")
+    assert link.get_text() == "市中区信访局"
+    assert soup_of(client.get(link["href"])).select_one(".agency .key code").get_text() == "370103/市中区信访局"
+    soup = soup_of(client.get("/", query_string={"q": "agency_key:370402/市中区信访局"}))
+    hit_link = soup.select_one("li.hit a.agency-link")
+    assert soup_of(client.get(hit_link["href"])).select_one("h1").get_text() == "市中区信访局"
+    facet = soup_of(client.get("/")).select_one(f'section.facet[data-facet="agency"] a[data-value="{PINGTAN_KEY}"]')
+    assert facet.select_one(".facet-value").get_text() == "平潭综合实验区管理委员会" and facet["title"] == PINGTAN_KEY
+
+
+def test_the_agency_api_is_the_panel_and_unknown_keys_are_404(client, collection):
+    body = client.get(f"/api/agencies/{PINGTAN_KEY}").get_json()
+    assert body == collection.agency(PINGTAN_KEY).to_builtins()
+    assert [y["year"] for y in body["years"]] == [2019, 2022, 2024]
+    assert body["years"][0]["duplicate_year"] is True and len(body["years"][0]["others"]) == 2
+    missing = client.get("/api/agencies/000000/nobody")
+    assert missing.status_code == 404 and "nobody" in missing.get_json()["error"]
+    assert client.get("/agencies/000000/nobody").status_code == 404

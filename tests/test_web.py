@@ -278,6 +278,24 @@ def test_report_responses_validate_against_the_document(client, collection):
     _validator(doc, "/api/reports/{id}", "404").validate(missing.get_json())
 
 
+def test_agency_responses_validate_against_the_document(client, collection):
+    doc = client.get("/api/openapi.json").get_json()
+    keys = collection.search("")["facets"]["agency"]
+    assert len(keys) >= 8
+    for key in keys:
+        response = client.get(f"/api/agencies/{key}")
+        assert response.status_code == 200
+        _validator(doc, "/api/agencies/{key}", "200").validate(response.get_json())
+        assert client.get(f"/agencies/{key}", query_string={"lang": "en"}).status_code == 200
+    missing = client.get("/api/agencies/-/nobody")
+    assert missing.status_code == 404
+    _validator(doc, "/api/agencies/{key}", "404").validate(missing.get_json())
+    body = client.get(f"/api/agencies/{next(iter(keys))}").get_json()
+    body["years"][0]["figures"]["grant_rate"] = "0.5"                     # a rate is a number or null
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(doc, "/api/agencies/{key}", "200").validate(body)
+
+
 def test_the_validators_reject_what_the_document_does_not_allow(client):
     doc = client.get("/api/openapi.json").get_json()
     body = client.get("/api/search", query_string={"q": "信访"}).get_json()

@@ -15,7 +15,7 @@ from flask import Flask, render_template, request, url_for
 
 from indexer.config import Config, load_config
 
-from . import api, collection, reports, search
+from . import agencies, api, collection, reports, search
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
 from .links import current_language, link
 from .report_view import format_number
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(agencies.bp)
     _register_template_helpers(app)
     _register_errors(app)
 
