@@ -44,6 +44,7 @@ def facet_index_field(facet: str) -> str:
     return FILTER_FIELDS[FACETS[facet]]
 
 
-# The aliases the interfaces sort by ("sort by figure") and sum in the statistics, in the order shown.
+# The aliases the interfaces sort by ("sort by figure") and sum in the statistics, in the order shown
+# (the rates have no sum: the statistics show their means instead).
 HEADLINE_ALIASES = ("applications", "granted", "denied", "review", "litigation", "procurement_count",
-                    "procurement_amount", "fees_amount")
+                    "procurement_amount", "fees_amount", "grant_rate", "denial_rate", "correction_rate")

@@ -606,3 +606,13 @@ def test_the_stats_page_shows_rate_means_and_distribution(client, collection):
     assert cells == [f"{format_number(means[y])} / "
                      f"{format_number(collection.stats('')['per_year'][y]['medians']['grant_rate'])}"
                      for y in sorted(means)]
+
+
+def test_the_page_sorts_by_a_rate(client, collection):
+    soup = soup_of(client.get("/", query_string={"q": "", "sort": "-grant_rate"}))
+    assert soup.select_one('select[name="sort"] option[value="-grant_rate"]') is not None
+    ids = [li["data-id"] for li in soup.select("li.hit")]
+    rates = [report_aliases(collection.get(i).figures)["grant_rate"] for i in ids]
+    known = [r for r in rates if r is not None]
+    assert len(known) >= 4 and known == sorted(known, reverse=True)
+    assert rates == known + [None] * (len(rates) - len(known))   # blank rates last
