@@ -44,7 +44,7 @@ def _t4_total(figures: Figures, block: str) -> list[str]:
 
 
 # alias -> (description, the filled figure keys its value is the sum of)
-ALIASES = {
+ALIAS_SOURCES = {
     "procurement_count": ("政府集中采购项目数量 (2019 template)", lambda f: _filled(f, ("t2.procurement.count",))),
     "procurement_amount": ("政府集中采购总金额, 万元 (2019 template)",
                            lambda f: _filled(f, ("t2.procurement.amount_wan",))),
@@ -65,14 +65,78 @@ ALIASES = {
 }
 
 
+def _count(sources):
+    return lambda figures: _sum(figures[key] for key in sources(figures))
+
+
+# alias -> (description, its value as a function of the figures): the counts, then the rates
+ALIASES = {name: (description, _count(sources)) for name, (description, sources) in ALIAS_SOURCES.items()}
+COUNT_ALIASES = tuple(ALIASES)
+
+# Rates are rounded so that the same report gives the same value in the index, the export and the page.
+RATE_DIGITS = 6
+
+
+def _ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
+    """numerator / denominator, None when either is blank or the denominator is 0 (never 0 or infinity)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return round(numerator / denominator, RATE_DIGITS)
+
+
+def _litigation_corrected(figures: Figures) -> float | int | None:
+    direct = figures.get("t4.litigation_direct.corrected")
+    after_review = figures.get("t4.litigation_after_review.corrected")
+    if direct is None or after_review is None:
+        return None  # a blank numerator part leaves the rate unknown, not lower
+    return direct + after_review
+
+
+def _carry_forward_base(figures: Figures) -> float | int | None:
+    applications, carried_over = ALIASES["applications"][1](figures), ALIASES["carried_over"][1](figures)
+    # both must be known: a blank carried_over would understate the base and overstate the share
+    if applications is None or carried_over is None:
+        return None
+    return applications + carried_over
+
+
+# rate -> (description, numerator, denominator, the aliases and figure keys whose cells it reads)
+RATES = {
+    "grant_rate": ("granted / handled", ALIASES["granted"][1], ALIASES["handled"][1], ("granted", "handled")),
+    "partial_rate": ("partial / handled", ALIASES["partial"][1], ALIASES["handled"][1], ("partial", "handled")),
+    "denial_rate": ("denied / handled", ALIASES["denied"][1], ALIASES["handled"][1], ("denied", "handled")),
+    "unable_rate": ("unable / handled", ALIASES["unable"][1], ALIASES["handled"][1], ("unable", "handled")),
+    "rejected_rate": ("rejected / handled", ALIASES["rejected"][1], ALIASES["handled"][1], ("rejected", "handled")),
+    "correction_rate": ("t4.review.corrected / review", lambda f: f.get("t4.review.corrected"),
+                        ALIASES["review"][1], ("t4.review.corrected", "review")),
+    "litigation_loss_rate": ("(t4.litigation_direct.corrected + t4.litigation_after_review.corrected) / litigation",
+                             _litigation_corrected, ALIASES["litigation"][1],
+                             ("t4.litigation_direct.corrected", "t4.litigation_after_review.corrected", "litigation")),
+    "carry_forward_share": ("carried_forward / (applications + carried_over)", ALIASES["carried_forward"][1],
+                            _carry_forward_base, ("carried_forward", "applications", "carried_over")),
+}
+
+# The rates are aliases too (queries, sorting, the index, exports): one table of every name.
+ALIASES.update({name: (f"rate: {description}", lambda f, num=numerator, den=denominator: _ratio(num(f), den(f)))
+                for name, (description, numerator, denominator, _) in RATES.items()})
+
+
+def is_rate(alias: str) -> bool:
+    """Whether an alias is a rate (a share between 0 and 1, summed never, averaged instead)."""
+    return alias in RATES
+
+
 def alias_sources(alias: str, figures: Figures) -> list[str]:
-    """The figure keys ``alias``'s value is the sum of in a report (its total cell, else the filled
-    parts); [] when nothing is filled in. A figure key stands for itself."""
-    if alias not in ALIASES:
-        return _filled(figures, (alias,))
-    return ALIASES[alias][1](figures)
+    """The figure keys whose cells ``alias``'s value is read from in a report: a count's total cell,
+    else its filled parts; a rate's numerator and denominator cells; [] when nothing is filled in.
+    A figure key stands for itself."""
+    if alias in RATES:
+        return list(dict.fromkeys(key for part in RATES[alias][3] for key in alias_sources(part, figures)))
+    if alias in ALIAS_SOURCES:
+        return ALIAS_SOURCES[alias][1](figures)
+    return _filled(figures, (alias,))
 
 
 def report_aliases(figures: Figures) -> dict[str, float | int | None]:
     """Every alias computed from a report's figures (None where nothing was filled in)."""
-    return {name: _sum(figures[key] for key in sources(figures)) for name, (_, sources) in ALIASES.items()}
+    return {name: value(figures) for name, (_, value) in ALIASES.items()}

@@ -9,6 +9,7 @@ the store and the index, are the library's other way in.
 """
 from __future__ import annotations
 
+from .agencies import agency_panel
 from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
 from .export import export_reports
@@ -16,7 +17,7 @@ from .highlight import Highlighter
 from .index import ReportIndex
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
-from .results import SearchResult
+from .results import AgencyPanel, SearchResult
 from .search import check_paging, search, search_ids, stats
 from .store import Store, index_dir
 from .vocabulary import REPORT_ID
@@ -95,6 +96,10 @@ class Collection:
     def reports_by_agency(self, agency: str) -> list[Report]:
         """Every report of one agency, oldest year first (the "other years" view)."""
         return self.store.reports_by_agency(agency)
+
+    def agency(self, key: str) -> AgencyPanel | None:
+        """One agency across years (every report with this agency_key, a row a year), or None if unknown."""
+        return agency_panel(key, self.store.reports_by_agency_key(key))
 
     def export(self, q: str, fmt: str) -> bytes:
         """Every report matching ``q`` as CSV or JSON bytes (see export.export_reports)."""

@@ -5,6 +5,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .agencies import normalize_aliases
+
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 DEFAULT_PAGE_SIZE = 20
 
@@ -29,6 +31,8 @@ class Config:
     page_size: int = DEFAULT_PAGE_SIZE
     secret_key: str = "xxgk-dev"
     source: Path | None = field(default=None, compare=False)
+    # [agency_aliases]: (variant, canonical name) pairs, both normalised (indexer/agencies.py)
+    agency_aliases: tuple[tuple[str, str], ...] = ()
 
     def classify_agency(self, agency: str | None) -> str | None:
         """The first agency type whose keyword occurs in ``agency``, else None."""
@@ -41,7 +45,27 @@ class Config:
 
 
 _SECTIONS = {"paths": {"data_dir", "corpus_dir"}, "web": {"host", "port", "page_size", "secret_key"},
-             "agency_types": None}
+             "agency_types": None, "agency_aliases": None}
+
+
+def _agency_aliases(path: Path, raw) -> tuple[tuple[str, str], ...]:
+    """[agency_aliases] checked: names to names, no chains (a canonical name that is itself a variant)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [agency_aliases] must be a table of \"variant\" = \"canonical name\"")
+    for variant, canonical in raw.items():
+        if not isinstance(canonical, str) or not canonical.strip() or not variant.strip():
+            raise ConfigError(f"{path}: agency_aliases.{variant} must be a non-empty agency name, not {canonical!r}")
+    table = normalize_aliases(raw.items())
+    for variant, canonical in table.items():
+        if variant == canonical:
+            raise ConfigError(f"{path}: agency_aliases: {variant!r} is an alias of itself; remove it")
+        if canonical in table:
+            raise ConfigError(f"{path}: agency_aliases: {variant!r} -> {canonical!r}, which is itself an alias of "
+                              f"{table[canonical]!r}; write {variant!r} = {table[canonical]!r}")
+    if len(table) < len(raw):
+        raise ConfigError(f"{path}: agency_aliases: two variants are the same name once normalised "
+                          f"(spaces, full-width characters, 管委会); keep one")
+    return tuple(sorted(table.items()))
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -93,4 +117,5 @@ def load_config(path: str | Path | None = None) -> Config:
         page_size=page_size,
         secret_key=str(web.get("secret_key", "xxgk-dev")),
         source=path,
+        agency_aliases=_agency_aliases(path, raw.get("agency_aliases", {})),
     )

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("csv", "json")
 FIGURE_KEYS = tuple(all_figure_keys())
-META_COLUMNS = ("id", "agency", "year", "province", "city", "county", "adcode", "level", "agency_type",
+META_COLUMNS = ("id", "agency", "agency_key", "year", "province", "city", "county", "adcode", "level", "agency_type",
                 "template", "title", "published", "synthetic", "flags")
 
 

@@ -14,7 +14,7 @@ Fields (see ``build_schema``):
   where none follows (tokenize.phrase_slots): a phrase is matched as a
   phrase of bigrams (tokenize.phrase_terms), a unit standing alone as the
   terms its position's term begins with.
-- facets, raw and fast: ``agency_raw``, ``type``, ``province``, ``city``,
+- facets, raw and fast: ``agency_raw``, ``agency_key``, ``type``, ``province``, ``city``,
   ``county``, ``level``, ``template``, ``flags`` (multi-valued), ``synthetic``
   ("true"/"false"), ``parts`` (the numbers of the parts found); ``year`` (integer, indexed and fast).
 - every figure key and alias as a fast f64 (``figure_field``); a blank value
@@ -53,7 +53,7 @@ from .vocabulary import SECTION_NUMBERS
 
 WORD_FIELDS = tuple(f"s{n}" for n in SECTION_NUMBERS)
 PHRASE_FIELDS = tuple(f"p{n}" for n in SECTION_NUMBERS)
-FACET_FIELDS = ("agency_raw", "type", "province", "city", "county", "level", "template", "flags", "synthetic",
+FACET_FIELDS = ("agency_raw", "agency_key", "type", "province", "city", "county", "level", "template", "flags", "synthetic",
                 "parts")
 FIGURE_KEYS = tuple(all_figure_keys())
 ALIAS_NAMES = tuple(ALIASES)
@@ -124,6 +124,7 @@ def report_to_hit(report: Report, aliases: dict[str, Any] | None = None) -> dict
         "id": report.id,
         "title": report.title,
         "agency": report.agency,
+        "agency_key": report.agency_key,
         "year": report.year,
         "template": report.template,
         "region": report.region,
@@ -198,6 +199,8 @@ def prepare(report: Report) -> PreparedDoc:
     if report.agency:
         text.append(("agency", normalized_words_text(normalize(report.agency))))
         raw.append(("agency_raw", report.agency))
+    if report.agency_key:
+        raw.append(("agency_key", report.agency_key))
     region = report.region or {}
     facets = {"type": report.agency_type, "province": region.get("province"), "city": region.get("city"),
               "county": region.get("county"), "level": report.level, "template": report.template}

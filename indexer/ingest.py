@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .agencies import agency_key
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
@@ -504,14 +505,23 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
         total = store.count()
         index = ReportIndex.open(fresh)
         done = 0
+        aliases = dict(config.agency_aliases)
+        in_columns = store.agency_keys()
+        changed_keys: dict[str, str | None] = {}
         with index.batch() as writer:
             for report in store.all_reports():  # streamed from the store
+                # the alias table may have changed since the report was parsed (or the store
+                # predates agency keys): the key is recomputed, and written back below
+                key = agency_key(report.agency, report.region, aliases)
+                if key != report.agency_key or key != in_columns.get(report.id):
+                    report.agency_key = changed_keys[report.id] = key
                 writer.add(report)
                 done += 1
                 if done % batch_size == 0:
                     writer.commit()
                 if progress:
                     progress(done, total)
+        store.set_agency_keys(changed_keys)
     finally:
         store.close()
     del index

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .agencies import agency_key
 from .checks import check_figures
 from .config import Config, load_config
 from .document import Document
@@ -71,6 +72,7 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
                 "url": metadata.url, "synthetic": synthetic},
         title=metadata.title,
         agency=metadata.agency,
+        agency_key=agency_key(metadata.agency, metadata.region, dict(config.agency_aliases)),
         year=metadata.year,
         template=figures.template,
         region=metadata.region,

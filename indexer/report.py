@@ -36,6 +36,8 @@ class Report:
     source: dict[str, Any]
     title: str | None = None
     agency: str | None = None
+    # the agency across years: region and normalised name (indexer/agencies.py)
+    agency_key: str | None = None
     year: int | None = None
     template: str | None = None
     region: dict[str, str | None] = field(default_factory=empty_region)
@@ -65,6 +67,7 @@ class Report:
         return {
             "id": self.id,
             "agency": self.agency,
+            "agency_key": self.agency_key,
             "year": self.year,
             **{key: region.get(key) for key in REGION_KEYS},
             "level": self.level,

@@ -60,6 +60,8 @@ class Hit(Record):
     """One matching report, as a result card shows it."""
     id: str
     agency: str | None
+    # the agency across years (docs/report-format.md#agency-key); null when the agency is unknown
+    agency_key: str | None
     year: int | None
     region: Region
     agency_type: str | None
@@ -85,3 +87,47 @@ class SearchResult(Record):
     hits: list[Hit]
     # facet name -> value -> how many matching reports hold it
     facets: dict[str, dict[str, int]]
+
+
+class AgencyYear(Record):
+    """One year of an agency's panel: the figures of the report the panel uses for that year."""
+    year: int
+    # the report the row shows (docs/report-format.md#agency-panel says how it is picked)
+    report_id: str
+    # true when the agency has several reports for this year; ``others`` are the ones not used
+    duplicate_year: bool
+    others: list[str]
+    # the flag codes of the report used, sorted
+    flags: list[str]
+    # every alias and rate of the report used: null for a blank figure or an undefined rate, never 0
+    figures: dict[str, float | None]
+
+
+class AgencyReport(Record):
+    """One report of the agency (every one, duplicates included)."""
+    id: str
+    year: int | None
+    title: str | None
+    agency: str | None
+    published: str | None
+    format: str | None
+    flags: list[str]
+    # whether the panel uses this report for its year
+    chosen: bool
+
+
+class AgencyPanel(Record):
+    """One agency across years (all reports sharing one agency_key)."""
+    key: str
+    # the normalised agency name the key holds
+    name: str
+    # every agency name its reports were written under
+    agencies: list[str]
+    # where the agency is, from its latest report
+    region: Region
+    level: str | None
+    agency_type: str | None
+    # one row a year, oldest first
+    years: list[AgencyYear]
+    # every report, oldest year first; within a year the one the panel uses first
+    reports: list[AgencyReport]

@@ -19,7 +19,7 @@ from typing import Any
 
 import tantivy
 
-from .aliases import ALIASES
+from .aliases import ALIASES, RATES, is_rate
 from .errors import XxgkError
 from .highlight import hit_sections, snippet_to_text
 from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field
@@ -28,11 +28,19 @@ from .results import Hit, SearchResult
 from .vocabulary import FACETS, facet_index_field
 
 BUCKETS = 1000
+# Facets with as many values as there are agencies: only the most frequent are counted out (each
+# bucket is a Python object made per request; the page shows 30).
+FACET_SIZES = {"agency": 100}
 MAX_PER_PAGE = 1000
 OUTCOMES = {"granted": "granted", "partial": "partial",
             **DENIED_TOTALS,
             "unable": "unable", "rejected": "rejected", "other": "other_handling"}
 MEMO_SIZE = 256
+# The rates' range buckets (facets and the statistics' distribution): [0, 0.1) … [0.9, 1), then
+# [1, ∞) on its own: 1 (every request granted) is common, and a rate above 1 means the table's
+# figures disagree (see its flags). A bucket's key is its range as the query language's year
+# ranges write it ("0.1..0.2", "1.."); the comparisons it stands for are ``rate_bucket_tokens``.
+RATE_EDGES = tuple(round(i / 10, 1) for i in range(11))
 
 
 class SearchError(XxgkError):
@@ -85,8 +93,50 @@ def sort_order(sort: str) -> tuple[str, tantivy.Order] | None:
 
 # -- search -----------------------------------------------------------------------
 
+def _edge(value: float) -> str:
+    return f"{value:g}"
+
+
+def rate_bucket_key(low: float, high: float | None) -> str:
+    """The key of a rate bucket [low, high) ("0.1..0.2"; high None: "1..")."""
+    return f"{_edge(low)}..{'' if high is None else _edge(high)}"
+
+
+def rate_buckets() -> list[tuple[float, float | None]]:
+    """Every rate bucket, lowest first, as [low, high) (high None: no upper bound)."""
+    return [*zip(RATE_EDGES, RATE_EDGES[1:]), (RATE_EDGES[-1], None)]
+
+
+def rate_bucket_tokens(rate: str, key: str) -> list[str]:
+    """The comparisons (query-language tokens) that select one rate bucket: ``rate>=low`` [``rate<high``].
+
+    :raises SearchError: ``rate`` is no rate or ``key`` no bucket of it.
+    """
+    for low, high in rate_buckets():
+        if rate in RATES and rate_bucket_key(low, high) == key:
+            return [f"{rate}>={_edge(low)}"] + ([] if high is None else [f"{rate}<{_edge(high)}"])
+    raise SearchError(f"unknown rate bucket {rate} {key!r}")
+
+
+def _rate_aggs() -> dict[str, Any]:
+    ranges = [{"from": low, **({} if high is None else {"to": high})} for low, high in rate_buckets()]
+    return {f"rate__{rate}": {"range": {"field": figure_field(rate), "ranges": ranges}} for rate in RATES}
+
+
+def _rate_counts(result: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """{rate: {bucket key: count}} in bucket order, empty buckets left out."""
+    counts = {}
+    for rate in RATES:
+        buckets = result.get(f"rate__{rate}", {}).get("buckets", [])
+        counts[rate] = {rate_bucket_key(b.get("from", 0.0), b.get("to")): b["doc_count"]
+                        for b in buckets if b["doc_count"]}
+    return counts
+
+
 def _facet_request() -> dict[str, Any]:
-    return {name: {"terms": {"field": facet_index_field(name), "size": BUCKETS}} for name in FACETS}
+    return {**{name: {"terms": {"field": facet_index_field(name), "size": FACET_SIZES.get(name, BUCKETS)}}
+               for name in FACETS},
+            **_rate_aggs()}
 
 
 def _bucket_key(key) -> str:
@@ -94,7 +144,8 @@ def _bucket_key(key) -> str:
 
 
 def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """{facet: {value: count}}: year newest first, the others by count then value."""
+    """{facet: {value: count}}: year newest first, the others by count then value, then each
+    rate's buckets (lowest first, empty ones left out)."""
     facets = {}
     for name in FACETS:
         buckets = [(_bucket_key(b["key"]), b["doc_count"]) for b in result.get(name, {}).get("buckets", [])]
@@ -103,11 +154,12 @@ def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]
         else:
             buckets.sort(key=lambda b: (-b[1], b[0]))
         facets[name] = dict(buckets)
+    facets.update(_rate_counts(result))
     return facets
 
 
 def _hit(stored: dict[str, Any], score, terms: TextTerms) -> Hit:
-    return Hit(id=stored["id"], agency=stored["agency"], year=stored["year"], region=stored["region"],
+    return Hit(id=stored["id"], agency=stored["agency"], agency_key=stored.get("agency_key"), year=stored["year"], region=stored["region"],
                agency_type=stored["agency_type"], level=stored["level"], score=score,
                sections=hit_sections(stored["sections"], terms), figures=stored["figures"], title=stored["title"],
                template=stored["template"], flags=stored["flags"], synthetic=stored["synthetic"])
@@ -255,6 +307,8 @@ def _median(alias: str, stat: dict[str, Any], estimate) -> float | int | None:
     estimate = min(max(estimate, low), high)
     if alias in MONEY_ALIASES:
         return _clean_number(round(estimate, 2))
+    if is_rate(alias):
+        return _clean_number(estimate)
     return _clean_number(round(estimate * 2) / 2)
 
 
@@ -268,22 +322,25 @@ def _figure_aggs() -> dict[str, Any]:
 
 
 def _group_figures(bucket: dict[str, Any]) -> dict[str, Any]:
-    sums, medians = {}, {}
+    sums, means, medians = {}, {}, {}
     for alias in ALIASES:
         stat = bucket.get(f"{alias}__stats", {})
-        sums[alias] = _clean_number(stat.get("sum")) if stat.get("count") else None
+        # a sum of rates means nothing: a rate's sum is null, its mean is what to read
+        sums[alias] = _clean_number(stat.get("sum")) if stat.get("count") and not is_rate(alias) else None
+        means[alias] = _clean_number(stat.get("avg")) if stat.get("count") else None
         values = bucket.get(f"{alias}__p50", {}).get("values", {})
         medians[alias] = _median(alias, stat, next(iter(values.values()), None))
-    return {"count": bucket["doc_count"], "sums": sums, "medians": medians}
+    return {"count": bucket["doc_count"], "sums": sums, "means": means, "medians": medians}
 
 
 def stats(index: ReportIndex, q: str) -> dict[str, Any]:
-    """Counts, sums and medians of every alias per year and per agency type, and the
-    outcome totals (table 三) over every report matching ``q``.
+    """Counts, sums, means and medians of every alias per year and per agency type, the
+    outcome totals (table 三) and each rate's distribution (``rates``: bucket -> count)
+    over every report matching ``q``.
 
-    Sums and medians leave blank figures out (null, never 0); a group with no
-    value for an alias has null there. Medians are the engine's percentile
-    estimate.
+    Sums, means and medians leave blank figures out (null, never 0); a group with no
+    value for an alias has null there; a rate has no sum (null). Medians are the
+    engine's percentile estimate.
 
     :raises QuerySyntaxError: the query is malformed.
     """
@@ -302,10 +359,11 @@ def stats(index: ReportIndex, q: str) -> dict[str, Any]:
 def _copy_stats(found: dict[str, Any]) -> dict[str, Any]:
     """A copy the caller may change without changing the memo (cheaper than deepcopy)."""
     def groups(by: dict[str, Any]) -> dict[str, Any]:
-        return {key: {"count": g["count"], "sums": dict(g["sums"]), "medians": dict(g["medians"])}
-                for key, g in by.items()}
+        return {key: {"count": g["count"], "sums": dict(g["sums"]), "means": dict(g["means"]),
+                      "medians": dict(g["medians"])} for key, g in by.items()}
     return {"total": found["total"], "per_year": groups(found["per_year"]), "per_type": groups(found["per_type"]),
-            "outcomes": dict(found["outcomes"])}
+            "outcomes": dict(found["outcomes"]),
+            "rates": {rate: dict(counts) for rate, counts in found["rates"].items()}}
 
 
 def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any]:
@@ -321,6 +379,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
     result = searcher.aggregate(query, {
         "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": figure_aggs},
         **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
+        **_rate_aggs(),
     })
     total = count_matches(searcher, query)
     per_year = {_bucket_key(b["key"]): _group_figures(b) for b in result["per_year"]["buckets"]}
@@ -334,6 +393,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
         "per_year": dict(sorted(per_year.items())),
         "per_type": dict(sorted(per_type.items(), key=lambda kv: (-kv[1]["count"], kv[0]))),
         "outcomes": outcomes,
+        "rates": _rate_counts(result),
     }
 
 

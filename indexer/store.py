@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS reports (
     id          TEXT PRIMARY KEY,
     sha256      TEXT NOT NULL UNIQUE,
     agency      TEXT,
+    agency_key  TEXT,
     year        INTEGER,
     template    TEXT,
     province    TEXT,
@@ -105,6 +106,7 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
 CREATE INDEX IF NOT EXISTS reports_year ON reports (year);
+CREATE INDEX IF NOT EXISTS reports_agency_key ON reports (agency_key, year);
 CREATE VIEW IF NOT EXISTS figures (report_id, key, value) AS
     SELECT reports.id, figure.key, figure.value FROM reports, json_each(reports.figures_json) AS figure;
 CREATE TABLE IF NOT EXISTS sources (
@@ -138,6 +140,9 @@ def _migrate(connection: sqlite3.Connection, data_dir: Path) -> None:
     if kind is not None and kind[0] == "table":
         connection.executescript("BEGIN IMMEDIATE;" + _FIGURES_TABLE_TO_VIEW + "COMMIT;")
     columns = {row[1] for row in connection.execute("PRAGMA table_info(reports)")}
+    if columns and "agency_key" not in columns:
+        # filled in by `xxgk ingest --reindex` (ingest.rebuild_index), which recomputes every key
+        connection.execute("ALTER TABLE reports ADD COLUMN agency_key TEXT")
     if "stored_path" in columns:
         _move_files_into_originals(connection, data_dir)
 
@@ -254,7 +259,7 @@ def report_to_row(report: Report, ingested_at: str,
     }
 
 
-_REPORT_COLUMNS = ("id", "sha256", "agency", "year", "template", "province", "city", "county", "adcode",
+_REPORT_COLUMNS = ("id", "sha256", "agency", "agency_key", "year", "template", "province", "city", "county", "adcode",
                    "level", "agency_type", "title", "published", "synthetic", "format", "flags",
                    "figures_json", "json", "ingested_at")
 # UTF-8 JSON comes as bytes, which sqlite3 would store as a BLOB: cast to TEXT (the same bytes).
@@ -267,7 +272,7 @@ def _light_report(row: sqlite3.Row) -> Report:
     return Report(
         id=row["id"],
         source={"sha256": row["sha256"], "format": row["format"], "synthetic": bool(row["synthetic"])},
-        title=row["title"], agency=row["agency"], year=row["year"], template=row["template"],
+        title=row["title"], agency=row["agency"], agency_key=row["agency_key"], year=row["year"], template=row["template"],
         region={key: row[key] for key in REGION_KEYS},
         level=row["level"], agency_type=row["agency_type"], published=row["published"],
         figures=json.loads(row["figures_json"]),
@@ -398,6 +403,23 @@ class Store:
             "SELECT json FROM reports WHERE agency = ? ORDER BY year IS NULL, year, id", (agency,))
         return [Report.from_dict(json.loads(row["json"])) for row in rows]
 
+    def reports_by_agency_key(self, key: str) -> list[Report]:
+        """Every report with this agency_key (all years), oldest year first."""
+        rows = self._db.execute(
+            "SELECT json FROM reports WHERE agency_key = ? ORDER BY year IS NULL, year, id", (key,))
+        return [Report.from_dict(json.loads(row["json"])) for row in rows]
+
+    def agency_keys(self) -> dict[str, str | None]:
+        """Every report's id -> its agency_key column."""
+        return dict(self._db.execute("SELECT id, agency_key FROM reports").fetchall())
+
+    def set_agency_keys(self, keys: dict[str, str | None]) -> None:
+        """Set the agency_key of reports by id, in the column and the report's JSON alike
+        (ingest.rebuild_index recomputes them with the current alias table)."""
+        with self.transaction():
+            self._db.executemany("UPDATE reports SET agency_key = ?, json = json_set(json, '$.agency_key', ?)"
+                                 " WHERE id = ?", [(key, key, report_id) for report_id, key in keys.items()])
+
     def light_reports(self, report_ids: list[str]) -> Iterator[Report]:
         """The reports with these ids, in that order, without sections and cells
         (metadata, figures and flag codes only: what an export needs, at a fraction of the cost).
@@ -407,7 +429,7 @@ class Store:
         for start in range(0, len(report_ids), _CHUNK):
             chunk = report_ids[start:start + _CHUNK]
             rows = self._db.execute(
-                "SELECT id, sha256, agency, year, template, province, city, county, adcode, level, agency_type,"
+                "SELECT id, sha256, agency, agency_key, year, template, province, city, county, adcode, level, agency_type,"
                 " title, published, synthetic, format, flags, figures_json"
                 f" FROM reports WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
             by_id = {row["id"]: row for row in rows}

@@ -30,13 +30,13 @@ TEMPLATES = ("2019", "2021")
 # field of the query language (`type:信访`) -> the index field it filters on
 FILTER_FIELDS = {
     "year": "year", "type": "type", "province": "province", "city": "city", "county": "county",
-    "level": "level", "agency": "agency", "template": "template", "flag": "flags",
+    "level": "level", "agency": "agency", "agency_key": "agency_key", "template": "template", "flag": "flags",
     "section": "parts", "synthetic": "synthetic",
 }
 
 # facet name (a key of a search result's "facets") -> the query-language field a value of it filters on
 FACETS = {"year": "year", "type": "type", "province": "province", "level": "level",
-          "template": "template", "flags": "flag"}
+          "template": "template", "flags": "flag", "agency": "agency_key"}
 
 
 def facet_index_field(facet: str) -> str:
@@ -44,6 +44,7 @@ def facet_index_field(facet: str) -> str:
     return FILTER_FIELDS[FACETS[facet]]
 
 
-# The aliases the interfaces sort by ("sort by figure") and sum in the statistics, in the order shown.
+# The aliases the interfaces sort by ("sort by figure") and sum in the statistics, in the order shown
+# (the rates have no sum: the statistics show their means instead).
 HEADLINE_ALIASES = ("applications", "granted", "denied", "review", "litigation", "procurement_count",
-                    "procurement_amount", "fees_amount")
+                    "procurement_amount", "fees_amount", "grant_rate", "denial_rate", "correction_rate")

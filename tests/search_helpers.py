@@ -49,29 +49,29 @@ def _t3(new=None, granted=None, total=None, natural=None):
 
 SEED_REPORTS = {
     "000_7eb9f2b2a221df7d.txt": dict(
-        agency="市中区信访局", year=2020, template="2019", level="county",
+        agency="市中区信访局", agency_key="370402/市中区信访局", year=2020, template="2019", level="county",
         region={"province": "山东省", "city": "枣庄市", "county": "市中区", "adcode": "370402"},
         figures={"t2.procurement.count": 6, "t2.procurement.amount_wan": 63.2, **_t3(0, 0, 0),
                  "t4.review.total": 0, "t4.review.corrected": 0},
         flags=[]),
     "001_c79327e4fbc2ded3.txt": dict(
-        agency="市民政局", year=2019, template="2019", level="city",
+        agency="市民政局", agency_key="361100/市民政局", year=2019, template="2019", level="city",
         region={"province": "江西省", "city": "上饶市", "county": None, "adcode": "361100"},
         figures={"t2.procurement.count": 0, "t2.procurement.amount_wan": 0, **_t3(5, 0, 5, natural=5),
                  "t4.review.total": 1, "t4.review.corrected": 1, "t3.denied.state_secret.total": 2},
         flags=[Flag("blank_cells", "t3", "36 blank cells")]),
     "002_64f6c83b9150245c.txt": dict(
-        agency="卫辉市信访局", year=2021, template="2021", level="county",
+        agency="卫辉市信访局", agency_key="410781/卫辉市信访局", year=2021, template="2021", level="county",
         region={"province": "河南省", "city": "新乡市", "county": "卫辉市", "adcode": "410781"},
         figures={"t2.fees.amount_wan": None, **_t3(0, 0, 0), "t4.review.total": 0},
         flags=[Flag("blank_cells", "t2", "fees amount blank")]),
     "003_b184471cafab89da.txt": dict(
-        agency="铁东区政务服务局", year=2020, template="2019", level="county",
+        agency="铁东区政务服务局", agency_key="铁东区/铁东区政务服务局", year=2020, template="2019", level="county",
         region={"province": None, "city": None, "county": "铁东区", "adcode": None},
         figures={"t2.procurement.count": 0, "t2.procurement.amount_wan": 0, **_t3(0, 0, 0)},
         flags=[Flag("region_ambiguous", "region", "铁东区 is in 鞍山市 and 四平市")]),
     "004_b780817e18a3daa1.txt": dict(
-        agency="重庆市合川区信访办", year=2019, template="2019", level="county",
+        agency="重庆市合川区信访办", agency_key="500117/重庆市合川区信访办", year=2019, template="2019", level="county",
         region={"province": "重庆市", "city": "重庆市", "county": "合川区", "adcode": "500117"},
         figures={"t2.procurement.count": 2, "t2.procurement.amount_wan": 6.8, **_t3(0, 0, 0),
                  "t4.review.total": 0},
@@ -109,6 +109,7 @@ def synthetic_report(config) -> Report:
     return Report(
         id="5e5e5e5e5e5e5e5e", source={"path": "synthetic/0001.txt", "synthetic": True},
         title="示例市教育局2022年政府信息公开工作年度报告", agency="示例市教育局", year=2022, template="2021",
+        agency_key="示例省-示例市/示例市教育局",
         region={"province": "示例省", "city": "示例市", "county": None, "adcode": None}, level="city",
         agency_type=config.classify_agency("示例市教育局"), sections=sections,
         figures={"t2.fees.amount_wan": 1.5, **_t3(12, 7, 12), "t3.partial.total": 3,

@@ -21,7 +21,7 @@ from indexer.store import Store, index_dir
 from store_helpers import make_report
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "corpus" / "seeds").glob("*.txt"))
-META = ["id", "agency", "year", "province", "city", "county", "adcode", "level", "agency_type",
+META = ["id", "agency", "agency_key", "year", "province", "city", "county", "adcode", "level", "agency_type",
         "template", "title", "published", "synthetic", "flags"]
 
 
@@ -70,7 +70,7 @@ def test_csv_row_values_and_blanks(small):
     row = dict(zip(header, body[0]))
     xinfang = reports[0]
     assert [row[c] for c in META] == [
-        xinfang.id, "市中区信访局", "2020", "山东省", "枣庄市", "市中区", "370402", "county", "信访", "2019",
+        xinfang.id, "市中区信访局", "", "2020", "山东省", "枣庄市", "市中区", "370402", "county", "信访", "2019",
         "市中区信访局2020年度政府信息公开工作年度报告", "2021-01-22", "false", "blank_cells,t3_balance"]
     assert row["procurement_count"] == "6"
     assert row["procurement_amount"] == "63.2"

@@ -153,12 +153,14 @@ def test_comparisons_take_figure_keys_decimals_and_year():
     ("type:信访 procurement_count>>0", "unexpected '>' at column 26; '>>' is not a comparison "
                                      "(use >, >=, <, <=, =, !=)", 26),
     ("foo:bar", "unknown field 'foo' at column 1; known: year, type, province, city, county, level, agency, "
-                "template, flag, section, synthetic", 1),
+                "agency_key, template, flag, section, synthetic", 1),
     ("信访 foo:bar", "unknown field 'foo' at column 4; known: year, type, province, city, county, level, agency, "
-                   "template, flag, section, synthetic", 4),
+                   "agency_key, template, flag, section, synthetic", 4),
     ("zzz>3", "unknown figure key or alias 'zzz' at column 1; aliases: procurement_count, procurement_amount, "
               "fees_amount, applications, carried_over, granted, partial, denied, unable, rejected, "
-              "other_handling, handled, carried_forward, review, litigation; or a figure key like "
+              "other_handling, handled, carried_forward, review, litigation, grant_rate, partial_rate, "
+              "denial_rate, unable_rate, rejected_rate, correction_rate, litigation_loss_rate, "
+              "carry_forward_share; or a figure key like "
               "t4.review.corrected", 1),
     ("t4.review.fixed>0", None, 1),
     ("applications>=abc", "bad number 'abc' at column 15; write digits, e.g. 10 or 6.5", 15),

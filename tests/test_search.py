@@ -17,7 +17,7 @@ import pytest
 import tantivy
 from click.testing import CliRunner
 
-from indexer.aliases import report_aliases
+from indexer.aliases import RATES, report_aliases
 from indexer.cli import cli
 from indexer.highlight import _phrase_spans, _unit_phrase_spans, make_snippet
 from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema
@@ -81,11 +81,11 @@ def test_the_result_has_the_spec_shape(index):
     assert set(result) == {"query", "total", "page", "per_page", "sort", "hits", "facets"}
     assert (result["query"], result["page"], result["per_page"], result["sort"]) == ("信访局", 1, 1, "relevance")
     [hit] = result["hits"]
-    assert set(hit) == {"id", "agency", "year", "region", "agency_type", "level", "score", "sections", "figures",
+    assert set(hit) == {"id", "agency", "agency_key", "year", "region", "agency_type", "level", "score", "sections", "figures",
                         "title", "template", "flags", "synthetic", "url"}
     assert set(hit["sections"][0]) == {"n", "heading", "snippet"}
     assert hit["url"] == f"/reports/{hit['id']}#s{hit['sections'][0]['n']}"
-    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags"}
+    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags", "agency", *RATES}
 
 
 # -- facets -------------------------------------------------------------------------------
@@ -93,13 +93,15 @@ def test_the_result_has_the_spec_shape(index):
 def test_facet_counts_cover_every_hit_not_just_the_page(index):
     result = search(index, "", per_page=1)
     assert result["total"] == 6 and len(result["hits"]) == 1
-    assert result["facets"] == {
+    assert {name: counts for name, counts in result["facets"].items() if name not in RATES} == {
         "year": {"2022": 1, "2021": 1, "2020": 2, "2019": 2},
         "type": {"信访": 3, "政务服务": 1, "教育": 1, "民政": 1},
         "province": {"山东省": 1, "江西省": 1, "河南省": 1, "示例省": 1, "重庆市": 1},
         "level": {"county": 4, "city": 2},
         "template": {"2019": 4, "2021": 2},
         "flags": {"blank_cells": 3, "region_ambiguous": 1, "t3_balance": 1, "unit_assumed": 1},
+        "agency": {"361100/市民政局": 1, "370402/市中区信访局": 1, "410781/卫辉市信访局": 1,
+                   "500117/重庆市合川区信访办": 1, "示例省-示例市/示例市教育局": 1, "铁东区/铁东区政务服务局": 1},
     }
 
 

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from indexer.aliases import report_aliases
+from indexer.aliases import RATES, report_aliases
 from indexer.cli import cli
 from indexer.figure_keys import T3_ROWS, figure_keys
 from indexer.highlight import Highlighter
@@ -230,7 +230,8 @@ def test_every_search_response_validates_against_the_document(client, query):
         assert response.status_code == 200
         body = response.get_json()
         _validator(doc, "/api/search", "200").validate(body)
-        assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags"}
+        assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags",
+                                                          "agency", *RATES}
     if query.get("sort"):
         assert body["hits"] and all(hit["score"] is None for hit in body["hits"])
 
@@ -252,6 +253,24 @@ def test_report_responses_validate_against_the_document(client, collection):
     missing = client.get("/api/reports/0000000000000000")
     assert missing.status_code == 404
     _validator(doc, "/api/reports/{id}", "404").validate(missing.get_json())
+
+
+def test_agency_responses_validate_against_the_document(client, collection):
+    doc = client.get("/api/openapi.json").get_json()
+    keys = collection.search("")["facets"]["agency"]
+    assert len(keys) >= 8
+    for key in keys:
+        response = client.get(f"/api/agencies/{key}")
+        assert response.status_code == 200
+        _validator(doc, "/api/agencies/{key}", "200").validate(response.get_json())
+        assert client.get(f"/agencies/{key}", query_string={"lang": "en"}).status_code == 200
+    missing = client.get("/api/agencies/-/nobody")
+    assert missing.status_code == 404
+    _validator(doc, "/api/agencies/{key}", "404").validate(missing.get_json())
+    body = client.get(f"/api/agencies/{next(iter(keys))}").get_json()
+    body["years"][0]["figures"]["grant_rate"] = "0.5"                     # a rate is a number or null
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(doc, "/api/agencies/{key}", "200").validate(body)
 
 
 def test_the_validators_reject_what_the_document_does_not_allow(client):
@@ -538,3 +557,41 @@ def test_agency_years_computes_changes_only_between_filled_values():
     row = next(r for r in model["rows"] if r["alias"] == "applications")
     assert row["values"] == [{"value": 4, "change": None}, {"value": 7, "change": 3}, {"value": None, "change": None}]
     assert format_number(63.20) == "63.2" and format_number(6.0) == "6" and format_number(None) == "" and format_number(0) == "0"
+
+
+# -- rates --------------------------------------------------------------------------
+
+def test_a_rate_facet_link_adds_and_removes_its_bucket(client, collection):
+    soup = soup_of(client.get("/", query_string={"q": ""}))
+    bucket = soup.select_one('section.facet[data-facet="grant_rate"] a[data-value="0.2..0.3"]')
+    assert bucket is not None
+    assert bucket.select_one(".count").get_text() == "2"          # 平潭 2022 (21/75), 上海科委 2024 (9/35)
+    q = q_of(bucket["href"])
+    assert q == "grant_rate>=0.2 grant_rate<0.3"
+    assert collection.search(q)["total"] == 2
+    soup = soup_of(client.get("/", query_string={"q": q}))
+    active = soup.select_one('section.facet[data-facet="grant_rate"] li.active a[data-value="0.2..0.3"]')
+    assert active is not None and q_of(active["href"]) == ""
+
+
+def test_the_stats_page_shows_rate_means_and_distribution(client, collection):
+    soup = soup_of(client.get("/stats", query_string={"q": ""}))
+    row = soup.select_one('#rates tr[data-rate="grant_rate"]')
+    assert row is not None
+    distribution = {span["data-bucket"]: span.get_text() for span in row.select(".distribution span")}
+    assert distribution["0.2..0.3"] == "0.2..0.3: 2"
+    means = {year: g["means"]["grant_rate"] for year, g in collection.stats("")["per_year"].items()}
+    cells = [td.get_text() for td in row.select("td.num")]
+    assert cells == [f"{format_number(means[y])} / "
+                     f"{format_number(collection.stats('')['per_year'][y]['medians']['grant_rate'])}"
+                     for y in sorted(means)]
+
+
+def test_the_page_sorts_by_a_rate(client, collection):
+    soup = soup_of(client.get("/", query_string={"q": "", "sort": "-grant_rate"}))
+    assert soup.select_one('select[name="sort"] option[value="-grant_rate"]') is not None
+    ids = [li["data-id"] for li in soup.select("li.hit")]
+    rates = [report_aliases(collection.get(i).figures)["grant_rate"] for i in ids]
+    known = [r for r in rates if r is not None]
+    assert len(known) >= 4 and known == sorted(known, reverse=True)
+    assert rates == known + [None] * (len(rates) - len(known))   # blank rates last

@@ -20,7 +20,7 @@ from werkzeug.security import safe_join
 
 from indexer.config import Config, load_config
 
-from . import api, collection, compare, limits, passages, reports, search
+from . import agencies, api, collection, compare, limits, passages, reports, search
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
 from .links import current_language, link
 from .report_view import format_number
@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(passages.bp)
     app.register_blueprint(compare.bp)
+    app.register_blueprint(agencies.bp)
     _register_template_helpers(app)
     _register_errors(app)
     _version_static_urls(app)

@@ -1,4 +1,4 @@
-"""The JSON API (/api/search, /api/reports/<id>; /api/compare is web/compare.py's) and its OpenAPI 3.1 description.
+"""The JSON API (/api/search, /api/reports/<id>, /api/agencies/<key>; /api/compare is web/compare.py's) and its OpenAPI 3.1 description.
 
 The description's schemas are generated from the types the API returns
 (msgspec Structs and the report's dataclasses), so it cannot drift from them.
@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify, request
 from indexer.compare import MAX_REPORTS, MIN_REPORTS, Comparison
 from indexer.query import QuerySyntaxError
 from indexer.report import Report
+from indexer.results import AgencyPanel
 from indexer.search import SearchError
 from indexer.vocabulary import REPORT_ID
 
@@ -80,6 +81,15 @@ def api_report(report_id: str):
     return jsonify(report.to_dict())
 
 
+@bp.get("/agencies/<path:key>")
+def api_agency(key: str):
+    """One agency across years (the agency page's data); 404 JSON for an unknown key."""
+    panel = get_collection().agency(key)
+    if panel is None:
+        return jsonify({"error": f"no agency with key {key}"}), 404  # an Error without a position
+    return jsonify(panel.to_builtins())
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 document describing this API."""
@@ -88,7 +98,7 @@ def openapi():
 
 def openapi_document(server_url: str) -> dict:
     """The API's OpenAPI 3.1 description, pointing at ``server_url``."""
-    _, schemas = msgspec.json.schema_components((LinkedSearchResult, Report, Comparison, Error),
+    _, schemas = msgspec.json.schema_components((LinkedSearchResult, Report, Comparison, AgencyPanel, Error),
                                                 ref_template="#/components/schemas/{name}")
 
     def json_response(name: str, text: str) -> dict:
@@ -127,6 +137,13 @@ def openapi_document(server_url: str) -> dict:
                 "responses": {"200": json_response("Comparison", "every alias and figure key of the reports"),
                               "400": json_response("Error", f"fewer than {MIN_REPORTS} or more than {MAX_REPORTS} ids"),
                               "404": json_response("Error", "an id no report has")}}},
+            "/api/agencies/{key}": {"get": {
+                "summary": "One agency across years: its reports, and a row a year of aliases, rates and flags",
+                "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+                                "description": "an agency_key, <region>/<name>, e.g. 370402/市中区信访局 "
+                                               "(its slash stays a slash)"}],
+                "responses": {"200": json_response("AgencyPanel", "the agency"),
+                              "404": json_response("Error", "unknown agency key")}}},
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
         },

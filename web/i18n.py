@@ -32,6 +32,14 @@ ALIAS_LABELS = {
     "procurement_count": ("集中采购项目", "Procurement projects"),
     "procurement_amount": ("集中采购金额（万元）", "Procurement amount (10k yuan)"),
     "fees_amount": ("收费金额（万元）", "Fees (10k yuan)"),
+    "grant_rate": ("公开率", "Grant rate"),
+    "partial_rate": ("部分公开率", "Partial rate"),
+    "denial_rate": ("不予公开率", "Denial rate"),
+    "unable_rate": ("无法提供率", "Unable rate"),
+    "rejected_rate": ("不予处理率", "Not-processed rate"),
+    "correction_rate": ("复议纠错率", "Review correction rate"),
+    "litigation_loss_rate": ("诉讼纠错率", "Litigation loss rate"),
+    "carry_forward_share": ("结转占比", "Carry-forward share"),
 }
 
 # Outcome rows of table 三 as Collection.stats() names them (the totals are the aliases' own labels).

@@ -10,9 +10,11 @@ import math
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
-from indexer.aliases import ALIASES
+from indexer.agencies import key_name
+from indexer.aliases import ALIASES, RATES
 from indexer.export import FORMATS
 from indexer.figure_keys import all_figure_keys
+from indexer.search import rate_bucket_tokens
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
 from .api import REQUEST_ERRORS, api_search, query_error, run_search
@@ -57,11 +59,30 @@ def _facet_values(facet: str, counts: dict, q: str, sort: str, lang: str) -> lis
         token = facet_token(facet, value)
         active = token in tokens
         target_q = remove_token(q, token) if active else add_token(q, token)
-        label = str(value)
+        label, title = str(value), ""
         if facet == "level":
             label = label_of(LEVEL_LABELS, str(value), lang)
-        values.append({"value": str(value), "label": label, "count": count, "active": active,
-                       "title": explain_flag(str(value), lang) if facet == "flags" else "",
+        elif facet == "flags":
+            title = explain_flag(str(value), lang)
+        elif facet == "agency":  # the key's name, the whole key (its region) on hover
+            label, title = key_name(str(value)), str(value)
+        values.append({"value": str(value), "label": label, "count": count, "active": active, "title": title,
+                       "url": link("search.index", q=target_q, **({"sort": sort} if sort != "relevance" else {}))})
+    return values
+
+
+def _rate_facet_values(rate: str, counts: dict, q: str, sort: str) -> list[dict]:
+    """A rate's buckets as facet links: each adds (or, when active, removes) its two comparisons."""
+    tokens = set(query_tokens(q))
+    values = []
+    for key, count in counts.items():
+        bucket = rate_bucket_tokens(rate, key)
+        active = all(token in tokens for token in bucket)
+        target_q = q
+        for token in bucket:
+            target_q = remove_token(target_q, token) if active else add_token(target_q, token)
+        label = key.replace("..", "–") if not key.endswith("..") else "≥" + key[:-2]
+        values.append({"value": key, "label": label, "count": count, "active": active, "title": " ".join(bucket),
                        "url": link("search.index", q=target_q, **({"sort": sort} if sort != "relevance" else {}))})
     return values
 
@@ -86,6 +107,9 @@ def search_page_context(args) -> dict:
         context["facets"] = [{"name": name, "label": translate(f"facet_{name}", lang),
                               "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
                              for name in FACETS if result["facets"].get(name)]
+        context["facets"] += [{"name": rate, "label": alias_label(rate, lang),
+                               "values": _rate_facet_values(rate, result["facets"][rate], q, sort)}
+                              for rate in RATES if result["facets"].get(rate)]
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
         context["hit_cells"] = hit_cell_links(q, result["hits"], lang)
     return context
@@ -151,7 +175,8 @@ def stats_json():
 def stats_view(data: dict | None, lang: str) -> dict:
     """Rows of the stats tables and the chart's data, from Collection.stats()."""
     if not data:
-        return {"year_rows": [], "type_rows": [], "outcome_rows": [], "chart": {}, "sum_aliases": []}
+        return {"year_rows": [], "type_rows": [], "outcome_rows": [], "chart": {}, "sum_aliases": [],
+                "rate_rows": []}
     sum_aliases = [a for a in HEADLINE_ALIASES
                    if any((v.get("sums") or {}).get(a) is not None for v in data.get("per_year", {}).values())]
     year_rows = [{"key": year, **value} for year, value in sorted(data.get("per_year", {}).items(), key=lambda kv: str(kv[0]))]
@@ -169,8 +194,13 @@ def stats_view(data: dict | None, lang: str) -> dict:
         "labels": {"count": translate("count", lang), "applications": alias_label("applications", lang),
                    "outcomes": translate("outcomes", lang)},
     }
+    # each rate: its mean and median per year, and how many reports fall in each bucket
+    rate_rows = [{"rate": rate, "label": alias_label(rate, lang),
+                  "years": [((r.get("means") or {}).get(rate), (r.get("medians") or {}).get(rate)) for r in year_rows],
+                  "distribution": (data.get("rates") or {}).get(rate) or {}}
+                 for rate in RATES]
     return {"year_rows": year_rows, "type_rows": type_rows, "outcome_rows": outcome_rows, "chart": chart,
-            "sum_aliases": sum_aliases}
+            "sum_aliases": sum_aliases, "rate_rows": rate_rows}
 
 
 @bp.get("/export.<fmt>")

@@ -13,6 +13,7 @@ import random
 from functools import lru_cache
 from pathlib import Path
 
+from ..agencies import agency_key
 from ..config import Config, load_config
 from ..figure_keys import figure_keys
 from ..metadata import agency_to_type
@@ -105,6 +106,7 @@ def ground_truth(report: SyntheticReport, path: Path, fmt: str, data: bytes, con
         "source": {"path": str(path), "format": fmt, "sha256": sha256, "url": report.url, "synthetic": True},
         "title": report.title,
         "agency": agency.name,
+        "agency_key": agency_key(agency.name, region, dict(config.agency_aliases)),
         "year": report.year,
         "template": report.template,
         "region": region,
