@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pybtex.database import parse_string
 from werkzeug.http import parse_options_header
 
-from indexer.aliases import ALIASES, alias_sources, report_aliases
+from indexer.aliases import ALIASES, COUNT_ALIASES, alias_sources, report_aliases
 from indexer.citation import citation_to_bibtex, citation_to_ris, report_citation
 from indexer.cli import cli
 from indexer.figure_keys import TEMPLATES, figure_keys
@@ -345,13 +345,22 @@ def test_a_flag_filter_links_to_the_flagged_cells(client, collection):
         assert urlsplit(link["href"]).fragment in expected
 
 
+def _filled_keys(figures, keys):
+    return [k for k in keys if figures.get(k) is not None]
+
+
 def test_figure_matches_and_alias_sources_agree_with_the_aliases(collection):
     for report_id in collection.search_ids(""):
         figures = collection.get(report_id).figures
         aliases = report_aliases(figures)
-        for alias, value in aliases.items():
+        for alias in COUNT_ALIASES:  # a count is the sum of its cells
             sources = alias_sources(alias, figures)
-            assert (sum(figures[k] for k in sources) if sources else None) == value
+            assert (sum(figures[k] for k in sources) if sources else None) == aliases[alias]
+        # a rate points at its numerator's and its denominator's cells
+        assert alias_sources("grant_rate", figures) == alias_sources("granted", figures) + [
+            k for k in alias_sources("handled", figures) if k not in alias_sources("granted", figures)]
+        assert alias_sources("correction_rate", figures) == _filled_keys(figures, ["t4.review.corrected"]) + [
+            k for k in alias_sources("review", figures) if k != "t4.review.corrected"]
     compares, flags = query_targets('信访 (procurement_count>0 OR t4.review.corrected>=1) -denied>0 flag:t3_balance '
                                     'year>2019')
     assert [c.key for c in compares] == ["procurement_count", "t4.review.corrected"] and flags == ["t3_balance"]

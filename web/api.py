@@ -104,6 +104,12 @@ def openapi_document(server_url: str) -> dict:
     def json_response(name: str, text: str) -> dict:
         return {"description": text, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
 
+    def string_parameter(name: str, where: str, text: str, **extra) -> dict:
+        return {"name": name, "in": where, "required": True, "schema": {"type": "string"}, "description": text, **extra}
+
+    def operation(summary: str, parameters: list, responses: dict) -> dict:
+        return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "xxgk-search API", "version": "1",
@@ -123,27 +129,23 @@ def openapi_document(server_url: str) -> dict:
                      "description": "relevance, year, -year, or an alias or figure key (prefix - for descending)"}],
                 "responses": {"200": json_response("LinkedSearchResult", "one page of results"),
                               "400": json_response("Error", "malformed query, sort or page")}}},
-            "/api/reports/{id}": {"get": {
-                "summary": "One canonical report",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
-                                "description": "first 16 hex characters of the file's sha256"}],
-                "responses": {"200": json_response("Report", "the report"),
-                              "404": json_response("Error", "unknown id")}}},
-            "/api/compare": {"get": {
-                "summary": "Reports side by side",
-                "parameters": [{"name": "ids", "in": "query", "required": True, "schema": {"type": "string"},
-                                "description": f"{MIN_REPORTS} to {MAX_REPORTS} report ids, comma-separated",
-                                "example": "e35090fd5ffeebf0,c79327e4fbc2ded3"}],
-                "responses": {"200": json_response("Comparison", "every alias and figure key of the reports"),
-                              "400": json_response("Error", f"fewer than {MIN_REPORTS} or more than {MAX_REPORTS} ids"),
-                              "404": json_response("Error", "an id no report has")}}},
-            "/api/agencies/{key}": {"get": {
-                "summary": "One agency across years: its reports, and a row a year of aliases, rates and flags",
-                "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
-                                "description": "an agency_key, <region>/<name>, e.g. 370402/市中区信访局 "
-                                               "(its slash stays a slash)"}],
-                "responses": {"200": json_response("AgencyPanel", "the agency"),
-                              "404": json_response("Error", "unknown agency key")}}},
+            "/api/reports/{id}": operation(
+                "One canonical report",
+                [string_parameter("id", "path", "first 16 hex characters of the file's sha256")],
+                {"200": json_response("Report", "the report"), "404": json_response("Error", "unknown id")}),
+            "/api/compare": operation(
+                "Reports side by side",
+                [string_parameter("ids", "query", f"{MIN_REPORTS} to {MAX_REPORTS} report ids, comma-separated",
+                                  example="e35090fd5ffeebf0,c79327e4fbc2ded3")],
+                {"200": json_response("Comparison", "every alias and figure key of the reports"),
+                 "400": json_response("Error", f"fewer than {MIN_REPORTS} or more than {MAX_REPORTS} ids"),
+                 "404": json_response("Error", "an id no report has")}),
+            "/api/agencies/{key}": operation(
+                "One agency across years: its reports, and a row a year of aliases, rates and flags",
+                [string_parameter("key", "path", "an agency_key, <region>/<name>, e.g. 370402/市中区信访局 "
+                                                 "(its slash stays a slash)")],
+                {"200": json_response("AgencyPanel", "the agency"),
+                 "404": json_response("Error", "unknown agency key")}),
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
         },
