@@ -64,7 +64,8 @@ class GunicornServer(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # a setting newer than the installed gunicorn is left out
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         # Called in each worker after the fork: no SQLite connection or index reader is shared.
@@ -90,6 +91,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
         "logger_class": StderrAccessLogger,
         "proc_name": "xxgk-serve",
         "preload_app": False,
+        # gunicorn 24+ opens a control socket in the user's home (~/.gunicorn) by default: we
+        # use none, and two servers on one machine would share its path.
+        "control_socket_disable": True,
     }
 
 
