@@ -16,18 +16,21 @@ from .text import read_text
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".htm", ".html", ".shtml", ".xhtml", ".asp", ".aspx", ".jsp", ".php"}
 WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
-SUPPORTED = ".txt .md .docx .html .pdf"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+SUPPORTED = ".txt .md .docx .html .pdf, scans as .pdf .png .jpg .tif"
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 1024
 
 
-def read_document(path: str | Path, data: bytes | None = None) -> Document:
+def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
     """Read any supported file into a Document.
 
     :param path: a .txt/.md/.docx/.html/.pdf file (the content decides when the extension lies).
     :param data: the file's bytes, if the caller has read them already (ingest hashes them
         first): a text file is then not opened again.
+    :param ocr_cache: where the OCR output of scans is kept by sha256 (None: OCR every time).
     :raises ReaderError: missing, empty, unreadable, unsupported or damaged file (message names the file).
     """
     path = Path(path)
@@ -48,7 +51,13 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         raise ReaderError(path, "empty file")
     reader = choose_reader(path, head)
     try:
-        return read_text(path, data=data) if reader is read_text else reader(path)
+        if reader is read_text:
+            return read_text(path, data=data)
+        if reader is read_image:
+            return read_image(path, data, ocr_cache)
+        if reader is read_pdf_or_scan:
+            return read_pdf_or_scan(path, data, ocr_cache)
+        return reader(path)
     except ReaderError:
         raise
     except MemoryError:
@@ -66,8 +75,9 @@ def choose_reader(path: Path, head: bytes):
     """
     suffix = path.suffix.lower()
     if b"%PDF-" in head:
-        from .pdf import read_pdf
-        return read_pdf
+        return read_pdf_or_scan
+    if head.startswith(IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
+        return read_image
     if head.startswith(ZIP_MAGIC):
         from .docx import read_docx
         if suffix in WORD_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in (".doc", ".wps", ""):
@@ -90,13 +100,39 @@ def choose_reader(path: Path, head: bytes):
         return read_text  # no extension (a crawler's save): read_text rejects binary data
     if suffix == ".pdf":
         from .pdf import read_pdf
-        return read_pdf  # no %PDF header: read_pdf reports the damage
+        return read_pdf  # no %PDF header: read_pdf reports the damage (no scan to OCR either)
     if suffix in WORD_SUFFIXES:
         from .docx import read_docx
         return read_docx  # not a zip: read_docx reports the damage
     if suffix in (".doc", ".wps"):
         raise UnsupportedFormat(path, f"damaged {suffix} file (not a Word document)")
     raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' (supported: {SUPPORTED})")
+
+
+def read_pdf_or_scan(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
+    """A PDF by its text layer; a PDF whose pages have no text at all (a scan) by OCR."""
+    from .pdf import read_pdf
+
+    try:
+        document = read_pdf(path)
+        if document.blocks:
+            return document
+        failure = None
+    except ReaderError as e:
+        failure = e
+    from ..ocr import read_scan
+    from ..ocr.pages import pdf_has_text
+
+    if failure is not None and pdf_has_text(path) is not False:
+        raise failure  # damaged or encrypted, or text the reader could not use: not a scan
+    return read_scan(path, "pdf", data, ocr_cache)
+
+
+def read_image(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
+    """A page image (png, jpg, tif; a multi-page tif holds several pages), by OCR."""
+    from ..ocr import read_scan
+
+    return read_scan(path, "image", data, ocr_cache)
 
 
 def _looks_like_html(head: bytes) -> bool:

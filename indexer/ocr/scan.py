@@ -1,0 +1,251 @@
+"""One page image -> its OCR record (JSON-able, cached) -> document blocks.
+
+``ocr_page`` does the costly part once: straighten the page, find its ruled tables,
+detect and read its text lines, and read by crop every table cell whose ink no
+detected line covers (a lone "0" is easily missed by the detector). ``page_blocks``
+turns a record into Paragraphs and Tables in reading order; it is cheap and is
+rerun on the cached record whenever the parser changes.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import cv2
+import numpy as np
+
+from ..document import Paragraph, Table
+from . import engine
+from .grid import binarise, deskew, find_tables, ink_box
+
+# A detected line belongs to a cell when this share of it lies inside.
+INSIDE = 0.7
+CROP_MARGIN = 6
+RECORD_VERSION = 1
+
+
+def _overlap(box: list[int], x0: int, y0: int, x1: int, y1: int) -> float:
+    bx0, by0, bx1, by1 = box
+    w = max(0, min(bx1, x1) - max(bx0, x0))
+    h = max(0, min(by1, y1) - max(by0, y0))
+    area = max(1, (bx1 - bx0) * (by1 - by0))
+    return w * h / area
+
+
+def _cell_rect(table: dict, cell: list[int]) -> tuple[int, int, int, int]:
+    r, c, rows, cols = cell
+    return table["xs"][c], table["ys"][r], table["xs"][c + cols], table["ys"][r + rows]
+
+
+def ocr_page(image: np.ndarray) -> dict:
+    """The OCR record of one page: its size, tables, text lines and cell reads."""
+    image = deskew(image)
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    tables = find_tables(gray)
+    boxes = engine.detect_and_read(image)
+    ink = binarise(gray)
+    heights = sorted(b["box"][3] - b["box"][1] for b in boxes) or [40]
+    line_height = heights[len(heights) // 2]
+    crops, targets = [], []
+    for ti, table in enumerate(tables):
+        tx0, ty0, tx1, ty1 = table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]
+        cells = [_cell_rect(table, cell) for cell in table["cells"]]
+        covered = set()
+        for box in boxes:
+            if _overlap(box["box"], tx0, ty0, tx1, ty1) < 0.5:
+                continue
+            inside = [ci for ci, rect in enumerate(cells) if _overlap(box["box"], *rect) >= INSIDE]
+            box["cell"] = [ti, inside[0]] if inside else None  # None: across cells, read cell by cell
+            covered.update(inside)
+        for ci, rect in enumerate(cells):
+            if ci in covered:
+                continue
+            found = ink_box(ink, *rect)
+            if found is None:
+                continue
+            x0, y0, x1, y1 = found
+            if y1 - y0 > 1.8 * line_height:
+                continue  # several lines of text: a label the detector's lines already cover
+            crop = image[max(0, y0 - CROP_MARGIN):y1 + CROP_MARGIN, max(0, x0 - CROP_MARGIN):x1 + CROP_MARGIN]
+            crops.append(np.ascontiguousarray(crop))
+            targets.append((ti, ci, [x0, y0, x1, y1]))
+    reads = []
+    for (ti, ci, box), (text, conf) in zip(targets, engine.read_crops(crops)):
+        reads.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
+    boxes = [b for b in boxes if b.get("cell", 0) is not None] + reads
+    for b in boxes:
+        b.setdefault("cell", None)
+    return {"v": RECORD_VERSION, "size": [int(image.shape[1]), int(image.shape[0])], "tables": tables, "boxes": boxes}
+
+
+# -- record -> blocks -----------------------------------------------------------------
+
+# Characters a recogniser confuses with digits, in a cell that is otherwise a number.
+LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "○": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
+              "丨": "1", "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9"}
+NUMBER_LIKE = re.compile(r"[\d.,]*")
+SEPARATORS = re.compile(r"[\s]+")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalise_value(text: str) -> tuple[str, bool]:
+    """A cell's text with look-alike letters read as digits, and whether any had to be.
+
+    Only a cell that is a number but for those letters is touched: labels keep their text.
+    """
+    clean = SEPARATORS.sub("", _nfkc(text))
+    if not clean or NUMBER_LIKE.fullmatch(clean):
+        return clean if clean else text.strip(), False
+    swapped = "".join(LOOKALIKES.get(ch, ch) for ch in clean)
+    if NUMBER_LIKE.fullmatch(swapped) and any(ch.isdigit() for ch in swapped):
+        return swapped, True
+    return text.strip(), False
+
+
+def _join(parts: list[dict]) -> str:
+    """Text lines of one cell, in reading order, joined (Chinese needs no spaces; numbers do)."""
+    parts = sorted(parts, key=lambda b: (b["box"][1] + b["box"][3]) / 2)
+    lines: list[list[dict]] = []
+    for b in parts:
+        mid = (b["box"][1] + b["box"][3]) / 2
+        if lines and abs(mid - (lines[-1][0]["box"][1] + lines[-1][0]["box"][3]) / 2) < (b["box"][3] - b["box"][1]) / 2:
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    out = ""
+    for line in lines:
+        for b in sorted(line, key=lambda b: b["box"][0]):
+            text = b["text"].strip()
+            if out and text and out[-1].isdigit() and text[0].isdigit():
+                out += " "
+            out += text
+    return out
+
+
+def table_block(table: dict, boxes: list[dict]) -> Table:
+    """A ruled table's rows as Table rows, each cell's OCR confidence beside it.
+
+    A merged cell appears once in its first row; in the rows below it spans, its
+    first column holds "" (the layout the other readers produce).
+    """
+    by_cell: dict[int, list[dict]] = {}
+    for b in boxes:
+        by_cell.setdefault(b["cell"][1], []).append(b)
+    grid_rows = len(table["ys"]) - 1
+    starts: dict[int, list[tuple[int, int]]] = {r: [] for r in range(grid_rows)}
+    for ci, (r, c, rows, _cols) in enumerate(table["cells"]):
+        starts[r].append((c, ci))
+        for below in range(r + 1, r + rows):
+            starts[below].append((c, -1))  # continuation of a vertically merged cell
+    rows: list[list[str]] = []
+    confidence: list[list[dict | None]] = []
+    for r in range(grid_rows):
+        row, conf = [], []
+        for _c, ci in sorted(starts[r]):
+            parts = by_cell.get(ci, []) if ci >= 0 else []
+            text, info = "", None
+            if parts:
+                raw = _join(parts)
+                text, swapped = normalise_value(raw)
+                info = {"conf": round(min(p["conf"] for p in parts), 4), "read": raw, "normalised": swapped}
+            row.append(text)
+            conf.append(info)
+        rows.append(row)
+        confidence.append(conf)
+    # rows with nothing in them (a ruling drawn twice) are no table rows
+    kept = [i for i, row in enumerate(rows) if any(cell for cell in row)]
+    return Table([rows[i] for i in kept], ocr=[confidence[i] for i in kept])
+
+
+def _line_groups(boxes: list[dict]) -> list[list[dict]]:
+    """Text boxes grouped into lines (boxes that overlap vertically by half their height)."""
+    lines: list[list[dict]] = []
+    for b in sorted(boxes, key=lambda b: (b["box"][1] + b["box"][3]) / 2):
+        mid = (b["box"][1] + b["box"][3]) / 2
+        if lines:
+            last = lines[-1]
+            top = min(x["box"][1] for x in last)
+            bottom = max(x["box"][3] for x in last)
+            if top <= mid <= bottom:
+                last.append(b)
+                continue
+        lines.append([b])
+    return [sorted(line, key=lambda b: b["box"][0]) for line in lines]
+
+
+def _numeric_tokens(line: list[dict]) -> int:
+    return sum(1 for b in line for token in b["text"].split() if normalise_value(token)[0].replace(".", "").isdigit())
+
+
+def text_blocks(boxes: list[dict], page_width: int) -> list[tuple[float, object]]:
+    """Text outside ruled tables: paragraphs (lines joined until one ends short or the next is
+    indented), and lines of three or more numbers as rows of an unruled table."""
+    lines = _line_groups(boxes)
+    if not lines:
+        return []
+    left = min(line[0]["box"][0] for line in lines)
+    right = max(line[-1]["box"][2] for line in lines)
+    char = sorted(b["box"][3] - b["box"][1] for line in lines for b in line)[len(lines) // 2]
+    out: list[tuple[float, object]] = []
+    paragraph: list[str] = []
+    para_y = 0.0
+    table_rows: list[list[str]] = []
+    table_conf: list[list[dict | None]] = []
+    table_y = 0.0
+
+    def flush_paragraph():
+        if paragraph:
+            out.append((para_y, Paragraph("".join(paragraph))))
+            paragraph.clear()
+
+    def flush_table():
+        if table_rows:
+            out.append((table_y, Table([list(r) for r in table_rows], ocr=[list(c) for c in table_conf])))
+            table_rows.clear()
+            table_conf.clear()
+
+    previous_end = None
+    for line in lines:
+        y = line[0]["box"][1]
+        if _numeric_tokens(line) >= 3:
+            flush_paragraph()
+            if not table_rows:
+                table_y = y
+            row, conf = [], []
+            for b in line:
+                for token in b["text"].split() if _numeric_tokens([b]) else [b["text"]]:
+                    text, swapped = normalise_value(token)
+                    row.append(text)
+                    conf.append({"conf": b["conf"], "read": token, "normalised": swapped})
+            table_rows.append(row)
+            table_conf.append(conf)
+            previous_end = None
+            continue
+        flush_table()
+        text = "".join(b["text"] for b in line).strip()
+        starts_indented = line[0]["box"][0] - left > 1.2 * char
+        if previous_end is None or starts_indented or previous_end < right - 2 * char:
+            flush_paragraph()
+            para_y = y
+        paragraph.append(text)
+        previous_end = line[-1]["box"][2]
+    flush_paragraph()
+    flush_table()
+    return out
+
+
+def page_blocks(record: dict) -> list:
+    """A page's blocks in reading order (top to bottom; tables where they stand)."""
+    placed: list[tuple[float, object]] = []
+    loose = [b for b in record["boxes"] if b["cell"] is None]
+    for ti, table in enumerate(record["tables"]):
+        inside = [b for b in record["boxes"] if b["cell"] is not None and b["cell"][0] == ti]
+        block = table_block(table, inside)
+        if block.rows:
+            placed.append((table["ys"][0], block))
+    placed += text_blocks(loose, record["size"][0])
+    placed.sort(key=lambda item: item[0])
+    return [block for _, block in placed]
