@@ -35,8 +35,12 @@ def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def skew_angle(gray: np.ndarray) -> float:
-    """The page's skew in degrees, from its long horizontal rulings (0 when it has none)."""
-    ink = binarise(gray)
+    """The page's skew in degrees, from its long horizontal rulings (0 when it has none).
+
+    Measured on the page at half size: the Hough transform costs a quarter, and half a
+    pixel's error over a ruling hundreds of pixels long is far under the 0.05° that matter.
+    """
+    ink = binarise(cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA))
     width = ink.shape[1]
     # a shorter kernel than line_masks': a skewed ruling breaks into steps
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width // 40, 1)))

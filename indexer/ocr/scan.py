@@ -20,8 +20,8 @@ from .grid import binarise, deskew, find_tables, ink_box
 
 # A detected line belongs to a cell when this share of it lies inside.
 INSIDE = 0.7
-CROP_MARGIN = 6
-RECORD_VERSION = 1
+CROP_MARGIN = 4
+RECORD_VERSION = 2
 
 
 def _overlap(box: list[int], x0: int, y0: int, x1: int, y1: int) -> float:
@@ -37,44 +37,68 @@ def _cell_rect(table: dict, cell: list[int]) -> tuple[int, int, int, int]:
     return table["xs"][c], table["ys"][r], table["xs"][c + cols], table["ys"][r + rows]
 
 
+def _rect(quad: np.ndarray) -> list[int]:
+    return [int(quad[:, 0].min()), int(quad[:, 1].min()), int(quad[:, 0].max()), int(quad[:, 1].max())]
+
+
+def _crop(image: np.ndarray, box: list[int]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return np.ascontiguousarray(image[max(0, y0 - CROP_MARGIN):y1 + CROP_MARGIN, max(0, x0 - CROP_MARGIN):x1 + CROP_MARGIN])
+
+
 def ocr_page(image: np.ndarray) -> dict:
-    """The OCR record of one page: its size, tables, text lines and cell reads."""
+    """The OCR record of one page: its size, tables, and text boxes ({"text", "box", "conf",
+    "cell": [table, cell] or None outside tables})."""
     image = deskew(image)
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     tables = find_tables(gray)
-    boxes = engine.detect_and_read(image)
     ink = binarise(gray)
-    heights = sorted(b["box"][3] - b["box"][1] for b in boxes) or [40]
+    quads = engine.detect(image)
+    rects = [_rect(q) for q in quads]
+    heights = sorted(r[3] - r[1] for r in rects) or [40]
     line_height = heights[len(heights) // 2]
-    crops, targets = [], []
+    owner: list[list[int] | None] = [None] * len(quads)  # the cell a detected line lies in
+    dropped: set[int] = set()
+    strips: dict[tuple[int, int], list[tuple[int, list[int]]]] = {}  # (table, grid row) -> cells to read
+    singles: list[tuple[int, int, list[int]]] = []
     for ti, table in enumerate(tables):
-        tx0, ty0, tx1, ty1 = table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]
+        bounds = table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]
         cells = [_cell_rect(table, cell) for cell in table["cells"]]
-        covered = set()
-        for box in boxes:
-            if _overlap(box["box"], tx0, ty0, tx1, ty1) < 0.5:
+        covered: dict[int, list[int]] = {}
+        for qi, rect in enumerate(rects):
+            if _overlap(rect, *bounds) < 0.5:
                 continue
-            inside = [ci for ci, rect in enumerate(cells) if _overlap(box["box"], *rect) >= INSIDE]
-            box["cell"] = [ti, inside[0]] if inside else None  # None: across cells, read cell by cell
-            covered.update(inside)
-        for ci, rect in enumerate(cells):
-            if ci in covered:
-                continue
-            found = ink_box(ink, *rect)
+            inside = [ci for ci, cell in enumerate(cells) if _overlap(rect, *cell) >= INSIDE]
+            if inside:
+                owner[qi] = [ti, inside[0]]
+                covered.setdefault(inside[0], []).append(qi)
+            else:
+                dropped.add(qi)  # across cells: each cell is read on its own
+        for ci, cell in enumerate(cells):
+            found = ink_box(ink, *cell)
             if found is None:
+                dropped.update(covered.get(ci, []))  # a detection on an empty cell is noise
                 continue
             x0, y0, x1, y1 = found
-            if y1 - y0 > 1.8 * line_height:
-                continue  # several lines of text: a label the detector's lines already cover
-            crop = image[max(0, y0 - CROP_MARGIN):y1 + CROP_MARGIN, max(0, x0 - CROP_MARGIN):x1 + CROP_MARGIN]
-            crops.append(np.ascontiguousarray(crop))
-            targets.append((ti, ci, [x0, y0, x1, y1]))
-    reads = []
-    for (ti, ci, box), (text, conf) in zip(targets, engine.read_crops(crops)):
-        reads.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
-    boxes = [b for b in boxes if b.get("cell", 0) is not None] + reads
-    for b in boxes:
-        b.setdefault("cell", None)
+            single_line = y1 - y0 <= 1.8 * line_height
+            short = x1 - x0 <= 6 * line_height
+            if single_line and short:
+                dropped.update(covered.get(ci, []))
+                strips.setdefault((ti, table["cells"][ci][0]), []).append((ci, [x0, y0, x1, y1]))
+            elif single_line and ci not in covered:
+                singles.append((ti, ci, [x0, y0, x1, y1]))  # a label the detector missed
+    boxes = []
+    keep = [qi for qi in range(len(quads)) if qi not in dropped]
+    for qi, (text, conf) in zip(keep, engine.read_lines(image, [quads[qi] for qi in keep])):
+        boxes.append({"text": text, "box": rects[qi], "conf": conf, "cell": owner[qi]})
+    for (ti, _row), cells in sorted(strips.items()):
+        crops = [_crop(image, box) for _ci, box in cells]
+        for (ci, box), (text, conf) in zip(cells, engine.read_strip(crops)):
+            if text:
+                boxes.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
+    for (ti, ci, box), (text, conf) in zip(singles, engine.read_crops([_crop(image, box) for _t, _c, box in singles])):
+        if text:
+            boxes.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
     return {"v": RECORD_VERSION, "size": [int(image.shape[1]), int(image.shape[0])], "tables": tables, "boxes": boxes}
 
 
@@ -82,7 +106,9 @@ def ocr_page(image: np.ndarray) -> dict:
 
 # Characters a recogniser confuses with digits, in a cell that is otherwise a number.
 LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "○": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
-              "丨": "1", "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9"}
+              "丨": "1", "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9",
+              # Cyrillic and Greek letters the recogniser's alphabet holds
+              "О": "0", "о": "0", "Ο": "0", "ο": "0", "З": "3", "з": "3", "б": "6", "Б": "6"}
 NUMBER_LIKE = re.compile(r"[\d.,]*")
 SEPARATORS = re.compile(r"[\s]+")
 

@@ -9,7 +9,8 @@ as uncertain too.
 
 A reading is uncertain when its confidence is below CONFIDENT or a look-alike letter
 had to be read as a digit. It is kept when
-- every identity it takes part in can be evaluated and holds with it, or
+- the identities it takes part in that can be evaluated (no cell null) all hold with it,
+  and there is at least one, or
 - the identities in which it is the only unknown all give its value: that value equals
   the reading (confirmed), or the reading is missing or contradicted by two or more
   identities (repaired; the cell's note says so).
@@ -112,8 +113,8 @@ def _settle(result: FigureResult, uncertain: dict[str, str]) -> None:
             involved.setdefault(key, []).append(identity)
     open_keys = set()
     for key in uncertain:
-        mine = involved.get(key, [])
-        if values.get(key) is not None and mine and all(_holds(i, values) for i in mine):
+        checked = [_holds(i, values) for i in involved.get(key, [])]
+        if values.get(key) is not None and True in checked and False not in checked:
             _note(result, key, f"{uncertain[key]}; confirmed by the table's sums")
         else:
             open_keys.add(key)
