@@ -249,7 +249,7 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
     os.sync()
     start = time.perf_counter()
     summary = ingest_paths([corpus], bench_config,
-                           progress=(lambda d, t: progress("ingest", d, t)) if progress else None)
+                           progress=(lambda d, t, **_: progress("ingest", d, t)) if progress else None)
     ingest_seconds = time.perf_counter() - start
     if summary.ingested == 0:
         reasons = "; ".join(f"{p}: {r}" for p, r in summary.failed[:3])

@@ -54,12 +54,14 @@ def parse(file, as_json, strict, data_dir, config_path):
 
     Example: xxgk parse corpus/seeds/000_7eb9f2b2a221df7d.txt --json
     """
+    from .ingest import OCR_DIRNAME
     from .parse import parse_file
     from .summary import report_summary
 
     config = _config(config_path, data_dir)
     try:
-        report = parse_file(file, config)
+        # with --data, a scan's OCR output is taken from (or kept in) that data directory's cache
+        report = parse_file(file, config, ocr_cache=config.data_dir / OCR_DIRNAME if data_dir else None)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
@@ -103,9 +105,11 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     bars = {}
 
     def progress_bar(unit):
-        def progress(done, total):
+        def progress(done, total, pages=0):
             if unit not in bars:
                 bars[unit] = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, disable=None)
+            if pages:
+                bars[unit].set_postfix_str(f"{pages} pages OCR'd", refresh=False)
             bars[unit].update(done - bars[unit].n)
         return progress
 

@@ -35,7 +35,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 def parse_file(path: str | Path, config: Config | None = None, *, synthetic: bool = False,
-               data: bytes | None = None, ocr_cache: Path | None = None) -> Report:
+               data: bytes | None = None, ocr_cache: Path | None = None, info: dict | None = None) -> Report:
     """Parse one file into the canonical report.
 
     :param path: the report file (txt, md, docx, html, pdf).
@@ -43,10 +43,13 @@ def parse_file(path: str | Path, config: Config | None = None, *, synthetic: boo
     :param synthetic: mark the report as generated, never real.
     :param data: the file's bytes, if the caller has read them already.
     :param ocr_cache: where a scan's OCR output is kept by sha256 (ingest: the data directory's ocr/).
+    :param info: if given, receives ``ocr_pages`` (pages read by OCR) for a scan.
     :raises ReaderError: the file cannot be read, or is not an annual report.
     """
     config = config or load_config()
     document = read_document(path, data, ocr_cache)
+    if info is not None and document.ocr:
+        info["ocr_pages"] = document.ocr["pages"]
     sha256 = document.sha256 or file_sha256(path)  # a text reader hashed the bytes it read
     return document_to_report(document, sha256, config, synthetic=synthetic)
 

@@ -18,6 +18,8 @@ DPI = 200
 MAX_PIXELS = 40_000_000
 # A scanned annual report runs to 5-30 pages; an OCR'd page costs seconds.
 MAX_PAGES = 60
+# A logo or an icon (a saved page's folder is full of them) is no page: not worth an OCR pass.
+MIN_SIDE = 300
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL refuses larger images before decoding them
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tif", "BMP": "bmp", "GIF": "gif", "WEBP": "webp"}
@@ -70,6 +72,8 @@ def open_image(path: Path, data: bytes | None = None) -> Image.Image:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ReaderError(path, f"image too large ({width}×{height} pixels; at most {MAX_PIXELS:,})")
+    if min(width, height) < MIN_SIDE:
+        raise ReaderError(path, f"image too small to be a report page ({width}×{height} pixels)")
     return image
 
 

@@ -21,7 +21,7 @@ from .grid import binarise, deskew, find_tables, ink_box
 # A detected line belongs to a cell when this share of it lies inside.
 INSIDE = 0.7
 CROP_MARGIN = 4
-RECORD_VERSION = 2
+RECORD_VERSION = 4
 
 
 def _overlap(box: list[int], x0: int, y0: int, x1: int, y1: int) -> float:
@@ -42,8 +42,11 @@ def _rect(quad: np.ndarray) -> list[int]:
 
 
 def _crop(image: np.ndarray, box: list[int]) -> np.ndarray:
+    """A cell's ink with a margin in proportion to its height: a "0" cropped to its own
+    outline, with no white around it, reads as a "。"."""
     x0, y0, x1, y1 = box
-    return np.ascontiguousarray(image[max(0, y0 - CROP_MARGIN):y1 + CROP_MARGIN, max(0, x0 - CROP_MARGIN):x1 + CROP_MARGIN])
+    margin = max(CROP_MARGIN, (y1 - y0) // 4)
+    return np.ascontiguousarray(image[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin])
 
 
 def ocr_page(image: np.ndarray) -> dict:
@@ -96,9 +99,11 @@ def ocr_page(image: np.ndarray) -> dict:
         for (ci, box), (text, conf) in zip(cells, engine.read_strip(crops)):
             if text:
                 boxes.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
+            else:
+                singles.append((ti, ci, box))  # read on its own, out of the strip's context
     for (ti, ci, box), (text, conf) in zip(singles, engine.read_crops([_crop(image, box) for _t, _c, box in singles])):
-        if text:
-            boxes.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
+        # ink that reads as nothing is kept, empty: the cell is unreadable, not blank
+        boxes.append({"text": text, "box": box, "conf": conf if text else 0.0, "cell": [ti, ci]})
     return {"v": RECORD_VERSION, "size": [int(image.shape[1]), int(image.shape[0])], "tables": tables, "boxes": boxes}
 
 
@@ -108,7 +113,7 @@ def ocr_page(image: np.ndarray) -> dict:
 LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "○": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
               "丨": "1", "i": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9",
               # Cyrillic and Greek letters the recogniser's alphabet holds
-              "О": "0", "о": "0", "Ο": "0", "ο": "0", "З": "3", "з": "3", "б": "6", "Б": "6"}
+              "。": "0", "°": "0", "О": "0", "о": "0", "Ο": "0", "ο": "0", "З": "3", "з": "3", "б": "6", "Б": "6"}
 NUMBER_LIKE = re.compile(r"[\d.,]*")
 SEPARATORS = re.compile(r"[\s]+")
 
@@ -175,7 +180,7 @@ def table_block(table: dict, boxes: list[dict]) -> Table:
             text, info = "", None
             if parts:
                 raw = _join(parts)
-                text, swapped = normalise_value(raw)
+                text, swapped = normalise_value(raw) if raw else ("", False)
                 info = {"conf": round(min(p["conf"] for p in parts), 4), "read": raw, "normalised": swapped}
             row.append(text)
             conf.append(info)
@@ -263,10 +268,22 @@ def text_blocks(boxes: list[dict], page_width: int) -> list[tuple[float, object]
     return out
 
 
+PAGE_NUMBER = re.compile(r"[-—–－\s]*(?:第\s*)?\d{1,3}\s*(?:页)?(?:\s*/\s*\d{1,3}|\s*共\s*\d{1,3}\s*页)?[-—–－\s]*")
+MARGIN_SHARE = 0.1  # a page number stands in the top or bottom tenth of the page
+
+
+def _is_page_number(box: dict, page_height: int) -> bool:
+    """A page number ("- 3 -", "第3页") in the page's margin: no part of the report's text
+    (its digits would be taken for a table's values)."""
+    top, bottom = box["box"][1], box["box"][3]
+    in_margin = bottom < page_height * MARGIN_SHARE or top > page_height * (1 - MARGIN_SHARE)
+    return in_margin and bool(PAGE_NUMBER.fullmatch(_nfkc(box["text"])))
+
+
 def page_blocks(record: dict) -> list:
     """A page's blocks in reading order (top to bottom; tables where they stand)."""
     placed: list[tuple[float, object]] = []
-    loose = [b for b in record["boxes"] if b["cell"] is None]
+    loose = [b for b in record["boxes"] if b["cell"] is None and not _is_page_number(b, record["size"][1])]
     for ti, table in enumerate(record["tables"]):
         inside = [b for b in record["boxes"] if b["cell"] is not None and b["cell"][0] == ti]
         block = table_block(table, inside)

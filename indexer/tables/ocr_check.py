@@ -14,6 +14,8 @@ had to be read as a digit. It is kept when
 - the identities in which it is the only unknown all give its value: that value equals
   the reading (confirmed), or the reading is missing or contradicted by two or more
   identities (repaired; the cell's note says so).
+A reading under SURE confidence in a sum that does not hold, and in none that does,
+is left null too: one of that sum's cells is misread, and nothing says which.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from .digits import clean_value, to_int
 from .figures import FigureResult, document_to_figures
 
 CONFIDENT = 0.9
+# Below this, a reading in a broken sum is suspect (PP-OCR's rare confident misreads score lower).
+SURE = 0.98
 MARKER = 7_000_000_000  # far above any count a report prints
 
 Identity = tuple[tuple[str, ...], tuple[str, ...]]  # sum(left) == sum(right)
@@ -61,7 +65,8 @@ def _marked(document: Document) -> tuple[Document, dict[int, dict]]:
         for row, infos in zip(block.rows, block.ocr):
             new_row = []
             for text, info in zip(row, infos):
-                if info is not None and to_int(clean_value(text)) is not None:
+                # a number, or ink the engine could not read (blank for the mapper, but not blank)
+                if info is not None and (to_int(clean_value(text)) is not None or not info["read"]):
                     marker = MARKER + len(markers)
                     markers[marker] = dict(info, text=text)
                     text = str(marker)
@@ -88,20 +93,40 @@ def apply_ocr_confidence(document: Document, result: FigureResult) -> FigureResu
         return result
     marked = document_to_figures(marked_document)
     uncertain: dict[str, str] = {}  # key -> what was read, for the note
+    confidence: dict[str, float] = {}
     for key, value in result.figures.items():
         seen = marked.figures.get(key)
         if seen in markers:
             info = markers[seen]
             cell = result.cells.setdefault(key, {"raw": info["text"]})
-            cell["confidence"] = info["conf"]
-            if info["normalised"] or info["conf"] < CONFIDENT:
+            cell["confidence"] = confidence[key] = info["conf"]
+            if not info["read"]:
+                uncertain[key] = "OCR found ink in the cell but could not read it"
+            elif info["normalised"] or info["conf"] < CONFIDENT:
                 uncertain[key] = f"OCR read '{info['read']}' (confidence {info['conf']:.2f})"
         elif seen != value and value is not None:
             uncertain[key] = f"computed by the mapper from OCR'd cells ({value})"
-    if not uncertain:
+    suspect = {key: note for key, note in _in_broken_sums(result, confidence).items() if key not in uncertain}
+    if not uncertain and not suspect:
         return result
     _settle(result, uncertain)
+    for key in sorted(suspect):
+        _leave_null(result, key, suspect[key])
     return result
+
+
+def _in_broken_sums(result: FigureResult, confidence: dict[str, float]) -> dict[str, str]:
+    """OCR'd figures read with less than SURE confidence that sit in a sum that does not hold
+    and in no sum that does: one of them may be misread, and nothing says which."""
+    ids = identities(result.template)
+    verdicts: dict[str, list[bool | None]] = {}
+    for identity in ids:
+        verdict = _holds(identity, result.figures)
+        for key in identity[0] + identity[1]:
+            verdicts.setdefault(key, []).append(verdict)
+    return {key: f"OCR read confidence {conf:.2f} in a sum that does not hold"
+            for key, conf in confidence.items()
+            if conf < SURE and False in verdicts.get(key, []) and True not in verdicts.get(key, [])}
 
 
 def _settle(result: FigureResult, uncertain: dict[str, str]) -> None:
@@ -148,11 +173,14 @@ def _settle(result: FigureResult, uncertain: dict[str, str]) -> None:
             open_keys.discard(key)
             changed = True
     for key in sorted(open_keys):
-        values[key] = None
-        result.unread.add(key)
-        result.cells.setdefault(key, {"raw": ""})
-        _note(result, key, f"{uncertain[key]}; not confirmed by the table's sums, left null")
-        result.flags.append(Flag("ocr_uncertain", key, f"{uncertain[key]}, not confirmed by the table's sums"))
+        _leave_null(result, key, f"{uncertain[key]}, not confirmed by the table's sums")
+
+
+def _leave_null(result: FigureResult, key: str, why: str) -> None:
+    result.figures[key] = None
+    result.unread.add(key)
+    _note(result, key, f"{why}: left null")
+    result.flags.append(Flag("ocr_uncertain", key, why))
 
 
 def _note(result: FigureResult, key: str, note: str) -> None:
