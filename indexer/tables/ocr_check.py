@@ -4,8 +4,8 @@ table's own sums (勾稽关系) or left null with the flag ``ocr_uncertain`` (do
 Which figure came from which OCR'd cell is found by mapping the document a second
 time with every numeric OCR cell replaced by a unique marker number: the key that
 receives a marker came from that cell. A key whose value changes without receiving
-a marker was computed from OCR'd cells (split or completed by the mapper) and counts
-as uncertain too.
+a marker was computed from OCR'd cells (split or completed by the mapper), counts
+as uncertain too, and carries the lowest confidence of its table's cells.
 
 A reading is uncertain when its confidence is below CONFIDENT or a look-alike letter
 had to be read as a digit. It is kept when
@@ -94,6 +94,7 @@ def apply_ocr_confidence(document: Document, result: FigureResult) -> FigureResu
     marked = document_to_figures(marked_document)
     uncertain: dict[str, str] = {}  # key -> what was read, for the note
     confidence: dict[str, float] = {}
+    derived: list[str] = []
     for key, value in result.figures.items():
         seen = marked.figures.get(key)
         if seen in markers:
@@ -106,6 +107,13 @@ def apply_ocr_confidence(document: Document, result: FigureResult) -> FigureResu
                 uncertain[key] = f"OCR read '{info['read']}' (confidence {info['conf']:.2f})"
         elif seen != value and value is not None:
             uncertain[key] = f"computed by the mapper from OCR'd cells ({value})"
+            derived.append(key)
+    # a figure computed from several cells carries the lowest confidence of its table's cells
+    for key in derived:
+        table = key.split(".", 1)[0] + "."
+        lowest = min((c for k, c in confidence.items() if k.startswith(table)), default=None)
+        if lowest is not None:
+            result.cells.setdefault(key, {"raw": ""})["confidence"] = lowest
     suspect = {key: note for key, note in _in_broken_sums(result, confidence).items() if key not in uncertain}
     if not uncertain and not suspect:
         return result
