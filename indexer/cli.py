@@ -54,14 +54,12 @@ def parse(file, as_json, strict, data_dir, config_path):
 
     Example: xxgk parse corpus/seeds/000_7eb9f2b2a221df7d.txt --json
     """
-    from .ingest import OCR_DIRNAME
     from .parse import parse_file
     from .summary import report_summary
 
     config = _config(config_path, data_dir)
     try:
-        # with --data, a scan's OCR output is taken from (or kept in) that data directory's cache
-        report = parse_file(file, config, ocr_cache=config.data_dir / OCR_DIRNAME if data_dir else None)
+        report = parse_file(file, config)  # a scan is OCR'd afresh: parse writes nothing, not even a cache
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
