@@ -16,14 +16,15 @@ $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
 
 install: $(STAMP)
 
-# Debian's chromium and a CJK font for the browser tests (never `playwright install`).
+# Debian's chromium and a CJK font for the browser tests (never `playwright install`);
+# libGL and GLib, which OpenCV (under the OCR engine, whose models come in its wheel) loads.
 system-deps:
-	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi wqy || ! ldconfig -p | grep -q libGL.so.1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei libgl1 libglib2.0-0 >/dev/null; \
 	fi
 
-ingest: $(STAMP)
+ingest: $(STAMP) system-deps
 	$(BIN)/xxgk ingest corpus --data $(DATA)
 
 run: ingest

@@ -21,6 +21,7 @@ def test_percentile_nearest_rank():
 def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     monkeypatch.setattr(bench, "SAMPLE_PER_FORMAT", 1)
     monkeypatch.setattr(bench, "QUERY_RUNS", 5)
+    monkeypatch.setattr(bench, "OCR_SAMPLE", 1)
     problems = []
     result = run_bench(20, config, workdir=tmp_path / "bench", on_problem=problems.append)
     assert set(result) == {"n", "machine", "ingest", "queries"}
@@ -28,10 +29,10 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     assert " cores" in result["machine"]
     ingest = result["ingest"]
     assert set(ingest) == {"reports_per_s", "parse_per_s", "segment_chars_per_s", "index_reports_per_s",
-                           "index_bytes_per_report"}
+                           "index_bytes_per_report", "ocr_pages_per_s"}
     assert set(ingest["parse_per_s"]) == {"txt", "docx", "html", "pdf"}
     assert all(ingest[k] > 0 for k in ("reports_per_s", "segment_chars_per_s", "index_reports_per_s",
-                                       "index_bytes_per_report"))
+                                       "index_bytes_per_report", "ocr_pages_per_s"))
     assert list(result["queries"]) == list(QUERY_KINDS)
     for timing in result["queries"].values():
         assert set(timing) == {"p50_ms", "p95_ms", "runs"}

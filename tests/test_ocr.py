@@ -20,7 +20,7 @@ from indexer.errors import ReaderError
 from indexer.generate import generate_corpus
 from indexer.ingest import OCR_DIRNAME, ingest_paths
 from indexer.parse import parse_file
-from scan_helpers import make_scan_pdf, scan_pages
+from indexer.ocr.copier import make_scan_pdf, scan_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 HONGZE = ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"

@@ -1,4 +1,7 @@
-"""Scans made from text-layer PDFs, as a copier would: rendered, skewed, blurred, JPEG'd."""
+"""Scans made from text-layer PDFs, as a copier would: rendered, skewed, blurred, JPEG'd.
+
+The tests and `xxgk bench` read these with OCR and compare with the original's figures.
+"""
 from __future__ import annotations
 
 import io
