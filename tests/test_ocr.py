@@ -183,3 +183,66 @@ def test_ingest_reads_scans_in_its_workers_with_the_cache(hongze, tmp_path, conf
     assert len(list((data / OCR_DIRNAME).glob("*.json.gz"))) == 2
     hits = Collection.open(replace(config, data_dir=data)).search("flag:ocr")["hits"]
     assert {h["id"] for h in hits} >= {scanned.id}
+
+
+@pytest.fixture(scope="module")
+def table_pictures(tmp_path_factory):
+    """Hongze's tables as pictures (cropped from its scanned pages), each with the heading it follows."""
+    import cv2
+    import numpy as np
+
+    from indexer.ocr.grid import find_tables
+
+    folder = tmp_path_factory.mktemp("pictures")
+    pictures = []
+    for number, page in enumerate(scan_pages(HONGZE, dpi=200, angle=0.0)[1:4], 1):
+        pixels = np.asarray(page.convert("L"))
+        for i, table in enumerate(find_tables(pixels)):
+            x0, y0, x1, y1 = table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]
+            path = folder / f"table_{number}_{i}.png"
+            page.crop((max(0, x0 - 20), max(0, y0 - 20), x1 + 20, y1 + 20)).save(path)
+            pictures.append(path)
+    return pictures
+
+
+def _text_and_pictures(original_document, pictures):
+    """The report's paragraphs, with every picture after the heading of part 二, 三 or 四 it belongs to."""
+    headings = {"二、": pictures[:2], "三、": pictures[2:4], "四、": pictures[4:]}
+    out = []
+    for block in original_document.paragraphs:
+        out.append(("text", block.text))
+        for prefix, group in headings.items():
+            if block.text.startswith(prefix):
+                out += [("picture", p) for p in group]
+    return out
+
+
+def test_table_pictures_in_docx_and_saved_html(table_pictures, tmp_path):
+    from docx import Document as WordDocument
+    from docx.shared import Cm
+
+    from indexer.readers import read_document
+
+    original = parse_file(HONGZE)
+    assert len(table_pictures) == 5  # 二 on two pages, 三 on two, 四
+    layout = _text_and_pictures(read_document(HONGZE), table_pictures)
+    word = WordDocument()
+    html = ["<html><head><meta charset='utf-8'><title>洪泽区人民政府2023年政府信息公开工作年度报告</title></head><body>"]
+    (tmp_path / "report_files").mkdir()
+    for kind, value in layout:
+        if kind == "text":
+            word.add_paragraph(value)
+            html.append(f"<p>{value}</p>")
+        else:
+            word.add_picture(str(value), width=Cm(16))
+            (tmp_path / "report_files" / value.name).write_bytes(value.read_bytes())
+            html.append(f'<p><img src="report_files/{value.name}"></p>')
+    word.save(tmp_path / "report.docx")
+    (tmp_path / "report.html").write_text("".join(html) + "</body></html>", encoding="utf-8")
+    cache = tmp_path / "ocr"
+    for name, fmt in (("report.docx", "docx"), ("report.html", "html")):
+        report = parse_file(tmp_path / name, ocr_cache=cache)  # the second reuses the pictures' OCR
+        assert report.source["format"] == fmt
+        assert "ocr" in {f.code for f in report.flags}
+        assert not any(f.code.startswith("missing_table_") for f in report.flags)
+        assert assert_no_wrong_figure(original, report) >= EXACT_SHARE

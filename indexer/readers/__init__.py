@@ -57,7 +57,14 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
             return read_image(path, data, ocr_cache)
         if reader is read_pdf_or_scan:
             return read_pdf_or_scan(path, data, ocr_cache)
-        return reader(path)
+        document = reader(path)
+        if document.format in ("docx", "html"):
+            from ..ocr.embedded import add_picture_tables, docx_pictures, html_pictures
+
+            pictures = docx_pictures(path) if document.format == "docx" else html_pictures(path)
+            if pictures:  # tables pasted as pictures: read by OCR where they stand
+                document = add_picture_tables(document, pictures, ocr_cache)
+        return document
     except ReaderError:
         raise
     except MemoryError:
