@@ -246,3 +246,26 @@ def test_table_pictures_in_docx_and_saved_html(table_pictures, tmp_path):
         assert "ocr" in {f.code for f in report.flags}
         assert not any(f.code.startswith("missing_table_") for f in report.flags)
         assert assert_no_wrong_figure(original, report) >= EXACT_SHARE
+
+
+def test_a_table_without_rulings_is_read_from_its_text_lines(tmp_path):
+    """The rulings of tables 三 and 四 erased: the rows come from the text lines' geometry;
+    a figure is the original's or null, never another number."""
+    import cv2
+    import numpy as np
+
+    from indexer.ocr.grid import binarise, line_masks
+
+    original = parse_file(HONGZE)
+    erased = []
+    for page in scan_pages(HONGZE, dpi=200, angle=0.0)[2:4]:
+        pixels = np.asarray(page.convert("L")).copy()
+        horizontal, vertical = line_masks(binarise(pixels))
+        pixels[cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((5, 5), np.uint8)) > 0] = 255
+        erased.append(Image.fromarray(pixels))
+    path = tmp_path / "unruled.tif"
+    erased[0].save(path, save_all=True, append_images=erased[1:], compression="tiff_lzw")
+    report = parse_file(path)
+    t3 = [k for k in original.figures if k.startswith("t3.")]
+    assert all(report.figures[k] in (original.figures[k], None) for k in t3)
+    assert sum(report.figures[k] == original.figures[k] for k in t3) >= EXACT_SHARE * len(t3)

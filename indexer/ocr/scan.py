@@ -197,11 +197,11 @@ def _line_groups(boxes: list[dict]) -> list[list[dict]]:
     for b in sorted(boxes, key=lambda b: (b["box"][1] + b["box"][3]) / 2):
         mid = (b["box"][1] + b["box"][3]) / 2
         if lines:
-            last = lines[-1]
-            top = min(x["box"][1] for x in last)
-            bottom = max(x["box"][3] for x in last)
-            if top <= mid <= bottom:
-                last.append(b)
+            # against the line's first box, not the union of its boxes: a union grows
+            # with every slightly lower box until it swallows the next row
+            first = lines[-1][0]["box"]
+            if abs(mid - (first[1] + first[3]) / 2) <= min(first[3] - first[1], b["box"][3] - b["box"][1]) / 2:
+                lines[-1].append(b)
                 continue
         lines.append([b])
     return [sorted(line, key=lambda b: b["box"][0]) for line in lines]
