@@ -33,6 +33,7 @@ REC_STRIDE = 8
 def engine():
     """One engine per process, single-threaded: ingest runs one per worker, one per core."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    cv2.setNumThreads(1)  # OpenCV's own pool would oversubscribe the cores beside the other worker
     from rapidocr_onnxruntime import RapidOCR
 
     threads = {f"{part}_{kind}_op_num_threads": 1 for part in ("det", "rec") for kind in ("intra", "inter")}
