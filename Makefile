@@ -16,19 +16,18 @@ $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
 
 install: $(STAMP)
 
-# Debian's chromium and a CJK font for the browser tests (never `playwright install`);
-# LibreOffice for .doc/.wps.
+# Debian's packages (never `playwright install`): chromium and a CJK font for the browser tests,
+# LibreOffice for .doc/.wps, and libGL and GLib, which OpenCV (under the OCR engine, whose models
+# come in its wheel) loads. Installed only where one is missing.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libgl1 libglib2.0-0
 system-deps:
-	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi wqy || ! command -v soffice >/dev/null \
+			|| ! ldconfig -p | grep -q libGL.so.1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	fi
-	@if ! command -v soffice >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-writer-nogui >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
-ingest: $(STAMP)
+ingest: $(STAMP) system-deps
 	$(BIN)/xxgk ingest corpus --data $(DATA)
 
 # Serves under gunicorn (docs/serving.md); `xxgk serve --dev` for the reloading development server.

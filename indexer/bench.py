@@ -3,6 +3,7 @@
     generate   N synthetic text reports (the ingest corpus) + a small sample of each format
     parse      parse_file per format, one process          -> parse_per_s
     corpus     parse_file over the real files in corpus/, per file extension -> parse_per_s_corpus
+    ocr        copier scans of generated PDFs, OCR'd        -> ocr_pages_per_s (pages per CPU second)
     ingest     ingest_paths over the N text reports         -> reports_per_s (end to end)
     segment    tokenize() over report texts                 -> segment_chars_per_s
     index      ≤10,000 stored reports into a fresh index alone -> index_reports_per_s
@@ -46,6 +47,7 @@ QUERY_KINDS = ("word", "phrase", "filtered", "facets", "stats")
 # The real reports shipped with the project; each is parsed this many times (there are few).
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_ROUNDS = 10
+OCR_SAMPLE = 2  # generated PDFs scanned and OCR'd (3 pages each; seconds a page)
 
 BenchProgress = Callable[[str, int, int], None]
 
@@ -215,6 +217,26 @@ def _corpus_parse_rates(corpus: Path, config: Config, progress, on_problem) -> d
     return rates
 
 
+def _ocr_rate(workdir: Path, sample: int, config: Config, progress) -> float:
+    """Pages of copier scans (200 dpi) read by OCR per second of one core (the engine is single-threaded)."""
+    from .ocr.copier import make_scan_pdf  # on use: start-up time (ONNX Runtime, OpenCV)
+    from .ocr.engine import engine
+    from .ocr.pages import pdf_page_count
+
+    sources = generate_corpus(sample, workdir / "sample-scan", formats=("pdf",), seed=9)
+    scans = [make_scan_pdf(p, p.with_name(f"{p.stem}_scan.pdf"), dpi=200, angle=0.7) for p in sources]
+    engine()  # the models load once per process, not per page
+    pages, cpu = 0, 0.0
+    for i, scan in enumerate(scans, 1):
+        start = time.process_time()
+        parse_file(scan, config, synthetic=True)
+        cpu += time.process_time() - start
+        pages += pdf_page_count(scan)
+        if progress:
+            progress("ocr", i, len(scans))
+    return round(pages / cpu, 3) if cpu > 0 else 0.0  # well under 1: _rate's one decimal is too coarse
+
+
 def _segment_rate(reports) -> float:
     texts = [s.text for r in reports for s in r.sections]
     start = time.perf_counter()
@@ -272,13 +294,14 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
         progress("generate", n, n)
     parse_per_s = _parse_rates(workdir, min(SAMPLE_PER_FORMAT, n), config, progress, on_problem)
     parse_per_s_corpus = _corpus_parse_rates(real, config, progress, on_problem)
+    ocr_pages_per_s = _ocr_rate(workdir, OCR_SAMPLE, config, progress)
 
     # The corpus was just written: flush it to disk first, so that the kernel writing back a
     # gigabyte of generated files does not run inside the ingest's time (a user's files are on disk).
     os.sync()
     start = time.perf_counter()
     summary = ingest_paths([corpus], bench_config,
-                           progress=(lambda d, t: progress("ingest", d, t)) if progress else None)
+                           progress=(lambda d, t, **_: progress("ingest", d, t)) if progress else None)
     ingest_seconds = time.perf_counter() - start
     if summary.ingested == 0:
         reasons = "; ".join(f"{p}: {r}" for p, r in summary.failed[:3])
@@ -320,6 +343,7 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
             "segment_chars_per_s": segment_rate,
             "index_reports_per_s": index_rate,
             "index_bytes_per_report": round(index_bytes / summary.ingested),
+            "ocr_pages_per_s": ocr_pages_per_s,
         },
         "queries": timings,
     }
@@ -340,6 +364,7 @@ def bench_to_text(result: dict) -> str:
         lines.append(f"  parse {fmt:<17} {rate:>12,.1f} files/s")
     for fmt, rate in ingest.get("parse_per_s_corpus", {}).items():
         lines.append(f"  parse {fmt + ' (corpus/)':<17} {rate:>12,.1f} files/s")
+    lines.append(f"  OCR, one core           {ingest['ocr_pages_per_s']:>12,.2f} pages/s")
     lines += ["", f"  {'query':<10}{'p50 ms':>10}{'p95 ms':>10}{'runs':>7}"]
     for kind, t in result["queries"].items():
         lines.append(f"  {kind:<10}{t['p50_ms']:>10.2f}{t['p95_ms']:>10.2f}{t['runs']:>7}")

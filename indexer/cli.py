@@ -63,7 +63,7 @@ def parse(file, as_json, strict, data_dir, config_path):
 
     config = _config(config_path, data_dir)
     try:
-        report = parse_file(file, config)
+        report = parse_file(file, config)  # a scan is OCR'd afresh: parse writes nothing, not even a cache
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
@@ -108,9 +108,11 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     bars = {}
 
     def progress_bar(unit):
-        def progress(done, total):
+        def progress(done, total, pages=0):
             if unit not in bars:
                 bars[unit] = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, disable=None)
+            if pages:
+                bars[unit].set_postfix_str(f"{pages} pages OCR'd", refresh=False)
             bars[unit].update(done - bars[unit].n)
         return progress
 

@@ -24,8 +24,12 @@ class Table:
     figure mapper can tell a blank from a 0. A horizontally merged cell appears
     once; a vertically merged continuation appears as "" - the layout of Word's
     own text export, which the seeds are.
+
+    ``ocr`` is set for a table read by OCR: beside each cell, what the engine read
+    ({"conf", "read", "normalised"}) or None for a blank cell.
     """
     rows: list[list[str]]
+    ocr: list[list[dict | None]] | None = None
 
 
 Block = Paragraph | Table
@@ -39,12 +43,14 @@ class Document:
     ``title`` (HTML <title>, a crawler's 标题 line), ``published``, ``url``.
     ``sha256`` is the hex digest of the file's bytes where the reader read them
     whole (text), so that they need not be read again to be hashed; else None.
+    ``ocr`` is set when the text came from OCR: {"engine", "pages", "mean_confidence"}.
     """
     path: str
     format: str
     blocks: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     sha256: str | None = None
+    ocr: dict | None = None
 
     @property
     def paragraphs(self) -> list[Paragraph]:

@@ -44,7 +44,10 @@ from .store import BULK_CACHE_KIB, INDEX_DIRNAME, PreparedPut, Store, StoreError
 from .tokenize import warm_up_segmenter
 from .workers import map_unordered
 
-REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf"})
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf",
+                             ".png", ".jpg", ".jpeg", ".tif", ".tiff"})  # page images: scans, read by OCR
+# Where ingest keeps scans' OCR output by sha256, in the data directory (docs/data-directory.md).
+OCR_DIRNAME = "ocr"
 # `xxgk generate` leaves this file in every folder it writes.
 SYNTHETIC_MARKER = ".xxgk-synthetic"
 # Reports per commit. Each commit leaves a segment, and fewer, larger segments cost fewer
@@ -59,7 +62,7 @@ PARSE_TIMEOUT = 300
 # A worker busy on one file for PARSE_TIMEOUT + STALL_GRACE seconds has hung (the alarm did not stop it).
 STALL_GRACE = 60
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]  # progress(done, total) or, from ingest, progress(done, total, pages=OCR'd pages)
 
 
 class NoSuchPath(XxgkError):
@@ -242,6 +245,7 @@ class Parsed:
     prepared: PreparedPut | None = None
     reason: str | None = None
     document: PreparedDoc | None = None
+    pages: int = 0  # pages read by OCR
 
 
 def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
@@ -258,8 +262,10 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
             if _worker_store.known_sha(sha256):
                 return Parsed(candidate, DUPLICATE, sha256)
         signal.alarm(timeout)
+        info: dict = {}
         try:
-            report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic, data=data)
+            report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic, data=data,
+                                ocr_cache=_worker_config.data_dir / OCR_DIRNAME, info=info)
         finally:
             signal.alarm(0)
         if report.source["sha256"] != sha256:
@@ -269,7 +275,7 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
         prepared = prepare_put(report, candidate.path, data)
         document = prepare_document(report)
         return Parsed(candidate, PARSED, sha256, replace(report, sections=[], cells={}, figures={}), prepared,
-                      document=document)
+                      document=document, pages=info.get("ocr_pages", 0))
     except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on
         return Parsed(candidate, FAILED, sha256, reason=failure_reason(e))
 
@@ -386,7 +392,7 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     :param paths: files and directories (directories recurse).
     :param config: settings; ``config.data_dir`` holds the store and the index.
     :param prune: afterwards, drop reports whose every source file is gone.
-    :param progress: called as ``progress(done, total)`` after each file.
+    :param progress: called as ``progress(done, total, pages=…)`` after each file (pages: read by OCR so far).
     :param batch_size: reports per commit (default: ``XXGK_BATCH_SIZE`` or 10,000; fewer if they
         hold over MAX_BATCH_BYTES of JSON).
     :raises NoSuchPath: a path does not exist (nothing is done).
@@ -412,7 +418,9 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
             batch = _BatchWriter(open_writer, store)
             # on the way out of an error, the store's open transaction rolls back first
             writing.callback(batch.rollback)
+            pages = 0
             for done, parsed in enumerate(outcomes, 1):
+                pages += parsed.pages
                 path, sha256 = parsed.candidate.path, parsed.sha256
                 if parsed.outcome == SKIPPED:
                     summary.skipped += 1
@@ -433,7 +441,7 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
                     if batch.pending >= batch_size or batch.pending_bytes >= MAX_BATCH_BYTES:
                         batch.commit()
                 if progress:
-                    progress(done, len(candidates))
+                    progress(done, len(candidates), pages=pages)
             _settle_failed_copies(summary, failed_by_sha, stored, batch)
             batch.commit()
         if prune:

@@ -22,6 +22,7 @@ from .readers import read_document
 from .report import Flag, Report
 from .sections import document_to_sections
 from .tables import document_to_figures
+from .tables.ocr_check import apply_ocr_confidence
 from .vocabulary import report_id
 
 SECTION_COUNT = 6
@@ -36,17 +37,21 @@ def file_sha256(path: str | Path) -> str:
 
 
 def parse_file(path: str | Path, config: Config | None = None, *, synthetic: bool = False,
-               data: bytes | None = None) -> Report:
+               data: bytes | None = None, ocr_cache: Path | None = None, info: dict | None = None) -> Report:
     """Parse one file into the canonical report.
 
     :param path: the report file (txt, md, docx, html, pdf).
     :param config: settings (the agency-type taxonomy); default config.toml.
     :param synthetic: mark the report as generated, never real.
     :param data: the file's bytes, if the caller has read them already.
+    :param ocr_cache: where a scan's OCR output is kept by sha256 (ingest: the data directory's ocr/).
+    :param info: if given, receives ``ocr_pages`` (pages read by OCR) for a scan.
     :raises ReaderError: the file cannot be read, or is not an annual report.
     """
     config = config or load_config()
-    document = read_document(path, data)
+    document = read_document(path, data, ocr_cache)
+    if info is not None and document.ocr:
+        info["ocr_pages"] = document.ocr["pages"]
     sha256 = document.sha256 or file_sha256(path)  # a text reader hashed the bytes it read
     return document_to_report(document, sha256, config, synthetic=synthetic)
 
@@ -54,11 +59,17 @@ def parse_file(path: str | Path, config: Config | None = None, *, synthetic: boo
 def document_to_report(document: Document, sha256: str, config: Config, *, synthetic: bool = False) -> Report:
     sections = document_to_sections(document)
     figures = document_to_figures(document)
+    if document.ocr:
+        figures = apply_ocr_confidence(document, figures)
     if not sections and not figures.found_tables:
         raise NotAReport(document.path, "not a government information-disclosure annual report "
                                         "(none of the six parts and none of the three tables found)")
     metadata = document_to_metadata(document, sections, config)
     flags: list[Flag] = []
+    if document.ocr:
+        ocr = document.ocr
+        flags.append(Flag("ocr", None, f"read by OCR: {ocr['engine']}, {ocr['pages']} page(s), "
+                                       f"mean confidence {ocr['mean_confidence']:.2f}"))
     found = {s.n for s in sections}
     flags += [Flag(f"missing_section_{n}", f"s{n}", f"part {n} not found") for n in range(1, SECTION_COUNT + 1)
               if n not in found]

@@ -140,7 +140,8 @@ def test_word97_renamed_docx(tmp_path):
         read_document(path)
 
 
-def test_scanned_pdf(tmp_path):
+def test_scanned_pdf_with_no_legible_text(tmp_path):
+    """An image-only PDF goes to OCR (tests/test_ocr.py); pixels that are no text fail in one line."""
     scan = Image.new("L", (200, 280), 255)
     for x in range(20, 180):
         for y in range(30, 34):
@@ -152,7 +153,7 @@ def test_scanned_pdf(tmp_path):
         c.rect(40, 40, 515, 762)
         c.showPage()
     c.save()
-    _parse_fails(tmp_path, path, "scanned PDF, no text layer (OCR it first)")
+    _parse_fails(tmp_path, path, "no legible text found by OCR in 2 page(s)")
 
 
 def test_password_protected_pdf(tmp_path):
@@ -187,7 +188,7 @@ def test_unsupported_extension_names_it(tmp_path):
     path = tmp_path / "figures.xlsx"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("xl/workbook.xml", "<workbook/>")
-    _parse_fails(tmp_path, path, "unsupported format '.xlsx' (a zip archive; supported: .txt .md .docx .doc .wps .rtf .html .pdf)")
+    _parse_fails(tmp_path, path, "unsupported format '.xlsx' (a zip archive; supported: .txt .md .docx .doc .wps .rtf .html .pdf .png .jpg .tif)")
     other = tmp_path / "report.wpd"
     other.write_text("一、总体情况", encoding="utf-8")
     with pytest.raises(UnsupportedFormat, match=r"unsupported format '\.wpd'"):

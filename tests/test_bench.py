@@ -24,6 +24,7 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     monkeypatch.setattr(bench, "SAMPLE_PER_FORMAT", 1)
     monkeypatch.setattr(bench, "QUERY_RUNS", 5)
     monkeypatch.setattr(bench, "CORPUS_ROUNDS", 1)
+    monkeypatch.setattr(bench, "OCR_SAMPLE", 1)
     problems = []
     result = run_bench(20, config, workdir=tmp_path / "bench", on_problem=problems.append)
     assert set(result) == {"n", "machine", "ingest", "queries"}
@@ -31,14 +32,14 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     assert " cores" in result["machine"]
     ingest = result["ingest"]
     assert set(ingest) == {"reports_per_s", "parse_per_s", "parse_per_s_corpus", "segment_chars_per_s",
-                           "index_reports_per_s", "index_bytes_per_report"}
+                           "index_reports_per_s", "index_bytes_per_report", "ocr_pages_per_s"}
     assert set(ingest["parse_per_s"]) == {"txt", "docx", "html", "pdf"}
     # the real reports in corpus/, by extension: the seeds and crawled pages, the markdown, the saved page, the PDF
     assert set(ingest["parse_per_s_corpus"]) == {"txt", "md", "html", "pdf"}
     assert all(rate > 0 for rate in ingest["parse_per_s_corpus"].values())
     assert not problems
     assert all(ingest[k] > 0 for k in ("reports_per_s", "segment_chars_per_s", "index_reports_per_s",
-                                       "index_bytes_per_report"))
+                                       "index_bytes_per_report", "ocr_pages_per_s"))
     assert list(result["queries"]) == list(QUERY_KINDS)
     for timing in result["queries"].values():
         assert set(timing) == {"p50_ms", "p95_ms", "runs"}

@@ -136,10 +136,10 @@ def test_a_moved_corpus_is_recognised_by_its_bytes_without_parsing(corpus, data_
 def test_a_copy_that_failed_where_another_copy_parsed_is_a_duplicate(corpus, data_config, monkeypatch):
     real_parse = ingest_module.parse_file
 
-    def fails_for_b(path, config=None, *, synthetic=False, data=None):
+    def fails_for_b(path, config=None, **options):
         if path.name == "b.txt":
             raise RuntimeError("its worker had a bad moment")
-        return real_parse(path, config, synthetic=synthetic, data=data)
+        return real_parse(path, config, **options)
 
     monkeypatch.setattr(ingest_module, "parse_file", fails_for_b)
     seed = sorted((corpus / "seeds").glob("*.txt"))[0]
@@ -324,12 +324,12 @@ def test_killed_ingest_leaves_a_committed_index_and_a_rerun_finishes(tmp_path, c
 def test_a_hung_or_dying_parser_fails_its_file_only(corpus, data_config, monkeypatch):
     real_parse = ingest_module.parse_file
 
-    def faulty_parse(path, config=None, *, synthetic=False, data=None):
+    def faulty_parse(path, config=None, **options):
         if path.name == "hangs.txt":
             time.sleep(30)
         if path.name == "crashes.txt":
             os._exit(1)  # a worker killed mid-file (segfault, out of memory)
-        return real_parse(path, config, synthetic=synthetic, data=data)
+        return real_parse(path, config, **options)
 
     # the workers are forked, so they inherit these
     monkeypatch.setattr(ingest_module, "parse_file", faulty_parse)

@@ -31,6 +31,10 @@ FLAG_EXPLANATIONS = {
                          "Digits in the table run together and cannot be split into cells in only one way; those cells are left empty."),
     "rows_unaligned": ("表格的数字行与栏目行对不齐，无法确定数字属于哪一行。",
                        "The table's value rows do not line up with its labelled rows, so it is unclear which row some values belong to."),
+    "ocr": ("本报告是扫描件，文字和表格由 OCR 识别（引擎、页数、平均置信度见说明）。",
+            "This report is a scan: its text and tables were read by OCR (engine, pages and mean confidence in the detail)."),
+    "ocr_uncertain": ("OCR 对该单元格的识别把握不足，且表格自身的勾稽关系无法确认，保留为空。",
+                      "OCR's reading of this cell was uncertain and the table's own sums could not confirm it, so it is left empty."),
     "year_mismatch": ("标题中的年度与正文或表格所述年度不一致。",
                       "The year in the title disagrees with the year the text or tables report on."),
 }

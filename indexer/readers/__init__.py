@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..document import Document
-from ..errors import ReaderError, UnsupportedFormat
-from .magic import OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC
+from ..errors import NoTextLayer, ReaderError, UnsupportedFormat
+from .magic import IMAGE_MAGIC, OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC
 from .text import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -19,16 +19,19 @@ HTML_SUFFIXES = {".htm", ".html", ".shtml", ".xhtml", ".asp", ".aspx", ".jsp", "
 WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
 # Read through LibreOffice's conversion to .docx (readers/doc.py).
 WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
-SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf"
+# Page images: scans, read by OCR (indexer/ocr/).
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf .png .jpg .tif"
 SNIFF_BYTES = 1024
 
 
-def read_document(path: str | Path, data: bytes | None = None) -> Document:
+def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
     """Read any supported file into a Document.
 
     :param path: a .txt/.md/.docx/.doc/.wps/.rtf/.html/.pdf file (the content decides when the extension lies).
     :param data: the file's bytes, if the caller has read them already (ingest hashes them
         first): a text file is then not opened again.
+    :param ocr_cache: where the OCR output of scans is kept by sha256 (None: OCR every time).
     :raises ReaderError: missing, empty, unreadable, unsupported or damaged file (message names the file).
     """
     path = Path(path)
@@ -49,7 +52,20 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         raise ReaderError(path, "empty file")
     reader = choose_reader(path, head)
     try:
-        return read_text(path, data=data) if reader is read_text else reader(path)
+        if reader is read_text:
+            return read_text(path, data=data)
+        if reader is read_image:
+            return read_image(path, data, ocr_cache)
+        if reader is read_pdf_or_scan:
+            return read_pdf_or_scan(path, data, ocr_cache)
+        document = reader(path)
+        if document.format in ("docx", "html"):
+            from ..ocr.embedded import add_picture_tables, docx_pictures, html_pictures
+
+            pictures = docx_pictures(path) if document.format == "docx" else html_pictures(path)
+            if pictures:  # tables pasted as pictures: read by OCR where they stand
+                document = add_picture_tables(document, pictures, ocr_cache)
+        return document
     except ReaderError:
         raise
     except MemoryError:
@@ -67,8 +83,9 @@ def choose_reader(path: Path, head: bytes):
     """
     suffix = path.suffix.lower()
     if b"%PDF-" in head:
-        from .pdf import read_pdf
-        return read_pdf
+        return read_pdf_or_scan
+    if head.startswith(IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
+        return read_image
     if head.startswith(ZIP_MAGIC):
         from .docx import read_docx
         if suffix in WORD_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in (".doc", ".wps", ""):
@@ -95,13 +112,32 @@ def choose_reader(path: Path, head: bytes):
         return read_text  # no extension (a crawler's save): read_text rejects binary data
     if suffix == ".pdf":
         from .pdf import read_pdf
-        return read_pdf  # no %PDF header: read_pdf reports the damage
+        return read_pdf  # no %PDF header: read_pdf reports the damage (no scan to OCR either)
     if suffix in WORD_SUFFIXES:
         from .docx import read_docx
         return read_docx  # not a zip: read_docx reports the damage
     if suffix in WORD97_SUFFIXES:
         raise UnsupportedFormat(path, f"damaged {suffix} file (not a Word document)")
     raise UnsupportedFormat(path, f"unsupported format '{suffix or '(none)'}' (supported: {SUPPORTED})")
+
+
+def read_pdf_or_scan(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
+    """A PDF by its text layer; a PDF without a usable one (a scan, or fonts with no Unicode map) by OCR."""
+    from .pdf import read_pdf
+
+    try:
+        return read_pdf(path)
+    except NoTextLayer:
+        from ..ocr import read_scan  # on use: start-up time (ONNX Runtime, OpenCV)
+
+        return read_scan(path, "pdf", data, ocr_cache)
+
+
+def read_image(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
+    """A page image (png, jpg, tif; a multi-page tif holds several pages), by OCR."""
+    from ..ocr import read_scan
+
+    return read_scan(path, "image", data, ocr_cache)
 
 
 def _looks_like_html(head: bytes) -> bool:

@@ -1,0 +1,95 @@
+"""Page images of a scanned report: a PDF's pages rendered, or an image file's frames.
+
+Limits keep a pathological file a clear one-line error rather than a hang or an
+exhausted memory: pixels per page (also PIL's decompression-bomb guard) and pages per file.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageSequence
+
+from ..errors import ReaderError
+
+DPI = 200
+# An A4 page at 200 dpi is 3.9 million pixels; 40 million allows an A3 page at 400 dpi.
+MAX_PIXELS = 40_000_000
+# A scanned annual report runs to 5-30 pages; an OCR'd page costs seconds.
+MAX_PAGES = 60
+# A logo or an icon (a saved page's folder is full of them) is no page: not worth an OCR pass.
+MIN_SIDE = 300
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL refuses larger images before decoding them
+
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tif", "BMP": "bmp", "GIF": "gif", "WEBP": "webp"}
+
+
+def _too_many_pages(path: Path, count: int) -> ReaderError:
+    return ReaderError(path, f"scan of {count} pages; OCR reads at most {MAX_PAGES} pages a file")
+
+
+def _as_rgb(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
+
+
+def pdf_page_count(path: Path) -> int:
+    import pypdfium2
+
+    with pypdfium2.PdfDocument(str(path)) as pdf:
+        return len(pdf)
+
+
+def pdf_pages(path: Path) -> Iterator[np.ndarray]:
+    """A PDF's pages rendered at DPI (less for a page so large it would pass MAX_PIXELS)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        if len(pdf) > MAX_PAGES:
+            raise _too_many_pages(path, len(pdf))
+        for page in pdf:
+            width, height = page.get_size()  # points
+            scale = min(DPI / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+            yield _as_rgb(page.render(scale=scale).to_pil())
+    finally:
+        pdf.close()
+
+
+def open_image(path: Path, data: bytes | None = None) -> Image.Image:
+    """An image file, opened lazily; its format checked and its size bounded before decoding."""
+    import io
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data) if data is not None else path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ReaderError(path, f"image too large (over {MAX_PIXELS:,} pixels)") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ReaderError(path, "not a readable image (damaged or of an unknown kind)") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ReaderError(path, f"image too large ({width}×{height} pixels; at most {MAX_PIXELS:,})")
+    if min(width, height) < MIN_SIDE:
+        raise ReaderError(path, f"image too small to be a report page ({width}×{height} pixels)")
+    return image
+
+
+def image_pages(path: Path, data: bytes | None = None) -> Iterator[np.ndarray]:
+    """An image file's frames (a multi-page TIFF holds a scanned report's pages)."""
+    image = open_image(path, data)
+    count = getattr(image, "n_frames", 1)
+    if count > MAX_PAGES:
+        raise _too_many_pages(path, count)
+    for frame in ImageSequence.Iterator(image):
+        width, height = frame.size
+        if width * height > MAX_PIXELS:
+            raise ReaderError(path, f"image too large ({width}×{height} pixels; at most {MAX_PIXELS:,})")
+        yield _as_rgb(frame)
+
+
+def image_format(path: Path, data: bytes | None = None) -> str:
+    """The file's own image format, as source.format names it (png, jpg, tif …)."""
+    return IMAGE_FORMATS.get(open_image(path, data).format or "", path.suffix.lower().lstrip(".") or "image")
