@@ -9,7 +9,6 @@ import pytest
 
 from indexer.document import Table
 from indexer.errors import NoTextLayer, ReaderError
-from indexer.readers import read_document
 from indexer.readers.pdf import read_pdf
 
 FONT = "STSong-Light"
@@ -105,7 +104,7 @@ def _image_only_pdf(path: Path) -> Path:
 def test_an_image_only_pdf_raises_no_text_layer_for_ocr_to_catch(tmp_path):
     path = _image_only_pdf(tmp_path / "scan.pdf")
     with pytest.raises(NoTextLayer, match=r"scan\.pdf: scanned PDF, no text layer \(OCR it first\)$") as caught:
-        read_document(path)
+        read_pdf(path)  # read_document catches it and reads the scan by OCR (tests/test_ocr.py)
     assert isinstance(caught.value, ReaderError)
 
 
