@@ -101,9 +101,10 @@ class Collection:
         """One agency across years (every report with this agency_key, a row a year), or None if unknown."""
         return agency_panel(key, self.store.reports_by_agency_key(key))
 
-    def export(self, q: str, fmt: str) -> bytes:
-        """Every report matching ``q`` as CSV or JSON bytes (see export.export_reports)."""
-        return export_reports(self, q, fmt)
+    def export(self, q: str, fmt: str, shape: str = "reports") -> bytes:
+        """Every report matching ``q`` as CSV or JSON bytes, a row per report, per agency-year
+        (``panel``) or per report and key (``long``) (see export.export_reports)."""
+        return export_reports(self, q, fmt, shape)
 
     def passages(self, q: str, page: int = 1, per_page: int | None = None) -> PassagePage:
         """One page of every sentence where ``q``'s words stand, over every matching report (indexer/passages.py).

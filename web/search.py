@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 
 from indexer.agencies import key_name
 from indexer.aliases import ALIASES, RATES
-from indexer.export import FORMATS
+from indexer.export import FORMATS, ExportFormatError
 from indexer.figure_keys import all_figure_keys
 from indexer.search import rate_bucket_tokens
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
@@ -205,12 +205,15 @@ def stats_view(data: dict | None, lang: str) -> dict:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str):
-    """Every report matching the query as CSV or JSON: the bytes of `xxgk export`."""
+    """Every report matching the query as CSV or JSON: the bytes of `xxgk export`;
+    ``shape=panel`` or ``shape=long`` those of `xxgk export --panel` / `--long`."""
     if fmt not in FORMATS:
         abort(404)
     q = (request.args.get("q") or "").strip()
+    shape = request.args.get("shape") or "reports"
     try:
-        body = get_collection().export(q, fmt)
-    except REQUEST_ERRORS as e:
+        body = get_collection().export(q, fmt, shape)
+    except (*REQUEST_ERRORS, ExportFormatError) as e:
         return Response(str(e) + "\n", status=400, mimetype="text/plain")
-    return attachment_response(body, "text/csv" if fmt == "csv" else "application/json", f"xxgk-export.{fmt}")
+    name = "xxgk-export" if shape == "reports" else f"xxgk-{shape}"
+    return attachment_response(body, "text/csv" if fmt == "csv" else "application/json", f"{name}.{fmt}")
