@@ -13,6 +13,7 @@ from .agencies import agency_panel
 from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
 from .export import export_reports
+from .groups import check_group, group_stats, rank_agencies
 from .highlight import Highlighter
 from .index import ReportIndex
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
@@ -72,6 +73,23 @@ class Collection:
     def stats(self, q: str) -> dict:
         """Aggregate figures over every report matching ``q``."""
         return stats(self.index, q)
+
+    def group(self, q: str, by: str, measure: str, by2: str | None = None) -> list[dict]:
+        """The reports matching ``q`` grouped by one field or two (indexer/groups.py ``group_stats``).
+
+        :raises QuerySyntaxError: the query is malformed.
+        :raises GroupError: an unknown field or measure.
+        """
+        check_group(by, by2)
+        return group_stats(self.light_reports(self.search_ids(q)), by, measure, by2)
+
+    def rank(self, q: str, measure: str, order: str = "desc", n: int = 20) -> list[dict]:
+        """The top or bottom ``n`` agencies of ``q``'s reports by ``measure`` (indexer/groups.py ``rank_agencies``).
+
+        :raises QuerySyntaxError: the query is malformed.
+        :raises GroupError: an unknown measure or order, or a bad ``n``.
+        """
+        return rank_agencies(self.light_reports(self.search_ids(q)), measure, order, n)
 
     def highlighter(self, q: str) -> Highlighter | None:
         """What marks ``q``'s text terms in a report's text as its snippets mark them (None: nothing to mark)."""

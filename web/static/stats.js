@@ -38,6 +38,22 @@
       });
       outcomes.setAttribute("data-drawn", "true");
     }
+    var groups = document.getElementById("chart-groups");
+    var grouped = document.getElementById("group-data");
+    if (groups && grouped) {
+      var g = JSON.parse(grouped.textContent);
+      var colours = ["#3b6ea5", "#e0a030", "#5b9c6b", "#a05195", "#d45087", "#2f4b7c", "#ff7c43", "#665191"];
+      new Chart(groups, {
+        type: "bar",
+        data: { labels: g.labels,
+                datasets: g.datasets.map(function (d, i) {
+                  return { label: d.label, data: d.data, backgroundColor: colours[i % colours.length] };
+                }) },
+        options: { responsive: true, maintainAspectRatio: false, animation: false,
+                   plugins: { legend: { display: g.datasets.length > 1 } }, scales: { y: { beginAtZero: true } } }
+      });
+      groups.setAttribute("data-drawn", "true");
+    }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
