@@ -315,6 +315,9 @@ def test_grouping_from_the_form_and_a_group_link_to_its_search(page, server):
     page.locator(".group-controls button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"by=province"))
     assert query_of(page.url) == "信访"
+    # htmx swapped the results in place and the chart was drawn again
+    expect(page.locator("canvas#chart-groups")).to_have_attribute("data-drawn", "true")
+    expect(page.locator("canvas#chart-years")).to_have_attribute("data-drawn", "true")
     row = page.locator("#group-table tbody tr").filter(has=page.locator("th a")).first
     count = int(row.locator("td").first.inner_text())
     province = row.locator("th a").inner_text()

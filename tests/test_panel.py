@@ -276,7 +276,7 @@ def test_stats_page_groups_link_to_their_searches_without_js(client, collection)
         assert q == "year:2019..2024 " + group["filters"][0]
         assert collection.search(q)["total"] == group["count"] == int(row.select("td")[0].get_text())
     assert soup.select_one("#chart-groups") is not None
-    data = json.loads(soup.select_one("#group-data").string)
+    data = json.loads(soup.select_one("#group-data")["data-chart"])
     assert data["labels"] == [g["province"] or "—" for g in groups]
     assert data["datasets"][0]["data"] == [g["mean"] for g in groups]       # stat defaults to mean for a rate
     assert soup.select_one("select[name=by] option[selected]")["value"] == "province"
