@@ -201,10 +201,15 @@ def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
 @click.option("--passages", is_flag=True,
               help="one CSV row per matching sentence instead (id, agency, year, part, heading, offset, "
                    "sentence, url)")
+@click.option("--panel", "shape", flag_value="panel",
+              help="one row per agency_key and year (the agency panel's report for that year, duplicate_year, "
+                   "the other report ids), then every alias and rate")
+@click.option("--long", "shape", flag_value="long",
+              help="one row per report and alias, rate or figure key: report_id, agency_key, year, key, value")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="write to FILE instead of stdout")
 @common_options
-def export(query, fmt, passages, output, data_dir, config_path):
+def export(query, fmt, passages, shape, output, data_dir, config_path):
     """Export the figures of every report matching QUERY, one row per report.
 
     Columns: id, agency, year, region, level, type, template, title, published,
@@ -214,14 +219,19 @@ def export(query, fmt, passages, output, data_dir, config_path):
     --passages: every sentence of the matching reports where QUERY's words
     stand, as CSV; url is the report page's path at that sentence.
 
+    --panel / --long: the shapes Stata, R and pandas read (docs/report-format.md#panel-export).
+
     Example: xxgk export 'type:信访 year:2020' --format csv -o xinfang2020.csv
     Example: xxgk export 'section:3 不予公开' --passages -o refusals.csv
+    Example: xxgk export 'province:山东省' --panel -o panel.csv
     """
     from .collection import Collection  # on use: start-up time
 
     config = _config(config_path, data_dir)
     if passages and fmt != "csv":
         raise click.UsageError("--passages exports CSV only (leave out --format json)")
+    if passages and shape:
+        raise click.UsageError(f"--passages and --{shape} are two different exports: choose one")
     try:
         collection = Collection.open(config)
         if passages:
@@ -229,7 +239,7 @@ def export(query, fmt, passages, output, data_dir, config_path):
 
             data = collection.passages_csv(query, lambda p: passage_url(p, query))
         else:
-            data = collection.export(query, fmt)
+            data = collection.export(query, fmt, shape or "reports")
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if output:

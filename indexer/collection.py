@@ -13,6 +13,7 @@ from .agencies import agency_panel
 from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
 from .export import export_reports
+from .groups import check_group, group_stats, rank_agencies
 from .highlight import Highlighter
 from .index import ReportIndex
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
@@ -73,6 +74,23 @@ class Collection:
         """Aggregate figures over every report matching ``q``."""
         return stats(self.index, q)
 
+    def group(self, q: str, by: str, measure: str, by2: str | None = None) -> list[dict]:
+        """The reports matching ``q`` grouped by one field or two (indexer/groups.py ``group_stats``).
+
+        :raises QuerySyntaxError: the query is malformed.
+        :raises GroupError: an unknown field or measure.
+        """
+        check_group(by, by2)
+        return group_stats(self.light_reports(self.search_ids(q)), by, measure, by2)
+
+    def rank(self, q: str, measure: str, order: str = "desc", n: int = 20) -> list[dict]:
+        """The top or bottom ``n`` agencies of ``q``'s reports by ``measure`` (indexer/groups.py ``rank_agencies``).
+
+        :raises QuerySyntaxError: the query is malformed.
+        :raises GroupError: an unknown measure or order, or a bad ``n``.
+        """
+        return rank_agencies(self.light_reports(self.search_ids(q)), measure, order, n)
+
     def highlighter(self, q: str) -> Highlighter | None:
         """What marks ``q``'s text terms in a report's text as its snippets mark them (None: nothing to mark)."""
         return Highlighter.of_query(q)
@@ -101,9 +119,10 @@ class Collection:
         """One agency across years (every report with this agency_key, a row a year), or None if unknown."""
         return agency_panel(key, self.store.reports_by_agency_key(key))
 
-    def export(self, q: str, fmt: str) -> bytes:
-        """Every report matching ``q`` as CSV or JSON bytes (see export.export_reports)."""
-        return export_reports(self, q, fmt)
+    def export(self, q: str, fmt: str, shape: str = "reports") -> bytes:
+        """Every report matching ``q`` as CSV or JSON bytes, a row per report, per agency-year
+        (``panel``) or per report and key (``long``) (see export.export_reports)."""
+        return export_reports(self, q, fmt, shape)
 
     def passages(self, q: str, page: int = 1, per_page: int | None = None) -> PassagePage:
         """One page of every sentence where ``q``'s words stand, over every matching report (indexer/passages.py).

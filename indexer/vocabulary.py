@@ -34,6 +34,15 @@ FILTER_FIELDS = {
     "section": "parts", "synthetic": "synthetic",
 }
 
+
+def filter_token(field: str, value: str) -> str:
+    """The query filter ``field:value``, quoting a value with spaces or quotes in it."""
+    value = str(value)
+    if re.search(r'[\s"]', value):
+        value = '"' + value.replace('"', "") + '"'
+    return f"{field}:{value}"
+
+
 # facet name (a key of a search result's "facets") -> the query-language field a value of it filters on
 FACETS = {"year": "year", "type": "type", "province": "province", "level": "level",
           "template": "template", "flags": "flag", "agency": "agency_key"}

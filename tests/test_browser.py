@@ -282,3 +282,55 @@ def test_screenshots_of_passages_and_comparison(page, server, screen):
         assert path_out.stat().st_size > 10_000
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name} is {overflow}px wider than the {screen} screen"
+
+
+PINGTAN_KEY = "350000-平潭综合实验区/平潭综合实验区管理委员会"
+GROUPED_STATS = "/stats?q=&by=province&by2=year&measure=applications&stat=sum&rank=grant_rate&order=desc&n=10"
+
+
+@pytest.mark.parametrize("screen", sorted(VIEWPORTS))
+def test_screenshots_of_the_agency_page_and_grouped_stats(page, server, screen):
+    """Saves the agency page and the grouped stats page (pivot, bar chart, ranking) under
+    tests/artifacts/ (look at them) and checks nothing makes the page wider than the screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size(VIEWPORTS[screen])
+    views = {"agency": "/agencies/" + PINGTAN_KEY, "stats-grouped": GROUPED_STATS}
+    for name, path in views.items():
+        page.goto(server + path)
+        if name == "stats-grouped":
+            expect(page.locator("canvas#chart-groups")).to_have_attribute("data-drawn", "true")
+            expect(page.locator("#ranking tbody tr").first).to_be_visible()
+        else:
+            expect(page.locator("h1")).to_contain_text("平潭")
+        path_out = ARTIFACTS / f"{name}-{screen}.png"
+        page.screenshot(path=str(path_out), full_page=True)
+        assert path_out.stat().st_size > 10_000
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} is {overflow}px wider than the {screen} screen"
+
+
+def test_grouping_from_the_form_and_a_group_link_to_its_search(page, server):
+    page.goto(server + "/stats?q=信访")
+    page.locator("select[name=by]").select_option("province")
+    page.locator(".group-controls button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"by=province"))
+    assert query_of(page.url) == "信访"
+    # htmx swapped the results in place and the chart was drawn again
+    expect(page.locator("canvas#chart-groups")).to_have_attribute("data-drawn", "true")
+    expect(page.locator("canvas#chart-years")).to_have_attribute("data-drawn", "true")
+    row = page.locator("#group-table tbody tr").filter(has=page.locator("th a")).first
+    count = int(row.locator("td").first.inner_text())
+    province = row.locator("th a").inner_text()
+    row.locator("th a").click()
+    expect(page).to_have_url(re.compile(r"^[^#]*/\?q="))
+    assert query_of(page.url) == f"信访 province:{province}"
+    expect(page.locator("li.hit")).to_have_count(count)
+
+
+def test_a_ranking_row_links_to_its_agency_page(page, server):
+    page.goto(server + GROUPED_STATS)
+    first = page.locator("#ranking tbody tr").first
+    report_id = first.locator("a.report-link").inner_text()
+    first.locator("a.agency-link").click()
+    expect(page).to_have_url(re.compile(r"/agencies/"))
+    expect(page.locator(f'a[href*="{report_id}"]').first).to_be_visible()

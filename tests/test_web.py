@@ -399,7 +399,7 @@ def test_stats_view_tables_and_chart_data(client, collection):
     assert types == {name: value["count"] for name, value in stats["per_type"].items()}
     outcomes = {tr["data-key"]: tr.td.get_text() for tr in soup.select("#outcomes tbody tr")}
     assert outcomes == {k: format_number(v) for k, v in stats["outcomes"].items()}
-    chart = json.loads(soup.select_one("script#stats-data").string)
+    chart = json.loads(soup.select_one("#stats-data")["data-chart"])
     assert chart["years"] == list(stats["per_year"]) and sum(chart["year_counts"]) == stats["total"]
     assert soup.select_one("canvas#chart-years") and soup.select_one("canvas#chart-outcomes")
     assert client.get("/stats?q=year:>>").status_code == 200

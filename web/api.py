@@ -1,4 +1,4 @@
-"""The JSON API (/api/search, /api/reports/<id>, /api/agencies/<key>; /api/compare is web/compare.py's) and its OpenAPI 3.1 description.
+"""The JSON API (/api/search, /api/stats, /api/reports/<id>, /api/agencies/<key>; /api/compare is web/compare.py's) and its OpenAPI 3.1 description.
 
 The description's schemas are generated from the types the API returns
 (msgspec Structs and the report's dataclasses), so it cannot drift from them.
@@ -10,7 +10,9 @@ from typing import Annotated
 import msgspec
 from flask import Blueprint, jsonify, request
 
+from indexer.aliases import ALIASES
 from indexer.compare import MAX_REPORTS, MIN_REPORTS, Comparison
+from indexer.groups import GROUP_FIELDS, MAX_RANK, ORDERS, STATS
 from indexer.query import QuerySyntaxError
 from indexer.report import Report
 from indexer.results import AgencyPanel
@@ -18,6 +20,7 @@ from indexer.search import SearchError
 from indexer.vocabulary import REPORT_ID
 
 from .collection import get_collection
+from .groups import group_params, group_results
 from .urls import LinkedSearchResult, with_links
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -70,6 +73,18 @@ def api_search():
     if error:
         return jsonify(error), 400
     return jsonify(result.to_builtins())
+
+
+@bp.get("/stats")
+def api_stats():
+    """The statistics of ``q`` and, with ``by``/``by2``/``rank``, its groups and agency ranking
+    (docs/query-language.md#group-and-rank); 400 for a malformed query or parameter."""
+    q = (request.args.get("q") or "").strip()
+    try:
+        params = group_params(request.args)
+        return jsonify({**get_collection().stats(q), **group_results(q, params)})
+    except REQUEST_ERRORS as e:
+        return jsonify(query_error(e)), 400
 
 
 @bp.get("/reports/<report_id>")
@@ -129,6 +144,25 @@ def openapi_document(server_url: str) -> dict:
                      "description": "relevance, year, -year, or an alias or figure key (prefix - for descending)"}],
                 "responses": {"200": json_response("LinkedSearchResult", "one page of results"),
                               "400": json_response("Error", "malformed query, sort or page")}}},
+            "/api/stats": operation(
+                "Statistics of a query; its groups (one field or a pivot of two) and agency ranking",
+                [{"name": "q", "in": "query", "schema": {"type": "string"}, "example": "type:信访"},
+                 *({"name": name, "in": "query", "schema": {"enum": list(GROUP_FIELDS)}, "description": text}
+                   for name, text in (("by", "group by this field (adds `groups`)"),
+                                      ("by2", "and by this one: a pivot, one group per pair of values"))),
+                 {"name": "measure", "in": "query", "schema": {"enum": list(ALIASES), "default": "applications"},
+                  "description": "the alias or rate summarised in each group"},
+                 {"name": "stat", "in": "query", "schema": {"enum": list(STATS)},
+                  "description": "the number the page charts (every group has all four)"},
+                 {"name": "rank", "in": "query", "schema": {"enum": list(ALIASES)},
+                  "description": "rank agencies by this alias or rate (adds `ranking`)"},
+                 {"name": "order", "in": "query", "schema": {"enum": list(ORDERS), "default": "desc"}},
+                 {"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_RANK,
+                                                         "default": 20}}],
+                {"200": {"description": "total, per_year, per_type, outcomes, rates; groups and ranking when asked "
+                                        "(docs/query-language.md#group-and-rank)",
+                         "content": {"application/json": {"schema": {"type": "object"}}}},
+                 "400": json_response("Error", "malformed query or parameter")}),
             "/api/reports/{id}": operation(
                 "One canonical report",
                 [string_parameter("id", "path", "first 16 hex characters of the file's sha256")],

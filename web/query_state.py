@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from indexer.aliases import ALIASES
 from indexer.figure_keys import all_figure_keys
-from indexer.vocabulary import FACETS, FILTER_FIELDS
+from indexer.vocabulary import FACETS, FILTER_FIELDS, filter_token
 
 OPERATORS = (">", ">=", "<", "<=", "=")
 COMPARISON_FIELDS = frozenset(ALIASES) | frozenset(all_figure_keys())
@@ -60,14 +60,6 @@ def _join_spaced_operators(query: str) -> str:
 def is_filter(token: str) -> bool:
     """True for field filters (year:2020, -flag:x) and comparisons (applications>=10)."""
     return bool(_FILTER.fullmatch(token) or _COMPARISON.fullmatch(token))
-
-
-def filter_token(field: str, value: str) -> str:
-    """``field:value``, quoting a value with spaces or quotes in it."""
-    value = str(value)
-    if re.search(r'[\s"]', value):
-        value = '"' + value.replace('"', "") + '"'
-    return f"{field}:{value}"
 
 
 def add_token(query: str, token: str) -> str:

@@ -12,16 +12,18 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 
 from indexer.agencies import key_name
 from indexer.aliases import ALIASES, RATES
-from indexer.export import FORMATS
+from indexer.export import FORMATS, ExportFormatError
+from indexer.groups import GroupError
 from indexer.figure_keys import all_figure_keys
 from indexer.search import rate_bucket_tokens
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
-from .api import REQUEST_ERRORS, api_search, query_error, run_search
+from .api import REQUEST_ERRORS, api_search, api_stats, query_error, run_search
 from .cell_links import hit_cell_links
 from .collection import get_collection
 from .downloads import attachment_response
 from .flag_text import explain_flag
+from .groups import group_params, group_results, group_view
 from .htmx import template_for
 from .i18n import LEVEL_LABELS, OUTCOME_LABELS, alias_label, label_of, translate
 from .links import current_language, link
@@ -152,24 +154,29 @@ def search_json():
 
 @bp.get("/stats")
 def stats():
-    """Counts, sums and the outcome breakdown for the current query, as a chart and a table."""
+    """Counts, sums and the outcome breakdown for the current query, as a chart and a table;
+    with ``by``/``by2`` its groups or pivot, with ``rank`` its agency ranking."""
     lang = current_language()
     q = (request.args.get("q") or "").strip()
-    error, data = None, None
+    error, data, found, params = None, None, {}, None
     try:
+        params = group_params(request.args)
         data = get_collection().stats(q)
+        found = group_results(q, params)
     except REQUEST_ERRORS as e:
         error = query_error(e)
-    return render_template("stats.html", q=q, error=error, stats=data, **stats_view(data, lang))
+        if isinstance(e, GroupError):
+            params = None  # the form shows the defaults, not the value it cannot offer
+    params = params or group_params({})
+    return render_template("stats.html", q=q, error=error, stats=data, **stats_view(data, lang),
+                           **group_view(q, params, found, lang))
 
 
 @bp.get("/stats.json")
 def stats_json():
-    """The stats view's numbers (Collection.stats) as JSON; 400 for a malformed query."""
-    try:
-        return jsonify(get_collection().stats((request.args.get("q") or "").strip()))
-    except REQUEST_ERRORS as e:
-        return jsonify(query_error(e)), 400
+    """The stats view's numbers (Collection.stats, and the groups and ranking asked for) as JSON;
+    400 for a malformed query or parameter."""
+    return api_stats()
 
 
 def stats_view(data: dict | None, lang: str) -> dict:
@@ -205,12 +212,15 @@ def stats_view(data: dict | None, lang: str) -> dict:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str):
-    """Every report matching the query as CSV or JSON: the bytes of `xxgk export`."""
+    """Every report matching the query as CSV or JSON: the bytes of `xxgk export`;
+    ``shape=panel`` or ``shape=long`` those of `xxgk export --panel` / `--long`."""
     if fmt not in FORMATS:
         abort(404)
     q = (request.args.get("q") or "").strip()
+    shape = request.args.get("shape") or "reports"
     try:
-        body = get_collection().export(q, fmt)
-    except REQUEST_ERRORS as e:
+        body = get_collection().export(q, fmt, shape)
+    except (*REQUEST_ERRORS, ExportFormatError) as e:
         return Response(str(e) + "\n", status=400, mimetype="text/plain")
-    return attachment_response(body, "text/csv" if fmt == "csv" else "application/json", f"xxgk-export.{fmt}")
+    name = "xxgk-export" if shape == "reports" else f"xxgk-{shape}"
+    return attachment_response(body, "text/csv" if fmt == "csv" else "application/json", f"{name}.{fmt}")

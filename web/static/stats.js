@@ -1,11 +1,11 @@
-// Draws the stats view's charts from the JSON the page embeds (#stats-data);
+// Draws the stats view's charts from the JSON the page embeds (#stats-data, #group-data: data-chart);
 // the same numbers are in the tables beside them.
 (function () {
   "use strict";
   function draw() {
     var holder = document.getElementById("stats-data");
     if (!holder || typeof Chart === "undefined") { return; }
-    var data = JSON.parse(holder.textContent);
+    var data = JSON.parse(holder.dataset.chart);
     document.documentElement.classList.add("js");
     Chart.defaults.font.family = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
     var years = document.getElementById("chart-years");
@@ -38,7 +38,25 @@
       });
       outcomes.setAttribute("data-drawn", "true");
     }
+    var groups = document.getElementById("chart-groups");
+    var grouped = document.getElementById("group-data");
+    if (groups && grouped) {
+      var g = JSON.parse(grouped.dataset.chart);
+      var colours = ["#3b6ea5", "#e0a030", "#5b9c6b", "#a05195", "#d45087", "#2f4b7c", "#ff7c43", "#665191"];
+      new Chart(groups, {
+        type: "bar",
+        data: { labels: g.labels,
+                datasets: g.datasets.map(function (d, i) {
+                  return { label: d.label, data: d.data, backgroundColor: colours[i % colours.length] };
+                }) },
+        options: { responsive: true, maintainAspectRatio: false, animation: false,
+                   plugins: { legend: { display: g.datasets.length > 1 } }, scales: { y: { beginAtZero: true } } }
+      });
+      groups.setAttribute("data-drawn", "true");
+    }
   }
+  // the grouping form swaps #stats-results in place (htmx): draw the new canvases
+  document.addEventListener("htmx:afterSettle", draw);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {
