@@ -22,6 +22,8 @@ is settled in the main process, which knows what it stored.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import gc
 import hashlib
 import json
@@ -63,6 +65,48 @@ Progress = Callable[[int, int], None]
 
 class NoSuchPath(XxgkError):
     """A path given to ingest does not exist."""
+
+
+class IngestBusy(XxgkError):
+    """Another ingest is writing to the same data directory."""
+
+
+# Locked by the one process writing a data directory; the kernel drops the lock when that
+# process ends in any way, kill -9 included, so it can never go stale (docs/data-directory.md).
+# A POSIX record lock (lockf), not flock: a flock is shared with forked children, so parse
+# workers outliving a killed ingest would hold it; a record lock belongs to one process.
+LOCK_NAME = "ingest.lock"
+
+
+@contextlib.contextmanager
+def ingest_lock(data_dir: str | Path) -> Iterator[None]:
+    """Hold the data directory's write lock for the block; refuse at once if another process holds it.
+
+    :raises IngestBusy: another ingest (or --reindex, --prune) is running on ``data_dir``.
+    :raises StoreError: the lock file cannot be created.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / LOCK_NAME
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot create the ingest lock: {e.strerror or e}") from None
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EAGAIN):
+                raise StoreError(f"{path}: cannot take the ingest lock: {e.strerror or e}") from None
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise IngestBusy(f"{data_dir}: another xxgk ingest is writing to this data directory"
+                             f"{f' (pid {holder})' if holder.isdigit() else ''}; wait for it to finish") from None
+        # who holds it, for the message above (informative only: the record lock is the lock)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -389,9 +433,16 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     :param batch_size: reports per commit (default: ``XXGK_BATCH_SIZE`` or 10,000; fewer if they
         hold over MAX_BATCH_BYTES of JSON).
     :raises NoSuchPath: a path does not exist (nothing is done).
+    :raises IngestBusy: another ingest is running on the same data directory (nothing is done).
     """
     batch_size = batch_size or batch_size_from_env()
     candidates = collect_files(paths, exclude=config.data_dir)
+    with ingest_lock(config.data_dir):
+        return _ingest(candidates, config, prune, progress, batch_size)
+
+
+def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progress: Progress | None,
+            batch_size: int) -> IngestSummary:
     summary = IngestSummary(files=len(candidates))
     store = Store.open(config.data_dir, cache_kib=BULK_CACHE_KIB)
     index = None
@@ -495,7 +546,13 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
     failed rebuild leaves the old index untouched.
 
     :returns: how many reports were indexed.
+    :raises IngestBusy: an ingest is running on the same data directory.
     """
+    with ingest_lock(config.data_dir):
+        return _rebuild_index(config, progress, batch_size)
+
+
+def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -> int:
     target = index_dir(config.data_dir)
     fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
     shutil.rmtree(fresh, ignore_errors=True)
