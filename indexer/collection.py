@@ -12,7 +12,7 @@ from __future__ import annotations
 from .config import Config
 from .export import export_reports
 from .highlight import Highlighter
-from .index import ReportIndex
+from .index import ReportIndex, check_data_dir
 from .report import Report
 from .results import SearchResult
 from .search import search, search_ids, stats
@@ -35,10 +35,21 @@ class Collection:
         :param config: settings; ``config.data_dir`` names the data directory.
         :param store: False to open the store only when a call needs it (`xxgk search`
             answers from the index alone).
-        :raises StoreError, IndexOpenError: the data directory cannot be opened.
+        :raises StoreError, IndexOpenError: the data directory cannot be opened, or fails a start-up
+            check (``index.check_data_dir``: a damaged store, one from a newer version, an index
+            missing, damaged or behind the store), in one line naming the repair.
         """
-        index = ReportIndex.open(index_dir(config.data_dir))
-        return cls(config, Store.open(config.data_dir) if store else None, index)
+        check_data_dir(config.data_dir)
+        opened = Store.open(config.data_dir) if store else None
+        try:
+            # the store counted before the index is read: a concurrent ingest commits the index first
+            check_data_dir(config.data_dir, opened.count() if opened else None)
+            index = ReportIndex.open(index_dir(config.data_dir))
+        except BaseException:
+            if opened:
+                opened.close()
+            raise
+        return cls(config, opened, index)
 
     @property
     def store(self) -> Store:

@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Iterator
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
-from .index import PreparedDoc, ReportIndex
+from .index import PreparedDoc, ReportIndex, check_data_dir
 from .index import prepare as prepare_document
 from .parse import parse_file
 from .report import Report
@@ -444,9 +444,12 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
 def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progress: Progress | None,
             batch_size: int) -> IngestSummary:
     summary = IngestSummary(files=len(candidates))
+    check_data_dir(config.data_dir)
     store = Store.open(config.data_dir, cache_kib=BULK_CACHE_KIB)
     index = None
     try:
+        # before any work: adding to a missing or damaged index would leave it short of the store
+        check_data_dir(config.data_dir, store.count())
         # the path stored for each file's bytes this run (the workers only see committed batches)
         stored: dict[str, Path] = {}
         failed_by_sha: dict[str, list[int]] = {}

@@ -5,6 +5,7 @@ import fcntl
 import hashlib
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -14,14 +15,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from indexer.cli import cli
 from indexer.collection import Collection
 from indexer.config import load_config
 from indexer.generate import generate_corpus
 from indexer.index import ReportIndex
-from indexer.ingest import LOCK_NAME, collect_files
+from indexer.ingest import LOCK_NAME, collect_files, ingest_paths
 from indexer.search import search_ids
-from indexer.store import index_dir
+from indexer.store import SCHEMA_VERSION, Store, index_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,3 +142,172 @@ def test_ingest_killed_again_and_again_then_finished_holds_every_report(tmp_path
     assert stored == indexed == expected
     assert progress and progress[-1] > 0, f"no kill came after a commit: {progress}"
     assert all(Collection.open(_config(data)).get(i) is not None for i in sorted(expected)[:20])
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def test_parse_workers_die_with_a_killed_ingest(tmp_path):
+    """kill -9 of the ingest process alone (not its group) leaves no parse worker behind."""
+    corpus = tmp_path / "generated"
+    generate_corpus(200, corpus, formats=("txt",), seed=23)
+    data = tmp_path / "data"
+    process = subprocess.Popen(_ingest_command(corpus, data), cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _wait_for(lambda: len(_children(process.pid)) == 2, process)
+    workers = _children(process.pid)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 60
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"parse workers {workers} outlived the killed ingest"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0]
+    except (OSError, IndexError):
+        return "zombie"  # gone meanwhile
+
+
+# -- damaged data directories: refused at start, in one line naming the repair ----------------
+
+SEEDS = ROOT / "corpus" / "seeds"
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    data = tmp_path / "data"
+    summary = ingest_paths([SEEDS], _config(data))
+    assert summary.ingested == 5
+    return data
+
+
+def _segment_file(data: Path, ext: str) -> Path:
+    (found,) = index_dir(data).glob(f"*.{ext}")
+    return found
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _refused_everywhere(data: Path) -> str:
+    """The one line `xxgk search`, `xxgk serve` and `xxgk ingest` each refuse ``data`` with (the same)."""
+    lines = set()
+    for args in (["search", "信息", "--data", str(data)],
+                 ["serve", "--get", "/api/search?q=信息", "--data", str(data)],
+                 ["ingest", str(SEEDS), "--data", str(data)]):
+        result = _run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: "), result.stderr
+        lines.add(result.stderr.strip())
+    (line,) = lines
+    return line
+
+
+def _reindex_repairs(data: Path) -> None:
+    result = _run("ingest", "--reindex", "--data", str(data))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"reindexed 5 reports from {data}\n"
+    result = _run("search", "信息", "--data", str(data))
+    assert result.exit_code == 0 and result.stdout.startswith("5 report(s) match '信息'")
+
+
+def test_a_deleted_index_is_refused_not_searched_empty(data):
+    shutil.rmtree(index_dir(data))
+    assert _refused_everywhere(data) == (f"Error: {index_dir(data)}: the index is missing but the store holds "
+                                         f"5 reports; rebuild it from the store: xxgk ingest --reindex --data {data}")
+    _reindex_repairs(data)
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda d: _segment_file(d, "store").unlink(), "{name}.store is missing"),
+    (lambda d: os.truncate(_segment_file(d, "term"), 100), "{name}.term is cut short"),
+    (lambda d: (index_dir(d) / "meta.json").write_text("{", encoding="utf-8"),
+     "meta.json: JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+])
+def test_a_damaged_index_is_refused_and_reindex_repairs_it(data, damage, problem):
+    name = _segment_file(data, "store").stem
+    damage(data)
+    assert _refused_everywhere(data) == (f"Error: {index_dir(data)}: the index is damaged "
+                                         f"({problem.format(name=name)}); rebuild it from the store: "
+                                         f"xxgk ingest --reindex --data {data}")
+    _reindex_repairs(data)
+
+
+def test_an_index_behind_the_store_is_refused(data, tmp_path):
+    """An index put back from before the last ingest lacks reports the store has."""
+    old = tmp_path / "old-index"
+    shutil.copytree(index_dir(data), old)
+    assert ingest_paths([ROOT / "corpus" / "real"], _config(data)).ingested == 5
+    shutil.rmtree(index_dir(data))
+    shutil.copytree(old, index_dir(data))
+    result = _run("serve", "--get", "/api/search?q=信息", "--data", str(data))
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {index_dir(data)}: the index holds 5 reports, fewer than the store's 10; "
+                             f"rebuild it from the store: xxgk ingest --reindex --data {data}\n")
+
+
+def test_a_corrupted_stored_document_is_an_error_naming_the_repair(data):
+    """Bytes overwritten inside the document store pass the start-up checks (which read no
+    document): the search that meets them says so in one line."""
+    store_file = _segment_file(data, "store")
+    blob = bytearray(store_file.read_bytes())
+    blob[100:400] = bytes(300)
+    store_file.write_bytes(bytes(blob))
+    result = _run("search", "信息", "--data", str(data))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the index is damaged (a stored document cannot be read: ")
+    assert result.stderr.endswith("); rebuild it from the store: xxgk ingest --reindex\n")
+    _reindex_repairs(data)
+
+
+def _damaged_store(data: Path, problem: str) -> str:
+    db = data / "reports.sqlite"
+    return (f"Error: {db}: the store is damaged ({problem}); it cannot be rebuilt from the index: restore it from "
+            f"a backup, or move {data} aside and ingest the files again (xxgk ingest PATH --data {data})")
+
+
+@pytest.mark.parametrize("keep", [0.5, -65536])
+def test_a_truncated_store_is_refused(data, keep):
+    """Cut in half or short of its last page only: SQLite compares the file with its header's page count."""
+    db = data / "reports.sqlite"
+    size = db.stat().st_size
+    kept = int(size * keep) if keep > 0 else size + keep
+    os.truncate(db, kept)
+    assert _refused_everywhere(data) == _damaged_store(data, "database disk image is malformed")
+
+
+def test_an_emptied_store_is_refused(data):
+    os.truncate(data / "reports.sqlite", 0)
+    assert _refused_everywhere(data) == _damaged_store(data, "empty, while the index holds 5 reports")
+
+
+def test_a_store_overwritten_with_other_bytes_is_refused(data):
+    (data / "reports.sqlite").write_bytes(b"PK\x03\x04" + bytes(70000))
+    assert _refused_everywhere(data) == _damaged_store(data, "file is not a database")
+
+
+def test_a_store_from_a_newer_version_is_refused(data):
+    with sqlite3.connect(data / "reports.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    assert _refused_everywhere(data) == (
+        f"Error: {data / 'reports.sqlite'}: written by a newer xxgk (data format {SCHEMA_VERSION + 1}; this "
+        f"version reads up to {SCHEMA_VERSION}): upgrade xxgk-search (pip install -U xxgk-search), or use another --data")
+
+
+def test_a_store_without_a_stamp_is_stamped(data):
+    """Stores written before the stamp (user_version 0) open and get it."""
+    with sqlite3.connect(data / "reports.sqlite") as db:
+        db.execute("PRAGMA user_version = 0")
+    Store.open(data).close()
+    with sqlite3.connect(data / "reports.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
