@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -65,6 +66,33 @@ Progress = Callable[[int, int], None]
 
 class NoSuchPath(XxgkError):
     """A path given to ingest does not exist."""
+
+
+class WriteFailed(XxgkError):
+    """The store or the index could not be written (a full disk, most often)."""
+
+
+# What SQLite and tantivy say when the disk is full.
+_DISK_FULL = ("database or disk is full", "no space left on device", f"os error {errno.ENOSPC}")
+
+
+@contextlib.contextmanager
+def _writes_to(data_dir: Path) -> Iterator[None]:
+    """Turn a failed write into one line (see docs/data-directory.md, "Disk full").
+
+    tantivy reports its I/O errors as ValueError; a panic in it (pyo3's PanicException) is a
+    BaseException and is left alone (a bug, not a fault of the disk).
+    """
+    try:
+        yield
+    except (sqlite3.Error, OSError, ValueError) as e:
+        detail = " ".join(str(e).split())
+        full = (isinstance(e, OSError) and e.errno == errno.ENOSPC) or any(
+            words in detail.lower() for words in _DISK_FULL)
+        problem = f"the disk is full ({detail})" if full else f"cannot write the store or the index ({detail})"
+        raise WriteFailed(f"{data_dir}: {problem} while writing a batch; the batches committed before are "
+                          "kept: free some space and run the same command again"
+                          if full else f"{data_dir}: {problem}") from None
 
 
 class IngestBusy(XxgkError):
@@ -376,6 +404,7 @@ class _BatchWriter:
         self._open_writer = open_writer
         self._writer = None
         self._store = store
+        self._data_dir = store.data_dir
         self.pending = 0
         self.pending_bytes = 0
 
@@ -387,23 +416,26 @@ class _BatchWriter:
         """Add a parsed report: to the index and the store."""
         if self._writer is None:
             self._writer = self._open_writer()
-        self._begin()
-        self._writer.add_prepared(parsed.document)
-        self._store.put(parsed.report, parsed.candidate.path, parsed.prepared)
+        with _writes_to(self._data_dir):
+            self._begin()
+            self._writer.add_prepared(parsed.document)
+            self._store.put(parsed.report, parsed.candidate.path, parsed.prepared)
         self.pending += 1
         self.pending_bytes += len(parsed.prepared.report_json)
 
     def add_source(self, path: Path, sha256: str) -> None:
         """Record another path of a stored (or this batch's) report."""
-        self._begin()
-        self._store.add_source(path, sha256)
+        with _writes_to(self._data_dir):
+            self._begin()
+            self._store.add_source(path, sha256)
 
     def commit(self) -> None:
         """Commit what was added since the last commit: the index, then the store."""
-        if self.pending:
-            self._writer.commit()
-        if self._store.in_transaction:
-            self._store.commit()
+        with _writes_to(self._data_dir):
+            if self.pending:
+                self._writer.commit()
+            if self._store.in_transaction:
+                self._store.commit()
         self.pending = self.pending_bytes = 0
 
     def rollback(self) -> None:

@@ -311,3 +311,47 @@ def test_a_store_without_a_stamp_is_stamped(data):
     Store.open(data).close()
     with sqlite3.connect(data / "reports.sqlite") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+# -- a full disk ------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB tmpfs: the data directory of a few hundred reports does not fit (needs root)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip() or 'mount failed'})")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+def test_a_full_disk_stops_ingest_in_one_line_keeping_what_was_committed(tmp_path, small_disk):
+    corpus = tmp_path / "generated"
+    generate_corpus(300, corpus, formats=("txt",), seed=25)
+    data = small_disk / "data"
+    env = {**os.environ, "XXGK_BATCH_SIZE": "20"}
+    full = subprocess.run(_ingest_command(corpus, data), cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert full.returncode == 1
+    assert full.stdout == ""
+    assert full.stderr.startswith(f"Error: {data}: the disk is full (")
+    assert full.stderr.endswith(") while writing a batch; the batches committed before are kept: "
+                                "free some space and run the same command again\n")
+    assert full.stderr.count("\n") == 1
+    stored, indexed = _check_consistent(data)
+    assert 0 < len(stored) < 300 and len(stored) % 20 == 0
+    collection = Collection.open(_config(data))
+    assert collection.search("信息").total == len(indexed)
+    collection.close()
+
+    subprocess.run(["mount", "-o", "remount,size=200m", str(small_disk)], check=True)
+    rerun = subprocess.run(_ingest_command(corpus, data), cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    stored, indexed = _check_consistent(data)
+    assert stored == indexed == _file_ids(corpus)
