@@ -42,12 +42,15 @@ test: $(STAMP) system-deps
 FUZZ_SECONDS ?= 120
 FUZZ_TARGETS ?= query txt html docx pdf $(if $(shell command -v soffice),doc)
 fuzz: $(STAMP)
-	@for target in $(FUZZ_TARGETS); do \
+	@status=0; for target in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+		log=$$(mktemp); \
 		$(BIN)/python tests/fuzz/fuzz.py $$target -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=3072 \
-			-artifact_prefix=tests/fixtures/fuzz_$${target}_ -print_final_stats=1 2>&1 \
-			| grep -E '^(stat::|==[0-9]+== ERROR|Done|.*Test unit written)' || exit 1; \
-	done
+			-artifact_prefix=tests/fixtures/fuzz_$${target}_ -print_final_stats=1 >$$log 2>&1 || status=1; \
+		grep -E '^(stat::|Done|==[0-9]+== ERROR|.*Uncaught Python exception|.*Test unit written)' $$log; \
+		rm -f $$log; \
+	done; \
+	if [ $$status != 0 ]; then echo "fuzz: crashes found, kept in tests/fixtures/fuzz_*"; fi; exit $$status
 
 clean:
 	rm -rf $(VENV) $(DATA) tests/artifacts build indexer/*.so
