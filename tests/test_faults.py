@@ -89,6 +89,15 @@ def test_a_second_ingest_on_the_same_data_directory_refuses(tmp_path):
     assert third.stdout.startswith("ingested 0 (flagged 0), skipped 60 unchanged")
 
 
+def _stored(data: Path) -> int:
+    """Reports committed to the store so far (0 before there is one), read-only."""
+    try:
+        with sqlite3.connect(f"{(data / 'reports.sqlite').as_uri()}?mode=ro", uri=True) as db:
+            return db.execute("SELECT count(*) FROM reports").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def _file_ids(corpus: Path) -> set[str]:
     return {hashlib.sha256(c.path.read_bytes()).hexdigest()[:16] for c in collect_files([corpus])}
 
@@ -122,11 +131,17 @@ def test_ingest_killed_again_and_again_then_finished_holds_every_report(tmp_path
     env = {**os.environ, "XXGK_BATCH_SIZE": "7"}
     rng = random.Random(15)
     progress = []
-    for _ in range(4):
+    for round_ in range(4):
         # its own process group: the parse workers die with it, as with kill -9 on a terminal's job
         process = subprocess.Popen(_ingest_command(corpus, data), cwd=ROOT, env=env, start_new_session=True,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 4.0))
+        if round_ == 0:
+            time.sleep(rng.uniform(0.1, 1.0))  # during start-up or the first batch
+        else:
+            # 1-3 commits further on, then a random moment within the next batch
+            target = _stored(data) + 7 * rng.randint(1, 3)
+            _wait_for(lambda: _stored(data) >= target, process)
+            time.sleep(rng.uniform(0, 0.3))
         assert process.poll() is None, "ingest finished before the kill; the test needs more files"
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -140,7 +155,7 @@ def test_ingest_killed_again_and_again_then_finished_holds_every_report(tmp_path
     assert "failed 0" in final.stdout
     stored, indexed = _check_consistent(data)
     assert stored == indexed == expected
-    assert progress and progress[-1] > 0, f"no kill came after a commit: {progress}"
+    assert progress[-1] > progress[0], f"no progress between the kills: {progress}"
     assert all(Collection.open(_config(data)).get(i) is not None for i in sorted(expected)[:20])
 
 
