@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data
 
-.PHONY: run test install ingest serve system-deps clean
+.PHONY: run test install ingest serve system-deps clean fuzz
 
 # setup.py compiles indexer/_phrase_slots.c: a change to it reinstalls (and recompiles) too.
 $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
@@ -36,6 +36,21 @@ run: ingest
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Coverage-guided fuzzing (atheris), FUZZ_SECONDS per target; not part of `make test`. A crash is
+# kept as tests/fixtures/fuzz_<target>_crash-*, which tests/test_hostile.py then replays.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?= query txt html docx pdf $(if $(shell command -v soffice),doc)
+fuzz: $(STAMP)
+	@status=0; for target in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+		log=$$(mktemp); \
+		$(BIN)/python tests/fuzz/fuzz.py $$target -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=3072 \
+			-artifact_prefix=tests/fixtures/fuzz_$${target}_ -print_final_stats=1 >$$log 2>&1 || status=1; \
+		grep -E '^(stat::|Done|==[0-9]+== ERROR|.*Uncaught Python exception|.*Test unit written)' $$log; \
+		rm -f $$log; \
+	done; \
+	if [ $$status != 0 ]; then echo "fuzz: crashes found, kept in tests/fixtures/fuzz_*"; fi; exit $$status
 
 clean:
 	rm -rf $(VENV) $(DATA) tests/artifacts build indexer/*.so

@@ -15,7 +15,7 @@ from .config import Config
 from .export import export_reports
 from .groups import check_group, group_stats, rank_agencies
 from .highlight import Highlighter
-from .index import ReportIndex
+from .index import ReportIndex, check_data_dir
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import AgencyPanel, SearchResult
@@ -40,10 +40,21 @@ class Collection:
         :param config: settings; ``config.data_dir`` names the data directory.
         :param store: False to open the store only when a call needs it (`xxgk search`
             answers from the index alone).
-        :raises StoreError, IndexOpenError: the data directory cannot be opened.
+        :raises StoreError, IndexOpenError: the data directory cannot be opened, or fails a start-up
+            check (``index.check_data_dir``: a damaged store, one from a newer version, an index
+            missing, damaged or behind the store), in one line naming the repair.
         """
-        index = ReportIndex.open(index_dir(config.data_dir))
-        return cls(config, Store.open(config.data_dir) if store else None, index)
+        check_data_dir(config.data_dir)
+        opened = Store.open(config.data_dir) if store else None
+        try:
+            # the store counted before the index is read: a concurrent ingest commits the index first
+            check_data_dir(config.data_dir, opened.count() if opened else None)
+            index = ReportIndex.open(index_dir(config.data_dir))
+        except BaseException:
+            if opened:
+                opened.close()
+            raise
+        return cls(config, opened, index)
 
     @property
     def store(self) -> Store:

@@ -48,6 +48,7 @@ from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import T3_ROWS, all_figure_keys
 from .report import Report
+from .store import DB_NAME, Store, StoreError, damaged_store_message, index_dir
 from .tokenize import normalize, normalized_phrase_slots, normalized_words_text
 from .vocabulary import SECTION_NUMBERS
 
@@ -77,6 +78,93 @@ DENIED_TOTALS = {row: f"t3.{row}.total" for row, _ in T3_ROWS["2019"] if row.sta
 
 class IndexOpenError(XxgkError):
     """The index directory cannot be opened or written."""
+
+
+class IndexDamaged(IndexOpenError):
+    """The index is missing, damaged or behind the store: rebuilt with `xxgk ingest --reindex`."""
+
+    def __init__(self, index_dir: Path, problem: str):
+        super().__init__(f"{index_dir}: {problem}; rebuild it from the store: "
+                         f"xxgk ingest --reindex --data {Path(index_dir).parent}")
+
+
+# tantivy's files per segment (a segment with deletes has a .del file too, named in meta.json)
+SEGMENT_FILES = ("fast", "fieldnorm", "idx", "pos", "store", "term")
+
+
+# Every tantivy file ends with this number (u32, little-endian) after its footer: a file cut
+# short, or overwritten at its end, lacks it.
+FOOTER_MAGIC = (1337).to_bytes(4, "little")
+
+
+def _whole(path: Path) -> bool:
+    with open(path, "rb") as f:
+        if f.seek(0, 2) < len(FOOTER_MAGIC):
+            return False
+        f.seek(-len(FOOTER_MAGIC), 2)
+        return f.read() == FOOTER_MAGIC
+
+
+def indexed_count(index_dir: Path) -> int | None:
+    """How many documents the index in ``index_dir`` holds, read from its meta.json without
+    opening it (no tantivy threads: ingest checks before it forks its parse workers);
+    None when there is no index there.
+
+    :raises IndexDamaged: meta.json cannot be read, or a segment it names has a file missing or cut short.
+    """
+    meta_path = Path(index_dir) / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_bytes())
+        segments = meta["segments"]
+        count = 0
+        for segment in segments:
+            name = segment["segment_id"].replace("-", "")
+            for ext in SEGMENT_FILES:
+                if not _whole(Path(index_dir) / f"{name}.{ext}"):
+                    raise IndexDamaged(index_dir, f"the index is damaged ({name}.{ext} is cut short)")
+            deletes = segment.get("deletes") or {}
+            count += segment["max_doc"] - deletes.get("num_deleted_docs", 0)
+    except FileNotFoundError as e:
+        if e.filename == str(meta_path):
+            return None
+        raise IndexDamaged(index_dir, f"the index is damaged ({Path(e.filename).name} is missing)") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise IndexDamaged(index_dir, f"the index is damaged (meta.json: {type(e).__name__}: {e})") from None
+    return count
+
+
+def check_data_dir(data_dir: str | Path, stored: int | None = None) -> None:
+    """The start-up checks of a data directory (docs/data-directory.md), before a search, the
+    web app or an ingest uses it: the store sound and not from a newer version, the index there
+    and whole if the store holds reports, and not behind the store.
+
+    The index may hold more reports than the store (an ingest killed between its two commits:
+    rerunning it settles them), never fewer. Call it before opening the store (an emptied store
+    file is seen only then; the store is looked at read-only) and again with ``stored`` once it is open.
+
+    :param stored: how many reports the open store holds (None: the store is not open yet).
+    :raises StoreError, IndexDamaged: naming the file, the problem and the repair.
+    """
+    directory = index_dir(data_dir)
+    indexed = indexed_count(directory)
+    if stored is None:
+        db = Path(data_dir) / DB_NAME
+        if not db.exists():
+            return  # a new data directory
+        if db.stat().st_size == 0 and not db.with_name(DB_NAME + "-wal").exists():
+            # SQLite would take an emptied file for a new store; ours is never empty once opened
+            if indexed:
+                raise StoreError(damaged_store_message(db, f"empty, while the index holds {indexed} reports"))
+            return
+        store = Store.open_readonly(data_dir)  # refuses a damaged or newer store
+        try:
+            stored = store.count() if indexed is None else 0
+        finally:
+            store.close()
+    if indexed is None and stored:
+        raise IndexDamaged(directory, f"the index is missing but the store holds {stored} reports")
+    if indexed is not None and indexed < stored:
+        raise IndexDamaged(directory, f"the index holds {indexed} reports, fewer than the store's {stored}")
 
 
 def figure_field(key: str) -> str:
@@ -150,7 +238,12 @@ def encode_hit(hit: dict[str, Any]) -> bytes:
 
 
 def decode_hit(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob).decode("utf-8"))
+    """:raises IndexOpenError: the stored document is damaged (a corrupted index file)."""
+    try:
+        return json.loads(zlib.decompress(blob).decode("utf-8"))
+    except (zlib.error, UnicodeDecodeError, ValueError, TypeError) as e:
+        raise IndexOpenError(f"the index is damaged (a stored document cannot be read: {e}); rebuild it from "
+                             "the store: xxgk ingest --reindex") from None
 
 
 def _number(value) -> float | None:
@@ -400,8 +493,7 @@ class ReportIndex:
             index = tantivy.Index(schema, path=str(path), reuse=True)
         except (OSError, ValueError) as e:
             # tantivy refuses an index built with another schema ("the schema does not match")
-            raise IndexOpenError(f"{path}: cannot open the index ({e}); rebuild it from the store: "
-                                 f"xxgk ingest --reindex --data {path.parent}") from None
+            raise IndexDamaged(path, f"cannot open the index ({' '.join(str(e).split())})") from None
         return cls(index, path)
 
     def _meta_stamp(self) -> int | None:

@@ -22,12 +22,15 @@ is settled in the main process, which knows what it stored.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import gc
 import hashlib
 import json
 import os
 import shutil
 import signal
+import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -36,7 +39,7 @@ from .agencies import agency_key
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
-from .index import PreparedDoc, ReportIndex
+from .index import PreparedDoc, ReportIndex, check_data_dir
 from .index import prepare as prepare_document
 from .parse import parse_file
 from .report import Report
@@ -67,6 +70,75 @@ Progress = Callable[..., None]  # progress(done, total) or, from ingest, progres
 
 class NoSuchPath(XxgkError):
     """A path given to ingest does not exist."""
+
+
+class WriteFailed(XxgkError):
+    """The store or the index could not be written (a full disk, most often)."""
+
+
+# What SQLite and tantivy say when the disk is full.
+_DISK_FULL = ("database or disk is full", "no space left on device", f"os error {errno.ENOSPC}")
+
+
+@contextlib.contextmanager
+def _writes_to(data_dir: Path) -> Iterator[None]:
+    """Turn a failed write into one line (see docs/data-directory.md, "Disk full").
+
+    tantivy reports its I/O errors as ValueError; a panic in it (pyo3's PanicException) is a
+    BaseException and is left alone (a bug, not a fault of the disk).
+    """
+    try:
+        yield
+    except (sqlite3.Error, OSError, ValueError) as e:
+        detail = " ".join(str(e).split())
+        full = (isinstance(e, OSError) and e.errno == errno.ENOSPC) or any(
+            words in detail.lower() for words in _DISK_FULL)
+        problem = f"the disk is full ({detail})" if full else f"cannot write the store or the index ({detail})"
+        raise WriteFailed(f"{data_dir}: {problem} while writing a batch; the batches committed before are "
+                          "kept: free some space and run the same command again"
+                          if full else f"{data_dir}: {problem}") from None
+
+
+class IngestBusy(XxgkError):
+    """Another ingest is writing to the same data directory."""
+
+
+# Locked by the one process writing a data directory; the kernel drops the lock when that
+# process ends in any way, kill -9 included, so it can never go stale (docs/data-directory.md).
+# A POSIX record lock (lockf), not flock: a flock is shared with forked children, so parse
+# workers outliving a killed ingest would hold it; a record lock belongs to one process.
+LOCK_NAME = "ingest.lock"
+
+
+@contextlib.contextmanager
+def ingest_lock(data_dir: str | Path) -> Iterator[None]:
+    """Hold the data directory's write lock for the block; refuse at once if another process holds it.
+
+    :raises IngestBusy: another ingest (or --reindex, --prune) is running on ``data_dir``.
+    :raises StoreError: the lock file cannot be created.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / LOCK_NAME
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot create the ingest lock: {e.strerror or e}") from None
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EAGAIN):
+                raise StoreError(f"{path}: cannot take the ingest lock: {e.strerror or e}") from None
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise IngestBusy(f"{data_dir}: another xxgk ingest is writing to this data directory"
+                             f"{f' (pid {holder})' if holder.isdigit() else ''}; wait for it to finish") from None
+        # who holds it, for the message above (informative only: the record lock is the lock)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -339,6 +411,7 @@ class _BatchWriter:
         self._open_writer = open_writer
         self._writer = None
         self._store = store
+        self._data_dir = store.data_dir
         self.pending = 0
         self.pending_bytes = 0
 
@@ -350,23 +423,26 @@ class _BatchWriter:
         """Add a parsed report: to the index and the store."""
         if self._writer is None:
             self._writer = self._open_writer()
-        self._begin()
-        self._writer.add_prepared(parsed.document)
-        self._store.put(parsed.report, parsed.candidate.path, parsed.prepared)
+        with _writes_to(self._data_dir):
+            self._begin()
+            self._writer.add_prepared(parsed.document)
+            self._store.put(parsed.report, parsed.candidate.path, parsed.prepared)
         self.pending += 1
         self.pending_bytes += len(parsed.prepared.report_json)
 
     def add_source(self, path: Path, sha256: str) -> None:
         """Record another path of a stored (or this batch's) report."""
-        self._begin()
-        self._store.add_source(path, sha256)
+        with _writes_to(self._data_dir):
+            self._begin()
+            self._store.add_source(path, sha256)
 
     def commit(self) -> None:
         """Commit what was added since the last commit: the index, then the store."""
-        if self.pending:
-            self._writer.commit()
-        if self._store.in_transaction:
-            self._store.commit()
+        with _writes_to(self._data_dir):
+            if self.pending:
+                self._writer.commit()
+            if self._store.in_transaction:
+                self._store.commit()
         self.pending = self.pending_bytes = 0
 
     def rollback(self) -> None:
@@ -396,13 +472,23 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     :param batch_size: reports per commit (default: ``XXGK_BATCH_SIZE`` or 10,000; fewer if they
         hold over MAX_BATCH_BYTES of JSON).
     :raises NoSuchPath: a path does not exist (nothing is done).
+    :raises IngestBusy: another ingest is running on the same data directory (nothing is done).
     """
     batch_size = batch_size or batch_size_from_env()
     candidates = collect_files(paths, exclude=config.data_dir)
+    with ingest_lock(config.data_dir):
+        return _ingest(candidates, config, prune, progress, batch_size)
+
+
+def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progress: Progress | None,
+            batch_size: int) -> IngestSummary:
     summary = IngestSummary(files=len(candidates))
+    check_data_dir(config.data_dir)
     store = Store.open(config.data_dir, cache_kib=BULK_CACHE_KIB)
     index = None
     try:
+        # before any work: adding to a missing or damaged index would leave it short of the store
+        check_data_dir(config.data_dir, store.count())
         # the path stored for each file's bytes this run (the workers only see committed batches)
         stored: dict[str, Path] = {}
         failed_by_sha: dict[str, list[int]] = {}
@@ -504,7 +590,13 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
     failed rebuild leaves the old index untouched.
 
     :returns: how many reports were indexed.
+    :raises IngestBusy: an ingest is running on the same data directory.
     """
+    with ingest_lock(config.data_dir):
+        return _rebuild_index(config, progress, batch_size)
+
+
+def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -> int:
     target = index_dir(config.data_dir)
     fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
     shutil.rmtree(fresh, ignore_errors=True)

@@ -181,8 +181,8 @@ def _field_node(name: str, value: str, name_col: int, value_col: int) -> Node:
     field = name.lower()
     if field not in FILTER_FIELDS:
         raise QuerySyntaxError(f"unknown field {name!r}", name_col, "known: " + ", ".join(FILTER_FIELDS))
-    if value == "":
-        raise QuerySyntaxError(f"missing value after '{name}:'", value_col)
+    if value == "":  # pointed at the colon: the column after it may be past the end of the query
+        raise QuerySyntaxError(f"missing value after '{name}:'", value_col - 1)
     if field == "year":
         if ".." in value:
             low_text, _, high_text = value.partition("..")
@@ -218,8 +218,8 @@ def _compare_node(key: str, op: str, value: str, column: int) -> Compare:
     if op not in OPERATORS:
         raise QuerySyntaxError(f"unexpected {op[0]!r}", op_col,
                                f"{op!r} is not a comparison (use >, >=, <, <=, =, !=)")
-    if not value:
-        raise QuerySyntaxError(f"missing number after {key}{op}", op_col + len(op))
+    if not value:  # pointed at the operator's last character, inside the query
+        raise QuerySyntaxError(f"missing number after {key}{op}", op_col + len(op) - 1)
     if key == "year":
         return Compare(key, op, float(_year(value, op_col + len(op))), column)
     return Compare(key, op, _number(value, op_col + len(op)), column)

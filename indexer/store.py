@@ -65,6 +65,10 @@ from .report import REGION_KEYS, Flag, Report
 from .vocabulary import report_id
 
 DB_NAME = "reports.sqlite"
+# The data format of the store (PRAGMA user_version, kept in the file's header): raised when a
+# change to the tables needs new code to read them, so that an older xxgk refuses a newer store
+# instead of misreading it (docs/data-directory.md). Stores stamped 0 (none) predate the stamp.
+SCHEMA_VERSION = 1
 # where earlier versions kept the copies of the files, one file each (see _migrate)
 OLD_FILES_DIR = "files"
 INDEX_DIRNAME = "index"
@@ -170,6 +174,33 @@ def _move_files_into_originals(connection: sqlite3.Connection, data_dir: Path) -
 
 class StoreError(XxgkError):
     """The data directory's SQLite store cannot be opened or written."""
+
+
+def damaged_store_message(db: Path, problem: str) -> str:
+    """What to say of a store that cannot be trusted: it is the source of truth, nothing rebuilds it."""
+    data_dir = db.parent
+    return (f"{db}: the store is damaged ({problem}); it cannot be rebuilt from the index: restore it "
+            f"from a backup, or move {data_dir} aside and ingest the files again (xxgk ingest PATH --data {data_dir})")
+
+
+def _damaged(db: Path, problem: str) -> StoreError:
+    return StoreError(damaged_store_message(db, problem))
+
+
+def _newer(db: Path, version: int) -> StoreError:
+    return StoreError(f"{db}: written by a newer xxgk (data format {version}; this version reads up to "
+                      f"{SCHEMA_VERSION}): upgrade xxgk-search (pip install -U xxgk-search), or use another --data")
+
+
+def _check_store(db: Path, connection: sqlite3.Connection) -> int:
+    """Refuse a store from a newer version before anything else reads or writes it; return its
+    data format. The first read of the file: one cut short or not SQLite at all fails here,
+    SQLite saying so ("database disk image is malformed", "file is not a database").
+    """
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _newer(db, version)
+    return version
 
 
 @dataclass(frozen=True)
@@ -306,6 +337,7 @@ class Store:
             data_dir.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(data_dir / DB_NAME, isolation_level=None, check_same_thread=False)
             connection.row_factory = sqlite3.Row
+            version = _check_store(data_dir / DB_NAME, connection)
             # Takes effect only for a new database (before its first table): a stored report is
             # ~40 KB: ten 4 KB overflow pages, or one 64 KB page (ingest writes far less; docs/benchmarks.md).
             connection.execute(f"PRAGMA page_size={PAGE_SIZE}")
@@ -317,7 +349,13 @@ class Store:
                 connection.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # negative: in KiB
             _migrate(connection, data_dir)
             connection.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as e:
+            if version < SCHEMA_VERSION:
+                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{data_dir / DB_NAME}: cannot open the store: {e}") from None
+        except sqlite3.DatabaseError as e:  # "file is not a database", "database disk image is malformed"
+            raise _damaged(data_dir / DB_NAME, str(e)) from None
+        except OSError as e:
             raise StoreError(f"{data_dir / DB_NAME}: cannot open the store: {e}") from None
         return cls(data_dir, connection)
 
@@ -336,9 +374,12 @@ class Store:
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA busy_timeout=10000")
             connection.execute(f"PRAGMA cache_size=-{LOOKUP_CACHE_KIB}")
+            _check_store(data_dir / DB_NAME, connection)
             connection.execute("SELECT 1 FROM sources LIMIT 1")
-        except sqlite3.Error as e:
+        except sqlite3.OperationalError as e:
             raise StoreError(f"{data_dir / DB_NAME}: cannot read the store: {e}") from None
+        except sqlite3.DatabaseError as e:
+            raise _damaged(data_dir / DB_NAME, str(e)) from None
         return cls(data_dir, connection)
 
     def close(self) -> None:
@@ -370,8 +411,10 @@ class Store:
         self._in_transaction = False
 
     def rollback(self) -> None:
-        """Drop every write since ``begin``."""
-        self._db.execute("ROLLBACK")
+        """Drop every write since ``begin``. SQLite may have rolled back already: a COMMIT that
+        fails on a full disk ends the transaction itself."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
         self._in_transaction = False
 
     @property

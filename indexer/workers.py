@@ -22,10 +22,12 @@ shared memory, which the sending thread reads.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 import time
 from collections import deque
@@ -57,9 +59,29 @@ def chunk_size(count: int, processes: int) -> int:
     return max(1, min(MAX_CHUNK, count // (processes * CHUNKS_PER_WORKER)))
 
 
-def _serve(conn, record, func: Callable, initializer: Callable | None, initargs: tuple) -> None:
+# prctl's option asking the kernel to signal this process when its parent ends (Linux)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Be killed when the process (strictly: the thread) that forked this worker ends.
+
+    Waiting for the pipe to close was not enough: each worker inherits the parent's ends of its
+    siblings' pipes, so after a kill -9 of the parent they kept one another waiting for ever.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return  # not Linux: the pipe closing is all there is
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _serve(conn, record, func: Callable, initializer: Callable | None, initargs: tuple, parent: int) -> None:
     """A worker's life: chunks of items in, one pickled list of results out per chunk,
-    until told to stop (None) or the pipe closes."""
+    until told to stop (None), the pipe closes or the parent dies."""
+    _die_with_parent(parent)
     if initializer is not None:
         initializer(*initargs)
     number = -1
@@ -89,7 +111,7 @@ class _Worker:
         self.record = context.RawArray("d", 2)
         self.record[ITEM] = -1
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, self.record, func, initializer, initargs),
+        self.process = context.Process(target=_serve, args=(child, self.record, func, initializer, initargs, os.getpid()),
                                        daemon=True)
         self.process.start()
         child.close()

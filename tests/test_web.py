@@ -466,7 +466,8 @@ def test_serve_reports_a_broken_data_directory_in_one_line(tmp_path):
     (tmp_path / "index" / "meta.json").write_text("not an index")
     result = CliRunner().invoke(cli, ["serve", "--get", "/", "--data", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: ") and "cannot open the index" in result.output
+    assert result.output.startswith("Error: ") and "the index is damaged (meta.json: " in result.output
+    assert result.output.strip().endswith(f"rebuild it from the store: xxgk ingest --reindex --data {tmp_path}")
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 

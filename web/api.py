@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, request
 from indexer.aliases import ALIASES
 from indexer.compare import MAX_REPORTS, MIN_REPORTS, Comparison
 from indexer.groups import GROUP_FIELDS, MAX_RANK, ORDERS, STATS
-from indexer.query import QuerySyntaxError
+from indexer.query import QuerySyntaxError, comparable_keys
 from indexer.report import Report
 from indexer.results import AgencyPanel
 from indexer.search import SearchError
@@ -111,6 +111,13 @@ def openapi():
     return jsonify(openapi_document(request.host_url.rstrip("/")))
 
 
+def sort_values() -> list[str]:
+    """Every value ``sort`` takes (search.sort_order): what the document lists, so that a client
+    (or a schema-driven tester) never sends one the server must refuse."""
+    keys = ["year", *(key for key in comparable_keys() if key != "year")]
+    return ["relevance", *(sign + key for key in keys for sign in ("", "-"))]
+
+
 def openapi_document(server_url: str) -> dict:
     """The API's OpenAPI 3.1 description, pointing at ``server_url``."""
     _, schemas = msgspec.json.schema_components((LinkedSearchResult, Report, Comparison, AgencyPanel, Error),
@@ -140,7 +147,8 @@ def openapi_document(server_url: str) -> dict:
                     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                     "maximum": MAX_PER_PAGE}},
-                    {"name": "sort", "in": "query", "schema": {"type": "string", "default": "relevance"},
+                    {"name": "sort", "in": "query",
+                     "schema": {"type": "string", "default": "relevance", "enum": sort_values()},
                      "description": "relevance, year, -year, or an alias or figure key (prefix - for descending)"}],
                 "responses": {"200": json_response("LinkedSearchResult", "one page of results"),
                               "400": json_response("Error", "malformed query, sort or page")}}},

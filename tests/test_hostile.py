@@ -1,0 +1,241 @@
+"""Hostile input searched for, not listed: hypothesis makes queries and mutates real report files.
+
+Every query is a result or a QuerySyntaxError whose column lies inside the query; every mutated
+file is a report or a ReaderError, parsed in a forked child under a memory limit and a time limit
+(so a hang or a runaway allocation fails the test instead of stalling it).
+
+Bounded for `make test` by the "ci" profile (``HYPOTHESIS_PROFILE=fuzz`` tries far more).
+Crashes the fuzzers of tests/fuzz/ found are kept in tests/fixtures/fuzz_* and replayed here.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import resource
+import select
+import signal
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.errors import ReaderError
+from indexer.generate import generate_corpus
+from indexer.index import ReportIndex
+from indexer.parse import parse_file
+from indexer.query import QuerySyntaxError, parse_query
+from indexer.search import search
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("fuzz", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# -- queries ------------------------------------------------------------------------------
+
+# the pieces of the query language (docs/query-language.md), so that generated queries get past
+# the first character more often than random text does
+QUERY_PIECES = ["信访", "政府信息", "公开", '"', "(", ")", ":", "-", "NOT", "OR", "AND", " ", "  ", ">", "<", "=",
+                ">=", "<=", "!=", "..", "year:", "type:", "province:", "s3:", "p5:", "flags:", "template:",
+                "level:", "applications", "t3.new.total", "procurement_count", "2020", "2019..2021", "0", "-1",
+                "1e9", "nan", "inf", "*", "\\", "\u3000", "：", "（", "）", "＂", "“", "”", "\t", "\n", "\x00"]
+query_text = st.one_of(st.text(), st.lists(st.sampled_from(QUERY_PIECES), max_size=12).map("".join))
+
+
+@pytest.fixture(scope="module")
+def index(config):
+    """An index in memory holding the corpus seeds: every query is run for real."""
+    index = ReportIndex.open(None)
+    with index.batch() as batch:
+        for path in sorted((ROOT / "corpus" / "seeds").glob("*.txt")):
+            batch.add(parse_file(path, config))
+    return index
+
+
+@given(q=query_text)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
+    try:
+        parse_query(q)
+    except QuerySyntaxError as e:
+        assert 1 <= e.position <= max(1, len(q)), (q, str(e))
+        assert "\n" not in str(e)
+        return
+    result = search(index, q)
+    assert 0 <= result.total <= index.count()
+
+
+# -- files --------------------------------------------------------------------------------
+
+# A parse gets this long and this much address space beyond what the forked child starts with.
+PARSE_SECONDS = 60
+EXTRA_MEMORY = 2 << 30
+
+
+def parse_isolated(path: Path, data: bytes, config) -> tuple[str, str]:
+    """Write ``data`` to ``path`` and parse it in a forked child: ("report", title), ("reader_error",
+    message), ("crash", traceback) or ("hang", …) for a child killed after PARSE_SECONDS."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        outcome = ("crash", "the child died before answering")
+        try:
+            os.close(read_end)
+            # the binary readers read the file, not the bytes handed to parse_file: write them
+            path.write_bytes(data)
+            limit = _address_space() + EXTRA_MEMORY
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            try:
+                report = parse_file(path, config, data=data)
+                outcome = ("report", str(report.title))
+            except ReaderError as e:
+                outcome = ("reader_error", str(e))
+            except BaseException:  # noqa: BLE001 - what the test is looking for
+                import traceback
+                outcome = ("crash", traceback.format_exc())
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(outcome))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], PARSE_SECONDS)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            return ("hang", f"no answer after {PARSE_SECONDS} s")
+        with os.fdopen(read_end, "rb") as answer:
+            payload = answer.read()
+    finally:
+        os.waitpid(pid, 0)
+    return pickle.loads(payload) if payload else ("crash", "the child died before answering (killed?)")
+
+
+def _address_space() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _real_and_generated(tmp_path_factory) -> dict[str, list[Path]]:
+    generated = tmp_path_factory.mktemp("generated")
+    files = generate_corpus(4, generated, formats=("txt", "docx", "html", "pdf"), seed=31)
+    corpus = [p for p in (ROOT / "corpus" / "real").iterdir() if p.suffix in (".txt", ".md", ".html", ".pdf")]
+    by_suffix: dict[str, list[Path]] = {}
+    for path in sorted(corpus + files + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
+        by_suffix.setdefault(path.suffix, []).append(path)
+    return by_suffix
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    return _real_and_generated(tmp_path_factory)
+
+
+def _truncate(data: bytes, draw) -> bytes:
+    return data[:draw(st.integers(0, max(0, len(data) - 1)))]
+
+
+def _flip(data: bytes, draw) -> bytes:
+    if not data:
+        return data
+    blob = bytearray(data)
+    for _ in range(draw(st.integers(1, 16))):
+        at = draw(st.integers(0, len(blob) - 1))
+        blob[at] = draw(st.integers(0, 255))
+    return bytes(blob)
+
+
+def _splice(data: bytes, draw) -> bytes:
+    """A run of bytes copied over another place (repeated structure, overlapping records)."""
+    if len(data) < 2:
+        return data
+    start = draw(st.integers(0, len(data) - 1))
+    length = draw(st.integers(1, min(4096, len(data) - start)))
+    at = draw(st.integers(0, len(data) - 1))
+    return data[:at] + data[start:start + length] + data[at + length:]
+
+
+def _zip_entries(data: bytes, draw) -> bytes:
+    """A .docx with entries removed, swapped or emptied (the zip itself stays well formed)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    names = [name for name, _ in entries]
+    contents = dict(entries)
+    action = draw(st.sampled_from(["remove", "swap", "empty", "flip"]))
+    victim = draw(st.sampled_from(names))
+    if action == "remove":
+        del contents[victim]
+    elif action == "swap":
+        other = draw(st.sampled_from(names))
+        contents[victim], contents[other] = contents[other], contents[victim]
+    elif action == "empty":
+        contents[victim] = b""
+    else:
+        contents[victim] = _flip(contents[victim], draw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in contents.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+MUTATIONS = {"truncate": _truncate, "flip": _flip, "splice": _splice}
+
+
+def _check_file_mutation(samples, config, scratch: Path, suffix: str, data_strategy) -> None:
+    path = data_strategy.draw(st.sampled_from(samples[suffix]))
+    data = path.read_bytes()
+    zipped = suffix == ".docx" and data_strategy.draw(st.booleans())
+    if zipped:  # on the intact file: a byte flipped before would leave no zip to rewrite
+        data = _zip_entries(data, data_strategy.draw)
+    for _ in range(data_strategy.draw(st.integers(0 if zipped else 1, 3))):
+        data = MUTATIONS[data_strategy.draw(st.sampled_from(sorted(MUTATIONS)))](data, data_strategy.draw)
+    target = scratch / f"mutated{path.suffix}"
+    outcome, detail = parse_isolated(target, data, config)
+    assert outcome in ("report", "reader_error"), detail
+    if outcome == "reader_error":
+        assert detail.startswith(f"{target}: ") and "\n" not in detail, detail
+
+
+# Fewer examples for the slow formats: the whole file test stays within ~60 s in `make test`.
+def _file_test(suffix: str, share: float):
+    @given(st.data())
+    @settings(max_examples=max(5, int(settings.default.max_examples * share)),
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def test(samples, config, tmp_path, data):
+        _check_file_mutation(samples, config, tmp_path, suffix, data)
+    test.__name__ = f"test_a_mutated_{suffix[1:]}_file_is_a_report_or_a_reader_error"
+    return test
+
+
+test_a_mutated_txt_file_is_a_report_or_a_reader_error = _file_test(".txt", 1)
+test_a_mutated_md_file_is_a_report_or_a_reader_error = _file_test(".md", 0.5)
+test_a_mutated_html_file_is_a_report_or_a_reader_error = _file_test(".html", 1)
+test_a_mutated_docx_file_is_a_report_or_a_reader_error = _file_test(".docx", 1)
+test_a_mutated_pdf_file_is_a_report_or_a_reader_error = _file_test(".pdf", 0.5)
+
+
+def test_fuzz_findings_stay_fixed(config, tmp_path):
+    """Every input the fuzzers of tests/fuzz/ crashed on (tests/fixtures/fuzz_<target>_crash-*),
+    now a report or a reader error (a query: a result or a syntax error inside it)."""
+    for path in sorted(FIXTURES.glob("fuzz_*")):
+        target = path.name.split("_")[1]
+        data = path.read_bytes()
+        if target == "query":
+            q = data.decode("utf-8", "replace")
+            try:
+                parse_query(q)
+            except QuerySyntaxError as e:
+                assert 1 <= e.position <= max(1, len(q)), (path.name, str(e))
+            continue
+        # parsed under the name of its format, as the fuzzer did
+        outcome, detail = parse_isolated(tmp_path / f"input.{target}", data, config)
+        assert outcome in ("report", "reader_error"), (path.name, detail)
