@@ -21,7 +21,7 @@ from indexer.vocabulary import REPORT_ID
 
 from .collection import get_collection
 from .groups import group_params, group_results
-from .urls import LinkedSearchResult, with_links
+from .urls import LinkedPassagePage, LinkedSearchResult, with_links
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_PER_PAGE = 200
@@ -120,8 +120,9 @@ def sort_values() -> list[str]:
 
 def openapi_document(server_url: str) -> dict:
     """The API's OpenAPI 3.1 description, pointing at ``server_url``."""
-    _, schemas = msgspec.json.schema_components((LinkedSearchResult, Report, Comparison, AgencyPanel, Error),
-                                                ref_template="#/components/schemas/{name}")
+    _, schemas = msgspec.json.schema_components(
+        (LinkedSearchResult, LinkedPassagePage, Report, Comparison, AgencyPanel, Error),
+        ref_template="#/components/schemas/{name}")
 
     def json_response(name: str, text: str) -> dict:
         return {"description": text, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
@@ -171,6 +172,13 @@ def openapi_document(server_url: str) -> dict:
                                         "(docs/query-language.md#group-and-rank)",
                          "content": {"application/json": {"schema": {"type": "object"}}}},
                  "400": json_response("Error", "malformed query or parameter")}),
+            "/api/passages": operation(
+                "Every sentence of the matching reports where the query's words stand, a page at a time",
+                [string_parameter("q", "query", "a query with words or phrases, e.g. section:3 不予公开",
+                                  example="不予公开"),
+                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+                {"200": json_response("LinkedPassagePage", "one page of passages, each with its address"),
+                 "400": json_response("Error", "no query, or a malformed one")}),
             "/api/reports/{id}": operation(
                 "One canonical report",
                 [string_parameter("id", "path", "first 16 hex characters of the file's sha256")],

@@ -11,7 +11,7 @@ from .downloads import attachment_response
 from .htmx import template_for
 from .links import link
 from .search import page_number
-from .urls import passage_anchor, passage_url
+from .urls import passage_anchor, passage_url, passages_with_links
 
 bp = Blueprint("passages", __name__)
 
@@ -46,6 +46,7 @@ def page():
 
 
 @bp.get("/passages.json")
+@bp.get("/api/passages")
 def passages_json():
     """The passages page's data as JSON, each passage with its ``url``; 400 for a malformed query."""
     context = passages_context(request.args)
@@ -54,9 +55,7 @@ def passages_json():
     result = context["result"]
     if result is None:
         return jsonify({"error": "no query: give q, e.g. q=section:3 不予公开", "position": None}), 400
-    body = result.to_builtins()
-    body["passages"] = [{**p.to_builtins(), "url": passage_url(p, context["q"])} for p in result.passages]
-    return jsonify(body)
+    return jsonify(passages_with_links(result, context["q"]).to_builtins())
 
 
 @bp.get("/passages.csv")

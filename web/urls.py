@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from indexer.passages import Passage
+from indexer.passages import Passage, PassagePage
 from indexer.results import Hit, SearchResult
 
 REPORT_ROUTE = "/reports/<report_id>"
@@ -51,3 +51,21 @@ def with_links(result: SearchResult) -> LinkedSearchResult:
     fields = {name: getattr(result, name) for name in result.__struct_fields__}
     fields["hits"] = [linked_hit(hit) for hit in result.hits]
     return LinkedSearchResult(**fields)
+
+
+class LinkedPassage(Passage):
+    """A passage with the address of its sentence on the report page."""
+    url: str
+
+
+class LinkedPassagePage(PassagePage):
+    """A page of passages whose sentences carry their addresses (what /api/passages returns)."""
+    passages: list[LinkedPassage]
+
+
+def passages_with_links(result: PassagePage, q: str) -> LinkedPassagePage:
+    """``result`` with every passage's address."""
+    fields = {name: getattr(result, name) for name in result.__struct_fields__}
+    fields["passages"] = [LinkedPassage(**{name: getattr(p, name) for name in p.__struct_fields__},
+                                        url=passage_url(p, q)) for p in result.passages]
+    return LinkedPassagePage(**fields)
