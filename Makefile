@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data
 
-.PHONY: run test install ingest serve system-deps clean
+.PHONY: run test install ingest serve system-deps clean soak
 
 # setup.py compiles indexer/_phrase_slots.c: a change to it reinstalls (and recompiles) too.
 $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
@@ -37,6 +37,19 @@ run: ingest
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The load test (tests/load/, docs/benchmarks.md "Load (make soak)"): N generated reports served on
+# 127.0.0.1 under locust; not part of `make test`. Reports and data are kept in SOAK_DIR for the same N.
+N ?= 100000
+SOAK_DIR ?= /tmp/xxgk-soak
+LOAD_STAMP := $(VENV)/.installed-load
+
+$(LOAD_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,load]'
+	touch $(LOAD_STAMP)
+
+soak: $(LOAD_STAMP)
+	$(BIN)/python tests/load/soak.py --n $(N) --soak-dir $(SOAK_DIR)
 
 clean:
 	rm -rf $(VENV) $(DATA) tests/artifacts build indexer/*.so
