@@ -17,8 +17,8 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 import gevent
-from locust import FastHttpUser, between, events, task
-from workload import COMPARISONS, FILTER_FACETS, VOCABULARY
+from locust import FastHttpUser, between, events, tag, task
+from workload import COMPARISONS, FILTER_FACETS, KINDS, VOCABULARY
 
 CORPUS: dict = {}  # facet values and report ids, learnt at the start
 
@@ -79,15 +79,20 @@ class Researcher(FastHttpUser):
     wait_time = between(0.05, 0.25)
 
     def on_start(self):
-        # Each kind once first, so that even a run of a few seconds measures every kind.
+        # Each kind once first, so that even a run of a few seconds measures every kind; with --tags
+        # (one kind at a time, as soak.py --profile does) only the chosen kinds.
+        options = self.environment.parsed_options
+        chosen = set((options and options.tags) or KINDS)
         for kind in (self.search_with_facets, self.filtered_search, self.paging, self.report_page, self.stats,
                      self.export_csv, self.api_search, self.api_report):
-            kind()
+            if kind.locust_tag_set & chosen:
+                kind()
 
     def get(self, path: str, name: str, **args):
         self.client.get(f"{path}?{urlencode(args)}" if args else path, name=name)
 
     @task(30)
+    @tag("search+facets")
     def search_with_facets(self):
         # The search page always shows the facets of the whole result; half the time one is chosen.
         q = words()
@@ -96,32 +101,39 @@ class Researcher(FastHttpUser):
         self.get("/", "search+facets", q=q.strip())
 
     @task(15)
+    @tag("filtered")
     def filtered_search(self):
         q = " ".join(filter(None, (facet_filter("type", "year"), random.choice(COMPARISONS),
                                    words() if random.random() < 0.5 else "")))
         self.get("/", "filtered", q=q)
 
     @task(10)
+    @tag("paging")
     def paging(self):
         self.get("/", "paging", q=words(), page=random.randint(2, 5))
 
     @task(10)
+    @tag("report")
     def report_page(self):
         self.get(f"/reports/{random.choice(CORPUS['ids'])}", "report")
 
     @task(5)
+    @tag("stats")
     def stats(self):
         self.get("/stats", "stats", q=words())
 
     @task(3)
+    @tag("export.csv")
     def export_csv(self):
         # Type, year and province together leave a small set (tens of reports at 100,000).
         self.get("/export.csv", "export.csv", q=facet_filter("type", "year", "province"))
 
     @task(10)
+    @tag("api/search")
     def api_search(self):
         self.get("/api/search", "api/search", q=f"{words()} {facet_filter('year')}".strip())
 
     @task(5)
+    @tag("api/report")
     def api_report(self):
         self.get(f"/api/reports/{random.choice(CORPUS['ids'])}", "api/report")

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
+from workload import KINDS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -161,7 +162,28 @@ def summary_text(s: dict) -> str:
     for name, k in [*s["kinds"].items(), ("all", s["all"])]:
         lines.append(f"  {name:<14}{k['requests']:>9}{k['failures']:>7}{k['p50_ms']:>8.0f}{k['p95_ms']:>8.0f}"
                      f"{k['p99_ms']:>8.0f}{k['max_ms']:>8.0f}")
+    if s["profile"]:
+        lines.append("  one kind at a time (4 users): server CPU ms a request, p50 ms")
+        for name, k in s["profile"].items():
+            lines.append(f"  {name:<14}{k['server_cpu_ms_per_request']:>9.1f}{k['p50_ms']:>8.0f}")
     return "\n".join(lines) + "\n"
+
+
+def locust_command(port: int, users: int, spawn_rate: float, run_time: str, max_requests: int, csv_prefix: Path,
+                   *options) -> list:
+    return [BIN / "locust", "-f", LOCUSTFILE, "--headless", "--host", f"http://127.0.0.1:{port}", "--users", users,
+            "--spawn-rate", spawn_rate, "--run-time", run_time, "--max-requests", max_requests, "--csv", csv_prefix,
+            "--only-summary", "--exit-code-on-error", "0", *options]
+
+
+def profile_kind(kind: str, port: int, sampler: Sampler, run_time: str, out: Path) -> dict:
+    """Server CPU a request of one kind alone: a few users asking only that kind for ``run_time``."""
+    prefix = out / ("profile-" + "".join(ch if ch.isalnum() else "-" for ch in kind))
+    before = sampler.cpu_seconds()
+    run(locust_command(port, 4, 4, run_time, 0, prefix, "--tags", kind), Path(f"{prefix}.log"))
+    cpu = sampler.cpu_seconds() - before
+    figures = read_stats(Path(f"{prefix}_stats.csv"))[0][kind]
+    return {**figures, "server_cpu_ms_per_request": round(1000 * cpu / max(figures["requests"], 1), 2)}
 
 
 def soak(args) -> dict:
@@ -184,15 +206,15 @@ def soak(args) -> dict:
         started = datetime.now(timezone.utc)
         begin = time.monotonic()
         print(f"locust: {args.users} users against 127.0.0.1:{port} for {args.run_time}", flush=True)
-        run([BIN / "locust", "-f", LOCUSTFILE, "--headless", "--host", f"http://127.0.0.1:{port}",
-             "--users", args.users, "--spawn-rate", args.spawn_rate, "--run-time", args.run_time,
-             "--max-requests", args.max_requests, "--csv", out / "locust", "--only-summary",
-             "--exit-code-on-error", "0"], out / "locust.log")
+        run(locust_command(port, args.users, args.spawn_rate, args.run_time, args.max_requests, out / "locust"),
+            out / "locust.log")
         seconds = time.monotonic() - begin
         server_cpu = sampler.cpu_seconds() - cpu_before
         client_after = os.times()  # locust, a child of this process, has exited: its CPU time is counted
         client_cpu = (client_after.children_user - client_before.children_user
                       + client_after.children_system - client_before.children_system)
+        sampled = len(sampler.load)  # the samples of the mixed run, before any profile
+        profile = {kind: profile_kind(kind, port, sampler, args.profile, out) for kind in KINDS} if args.profile else {}
         sampler.stopping.set()
         sampler.join()
     finally:
@@ -203,15 +225,17 @@ def soak(args) -> dict:
             server.kill()
             server.wait()
     kinds, total = read_stats(out / "locust_stats.csv")
+    load = sampler.load[:sampled]
     summary = {"n": args.n, "started": started.isoformat(timespec="seconds"), "users": args.users,
                "workers": sampler.workers, "seconds": round(seconds, 1), **timings,
                "requests": total["requests"], "errors": total["failures"],
                "requests_per_s": round(total["requests"] / seconds, 1),
                "server_cpu_ms_per_request": round(1000 * server_cpu / max(total["requests"], 1), 2),
                "client_cpu_ms_per_request": round(1000 * client_cpu / max(total["requests"], 1), 2),
-               "load_average": {"median": round(statistics.median(sampler.load), 2) if sampler.load else None,
-                                "max": round(max(sampler.load), 2) if sampler.load else None},
-               "rss": mib(sampler.rss), "pss": mib(sampler.pss), "kinds": kinds, "all": total}
+               "load_average": {"median": round(statistics.median(load), 2) if load else None,
+                                "max": round(max(load), 2) if load else None},
+               "rss": mib(sampler.rss[:sampled]), "pss": mib(sampler.pss[:sampled]), "kinds": kinds, "all": total,
+               "profile": profile}
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     text = summary_text(summary)
     (out / "summary.txt").write_text(text, encoding="utf-8")
@@ -229,6 +253,8 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--run-time", default="120s", help="how long the load runs, locust's format (120s, 5m)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop earlier after this many requests")
+    parser.add_argument("--profile", metavar="RUN_TIME",
+                        help="after the run, each kind alone for this long (e.g. 15s): server CPU a request by kind")
     parser.add_argument("--workers", type=int, help="xxgk serve --workers (default: its own)")
     soak(parser.parse_args())
 
