@@ -14,8 +14,6 @@ import csv
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +26,9 @@ from pathlib import Path
 import psutil
 from workload import KINDS
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for its server helpers
+from server_helpers import free_port, stop  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 BIN = Path(sys.executable).parent
@@ -35,12 +36,6 @@ LOCUSTFILE = HERE / "locustfile.py"
 # A loaded 2-core machine may take this long to open 100,000 reports in every worker.
 START_SECONDS = 180
 SAMPLE_SECONDS = 1.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(args: list, log: Path) -> float:
@@ -218,12 +213,7 @@ def soak(args) -> dict:
         sampler.stopping.set()
         sampler.join()
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, 60)
     kinds, total = read_stats(out / "locust_stats.csv")
     load = sampler.load[:sampled]
     summary = {"n": args.n, "started": started.isoformat(timespec="seconds"), "users": args.users,
