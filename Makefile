@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data
 
-.PHONY: run test install ingest serve system-deps clean fuzz
+.PHONY: run test install ingest serve system-deps clean fuzz soak
 
 # setup.py compiles indexer/_phrase_slots.c: a change to it reinstalls (and recompiles) too.
 $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
@@ -41,7 +41,13 @@ test: $(STAMP) system-deps
 # kept as tests/fixtures/fuzz_<target>_crash-*, which tests/test_hostile.py then replays.
 FUZZ_SECONDS ?= 120
 FUZZ_TARGETS ?= query txt html docx pdf $(if $(shell command -v soffice),doc)
-fuzz: $(STAMP)
+FUZZ_STAMP := $(VENV)/.installed-fuzz
+
+$(FUZZ_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,fuzz]'
+	touch $(FUZZ_STAMP)
+
+fuzz: $(FUZZ_STAMP)
 	@status=0; for target in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
 		log=$$(mktemp); \
@@ -51,6 +57,19 @@ fuzz: $(STAMP)
 		rm -f $$log; \
 	done; \
 	if [ $$status != 0 ]; then echo "fuzz: crashes found, kept in tests/fixtures/fuzz_*"; fi; exit $$status
+
+# The load test (tests/load/, docs/benchmarks.md "Load (make soak)"): N generated reports served on
+# 127.0.0.1 under locust; not part of `make test`. Reports and data are kept in SOAK_DIR for the same N.
+N ?= 100000
+SOAK_DIR ?= /tmp/xxgk-soak
+LOAD_STAMP := $(VENV)/.installed-load
+
+$(LOAD_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,load]'
+	touch $(LOAD_STAMP)
+
+soak: $(LOAD_STAMP)
+	$(BIN)/python tests/load/soak.py --n $(N) --soak-dir $(SOAK_DIR)
 
 clean:
 	rm -rf $(VENV) $(DATA) tests/artifacts build indexer/*.so

@@ -66,9 +66,14 @@ def running_server(data_dir: Path, log_path: Path, workers: int = 2, env: dict |
             time.sleep(0.2)
         yield port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen, seconds: float = 30) -> None:
+    """SIGTERM (gunicorn stops its workers and exits), then SIGKILL past ``seconds``."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

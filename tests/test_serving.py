@@ -7,6 +7,7 @@ import gzip
 import json
 import re
 import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -76,7 +77,14 @@ def test_access_log_has_one_line_per_request_on_stderr(server):
     marker = "/api/search?q=access-log-marker"
     assert request(port, "GET", marker)[0] == 200
     assert request(port, "GET", "/no-such-page")[0] == 404
-    lines = {m["request"]: m for m in ACCESS_LINE.finditer(log.read_text(errors="replace"))}
+    # gunicorn writes the line after the response has gone: the client may read the log first.
+    wanted = {f"GET {marker} HTTP/1.1", "GET /no-such-page HTTP/1.1"}
+    deadline = time.monotonic() + 30
+    while True:
+        lines = {m["request"]: m for m in ACCESS_LINE.finditer(log.read_text(errors="replace"))}
+        if wanted <= lines.keys() or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert lines[f"GET {marker} HTTP/1.1"]["status"] == "200"
     assert lines["GET /no-such-page HTTP/1.1"]["status"] == "404"
 
