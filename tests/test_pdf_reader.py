@@ -9,6 +9,7 @@ import pytest
 
 from indexer.document import Table
 from indexer.errors import NoTextLayer, ReaderError
+from indexer.readers import read_document
 from indexer.readers.pdf import read_pdf
 
 FONT = "STSong-Light"
@@ -104,8 +105,11 @@ def _image_only_pdf(path: Path) -> Path:
 def test_an_image_only_pdf_raises_no_text_layer_for_ocr_to_catch(tmp_path):
     path = _image_only_pdf(tmp_path / "scan.pdf")
     with pytest.raises(NoTextLayer, match=r"scan\.pdf: scanned PDF, no text layer \(OCR it first\)$") as caught:
-        read_pdf(path)  # read_document catches it and reads the scan by OCR (tests/test_ocr.py)
+        read_pdf(path)
     assert isinstance(caught.value, ReaderError)
+    # read_document catches it and OCRs the page: a grey page with no text is a one-line error
+    with pytest.raises(ReaderError, match=r"scan\.pdf: no legible text found by OCR in 1 page\(s\)$"):
+        read_document(path)
 
 
 def test_damage_is_a_reader_error_but_not_a_missing_text_layer(tmp_path):

@@ -5,7 +5,9 @@ Nothing is downloaded: the models are files of the installed package, and the
 engine is built from the package's own config.yaml, whose model paths point into it
 (docs/ocr.md compares it with Tesseract).
 
-Two economies over calling RapidOCR whole (docs/ocr.md measures them):
+Three economies over calling RapidOCR whole (docs/ocr.md measures them):
+- the recogniser reads one line per call: a padded batch costs more CPU than its
+  lines one by one;
 - detection runs on the page scaled down to DET_SIDE pixels (text lines stay
   ~20 px high at 200 dpi, which the detector finds as well), recognition on the
   full-resolution crops;
@@ -37,7 +39,9 @@ def engine():
     from rapidocr_onnxruntime import RapidOCR
 
     threads = {f"{part}_{kind}_op_num_threads": 1 for part in ("det", "rec") for kind in ("intra", "inter")}
-    return RapidOCR(use_cls=False, **threads)
+    # One line per recogniser call: a batch of six padded lines costs ~40% more CPU than the
+    # six lines one by one (docs/ocr.md, "Speed").
+    return RapidOCR(use_cls=False, rec_batch_num=1, **threads)
 
 
 def detect(image: np.ndarray) -> list[np.ndarray]:
