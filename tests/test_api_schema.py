@@ -5,12 +5,6 @@ Bounded for `make test` (MAX_EXAMPLES per operation).
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,15 +14,10 @@ from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
 from indexer.ingest import ingest_paths
+from server_helpers import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_EXAMPLES = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +25,8 @@ def server(tmp_path_factory, config):
     """`xxgk serve` on 127.0.0.1 over the corpus (seeds and real reports)."""
     data = tmp_path_factory.mktemp("api") / "data"
     ingest_paths([ROOT / "corpus" / "seeds", ROOT / "corpus" / "real"], replace(config, data_dir=data))
-    port = _free_port()
-    log = open(data.parent / "serve.log", "w+")  # a file, not a pipe: a full pipe would stall the server
-    process = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--data", str(data)], cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        assert process.poll() is None, (data.parent / "serve.log").read_text()
-        try:
-            urllib.request.urlopen(url + "/api/openapi.json", timeout=5).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "xxgk serve did not answer"
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with running_server(data, data.parent / "serve.log") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_every_api_operation_answers_as_documented(server):
