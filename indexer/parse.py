@@ -56,6 +56,20 @@ def parse_file(path: str | Path, config: Config | None = None, *, synthetic: boo
     return document_to_report(document, sha256, config, synthetic=synthetic)
 
 
+def ocr_detail(ocr: dict) -> str:
+    """The ``ocr`` flag's detail (docs/flags.md): engine, pages, mean confidence; for a PDF
+    that mixes text and scanned pages, which of its pages OCR read."""
+    if "page_numbers" in ocr:
+        numbers = ", ".join(str(n) for n in ocr["page_numbers"])
+        pages = (f"{ocr['pages']} of {ocr['total_pages']} page(s) (page(s) {numbers}; "
+                 "the others from the text layer)")
+    else:
+        pages = f"{ocr['pages']} page(s)"
+    confidence = ocr["mean_confidence"]
+    legible = f"mean confidence {confidence:.2f}" if confidence is not None else "no legible text found"
+    return f"read by OCR: {ocr['engine']}, {pages}, {legible}"
+
+
 def document_to_report(document: Document, sha256: str, config: Config, *, synthetic: bool = False) -> Report:
     sections = document_to_sections(document)
     figures = document_to_figures(document)
@@ -67,9 +81,7 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
     metadata = document_to_metadata(document, sections, config)
     flags: list[Flag] = []
     if document.ocr:
-        ocr = document.ocr
-        flags.append(Flag("ocr", None, f"read by OCR: {ocr['engine']}, {ocr['pages']} page(s), "
-                                       f"mean confidence {ocr['mean_confidence']:.2f}"))
+        flags.append(Flag("ocr", None, ocr_detail(document.ocr)))
     found = {s.n for s in sections}
     flags += [Flag(f"missing_section_{n}", f"s{n}", f"part {n} not found") for n in range(1, SECTION_COUNT + 1)
               if n not in found]

@@ -1,4 +1,5 @@
-"""Scanned reports: image-only PDFs and page images, read by OCR (docs/ocr.md).
+"""Scanned reports: image-only PDFs, the scanned pages of a text PDF, and page images,
+read by OCR (docs/ocr.md).
 
     pages.py   the file's page images, within pixel and page limits
     engine.py  RapidOCR, its models inside the installed wheel
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from ..document import Document
+import numpy as np
+
+from ..document import Block, Document
 from ..errors import ReaderError
 from . import cache, pages
 from .engine import ENGINE_NAME
@@ -55,12 +59,43 @@ def read_scan(path: str | Path, kind: str, data: bytes | None = None, cache_dir:
     return document
 
 
+def read_pdf_pages(path: str | Path, numbers: list[int], data: bytes | None = None,
+                   cache_dir: Path | None = None) -> tuple[dict[int, list[Block]], dict]:
+    """OCR the scanned pages of a PDF that has a text layer elsewhere (docs/ocr.md).
+
+    :param numbers: the pages to read, from 0.
+    :returns: each page's blocks by number, and the OCR summary for Document.ocr: engine,
+        pages (how many), page_numbers (from 1), mean_confidence (None when nothing legible
+        was found).
+    :raises ReaderError: more pages than OCR reads, or OCR over its time limit.
+    """
+    path = Path(path)
+    if data is None:
+        data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    records = cache.load(cache_dir, sha256, RECORD_VERSION, numbers) if cache_dir else None
+    if records is None:
+        records = _ocr_images(path, pages.pdf_pages(path, numbers), numbers)
+        if cache_dir:
+            cache.save(cache_dir, sha256, records, numbers)
+    confidences = [b["conf"] for record in records for b in record["boxes"]]
+    summary = {"engine": ENGINE_NAME, "pages": len(records), "page_numbers": [n + 1 for n in numbers],
+               "mean_confidence": round(sum(confidences) / len(confidences), 3) if confidences else None}
+    return {n: page_blocks(record) for n, record in zip(numbers, records)}, summary
+
+
 def _ocr_pages(path: Path, kind: str, data: bytes) -> list[dict]:
-    began = time.monotonic()
     images = pages.pdf_pages(path) if kind == "pdf" else pages.image_pages(path, data)
+    return _ocr_images(path, images)
+
+
+def _ocr_images(path: Path, images: Iterator[np.ndarray], numbers: list[int] | None = None) -> list[dict]:
+    """Each page image's OCR record, within TIME_LIMIT (``numbers``: the pages' numbers from 0, for the error)."""
+    began = time.monotonic()
     records = []
-    for number, image in enumerate(images, 1):
+    for i, image in enumerate(images):
         if time.monotonic() - began > TIME_LIMIT:
+            number = numbers[i] + 1 if numbers else i + 1
             raise ReaderError(path, f"OCR gave up after {TIME_LIMIT} s at page {number} (a scan this slow to read "
                                     "is damaged or not a report)")
         records.append(ocr_page(image))

@@ -40,15 +40,18 @@ def pdf_page_count(path: Path) -> int:
         return len(pdf)
 
 
-def pdf_pages(path: Path) -> Iterator[np.ndarray]:
-    """A PDF's pages rendered at DPI (less for a page so large it would pass MAX_PIXELS)."""
+def pdf_pages(path: Path, numbers: list[int] | None = None) -> Iterator[np.ndarray]:
+    """A PDF's pages (or those of ``numbers``, from 0) rendered at DPI (less for a page so
+    large it would pass MAX_PIXELS)."""
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(str(path))
     try:
-        if len(pdf) > MAX_PAGES:
-            raise _too_many_pages(path, len(pdf))
-        for page in pdf:
+        numbers = list(range(len(pdf))) if numbers is None else numbers
+        if len(numbers) > MAX_PAGES:
+            raise _too_many_pages(path, len(numbers))
+        for number in numbers:
+            page = pdf[number]
             width, height = page.get_size()  # points
             scale = min(DPI / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
             yield _as_rgb(page.render(scale=scale).to_pil())

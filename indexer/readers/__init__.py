@@ -122,11 +122,17 @@ def choose_reader(path: Path, head: bytes):
 
 
 def read_pdf_or_scan(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
-    """A PDF by its text layer; a PDF without a usable one (a scan, or fonts with no Unicode map) by OCR."""
+    """A PDF by its text layer, its scanned pages (pictures without text) by OCR; a PDF without
+    a usable text layer (a scan, or fonts with no Unicode map) wholly by OCR."""
     from .pdf import read_pdf
 
+    def scanned_pages(numbers: list[int]):
+        from ..ocr import read_pdf_pages  # on use: a text-only PDF never loads the OCR engine
+
+        return read_pdf_pages(path, numbers, data, ocr_cache)
+
     try:
-        return read_pdf(path)
+        return read_pdf(path, scanned_pages)
     except NoTextLayer:
         from ..ocr import read_scan  # on use: start-up time (ONNX Runtime, OpenCV)
 

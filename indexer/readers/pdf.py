@@ -12,18 +12,24 @@ runs of lines ending in numbers. Merged cells follow Word's text export: a cell
 spanning columns appears once, a continuation of a cell spanning rows
 appears as "", and a label wrapped inside its cell is joined without a
 separator. A table broken by a page stays two tables.
+
+A page with (almost) no characters but a page- or table-sized picture is a
+scanned page inside a text PDF: the caller may read it by OCR
+(``scanned_pages``), and its blocks stand where the page stands
+(docs/ocr.md, "PDFs that mix text and scanned pages").
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..document import Document, Paragraph, Table
+from ..document import Block, Document, Paragraph, Table
 from ..errors import NoTextLayer, ReaderError
 from .pdf_layout import Char, Edge, TextLine, chars_to_lines, find_tables, line_edge
-from .pdf_page import read_page
+from .pdf_page import has_scanned_image, read_page
 
 NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万元|元|件|个|项)?$")
 # Consecutive lines ending in two or more numbers, this many or more: an unruled table.
@@ -41,6 +47,16 @@ LOAD_ERRORS = {1: "UnknownError", 2: "FileError", 3: "FormatError", 6: "PageErro
 ENCRYPTED = (4, 5)
 
 
+# Reads the scanned pages of a PDF (numbers from 0): each page's blocks, and the OCR summary
+# (Document.ocr).
+ScannedPages = Callable[[list[int]], tuple[dict[int, list[Block]], dict]]
+
+
+@dataclass
+class _ScannedPage:
+    blocks: list[Block]
+
+
 @dataclass
 class _Line:
     text: str
@@ -51,9 +67,11 @@ class _Line:
     page: int
 
 
-def read_pdf(path: str | Path) -> Document:
+def read_pdf(path: str | Path, scanned_pages: ScannedPages | None = None) -> Document:
     """Read a PDF report's text layer into paragraphs and tables.
 
+    :param scanned_pages: reads the pages that are pictures without text (OCR); without it
+        those pages give nothing.
     :raises NoTextLayer: a scanned (image-only) PDF, or one whose text cannot be
         decoded: the pages must be OCR'd first.
     :raises ReaderError: damaged, encrypted or oversized PDF.
@@ -78,7 +96,7 @@ def read_pdf(path: str | Path) -> Document:
         page_count = len(pdf)
         if page_count > MAX_PAGES:
             raise ReaderError(path, f"PDF has {page_count} pages; an annual report has far fewer")
-        items, lines, total_chars, unmapped = _read_pages(pdf)
+        items, lines, total_chars, unmapped, pictured = _read_pages(pdf)
         title = _metadata_title(pdf.get_metadata_value("Title"))
     except ReaderError:
         raise
@@ -94,9 +112,18 @@ def read_pdf(path: str | Path) -> Document:
         raise NoTextLayer(path, "scanned PDF, no text layer (OCR it first)")
     if unmapped > total_chars / 2:
         raise NoTextLayer(path, "PDF text layer is unreadable (fonts without a Unicode map; OCR it first)")
+    ocr = None
+    if pictured and scanned_pages is not None:
+        by_page, ocr = scanned_pages(pictured)
+        ocr = dict(ocr, total_pages=page_count)
+        # the page's few characters (a page number stamped on the scan) give way to its OCR
+        items = [item for item in items if item[0] not in by_page]
+        lines = [line for line in lines if line.page not in by_page]
+        items += [(number, float("-inf"), _ScannedPage(blocks)) for number, blocks in by_page.items()]
+        items.sort(key=lambda item: (item[0], item[1]))
     blocks = items_to_blocks(items, lines, page_count)
     meta = {"title": title} if title else {}
-    return Document(path=str(path), format="pdf", blocks=blocks, meta=meta)
+    return Document(path=str(path), format="pdf", blocks=blocks, meta=meta, ocr=ocr)
 
 
 def _metadata_title(title: str | None) -> str | None:
@@ -109,22 +136,27 @@ def _metadata_title(title: str | None) -> str | None:
 
 
 def _read_pages(pdf):
-    """Per page: tables (with their top) and text lines outside them."""
-    items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line)
+    """Per page: tables (with their top) and text lines outside them; and the pages
+    that are pictures without text (scanned pages, by number from 0)."""
+    items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line | _ScannedPage)
     lines: list[_Line] = []
+    pictured: list[int] = []
     total_chars = unmapped = 0
     for number in range(len(pdf)):
         page = pdf[number]
         try:
             chars, page_unmapped, edges = read_page(page)
+            page_chars = sum(1 for c in chars if c.text.strip())
+            if page_chars - page_unmapped < MIN_CHARS_PER_PAGE and has_scanned_image(page):
+                pictured.append(number)
         finally:
             page.close()
-        total_chars += sum(1 for c in chars if c.text.strip())
+        total_chars += page_chars
         unmapped += page_unmapped
         if chars:
             _place_page(number, chars, edges, items, lines)
     items.sort(key=lambda item: (item[0], item[1]))
-    return items, lines, total_chars, unmapped
+    return items, lines, total_chars, unmapped, pictured
 
 
 def _place_page(number: int, chars: list[Char], edges: list[Edge], items: list, lines: list[_Line]) -> None:
@@ -339,10 +371,10 @@ def items_to_blocks(items, lines: list[_Line], page_count: int) -> list[Paragrap
         current, current_level = [], None
 
     for _, _, item in items:
-        if isinstance(item, Table):
+        if isinstance(item, (Table, _ScannedPage)):
             flush()
             previous = None
-            blocks.append(item)
+            blocks.extend(item.blocks if isinstance(item, _ScannedPage) else [item])
             continue
         line = item
         if _is_dropped(line, furniture):

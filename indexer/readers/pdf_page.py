@@ -15,6 +15,13 @@ from .pdf_layout import Char, Edge, curve_edges, line_edge, rect_edges
 
 # A fill this light (0-255, every channel) is white paper: the background behind text, not a ruling.
 WHITE = 242
+# A picture is a scanned page or a scanned table (docs/ocr.md, "PDFs that mix text and scanned
+# pages") when it spans half the page's width or height, covers a tenth of its area, and holds
+# as many pixels as the smallest image OCR reads as a page (300 x 300): not a logo, a seal or a
+# stretched background tint.
+SCAN_SPAN = 0.5
+SCAN_AREA = 0.1
+SCAN_PIXELS = 300 * 300
 
 
 def read_page(page) -> tuple[list[Char], int, list[Edge]]:
@@ -31,6 +38,41 @@ def read_page(page) -> tuple[list[Char], int, list[Edge]]:
     finally:
         textpage.close()
     return chars, unmapped, _page_edges(objects, view)
+
+
+def has_scanned_image(page) -> bool:
+    """Whether a pypdfium2 page carries a page-sized or table-sized picture (SCAN_SPAN,
+    SCAN_AREA, SCAN_PIXELS), drawn directly or inside a form. Asked only of pages with
+    (almost) no characters: a picture beside text is an illustration."""
+    import pypdfium2
+    import pypdfium2.raw as raw
+
+    left, bottom, right, top = page.get_mediabox()
+    width, height = right - left, top - bottom
+    if width <= 0 or height <= 0:
+        return False
+    for obj in page.get_objects(max_depth=0):
+        if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+            pictures = [obj]
+        elif obj.type == raw.FPDF_PAGEOBJ_FORM:
+            pictures = list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], form=obj, level=1))
+        else:
+            continue
+        if not pictures:
+            continue
+        # a form's bounds are on the page; a picture inside it has them in the form's own space
+        x0, y0, x1, y1 = obj.get_bounds()
+        w, h = min(x1, right) - max(x0, left), min(y1, top) - max(y0, bottom)
+        if w <= 0 or h <= 0 or max(w / width, h / height) < SCAN_SPAN or w * h < SCAN_AREA * width * height:
+            continue
+        for picture in pictures:
+            try:
+                px_w, px_h = picture.get_px_size()
+            except pypdfium2.PdfiumError:  # an image PDFium cannot size is no page to OCR
+                continue
+            if px_w * px_h >= SCAN_PIXELS:
+                return True
+    return False
 
 
 class _View:
