@@ -21,23 +21,10 @@ from indexer.generate import generate_corpus
 from indexer.ingest import OCR_DIRNAME, ingest_paths
 from indexer.parse import parse_file
 from indexer.ocr.copier import make_scan_pdf, scan_pages
+from ocr_helpers import EXACT_SHARE, assert_no_wrong_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 HONGZE = ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"
-EXACT_SHARE = 0.85
-
-
-def uncertain_keys(report) -> set[str]:
-    return {f.where for f in report.flags if f.code == "ocr_uncertain"}
-
-
-def assert_no_wrong_figure(original, scanned) -> float:
-    """Every figure of the scan equals the original's or is null with ocr_uncertain; the share exact."""
-    flagged = uncertain_keys(scanned)
-    for key, value in original.figures.items():
-        got = scanned.figures.get(key)
-        assert got == value or (got is None and key in flagged), (key, value, got, scanned.cells.get(key))
-    return sum(scanned.figures.get(k) == v for k, v in original.figures.items()) / len(original.figures)
 
 
 @pytest.fixture(scope="module")

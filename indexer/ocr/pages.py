@@ -47,9 +47,12 @@ def pdf_pages(path: Path, numbers: list[int] | None = None) -> Iterator[np.ndarr
 
     pdf = pypdfium2.PdfDocument(str(path))
     try:
-        numbers = list(range(len(pdf))) if numbers is None else numbers
-        if len(numbers) > MAX_PAGES:
-            raise _too_many_pages(path, len(numbers))
+        if numbers is None:
+            numbers = list(range(len(pdf)))
+            if len(numbers) > MAX_PAGES:
+                raise _too_many_pages(path, len(numbers))
+        elif len(numbers) > MAX_PAGES:
+            raise ReaderError(path, f"{len(numbers)} scanned pages; OCR reads at most {MAX_PAGES} pages a file")
         for number in numbers:
             page = pdf[number]
             width, height = page.get_size()  # points
