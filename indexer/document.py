@@ -43,7 +43,9 @@ class Document:
     ``title`` (HTML <title>, a crawler's 标题 line), ``published``, ``url``.
     ``sha256`` is the hex digest of the file's bytes where the reader read them
     whole (text), so that they need not be read again to be hashed; else None.
-    ``ocr`` is set when the text came from OCR: {"engine", "pages", "mean_confidence"}.
+    ``ocr`` is set when the text came from OCR: {"engine", "pages", "mean_confidence"}; a PDF
+    that mixes text and scanned pages adds "page_numbers" (those OCR read, from 1) and
+    "total_pages", and its mean_confidence is None when OCR found nothing legible on them.
     """
     path: str
     format: str
