@@ -170,10 +170,27 @@ def test_a_text_pdf_with_a_logo_page_and_a_pictured_page_loads_no_ocr(mixed, tmp
     assert parse_file(tmp_path / "with_logo.pdf").figures == parse_file(source).figures
 
 
-def test_more_scanned_pages_than_ocr_reads_is_one_clear_line(mixed, tmp_path):
-    source = mixed[0].source
+def blank_scan(tmp_path: Path) -> Path:
+    """A one-page PDF holding a white 500 x 700 picture: a scanned blank page."""
     page = tmp_path / "blank_scan.pdf"
     Image.new("L", (500, 700), 255).save(page, resolution=60)
+    return page
+
+
+def test_a_scanned_page_with_nothing_legible_is_said_so(mixed, tmp_path):
+    """A blank scanned page after the report: OCR'd, nothing read; the flag says so, no figure moves."""
+    source = mixed[0].source
+    path = combine(tmp_path / "blank_last.pdf", [(source, n) for n in range(3)] + [(blank_scan(tmp_path), 0)])
+    report = parse_file(path)
+    (flag,) = [f for f in report.flags if f.code == "ocr"]
+    assert flag.detail == (f"read by OCR: {ocr_engine.ENGINE_NAME}, 1 of 4 page(s) "
+                           "(page(s) 4; the others from the text layer), no legible text found")
+    assert report.figures == parse_file(source).figures
+
+
+def test_more_scanned_pages_than_ocr_reads_is_one_clear_line(mixed, tmp_path):
+    source = mixed[0].source
+    page = blank_scan(tmp_path)
     path = combine(tmp_path / "long.pdf", [(source, n) for n in range(3)] + [(page, 0)] * 61)
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code != 0 and result.stdout == ""
