@@ -170,6 +170,25 @@ def test_a_text_pdf_with_a_logo_page_and_a_pictured_page_loads_no_ocr(mixed, tmp
     assert parse_file(tmp_path / "with_logo.pdf").figures == parse_file(source).figures
 
 
+def test_which_pictures_make_a_scanned_page():
+    """Page- and table-sized pictures, drawn directly or inside a form, count; a logo, a stretched
+    tint of few pixels and a page without pictures do not."""
+    from indexer.readers.pdf_page import has_scanned_image
+
+    pdf = pypdfium2.PdfDocument.new()
+    cases = {"page": ((1200, 1700), (0, 0, 595, 842)), "table": ((1000, 300), (50, 400, 500, 150)),
+             "logo": ((400, 400), (250, 700, 90, 90)), "tint": ((200, 200), (0, 0, 595, 842))}
+    for size, box in cases.values():
+        add_picture(pdf.new_page(595, 842), pdf, size, box)
+    pdf.new_page(595, 842)  # blank
+    framed = pdf.new_page(595, 842)  # the first page's picture inside a form, as an imposed page draws it
+    framed.insert_obj(pdf.page_as_xobject(0, pdf).as_pageobject())
+    framed.gen_content()
+    found = [has_scanned_image(pdf[i]) for i in range(len(pdf))]
+    assert found == [True, True, False, False, False, True]
+    assert next(pdf[5].get_objects(max_depth=0)).type == pypdfium2.raw.FPDF_PAGEOBJ_FORM
+
+
 def blank_scan(tmp_path: Path) -> Path:
     """A one-page PDF holding a white 500 x 700 picture: a scanned blank page."""
     page = tmp_path / "blank_scan.pdf"
