@@ -287,7 +287,10 @@ def _compress_old_rows(connection: sqlite3.Connection) -> None:
             f"SELECT {column} FROM {table} ORDER BY rowid LIMIT ?", (DICTIONARY_SAMPLE,))]
         sample = [value for value in sample if not is_compressed(value)]
         if len(sample) >= DICTIONARY_SAMPLE and not codec.has_dictionary(kind):
-            codec.train(kind, sample)
+            try:
+                codec.train(kind, sample)
+            except zstandard.ZstdError:
+                pass  # too little to learn from: compressed without a dictionary, tagged so
         last = 0
         while True:
             rows = connection.execute(f"SELECT rowid, {column} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 500",
@@ -716,12 +719,15 @@ class Store:
     def _compress(self, kind: str, data: bytes) -> bytes:
         """Compress a value to store; the first DICTIONARY_SAMPLE values of a kind without a
         dictionary train one (in the open transaction), used from the next value on."""
-        if not self.codec.has_dictionary(kind):
-            samples = self._samples[kind]
+        samples = self._samples.get(kind)
+        if samples is not None and not self.codec.has_dictionary(kind):
             samples.append(data)
             if len(samples) >= DICTIONARY_SAMPLE:
-                self.codec.train(kind, samples)
-                samples.clear()
+                try:
+                    self.codec.train(kind, samples)
+                except zstandard.ZstdError:
+                    pass  # too little to learn from (zstd: "Src size is incorrect"): values stay tagged "none"
+                del self._samples[kind]  # one attempt a connection, so a failed one costs once
         return self.codec.compress(kind, data)
 
     def add_dictionary(self, kind: str, samples: list[bytes]) -> int:
