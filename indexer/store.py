@@ -379,7 +379,7 @@ _JSON = msgspec.json.Encoder()
 def report_to_json(report: Report) -> bytes:
     """The JSON of ``report.to_dict()`` (docs/report-format.md), UTF-8.
 
-    Bytes all the way into SQLite (bound as TEXT, see ``_JSON_COLUMNS``): as a
+    Bytes all the way into the store (which compresses them, see ``Codec``): as a
     str it was encoded and decoded four times between the worker and the database.
     """
     return _JSON.encode(report)
