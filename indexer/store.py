@@ -45,8 +45,8 @@ the web pages, exports) is derived from (docs/data-directory.md).
     with: ``(id, kind, bytes, trained_at)``. Both columns hold one zstd frame each,
     whose header names its dictionary by ``id`` (0: none); ``figures_json`` stays
     plain JSON for SQL (docs/data-directory.md). The first dictionaries are
-    trained from the first ``DICTIONARY_SAMPLE`` reports a store receives; values
-    written before that are compressed without one. Every read goes through
+    trained on a store's first ``DICTIONARY_SAMPLE`` values once it holds that
+    many; values written before that are compressed without one. Every read goes through
     ``decompress``.
 
 The tantivy index, derived from this store and rebuildable from it
@@ -278,19 +278,32 @@ class Codec:
         return dict_id
 
 
+# kind -> the table and column of its compressed values
+_COMPRESSED = {KIND_JSON: ("reports", "json"), KIND_ORIGINAL: ("originals", "bytes")}
+
+
+def _train_on_first_rows(connection: sqlite3.Connection, codec: Codec, kind: str) -> None:
+    """Train the first dictionary of ``kind`` on the store's first DICTIONARY_SAMPLE values of it
+    (plain, or frames made without a dictionary), if it holds that many."""
+    table, column = _COMPRESSED[kind]
+    sample = [codec.decompress(value, f"a stored {kind}") if is_compressed(value) else _as_bytes(value)
+              for (value,) in connection.execute(f"SELECT {column} FROM {table} ORDER BY rowid LIMIT ?",
+                                                 (DICTIONARY_SAMPLE,))]
+    if len(sample) < DICTIONARY_SAMPLE:
+        return
+    try:
+        codec.train(kind, sample)
+    except zstandard.ZstdError:
+        pass  # too little to learn from (zstd: "Src size is incorrect"): values stay tagged "none"
+
+
 def _compress_old_rows(connection: sqlite3.Connection) -> None:
     """Compress the plain ``reports.json`` and ``originals.bytes`` of a format-1 store in place
     (in the caller's transaction), with dictionaries trained on its first rows."""
     codec = Codec(connection)
-    for kind, table, column in ((KIND_JSON, "reports", "json"), (KIND_ORIGINAL, "originals", "bytes")):
-        sample = [_as_bytes(row[0]) for row in connection.execute(
-            f"SELECT {column} FROM {table} ORDER BY rowid LIMIT ?", (DICTIONARY_SAMPLE,))]
-        sample = [value for value in sample if not is_compressed(value)]
-        if len(sample) >= DICTIONARY_SAMPLE and not codec.has_dictionary(kind):
-            try:
-                codec.train(kind, sample)
-            except zstandard.ZstdError:
-                pass  # too little to learn from: compressed without a dictionary, tagged so
+    for kind, (table, column) in _COMPRESSED.items():
+        if not codec.has_dictionary(kind):
+            _train_on_first_rows(connection, codec, kind)
         last = 0
         while True:
             rows = connection.execute(f"SELECT rowid, {column} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 500",
@@ -471,8 +484,8 @@ class Store:
         self._db = connection
         self._in_transaction = False
         self.codec = Codec(connection)
-        # the first values of each kind put while it has no dictionary: they train the first one
-        self._samples: dict[str, list[bytes]] = {KIND_JSON: [], KIND_ORIGINAL: []}
+        # per kind still without a dictionary: how many values the store holds (counted once)
+        self._untrained: dict[str, int | None] = {KIND_JSON: None, KIND_ORIGINAL: None}
 
     @classmethod
     def open(cls, data_dir: str | Path, *, cache_kib: int | None = None) -> "Store":
@@ -570,8 +583,9 @@ class Store:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
         self._in_transaction = False
-        # a dictionary trained in the transaction is gone with it
+        # a dictionary trained in the transaction is gone with it, and the rows counted
         self.codec = Codec(self._db)
+        self._untrained = {KIND_JSON: None, KIND_ORIGINAL: None}
 
     @property
     def in_transaction(self) -> bool:
@@ -717,17 +731,19 @@ class Store:
             self._record_source(file_path, report.source["sha256"], report.id, now)
 
     def _compress(self, kind: str, data: bytes) -> bytes:
-        """Compress a value to store; the first DICTIONARY_SAMPLE values of a kind without a
-        dictionary train one (in the open transaction), used from the next value on."""
-        samples = self._samples.get(kind)
-        if samples is not None and not self.codec.has_dictionary(kind):
-            samples.append(data)
-            if len(samples) >= DICTIONARY_SAMPLE:
-                try:
-                    self.codec.train(kind, samples)
-                except zstandard.ZstdError:
-                    pass  # too little to learn from (zstd: "Src size is incorrect"): values stay tagged "none"
-                del self._samples[kind]  # one attempt a connection, so a failed one costs once
+        """Compress a value to store. Once the store holds DICTIONARY_SAMPLE values of a kind
+        without a dictionary, its first ones (by rowid: the same store trains the same dictionary,
+        whichever ingest brought them) train one, in the open transaction, used from this value on."""
+        if kind in self._untrained and not self.codec.has_dictionary(kind):
+            table, column = _COMPRESSED[kind]
+            held = self._untrained[kind]
+            if held is None:
+                held = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if held >= DICTIONARY_SAMPLE:
+                del self._untrained[kind]  # one attempt a connection, so a failed one costs once
+                _train_on_first_rows(self._db, self.codec, kind)
+            else:
+                self._untrained[kind] = held + 1
         return self.codec.compress(kind, data)
 
     def add_dictionary(self, kind: str, samples: list[bytes]) -> int:

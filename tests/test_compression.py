@@ -57,16 +57,18 @@ def test_every_corpus_file_round_trips_through_the_store(tmp_path, corpus_files,
     assert db.execute("SELECT count(*) FROM dictionaries").fetchone() == (0,)
 
 
-def test_ingest_trains_a_dictionary_of_each_kind_from_its_first_reports(tmp_path, config, generated, small_sample):
+def test_ingest_trains_a_dictionary_of_each_kind_once_the_store_holds_a_sample(tmp_path, config, generated,
+                                                                              small_sample):
     data_config = replace(config, data_dir=tmp_path / "data")
-    ingest_paths([generated[0].parent], data_config)
+    ingest_paths(generated[:SAMPLE - 2], data_config)  # a first ingest too small to train on
     db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    assert db.execute("SELECT count(*) FROM dictionaries").fetchone() == (0,)
+    ingest_paths([generated[0].parent], data_config)
     assert db.execute("SELECT id, kind FROM dictionaries ORDER BY id").fetchall() == [(1, "json"), (2, "original")]
-    json_dicts = frame_dicts(db, "SELECT json FROM reports ORDER BY rowid")
-    # the values before the sample was complete have none; from the sample's last one on, the dictionary
-    assert json_dicts == [0] * (SAMPLE - 1) + [1] * (len(generated) - SAMPLE + 1)
-    assert frame_dicts(db, "SELECT bytes FROM originals ORDER BY rowid") == [0] * (SAMPLE - 1) + [2] * (
-        len(generated) - SAMPLE + 1)
+    # the store's first SAMPLE values have none; every later one has the dictionary
+    assert frame_dicts(db, "SELECT json FROM reports ORDER BY rowid") == [0] * SAMPLE + [1] * (len(generated) - SAMPLE)
+    assert frame_dicts(db, "SELECT bytes FROM originals ORDER BY rowid") == [0] * SAMPLE + [2] * (
+        len(generated) - SAMPLE)
     store = Store.open(tmp_path / "data")
     for path in generated:
         (report_id,) = db.execute("SELECT report_id FROM sources WHERE path = ?", (str(path),)).fetchone()
