@@ -11,7 +11,8 @@ the web pages, exports) is derived from (docs/data-directory.md).
     adcode, level, agency_type, title, published), ``synthetic`` (1 for
     generated reports), ``format``, ``flags`` (comma-separated flag codes,
     sorted), ``figures_json`` (the report's figures as one JSON object, key ->
-    number or null) and ``json`` (the full canonical report, docs/report-format.md).
+    number or null) and ``json`` (the full canonical report, docs/report-format.md,
+    compressed: see ``dictionaries``).
 
 ``figures``
     a view: the long (tidy) form of every report's figures, ``(report_id, key,
@@ -36,9 +37,17 @@ the web pages, exports) is derived from (docs/data-directory.md).
     copy): a link to the original never breaks when the user moves or deletes
     files. In the database rather than one file each: a row costs ingest far less
     system time than creating a file (docs/benchmarks.md), and the copy commits
-    with its report, all or nothing. Get one out with
-    ``SELECT writefile('report.txt', bytes) FROM originals WHERE sha256 = …``
-    in the sqlite3 shell, or from the report's web page.
+    with its report, all or nothing. Get one out with ``xxgk`` or from the
+    report's web page (the bytes are compressed, see below).
+
+``dictionaries``
+    the zstd dictionaries ``reports.json`` and ``originals.bytes`` are compressed
+    with: ``(id, kind, bytes, trained_at)``. Both columns hold one zstd frame each,
+    whose header names its dictionary by ``id`` (0: none); ``figures_json`` stays
+    plain JSON for SQL (docs/data-directory.md). The first dictionaries are
+    trained on a store's first ``DICTIONARY_SAMPLE`` values once it holds that
+    many; values written before that are compressed without one. Every read goes through
+    ``decompress``.
 
 The tantivy index, derived from this store and rebuildable from it
 (``ingest.rebuild_index``), lives in ``data_dir/index``.
@@ -59,6 +68,7 @@ from pathlib import Path
 from typing import Iterator
 
 import msgspec
+import zstandard
 
 from .errors import XxgkError
 from .report import REGION_KEYS, Flag, Report
@@ -68,7 +78,23 @@ DB_NAME = "reports.sqlite"
 # The data format of the store (PRAGMA user_version, kept in the file's header): raised when a
 # change to the tables needs new code to read them, so that an older xxgk refuses a newer store
 # instead of misreading it (docs/data-directory.md). Stores stamped 0 (none) predate the stamp.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Format 2 compressed reports.json and originals.bytes (see _compress_old_rows).
+COMPRESSED_SINCE = 2
+# zstd's level: 3 costs ~40 µs of CPU a report against ~120 µs at 6 for 20% fewer bytes (docs/benchmarks.md).
+ZSTD_LEVEL = 3
+# How many values of a kind train its first dictionary: enough for zstd's training to generalise,
+# ~0.3 s of CPU for both kinds (docs/benchmarks.md).
+DICTIONARY_SAMPLE = 2000
+DICTIONARY_BYTES = 112_640
+# fastCOVER with fixed parameters (no search over k and d): deterministic, bounded in time,
+# within 5% of the searched dictionary's ratio on generated reports (docs/benchmarks.md).
+_TRAINING = dict(k=2048, d=8, f=20, accel=2, threads=1)
+# The kinds of compressed values: the dictionary each is trained on.
+KIND_JSON = "json"
+KIND_ORIGINAL = "original"
+# A zstd frame's first four bytes: no JSON text and no accepted file format starts with them.
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # where earlier versions kept the copies of the files, one file each (see _migrate)
 OLD_FILES_DIR = "files"
 INDEX_DIRNAME = "index"
@@ -105,7 +131,7 @@ CREATE TABLE IF NOT EXISTS reports (
     format      TEXT,
     flags       TEXT NOT NULL DEFAULT '',
     figures_json TEXT NOT NULL DEFAULT '{}',
-    json        TEXT NOT NULL,
+    json        BLOB NOT NULL,
     ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports (agency, year);
@@ -125,6 +151,12 @@ CREATE INDEX IF NOT EXISTS sources_report ON sources (report_id);
 CREATE TABLE IF NOT EXISTS originals (
     sha256      TEXT PRIMARY KEY,
     bytes       BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dictionaries (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    trained_at  TEXT NOT NULL
 );
 """
 
@@ -174,6 +206,134 @@ def _move_files_into_originals(connection: sqlite3.Connection, data_dir: Path) -
 
 class StoreError(XxgkError):
     """The data directory's SQLite store cannot be opened or written."""
+
+
+def is_compressed(value) -> bool:
+    """Whether a stored value is a zstd frame (format 2) rather than the plain bytes of format 1."""
+    return isinstance(value, bytes) and value[:4] == _ZSTD_MAGIC
+
+
+class Codec:
+    """The zstd dictionaries of one store connection: compresses new values with the newest
+    dictionary of their kind, and reads any value with the dictionary its frame names."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self._db = connection
+        self._newest: dict[str, tuple[int, zstandard.ZstdCompressor]] = {}
+        self._readers: dict[int, zstandard.ZstdDecompressor] = {0: zstandard.ZstdDecompressor()}
+        self._plain = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self.load()
+
+    def load(self) -> None:
+        """(Re)read the dictionaries table: another connection may have added one."""
+        try:
+            rows = self._db.execute("SELECT id, kind, bytes FROM dictionaries ORDER BY id").fetchall()
+        except sqlite3.OperationalError:  # a store from before the table: no dictionaries yet
+            return
+        for dict_id, kind, data in rows:
+            self._register(dict_id, kind, zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_FULLDICT))
+
+    def _register(self, dict_id: int, kind: str, dictionary: zstandard.ZstdCompressionDict) -> None:
+        self._readers[dict_id] = zstandard.ZstdDecompressor(dict_data=dictionary)
+        if kind not in self._newest or self._newest[kind][0] < dict_id:
+            self._newest[kind] = (dict_id, zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary))
+
+    def has_dictionary(self, kind: str) -> bool:
+        return kind in self._newest
+
+    def compress(self, kind: str, data: bytes) -> bytes:
+        """One zstd frame of ``data``, its header naming the dictionary used (0 for none)."""
+        entry = self._newest.get(kind)
+        return (entry[1] if entry else self._plain).compress(data)
+
+    def decompress(self, value, what: str) -> bytes:
+        """The bytes a stored value holds. Every read of ``reports.json`` and ``originals.bytes``
+        comes here.
+
+        :param what: the value, for the error ("report 1a2b…'s JSON").
+        :raises StoreError: the value is not a zstd frame this store can read.
+        """
+        try:
+            if not is_compressed(value):
+                raise zstandard.ZstdError("not a zstd frame")
+            dict_id = zstandard.get_frame_parameters(value).dict_id
+            if dict_id not in self._readers:
+                self.load()
+            reader = self._readers.get(dict_id)
+            if reader is None:
+                raise zstandard.ZstdError(f"its dictionary {dict_id} is not in the store")
+            return reader.decompress(value)
+        except zstandard.ZstdError as e:
+            db = self._db.execute("PRAGMA database_list").fetchone()[2]
+            raise StoreError(damaged_store_message(Path(db), f"{what} cannot be decompressed: {e}")) from None
+
+    def train(self, kind: str, samples: list[bytes]) -> int:
+        """Train a dictionary of ``kind`` on ``samples``, store it (in the open transaction, if
+        any) and use it for new values of that kind; return its id."""
+        dict_id = self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM dictionaries").fetchone()[0]
+        dictionary = zstandard.train_dictionary(DICTIONARY_BYTES, samples, dict_id=dict_id, **_TRAINING)
+        self._db.execute("INSERT INTO dictionaries (id, kind, bytes, trained_at) VALUES (?, ?, ?, ?)",
+                         (dict_id, kind, dictionary.as_bytes(), _now()))
+        self._register(dict_id, kind, dictionary)
+        return dict_id
+
+
+# kind -> the table and column of its compressed values
+_COMPRESSED = {KIND_JSON: ("reports", "json"), KIND_ORIGINAL: ("originals", "bytes")}
+
+
+def _train_on_first_rows(connection: sqlite3.Connection, codec: Codec, kind: str) -> None:
+    """Train the first dictionary of ``kind`` on the store's first DICTIONARY_SAMPLE values of it
+    (plain, or frames made without a dictionary), if it holds that many."""
+    table, column = _COMPRESSED[kind]
+    sample = [codec.decompress(value, f"a stored {kind}") if is_compressed(value) else _as_bytes(value)
+              for (value,) in connection.execute(f"SELECT {column} FROM {table} ORDER BY rowid LIMIT ?",
+                                                 (DICTIONARY_SAMPLE,))]
+    if len(sample) < DICTIONARY_SAMPLE:
+        return
+    try:
+        codec.train(kind, sample)
+    except zstandard.ZstdError:
+        pass  # too little to learn from (zstd: "Src size is incorrect"): values stay tagged "none"
+
+
+def _compress_old_rows(connection: sqlite3.Connection) -> None:
+    """Compress the plain ``reports.json`` and ``originals.bytes`` of a format-1 store in place
+    (in the caller's transaction), with dictionaries trained on its first rows."""
+    codec = Codec(connection)
+    for kind, (table, column) in _COMPRESSED.items():
+        if not codec.has_dictionary(kind):
+            _train_on_first_rows(connection, codec, kind)
+        last = 0
+        while True:
+            rows = connection.execute(f"SELECT rowid, {column} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 500",
+                                      (last,)).fetchall()
+            if not rows:
+                break
+            connection.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
+                                   [(codec.compress(kind, _as_bytes(value)), rowid) for rowid, value in rows
+                                    if not is_compressed(_as_bytes(value))])
+            last = rows[-1][0]
+
+
+def _as_bytes(value) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring an older format to this one and stamp it, in one write transaction: a second
+    process opening the store meanwhile waits, then finds it done."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version < COMPRESSED_SINCE:
+            _compress_old_rows(connection)
+        if version < SCHEMA_VERSION:
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def damaged_store_message(db: Path, problem: str) -> str:
@@ -232,7 +392,7 @@ _JSON = msgspec.json.Encoder()
 def report_to_json(report: Report) -> bytes:
     """The JSON of ``report.to_dict()`` (docs/report-format.md), UTF-8.
 
-    Bytes all the way into SQLite (bound as TEXT, see ``_JSON_COLUMNS``): as a
+    Bytes all the way into the store (which compresses them, see ``Codec``): as a
     str it was encoded and decoded four times between the worker and the database.
     """
     return _JSON.encode(report)
@@ -293,8 +453,9 @@ def report_to_row(report: Report, ingested_at: str,
 _REPORT_COLUMNS = ("id", "sha256", "agency", "agency_key", "year", "template", "province", "city", "county", "adcode",
                    "level", "agency_type", "title", "published", "synthetic", "format", "flags",
                    "figures_json", "json", "ingested_at")
-# UTF-8 JSON comes as bytes, which sqlite3 would store as a BLOB: cast to TEXT (the same bytes).
-_JSON_COLUMNS = frozenset({"figures_json", "json"})
+# UTF-8 JSON comes as bytes, which sqlite3 would store as a BLOB: cast to TEXT (the same bytes),
+# for SQL's json functions. ``json`` is a zstd frame: a BLOB.
+_JSON_COLUMNS = frozenset({"figures_json"})
 _INSERT_REPORT = (f"INSERT OR REPLACE INTO reports ({', '.join(_REPORT_COLUMNS)}) VALUES "
                   f"({', '.join('CAST(? AS TEXT)' if c in _JSON_COLUMNS else '?' for c in _REPORT_COLUMNS)})")
 
@@ -322,6 +483,9 @@ class Store:
         self.data_dir = data_dir
         self._db = connection
         self._in_transaction = False
+        self.codec = Codec(connection)
+        # per kind still without a dictionary: how many values the store holds (counted once)
+        self._untrained: dict[str, int | None] = {KIND_JSON: None, KIND_ORIGINAL: None}
 
     @classmethod
     def open(cls, data_dir: str | Path, *, cache_kib: int | None = None) -> "Store":
@@ -350,7 +514,7 @@ class Store:
             _migrate(connection, data_dir)
             connection.executescript(_SCHEMA)
             if version < SCHEMA_VERSION:
-                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                _upgrade(connection)
         except sqlite3.OperationalError as e:
             raise StoreError(f"{data_dir / DB_NAME}: cannot open the store: {e}") from None
         except sqlite3.DatabaseError as e:  # "file is not a database", "database disk image is malformed"
@@ -374,8 +538,11 @@ class Store:
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA busy_timeout=10000")
             connection.execute(f"PRAGMA cache_size=-{LOOKUP_CACHE_KIB}")
-            _check_store(data_dir / DB_NAME, connection)
+            version = _check_store(data_dir / DB_NAME, connection)
             connection.execute("SELECT 1 FROM sources LIMIT 1")
+            if version < SCHEMA_VERSION:
+                raise StoreError(f"{data_dir / DB_NAME}: data format {version} is older than this version's "
+                                 f"{SCHEMA_VERSION}: upgrade it with xxgk ingest --reindex --data {data_dir}")
         except sqlite3.OperationalError as e:
             raise StoreError(f"{data_dir / DB_NAME}: cannot read the store: {e}") from None
         except sqlite3.DatabaseError as e:
@@ -416,6 +583,9 @@ class Store:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
         self._in_transaction = False
+        # a dictionary trained in the transaction is gone with it, and the rows counted
+        self.codec = Codec(self._db)
+        self._untrained = {KIND_JSON: None, KIND_ORIGINAL: None}
 
     @property
     def in_transaction(self) -> bool:
@@ -425,14 +595,20 @@ class Store:
 
     def get(self, report_id: str) -> Report | None:
         """The canonical report with this id, or None."""
-        row = self._db.execute("SELECT json FROM reports WHERE id = ?", (report_id,)).fetchone()
-        return Report.from_dict(json.loads(row["json"])) if row else None
+        row = self._db.execute("SELECT id, json FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return self._report(row) if row else None
+
+    def _report_json(self, row: sqlite3.Row) -> bytes:
+        return self.codec.decompress(row["json"], f"report {row['id']}'s JSON")
+
+    def _report(self, row: sqlite3.Row) -> Report:
+        return Report.from_dict(json.loads(self._report_json(row)))
 
     def original(self, report_id: str) -> bytes | None:
         """The bytes of the report's original file (None if the report or its copy is unknown)."""
         row = self._db.execute("SELECT o.bytes FROM reports r JOIN originals o ON o.sha256 = r.sha256"
                                " WHERE r.id = ?", (report_id,)).fetchone()
-        return row[0] if row else None
+        return self.codec.decompress(row[0], f"report {report_id}'s original file") if row else None
 
     def has_original(self, report_id: str) -> bool:
         """Whether the original file of the report is stored (without reading it)."""
@@ -443,14 +619,14 @@ class Store:
     def reports_by_agency(self, agency: str) -> list[Report]:
         """Every report of this agency (all years), oldest year first."""
         rows = self._db.execute(
-            "SELECT json FROM reports WHERE agency = ? ORDER BY year IS NULL, year, id", (agency,))
-        return [Report.from_dict(json.loads(row["json"])) for row in rows]
+            "SELECT id, json FROM reports WHERE agency = ? ORDER BY year IS NULL, year, id", (agency,))
+        return [self._report(row) for row in rows]
 
     def reports_by_agency_key(self, key: str) -> list[Report]:
         """Every report with this agency_key (all years), oldest year first."""
         rows = self._db.execute(
-            "SELECT json FROM reports WHERE agency_key = ? ORDER BY year IS NULL, year, id", (key,))
-        return [Report.from_dict(json.loads(row["json"])) for row in rows]
+            "SELECT id, json FROM reports WHERE agency_key = ? ORDER BY year IS NULL, year, id", (key,))
+        return [self._report(row) for row in rows]
 
     def agency_keys(self) -> dict[str, str | None]:
         """Every report's id -> its agency_key column."""
@@ -460,8 +636,14 @@ class Store:
         """Set the agency_key of reports by id, in the column and the report's JSON alike
         (ingest.rebuild_index recomputes them with the current alias table)."""
         with self.transaction():
-            self._db.executemany("UPDATE reports SET agency_key = ?, json = json_set(json, '$.agency_key', ?)"
-                                 " WHERE id = ?", [(key, key, report_id) for report_id, key in keys.items()])
+            for report_id, key in keys.items():
+                row = self._db.execute("SELECT id, json FROM reports WHERE id = ?", (report_id,)).fetchone()
+                if row is None:
+                    continue
+                data = json.loads(self._report_json(row))
+                data["agency_key"] = key
+                self._db.execute("UPDATE reports SET agency_key = ?, json = ? WHERE id = ?",
+                                 (key, self.codec.compress(KIND_JSON, _JSON.encode(data)), report_id))
 
     def light_reports(self, report_ids: list[str]) -> Iterator[Report]:
         """The reports with these ids, in that order, without sections and cells
@@ -518,7 +700,7 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield Report.from_dict(json.loads(row["json"]))
+                yield self._report(row)
             last = rows[-1]["id"]
 
     def count(self) -> int:
@@ -541,10 +723,34 @@ class Store:
         now = _now()
         row = report_to_row(report, now, prepared.report_json, prepared.figures_json)
         with self.transaction():
+            row["json"] = self._compress(KIND_JSON, prepared.report_json)
             self._db.execute(_INSERT_REPORT, [row[c] for c in _REPORT_COLUMNS])
-            self._db.execute("INSERT OR IGNORE INTO originals (sha256, bytes) VALUES (?, ?)",
-                             (report.source["sha256"], prepared.original))
+            if not self._db.execute("SELECT 1 FROM originals WHERE sha256 = ?", (report.source["sha256"],)).fetchone():
+                self._db.execute("INSERT INTO originals (sha256, bytes) VALUES (?, ?)",
+                                 (report.source["sha256"], self._compress(KIND_ORIGINAL, prepared.original)))
             self._record_source(file_path, report.source["sha256"], report.id, now)
+
+    def _compress(self, kind: str, data: bytes) -> bytes:
+        """Compress a value to store. Once the store holds DICTIONARY_SAMPLE values of a kind
+        without a dictionary, its first ones (by rowid: the same store trains the same dictionary,
+        whichever ingest brought them) train one, in the open transaction, used from this value on."""
+        if kind in self._untrained and not self.codec.has_dictionary(kind):
+            table, column = _COMPRESSED[kind]
+            held = self._untrained[kind]
+            if held is None:
+                held = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if held >= DICTIONARY_SAMPLE:
+                del self._untrained[kind]  # one attempt a connection, so a failed one costs once
+                _train_on_first_rows(self._db, self.codec, kind)
+            else:
+                self._untrained[kind] = held + 1
+        return self.codec.compress(kind, data)
+
+    def add_dictionary(self, kind: str, samples: list[bytes]) -> int:
+        """Train a new dictionary of ``kind`` (KIND_JSON, KIND_ORIGINAL) on ``samples``: new values
+        of that kind use it; values compressed with an older one stay readable. Returns its id."""
+        with self.transaction():
+            return self.codec.train(kind, samples)
 
     def add_source(self, file_path: str | Path, sha256: str) -> None:
         """Record another path holding the bytes of an already stored report."""

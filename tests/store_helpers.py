@@ -30,3 +30,24 @@ def make_report(tmp_path, name: str, text: str, *, agency="市中区信访局", 
         flags=[Flag(code, "natural", "detail") for code in flags],
     )
     return report, path
+
+
+def downgrade_to_format_1(data_dir) -> None:
+    """Rewrite a store as format 1 wrote it: ``reports.json`` as plain TEXT, ``originals.bytes``
+    as the file's plain bytes, no dictionaries table, ``user_version`` 1."""
+    import sqlite3
+
+    from indexer.store import DB_NAME, Store
+
+    store = Store.open(data_dir)
+    db = sqlite3.connect(data_dir / DB_NAME, isolation_level=None)
+    reports = [(store.codec.decompress(value, rid).decode("utf-8"), rid)
+               for rid, value in db.execute("SELECT id, json FROM reports")]
+    originals = [(store.codec.decompress(value, sha), sha)
+                 for sha, value in db.execute("SELECT sha256, bytes FROM originals")]
+    store.close()
+    db.executemany("UPDATE reports SET json = ? WHERE id = ?", reports)
+    db.executemany("UPDATE originals SET bytes = ? WHERE sha256 = ?", originals)
+    db.execute("DROP TABLE dictionaries")
+    db.execute("PRAGMA user_version = 1")
+    db.close()

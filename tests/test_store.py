@@ -5,10 +5,11 @@ import json
 import sqlite3
 
 import pytest
+import zstandard
 
 from indexer.parse import parse_file
 from indexer.store import BULK_CACHE_KIB, LOOKUP_CACHE_KIB, Store, StoreError, report_to_json
-from store_helpers import make_report
+from store_helpers import downgrade_to_format_1, make_report
 
 
 def test_put_get_round_trip(tmp_path):
@@ -54,7 +55,8 @@ def test_figures_are_one_json_column_as_well(tmp_path):
     report, path = make_report(tmp_path, "a.txt", "正文")
     store.put(report, path)
     db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
-    assert db.execute("SELECT typeof(json), typeof(figures_json) FROM reports").fetchone() == ("text", "text")
+    # the report JSON is a zstd frame; the figures stay plain JSON for SQL (docs/data-directory.md)
+    assert db.execute("SELECT typeof(json), typeof(figures_json) FROM reports").fetchone() == ("blob", "text")
     assert db.execute("""SELECT figures_json ->> '$."t2.procurement.count"' FROM reports""").fetchone() == (6,)
     assert db.execute("""SELECT count(*) FROM reports WHERE figures_json ->> '$."t2.procurement.count"' > 0
                          """).fetchone() == (1,)
@@ -67,6 +69,7 @@ def test_a_store_with_the_old_figures_table_is_migrated_on_open(tmp_path):
     report, path = make_report(tmp_path, "a.txt", "正文")
     store.put(report, path)
     store.close()
+    downgrade_to_format_1(data)  # that old, it predates compression too
     db = sqlite3.connect(data / "reports.sqlite", isolation_level=None)
     db.executescript("""
         DROP VIEW figures;
@@ -94,7 +97,10 @@ def test_the_original_bytes_are_kept_by_hash_and_survive_the_file(tmp_path):
     assert store.original(report.id) == original
     assert store.has_original(report.id)
     db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
-    assert db.execute("SELECT sha256, bytes FROM originals").fetchall() == [(report.source["sha256"], original)]
+    ((sha, stored),) = db.execute("SELECT sha256, bytes FROM originals").fetchall()
+    # a zstd frame without a dictionary (a store of one report trains none)
+    assert (sha, zstandard.decompress(stored)) == (report.source["sha256"], original)
+    assert zstandard.get_frame_parameters(stored).dict_id == 0
     assert store.original("0000000000000000") is None
     assert not store.has_original("0000000000000000")
     assert not (tmp_path / "data" / "files").exists()
@@ -121,6 +127,7 @@ def test_a_store_with_copies_in_files_is_moved_into_originals_on_open(tmp_path):
     store.put(report, path)
     store.put(gone, gone_path)
     store.close()
+    downgrade_to_format_1(data)  # that old, it predates compression too
     sha = report.source["sha256"]
     copy = data / "files" / sha[:2] / f"{sha}.txt"
     copy.parent.mkdir(parents=True)
