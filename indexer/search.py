@@ -134,12 +134,22 @@ def _rate_counts(result: dict[str, Any]) -> dict[str, dict[str, int]]:
     return counts
 
 
+# How many reports match, counted by the aggregation that goes over them anyway: a count of its
+# own evaluates the query once more, as dear as the facets for a phrase found in every report.
+# Every report has a year slot (a blank one counts as "missing"), so every hit is counted once.
+TOTAL_AGG = {"total__": {"value_count": {"field": "year", "missing": 0}}}
+
+
+def _total_of(result: dict[str, Any]) -> int:
+    return int(result["total__"]["value"])
+
+
 def _facet_request(rates: bool) -> dict[str, Any]:
     # the rates' eight range aggregations cost more than every other facet together
-    # (docs/benchmarks.md, 2026-12-06 query latency at 100,000): counted only when asked
+    # (docs/benchmarks.md, 2026-12-06): counted only when asked
     return {**{name: {"terms": {"field": facet_index_field(name), "size": FACET_SIZES.get(name, BUCKETS)}}
                for name in FACETS},
-            **(_rate_aggs() if rates else {})}
+            **(_rate_aggs() if rates else {}), **TOTAL_AGG}
 
 
 def _bucket_key(key) -> str:
@@ -211,10 +221,9 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # broad query only pay for the page.
     memo = index.memo(searcher)
     counted = memo.get(("facets", plan, rates))
-    # the total and the facet counts are counted on worker threads meanwhile (no scores needed there)
-    counting = None if counted is not None else (_in_background(count_matches, searcher, query),
-                                                  _in_background(searcher.aggregate, query, _facet_request(rates)))
-    total = (lambda: counted[0]) if counted is not None else counting[0].result
+    # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
+    counting = None if counted is not None else _in_background(searcher.aggregate, query, _facet_request(rates))
+    total = (lambda: counted[0]) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     if order is None:
         page_hits = relevance_page(searcher, index.schema, node, plan, query, per_page, offset, total)
@@ -227,7 +236,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
         score = round(float(key), 4) if order is None else None
         hits.append(_hit(stored, score, terms))
     if counted is None:
-        counted = (counting[0].result(), facets_from_aggregation(counting[1].result(), rates))
+        counted = (total(), facets_from_aggregation(counting.result(), rates))
         _remember(memo, ("facets", plan, rates), counted)
     total, facets = counted
     return SearchResult(query=q, total=total, page=page, per_page=per_page, sort=sort or "relevance", hits=hits,
@@ -391,8 +400,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
     """``stats`` without the query string.
 
     Two aggregation requests of about equal cost, per type on a worker thread
-    while per year and the outcomes run here; then the total, counted without
-    scores (BM25 over every hit of a broad query costs more than the counting).
+    while per year, the outcomes, the rates and the total run here.
     """
     figure_aggs = _figure_aggs()
     by_type = _in_background(searcher.aggregate, query,
@@ -400,9 +408,9 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
     result = searcher.aggregate(query, {
         "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": figure_aggs},
         **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
-        **_rate_aggs(),
+        **_rate_aggs(), **TOTAL_AGG,
     })
-    total = count_matches(searcher, query)
+    total = _total_of(result)
     per_year = {_bucket_key(b["key"]): _group_figures(b) for b in result["per_year"]["buckets"]}
     per_type = {_bucket_key(b["key"]): _group_figures(b) for b in by_type.result()["per_type"]["buckets"]}
     outcomes = {}
