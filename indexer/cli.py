@@ -155,9 +155,10 @@ def ingest(paths, prune, reindex, data_dir, config_path):
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="page number")
 @click.option("--sort", default="relevance", show_default=True,
               help="relevance, year, -year, or an alias or figure key ('-' first for descending)")
+@click.option("--rates", is_flag=True, help="also count each rate's buckets as a facet (grant_rate, …)")
 @click.option("--explain", is_flag=True, help="print the parsed query and its compiled plan; search nothing")
 @common_options
-def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
+def search(query, as_json, limit, page, sort, rates, explain, data_dir, config_path):
     """Search the indexed reports; print hits with snippets and facet counts.
 
     QUERY uses the search language: words, "phrases", OR, -word, year:2020,
@@ -183,7 +184,7 @@ def search(query, as_json, limit, page, sort, explain, data_dir, config_path):
     try:
         # the index alone answers a search (hits carry what they show); the store is not opened
         collection = Collection.open(config, store=False)
-        result = collection.search(query, page=page, per_page=limit or config.page_size, sort=sort)
+        result = collection.search(query, page=page, per_page=limit or config.page_size, sort=sort, rates=rates)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if not as_json:

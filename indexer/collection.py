@@ -19,7 +19,7 @@ from .index import ReportIndex, check_data_dir
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import AgencyPanel, SearchResult
-from .search import check_paging, search, search_ids, stats
+from .search import check_paging, rate_facets, search, search_ids, stats
 from .store import Store, index_dir
 from .vocabulary import REPORT_ID
 
@@ -66,13 +66,21 @@ class Collection:
         if self._store is not None:
             self._store.close()
 
-    def search(self, q: str, page: int = 1, per_page: int | None = None, sort: str = "relevance") -> SearchResult:
-        """One page of results with facets (docs/query-language.md).
+    def search(self, q: str, page: int = 1, per_page: int | None = None, sort: str = "relevance",
+               rates: bool = False) -> SearchResult:
+        """One page of results with facets (docs/query-language.md); ``rates`` adds each rate's buckets.
 
         :raises QuerySyntaxError: the query is malformed.
         :raises SearchError: a bad sort, page or per_page.
         """
-        return search(self.index, q, page=page, per_page=per_page or self.config.page_size, sort=sort)
+        return search(self.index, q, page=page, per_page=per_page or self.config.page_size, sort=sort, rates=rates)
+
+    def rate_facets(self, q: str) -> dict[str, dict[str, int]]:
+        """Each rate's facet buckets over the reports matching ``q`` (docs/query-language.md).
+
+        :raises QuerySyntaxError: the query is malformed.
+        """
+        return rate_facets(self.index, q)
 
     def search_ids(self, q: str) -> list[str]:
         """The id of every report matching ``q``, in relevance order.

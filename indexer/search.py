@@ -1,6 +1,7 @@
 """Run a query against the index: one page of hits with snippets, facets, statistics.
 
     search(index, q)   a SearchResult (hits, facets, paging; docs/query-language.md)
+    rate_facets(index, q)  each rate's facet buckets alone
     stats(index, q)    counts, sums and medians per year and per type, outcomes
     search_ids(index, q)  every matching id, no snippets (export)
 
@@ -133,19 +134,31 @@ def _rate_counts(result: dict[str, Any]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _facet_request() -> dict[str, Any]:
+# How many reports match, counted by the aggregation that goes over them anyway: a count of its
+# own evaluates the query once more, as dear as the facets for a phrase found in every report.
+# Every report has a year slot (a blank one counts as "missing"), so every hit is counted once.
+TOTAL_AGG = {"total__": {"value_count": {"field": "year", "missing": 0}}}
+
+
+def _total_of(result: dict[str, Any]) -> int:
+    return int(result["total__"]["value"])
+
+
+def _facet_request(rates: bool) -> dict[str, Any]:
+    # the rates' eight range aggregations cost more than every other facet together
+    # (docs/benchmarks.md, 2026-12-06): counted only when asked
     return {**{name: {"terms": {"field": facet_index_field(name), "size": FACET_SIZES.get(name, BUCKETS)}}
                for name in FACETS},
-            **_rate_aggs()}
+            **(_rate_aggs() if rates else {}), **TOTAL_AGG}
 
 
 def _bucket_key(key) -> str:
     return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
 
-def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """{facet: {value: count}}: year newest first, the others by count then value, then each
-    rate's buckets (lowest first, empty ones left out)."""
+def facets_from_aggregation(result: dict[str, Any], rates: bool) -> dict[str, dict[str, int]]:
+    """{facet: {value: count}}: year newest first, the others by count then value, then (``rates``)
+    each rate's buckets (lowest first, empty ones left out)."""
     facets = {}
     for name in FACETS:
         buckets = [(_bucket_key(b["key"]), b["doc_count"]) for b in result.get(name, {}).get("buckets", [])]
@@ -154,7 +167,8 @@ def facets_from_aggregation(result: dict[str, Any]) -> dict[str, dict[str, int]]
         else:
             buckets.sort(key=lambda b: (-b[1], b[0]))
         facets[name] = dict(buckets)
-    facets.update(_rate_counts(result))
+    if rates:
+        facets.update(_rate_counts(result))
     return facets
 
 
@@ -182,7 +196,7 @@ def check_paging(page: int, per_page: int) -> None:
 
 
 def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
-           sort: str = "relevance") -> SearchResult:
+           sort: str = "relevance", rates: bool = False) -> SearchResult:
     """One page of reports matching ``q``, with snippets and facet counts over every hit.
 
     :param index: the open index.
@@ -191,6 +205,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     :param per_page: hits per page (1..1000).
     :param sort: "relevance" (BM25), "year", "-year", or an alias / figure key ("-" for descending);
         reports without the value come last.
+    :param rates: also count each rate's buckets as a facet (docs/query-language.md).
     :raises QuerySyntaxError: the query is malformed.
     :raises SearchError: a bad sort, page or per_page.
     """
@@ -205,11 +220,10 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # stay right until the next commit: kept per searcher, so paging and re-sorting a
     # broad query only pay for the page.
     memo = index.memo(searcher)
-    counted = memo.get(("facets", plan))
-    # the total and the facet counts are counted on worker threads meanwhile (no scores needed there)
-    counting = None if counted is not None else (_in_background(count_matches, searcher, query),
-                                                  _in_background(searcher.aggregate, query, _facet_request()))
-    total = (lambda: counted[0]) if counted is not None else counting[0].result
+    counted = memo.get(("facets", plan, rates))
+    # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
+    counting = None if counted is not None else _in_background(searcher.aggregate, query, _facet_request(rates))
+    total = (lambda: counted[0]) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     if order is None:
         page_hits = relevance_page(searcher, index.schema, node, plan, query, per_page, offset, total)
@@ -222,11 +236,27 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
         score = round(float(key), 4) if order is None else None
         hits.append(_hit(stored, score, terms))
     if counted is None:
-        counted = (counting[0].result(), facets_from_aggregation(counting[1].result()))
-        _remember(memo, ("facets", plan), counted)
+        counted = (total(), facets_from_aggregation(counting.result(), rates))
+        _remember(memo, ("facets", plan, rates), counted)
     total, facets = counted
     return SearchResult(query=q, total=total, page=page, per_page=per_page, sort=sort or "relevance", hits=hits,
                         facets={name: dict(counts) for name, counts in facets.items()})
+
+
+def rate_facets(index: ReportIndex, q: str) -> dict[str, dict[str, int]]:
+    """Each rate's buckets over every report matching ``q``: what ``search(..., rates=True)`` adds
+    to the facets, without a page of hits (the search page fetches them after the results).
+
+    :raises QuerySyntaxError: the query is malformed.
+    """
+    plan = compile_plan(parse_query(q or ""))
+    searcher = index.searcher
+    memo = index.memo(searcher)
+    counts = memo.get(("rates", plan))
+    if counts is None:
+        counts = _rate_counts(searcher.aggregate(plan_to_query(plan, index.schema), _rate_aggs()))
+        _remember(memo, ("rates", plan), counts)
+    return {rate: dict(buckets) for rate, buckets in counts.items()}
 
 
 def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, plan, query: tantivy.Query,
@@ -370,8 +400,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
     """``stats`` without the query string.
 
     Two aggregation requests of about equal cost, per type on a worker thread
-    while per year and the outcomes run here; then the total, counted without
-    scores (BM25 over every hit of a broad query costs more than the counting).
+    while per year, the outcomes, the rates and the total run here.
     """
     figure_aggs = _figure_aggs()
     by_type = _in_background(searcher.aggregate, query,
@@ -379,9 +408,9 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, Any
     result = searcher.aggregate(query, {
         "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": figure_aggs},
         **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
-        **_rate_aggs(),
+        **_rate_aggs(), **TOTAL_AGG,
     })
-    total = count_matches(searcher, query)
+    total = _total_of(result)
     per_year = {_bucket_key(b["key"]): _group_figures(b) for b in result["per_year"]["buckets"]}
     per_type = {_bucket_key(b["key"]): _group_figures(b) for b in by_type.result()["per_type"]["buckets"]}
     outcomes = {}

@@ -65,6 +65,19 @@ def test_typing_the_mission_query_shows_exactly_the_expected_report(page, server
     assert query_of(stats_link.get_attribute("href")) == MISSION_QUERY
 
 
+def test_the_rate_facets_arrive_after_the_results_and_filter(page, server):
+    page.goto(server + "/?q=")
+    bucket = page.locator('section.facet[data-facet="grant_rate"] a[data-value="0.2..0.3"]')
+    expect(bucket.locator(".count")).to_have_text("2")      # fetched by the sidebar's placeholder
+    expect(page.locator("div.rate-facets")).to_have_count(0)  # replaced by the sections
+    bucket.click()
+    expect(page).to_have_url(re.compile(r"grant_rate(%3C|<)0\.3"))
+    assert query_of(page.url) == "grant_rate>=0.2 grant_rate<0.3"
+    expect(page.locator("li.hit")).to_have_count(2)
+    # the swapped-in page fetches them again, its bucket now active
+    expect(page.locator('section.facet[data-facet="grant_rate"] li.active a')).to_have_attribute("data-value", "0.2..0.3")
+
+
 def test_clicking_a_facet_changes_counts_url_and_box(page, server):
     page.goto(server + "/?q=信访")
     before = page.locator("#total").inner_text()

@@ -12,7 +12,7 @@ import pytest
 from indexer.aliases import RATES, report_aliases
 from indexer.export import export_columns, records_to_csv, report_to_record
 from indexer.parse import parse_file
-from indexer.search import rate_bucket_tokens, search, search_ids, stats
+from indexer.search import rate_bucket_tokens, rate_facets, search, search_ids, stats
 from search_helpers import build_index
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -125,7 +125,7 @@ def test_sorting_by_a_rate_puts_blanks_last(index, parsed):
 
 
 def test_rate_facets_count_buckets(index, parsed):
-    facets = search(index, "")["facets"]
+    facets = search(index, "", rates=True)["facets"]
     grant = [_rate(r, "grant_rate") for r in parsed if _rate(r, "grant_rate") is not None]
     assert sum(facets["grant_rate"].values()) == len(grant)
     # 0.28 (平潭 2022: 21/75) and 0.257143 (上海科委 2024: 9/35) fall in [0.2, 0.3)
@@ -147,7 +147,18 @@ def test_stats_give_means_medians_and_the_distribution(index, parsed):
         if len(values) <= 2:                          # exact medians for up to two values
             assert group["medians"]["grant_rate"] == round(sum(values) / len(values), 4)
         assert group["sums"]["grant_rate"] is None    # a sum of rates means nothing
-    assert result["rates"]["grant_rate"] == search(index, "")["facets"]["grant_rate"]
+    assert result["rates"]["grant_rate"] == search(index, "", rates=True)["facets"]["grant_rate"]
+
+
+def test_rate_facets_are_counted_only_when_asked(index):
+    plain, asked = search(index, "")["facets"], search(index, "", rates=True)["facets"]
+    assert not any(rate in plain for rate in RATES)
+    assert {name: counts for name, counts in asked.items() if name not in RATES} == plain
+    assert asked["grant_rate"] and rate_facets(index, "") == {rate: asked[rate] for rate in RATES}
+    # the memo keeps the two apart: asking again without rates still leaves them out
+    assert not any(rate in search(index, "")["facets"] for rate in RATES)
+    narrowed = rate_facets(index, "grant_rate>=0.2 grant_rate<0.3")
+    assert narrowed["grant_rate"] == {"0.2..0.3": 2}
 
 
 def test_rates_are_export_columns(parsed):

@@ -85,7 +85,8 @@ def test_the_result_has_the_spec_shape(index):
                         "title", "template", "flags", "synthetic", "url"}
     assert set(hit["sections"][0]) == {"n", "heading", "snippet"}
     assert hit["url"] == f"/reports/{hit['id']}#s{hit['sections'][0]['n']}"
-    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags", "agency", *RATES}
+    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags", "agency"}
+    assert set(search(index, "信访局", rates=True)["facets"]) == {*result["facets"], *RATES}
 
 
 # -- facets -------------------------------------------------------------------------------
@@ -676,3 +677,13 @@ def test_reports_matching_a_word_only_by_its_characters_come_after_the_words_uns
     # the fallback still excludes: a negated word is the whole word, characters together included
     assert ids(fallback_index, "受理 -区信访局") == set()
     assert search(fallback_index, "区信访局", sort="-year")["total"] == 3
+
+
+def test_the_total_counts_reports_without_a_year_too(tmp_path, reports):
+    # the total comes from the facets' aggregation (a count of the year slot, blanks included)
+    undated = replace(reports[0], id="0" * 16, year=None)
+    index = build_index(tmp_path / "index", [*reports, undated])
+    for q in ("", "信访", '"政府信息公开"', "-year:2020", "这个词不在任何报告里"):
+        expected = len(search_ids(index, q))
+        assert search(index, q)["total"] == stats(index, q)["total"] == expected
+    assert search(index, "")["total"] == len(reports) + 1 > sum(search(index, "")["facets"]["year"].values())

@@ -222,6 +222,7 @@ def test_the_openapi_schemas_are_valid_json_schema(client):
     {"q": "type:信访", "sort": "-applications"},      # sorted by a figure
     {"q": "信访", "page": "2", "per_page": "1"},
     {"q": "这个词不在任何报告里"},                     # no hits
+    {"q": "信访", "rates": "1"},                      # with the rate facets
 ])
 def test_every_search_response_validates_against_the_document(client, query):
     doc = client.get("/api/openapi.json").get_json()
@@ -230,8 +231,9 @@ def test_every_search_response_validates_against_the_document(client, query):
         assert response.status_code == 200
         body = response.get_json()
         _validator(doc, "/api/search", "200").validate(body)
+        rates = RATES if query.get("rates") else ()
         assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags",
-                                                          "agency", *RATES}
+                                                          "agency", *rates}
     if query.get("sort"):
         assert body["hits"] and all(hit["score"] is None for hit in body["hits"])
 
@@ -562,17 +564,39 @@ def test_agency_years_computes_changes_only_between_filled_values():
 
 # -- rates --------------------------------------------------------------------------
 
+def rate_sidebar(client, q: str):
+    """The rate facets as the page gets them: the fragment its placeholder fetches on load."""
+    page = soup_of(client.get("/", query_string={"q": q}))
+    assert page.select_one('section.facet[data-facet="grant_rate"]') is None   # not counted with the page
+    placeholder = page.select_one("div.rate-facets[hx-trigger=load]")
+    # without scripts, its link shows the page again with the rate facets in it
+    inline = soup_of(client.get(placeholder.select_one("a")["href"]))
+    fragment = soup_of(client.get(placeholder["hx-get"]))
+    rates = [section for section in inline.select("section.facet") if section["data-facet"] in RATES]
+    assert rates and str(fragment.select("section.facet")) == str(rates)
+    return fragment
+
+
 def test_a_rate_facet_link_adds_and_removes_its_bucket(client, collection):
-    soup = soup_of(client.get("/", query_string={"q": ""}))
+    soup = rate_sidebar(client, "")
     bucket = soup.select_one('section.facet[data-facet="grant_rate"] a[data-value="0.2..0.3"]')
     assert bucket is not None
     assert bucket.select_one(".count").get_text() == "2"          # 平潭 2022 (21/75), 上海科委 2024 (9/35)
     q = q_of(bucket["href"])
     assert q == "grant_rate>=0.2 grant_rate<0.3"
     assert collection.search(q)["total"] == 2
-    soup = soup_of(client.get("/", query_string={"q": q}))
+    soup = rate_sidebar(client, q)
     active = soup.select_one('section.facet[data-facet="grant_rate"] li.active a[data-value="0.2..0.3"]')
     assert active is not None and q_of(active["href"]) == ""
+
+
+def test_the_api_counts_the_rate_facets_when_asked(client, collection):
+    plain = client.get("/api/search", query_string={"q": ""}).get_json()["facets"]
+    asked = client.get("/api/search", query_string={"q": "", "rates": "1"}).get_json()["facets"]
+    assert not any(rate in plain for rate in RATES) and plain["year"] == asked["year"]
+    assert asked["grant_rate"]["0.2..0.3"] == 2 and asked["grant_rate"] == collection.rate_facets("")["grant_rate"]
+    assert not any(rate in client.get("/api/search", query_string={"q": "", "rates": "false"}).get_json()["facets"]
+                   for rate in RATES)
 
 
 def test_the_stats_page_shows_rate_means_and_distribution(client, collection):

@@ -18,7 +18,7 @@ from indexer.figure_keys import all_figure_keys
 from indexer.search import rate_bucket_tokens
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
-from .api import REQUEST_ERRORS, api_search, api_stats, query_error, run_search
+from .api import REQUEST_ERRORS, api_search, api_stats, query_error, run_search, wants_rates
 from .cell_links import hit_cell_links
 from .collection import get_collection
 from .downloads import attachment_response
@@ -89,16 +89,25 @@ def _rate_facet_values(rate: str, counts: dict, q: str, sort: str) -> list[dict]
     return values
 
 
+def rate_facet_sections(facets: dict, q: str, sort: str, lang: str) -> list[dict]:
+    """The sidebar sections of the rates that have counts in ``facets``."""
+    return [{"name": rate, "label": alias_label(rate, lang), "values": _rate_facet_values(rate, facets[rate], q, sort)}
+            for rate in RATES if facets.get(rate)]
+
+
 def search_page_context(args) -> dict:
     """Everything the search page shows for these request arguments."""
     lang = current_language()
     q = (args.get("q") or "").strip()
     sort = args.get("sort") or "relevance"
     page = page_number(args.get("page"))
-    result, error = run_search(q, page, sort)
+    # the rate facets: counted with the page when asked (rates=1, the link shown without scripts),
+    # else fetched by the sidebar after the results (``rate_facets``)
+    inline_rates = wants_rates(args)
+    result, error = run_search(q, page, sort, rates=inline_rates)
     sort_args = {"sort": sort} if sort != "relevance" else {}
     context = {"q": q, "sort": sort, "page": page, "error": error, "result": result,
-               "sort_options": sort_options(lang), "facets": [], "pages": 0,
+               "sort_options": sort_options(lang), "facets": [], "pages": 0, "rate_facets_url": None,
                "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
                          for c in active_chips(q)],
                "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
@@ -109,9 +118,11 @@ def search_page_context(args) -> dict:
         context["facets"] = [{"name": name, "label": translate(f"facet_{name}", lang),
                               "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
                              for name in FACETS if result["facets"].get(name)]
-        context["facets"] += [{"name": rate, "label": alias_label(rate, lang),
-                               "values": _rate_facet_values(rate, result["facets"][rate], q, sort)}
-                              for rate in RATES if result["facets"].get(rate)]
+        if inline_rates:
+            context["facets"] += rate_facet_sections(result["facets"], q, sort, lang)
+        else:
+            context["rate_facets_url"] = link("search.rate_facets", q=q, **sort_args)
+            context["rate_facets_page"] = link("search.index", q=q, rates=1, **sort_args)
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
         context["hit_cells"] = hit_cell_links(q, result["hits"], lang)
     return context
@@ -144,6 +155,18 @@ def index():
     context = search_page_context(args)
     template = template_for(request, SEARCH_FRAGMENTS, "search.html")
     return render_template(template, oob_nav=template != "search.html", **context)
+
+
+@bp.get("/rate-facets")
+def rate_facets():
+    """The rate facets' sidebar sections for ``q``, which the search page fetches after its results."""
+    q = (request.args.get("q") or "").strip()
+    sort = request.args.get("sort") or "relevance"
+    try:
+        facets = get_collection().rate_facets(q)
+    except REQUEST_ERRORS:
+        facets = {}  # the page around it shows the query's error
+    return render_template("_facet_list.html", facets=rate_facet_sections(facets, q, sort, current_language()))
 
 
 @bp.get("/search.json")
