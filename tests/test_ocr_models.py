@@ -71,3 +71,18 @@ def test_the_recogniser_reads_the_same_characters_on_a_scanned_page(page):
         assert (a.argmax(axis=1) == b.argmax(axis=1)).all()
         read += int((a.argmax(axis=1) != 0).sum())
     assert read > 100  # real characters were read, not blank columns
+
+
+def test_the_engine_runs_both_models_folded_on_one_thread():
+    """RapidOCR overwrites per-model thread counts with its global ones: a second, spinning
+    ONNX Runtime thread doubled the CPU time of every page (docs/benchmarks.md)."""
+    ocr = engine.engine()
+    for session in (ocr.text_det.infer.session, ocr.text_rec.session.session):
+        assert session.get_session_options().intra_op_num_threads == 1
+        assert session.get_session_options().inter_op_num_threads == 1
+    # the folded model's own output, to the bit, not the wheel's (which differs in the last bits)
+    tensor = np.random.default_rng(1).uniform(-1, 1, (1, 3, 48, 320)).astype(np.float32)
+    running = run(ocr.text_rec.session.session, tensor)
+    assert np.array_equal(running, run(models.session(REC), tensor))
+    assert not np.array_equal(running, run(wheel_session(REC), tensor))
+    assert "character" in ocr.text_rec.session.session.get_modelmeta().custom_metadata_map

@@ -41,14 +41,15 @@ def engine():
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     cv2.setNumThreads(1)  # OpenCV's own pool would oversubscribe the cores beside the other worker
     from rapidocr_onnxruntime import RapidOCR
-
     from rapidocr_onnxruntime.utils import read_yaml
 
-    threads = {f"{part}_{kind}_op_num_threads": 1 for part in ("det", "rec") for kind in ("intra", "inter")}
+    # RapidOCR copies its global thread counts over the per-model ones (det_intra_op_num_threads
+    # is overwritten), so only the global ones hold; its sessions are replaced below all the same.
+    threads = {"intra_op_num_threads": 1, "inter_op_num_threads": 1}
     # One line per recogniser call: a batch of six padded lines costs ~40% more CPU than the
     # six lines one by one (docs/ocr.md, "Speed").
     ocr = RapidOCR(use_cls=False, rec_batch_num=1, **threads)
-    # The same models with their arithmetic folded (models.py): ~45% less CPU for the recogniser
+    # The same models with their arithmetic folded, on one thread that never spins (models.py)
     package = Path(inspect.getfile(RapidOCR)).parent
     config = read_yaml(str(package / "config.yaml"))
     ocr.text_det.infer.session = models.session(str(package / config["Det"]["model_path"]))
