@@ -5,7 +5,8 @@ Nothing is downloaded: the models are files of the installed package, and the
 engine is built from the package's own config.yaml, whose model paths point into it
 (docs/ocr.md compares it with Tesseract).
 
-Three economies over calling RapidOCR whole (docs/ocr.md measures them):
+Four economies over calling RapidOCR whole (docs/ocr.md measures them):
+- both models run folded (models.py) on one ONNX Runtime thread that never spins;
 - the recogniser reads one line per call: a padded batch costs more CPU than its
   lines one by one;
 - detection runs on the page scaled down to DET_SIDE pixels (text lines stay
