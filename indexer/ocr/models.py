@@ -32,7 +32,6 @@ class _Graph:
     """A model's nodes with its constants (Constant nodes and initializers) as arrays."""
 
     def __init__(self, model: onnx.ModelProto):
-        self.model = model
         graph = model.graph
         self.values: dict[str, np.ndarray] = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
         self.nodes = []
@@ -78,12 +77,6 @@ class _Graph:
         del conv.input[1:]
         conv.input.extend(names)
 
-    def rename_input(self, old: str, new: str) -> None:
-        for node in self.nodes:
-            for i, name in enumerate(node.input):
-                if name == old:
-                    node.input[i] = new
-
 
 def _scale_shift_after(graph: _Graph, node, used) -> tuple[float, float, str, list] | None:
     """A Mul by a scalar then an Add of a scalar, the sole consumers of ``node``'s output."""
@@ -98,25 +91,20 @@ def _scale_shift_after(graph: _Graph, node, used) -> tuple[float, float, str, li
     return scale[1], shift[1], add.output[0], [mul, add]
 
 
-def _fold_into_conv_output(graph: _Graph) -> int:
-    folded = 0
+def _fold_into_conv_output(graph: _Graph) -> None:
     for conv in [n for n in graph.nodes if n.op_type == "Conv"]:
-        used = graph.consumers()
         parameters = graph.conv_parameters(conv)
-        found = parameters and _scale_shift_after(graph, conv, used)
+        found = parameters and _scale_shift_after(graph, conv, graph.consumers())
         if not found:
             continue
         (weight, bias), (scale, shift, output, gone) = parameters, found
         graph.set_conv(conv, weight * scale, bias * scale + shift)
         graph.nodes = [n for n in graph.nodes if n not in gone]
         conv.output[0] = output
-        folded += 1
-    return folded
 
 
-def _hard_swish(graph: _Graph) -> int:
+def _hard_swish(graph: _Graph) -> None:
     """x * clip(x + 3, 0, 6) / 6 -> HardSwish(x)."""
-    replaced = 0
     used = graph.consumers()
     for add in list(graph.nodes):
         plus = graph.scalar(add, op="Add")
@@ -141,43 +129,33 @@ def _hard_swish(graph: _Graph) -> int:
         graph.nodes = [n for n in graph.nodes if n not in (add, clip, mul, div)]
         graph.nodes.insert(at, swish)
         used = graph.consumers()
-        replaced += 1
-    return replaced
 
 
-def _fold_into_conv_input(graph: _Graph) -> int:
-    """A scale and shift whose only consumer is a convolution."""
-    folded = 0
-    for mul in [n for n in graph.nodes if n.op_type == "Mul"]:
+def _fold_into_conv_input(graph: _Graph) -> None:
+    """A scale and shift of a node's output whose only consumer is a convolution."""
+    for node in list(graph.nodes):
         used = graph.consumers()
-        scale = graph.scalar(mul, op="Mul")
-        if not scale or mul not in graph.nodes:
+        found = node in graph.nodes and _scale_shift_after(graph, node, used)
+        conv = found and graph.sole_consumer(found[2], used)
+        if not conv or conv.op_type != "Conv" or conv.input[0] != found[2]:
             continue
-        add = graph.sole_consumer(mul.output[0], used)
-        shift = add is not None and graph.scalar(add, op="Add")
-        if not shift or shift[0] != mul.output[0]:
-            continue
-        conv = graph.sole_consumer(add.output[0], used)
-        if conv is None or conv.op_type != "Conv" or conv.input[0] != add.output[0]:
-            continue
+        scale, shift, output, (mul, add) = found
         attributes = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
         parameters = graph.conv_parameters(conv)
-        if parameters is None or scale[1] == 0:
+        if parameters is None or scale == 0:
             continue
         weight, bias = parameters
         if any(attributes.get("pads", [0])) or attributes.get("auto_pad", b"NOTSET") != b"NOTSET":
             # conv(s·x + t) = (s·W)(x + t/s) where the padding is zero on both sides: the shift stays
-            graph.set_conv(conv, weight * scale[1], bias)
-            graph.values[f"{add.output[0]}.shift"] = np.array([shift[1] / scale[1]], dtype=np.float32)
-            add.input[:] = [scale[0], f"{add.output[0]}.shift"]
+            graph.set_conv(conv, weight * scale, bias)
+            graph.values[f"{output}.shift"] = np.array([shift / scale], dtype=np.float32)
+            add.input[:] = [node.output[0], f"{output}.shift"]
             graph.nodes.remove(mul)
         else:
             # conv(s·x + t) = (s·W)·x + (b + t·ΣW), the sum over each output channel's inputs
-            graph.set_conv(conv, weight * scale[1], bias + shift[1] * weight.sum(axis=(1, 2, 3)))
-            conv.input[0] = scale[0]
+            graph.set_conv(conv, weight * scale, bias + shift * weight.sum(axis=(1, 2, 3)))
+            conv.input[0] = node.output[0]
             graph.nodes = [n for n in graph.nodes if n not in (mul, add)]
-        folded += 1
-    return folded
 
 
 def folded(path: str) -> bytes:
