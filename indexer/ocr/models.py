@@ -13,7 +13,7 @@ fewer passes:
   it stays, as one Add).
 
 Only the order of floating-point operations changes (outputs differ by ~1e-6). The folded
-model is built in memory from the wheel's file when the engine starts (~0.3 s of CPU);
+model is built in memory from the wheel's file when the engine starts (~0.4 s of CPU);
 nothing is written or fetched.
 """
 from __future__ import annotations
