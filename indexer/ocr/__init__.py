@@ -3,6 +3,7 @@ read by OCR (docs/ocr.md).
 
     pages.py   the file's page images, within pixel and page limits
     engine.py  RapidOCR, its models inside the installed wheel
+    models.py  those models with their arithmetic folded, as run
     grid.py    ruled tables: deskew, rulings, merged cells
     scan.py    page image -> OCR record (cached) -> Paragraph and Table blocks
     cache.py   OCR records by file sha256 in the data directory

@@ -5,7 +5,8 @@ Nothing is downloaded: the models are files of the installed package, and the
 engine is built from the package's own config.yaml, whose model paths point into it
 (docs/ocr.md compares it with Tesseract).
 
-Three economies over calling RapidOCR whole (docs/ocr.md measures them):
+Four economies over calling RapidOCR whole (docs/ocr.md measures them):
+- both models run folded (models.py) on one ONNX Runtime thread that never spins;
 - the recogniser reads one line per call: a padded batch costs more CPU than its
   lines one by one;
 - detection runs on the page scaled down to DET_SIDE pixels (text lines stay
@@ -17,11 +18,15 @@ Three economies over calling RapidOCR whole (docs/ocr.md measures them):
 """
 from __future__ import annotations
 
+import inspect
 import os
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+from . import models
 
 ENGINE_NAME = "rapidocr-onnxruntime PP-OCRv4"
 DET_SIDE = 1280
@@ -37,11 +42,20 @@ def engine():
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     cv2.setNumThreads(1)  # OpenCV's own pool would oversubscribe the cores beside the other worker
     from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.utils import read_yaml
 
-    threads = {f"{part}_{kind}_op_num_threads": 1 for part in ("det", "rec") for kind in ("intra", "inter")}
+    # RapidOCR copies its global thread counts over the per-model ones (det_intra_op_num_threads
+    # is overwritten), so only the global ones hold; its sessions are replaced below all the same.
+    threads = {"intra_op_num_threads": 1, "inter_op_num_threads": 1}
     # One line per recogniser call: a batch of six padded lines costs ~40% more CPU than the
     # six lines one by one (docs/ocr.md, "Speed").
-    return RapidOCR(use_cls=False, rec_batch_num=1, **threads)
+    ocr = RapidOCR(use_cls=False, rec_batch_num=1, **threads)
+    # The same models with their arithmetic folded, on one thread that never spins (models.py)
+    package = Path(inspect.getfile(RapidOCR)).parent
+    config = read_yaml(str(package / "config.yaml"))
+    ocr.text_det.infer.session = models.session(str(package / config["Det"]["model_path"]))
+    ocr.text_rec.session.session = models.session(str(package / config["Rec"]["model_path"]))
+    return ocr
 
 
 def detect(image: np.ndarray) -> list[np.ndarray]:
