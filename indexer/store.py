@@ -61,6 +61,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -219,9 +220,12 @@ class Codec:
 
     def __init__(self, connection: sqlite3.Connection):
         self._db = connection
-        self._newest: dict[str, tuple[int, zstandard.ZstdCompressor]] = {}
-        self._readers: dict[int, zstandard.ZstdDecompressor] = {0: zstandard.ZstdDecompressor()}
-        self._plain = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self._dictionaries: dict[int, zstandard.ZstdCompressionDict] = {}
+        self._newest: dict[str, int] = {}  # kind -> id of its newest dictionary
+        # python-zstandard's (de)compressor objects must not be used by two threads at once (the
+        # web server's threads share one store: a shared decompressor returned corrupt-data
+        # errors under load), so each thread builds its own from the shared dictionaries.
+        self._local = threading.local()
         self.load()
 
     def load(self) -> None:
@@ -234,17 +238,39 @@ class Codec:
             self._register(dict_id, kind, zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_FULLDICT))
 
     def _register(self, dict_id: int, kind: str, dictionary: zstandard.ZstdCompressionDict) -> None:
-        self._readers[dict_id] = zstandard.ZstdDecompressor(dict_data=dictionary)
-        if kind not in self._newest or self._newest[kind][0] < dict_id:
-            self._newest[kind] = (dict_id, zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary))
+        self._dictionaries[dict_id] = dictionary
+        if kind not in self._newest or self._newest[kind] < dict_id:
+            self._newest[kind] = dict_id
+
+    def _thread_cache(self, name: str) -> dict:
+        cache = getattr(self._local, name, None)
+        if cache is None:
+            cache = {}
+            setattr(self._local, name, cache)
+        return cache
+
+    def _compressor(self, dict_id: int) -> zstandard.ZstdCompressor:
+        compressors = self._thread_cache("compressors")
+        if dict_id not in compressors:
+            compressors[dict_id] = zstandard.ZstdCompressor(level=ZSTD_LEVEL, **(
+                {"dict_data": self._dictionaries[dict_id]} if dict_id else {}))
+        return compressors[dict_id]
+
+    def _decompressor(self, dict_id: int) -> zstandard.ZstdDecompressor | None:
+        if dict_id and dict_id not in self._dictionaries:
+            return None
+        decompressors = self._thread_cache("decompressors")
+        if dict_id not in decompressors:
+            decompressors[dict_id] = zstandard.ZstdDecompressor(**(
+                {"dict_data": self._dictionaries[dict_id]} if dict_id else {}))
+        return decompressors[dict_id]
 
     def has_dictionary(self, kind: str) -> bool:
         return kind in self._newest
 
     def compress(self, kind: str, data: bytes) -> bytes:
         """One zstd frame of ``data``, its header naming the dictionary used (0 for none)."""
-        entry = self._newest.get(kind)
-        return (entry[1] if entry else self._plain).compress(data)
+        return self._compressor(self._newest.get(kind, 0)).compress(data)
 
     def decompress(self, value, what: str) -> bytes:
         """The bytes a stored value holds. Every read of ``reports.json`` and ``originals.bytes``
@@ -257,9 +283,9 @@ class Codec:
             if not is_compressed(value):
                 raise zstandard.ZstdError("not a zstd frame")
             dict_id = zstandard.get_frame_parameters(value).dict_id
-            if dict_id not in self._readers:
+            if dict_id and dict_id not in self._dictionaries:
                 self.load()
-            reader = self._readers.get(dict_id)
+            reader = self._decompressor(dict_id)
             if reader is None:
                 raise zstandard.ZstdError(f"its dictionary {dict_id} is not in the store")
             return reader.decompress(value)

@@ -4,6 +4,8 @@ of a format-1 store, and a damaged frame."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -153,3 +155,22 @@ def test_a_sample_too_small_to_train_on_leaves_its_values_without_a_dictionary(t
     assert frame_dicts(db, "SELECT bytes FROM originals") == frame_dicts(db, "SELECT json FROM reports") == [0] * 4
     for report, path in made:
         assert store.get(report.id) == report and store.original(report.id) == path.read_bytes()
+
+
+def test_threads_sharing_a_store_read_every_value(tmp_path, config, generated, small_sample):
+    """The web server's threads share one store: each must read every value whole, even when they
+    decompress at the same moment (one shared zstd decompressor gave 'Data corruption detected')."""
+    ingest_paths([generated[0].parent], replace(config, data_dir=tmp_path / "data"))
+    store = Store.open(tmp_path / "data")
+    db = sqlite3.connect(tmp_path / "data" / "reports.sqlite")
+    frames = [(value, plain) for value, plain in (
+        (v, store.codec.decompress(v, "check")) for (v,) in db.execute("SELECT json FROM reports"))]
+    assert any(zstandard.get_frame_parameters(v).dict_id for v, _ in frames)
+    start = threading.Barrier(8)
+
+    def read_all(_):
+        start.wait()
+        return all(store.codec.decompress(value, "concurrent") == plain for value, plain in frames * 20)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(read_all, range(8)))
