@@ -496,14 +496,16 @@ class ReportIndex:
             raise IndexDamaged(path, f"cannot open the index ({' '.join(str(e).split())})") from None
         return cls(index, path)
 
-    def _meta_stamp(self) -> int | None:
-        """When the last commit happened (meta.json is rewritten by every commit, in any process)."""
+    def _meta_stamp(self) -> tuple[int, int, int] | None:
+        """Which commit is the last: every commit, in any process, replaces meta.json (a new file
+        renamed over the old, so its inode changes even within one tick of the file clock)."""
         if self.path is None:
             return None
         try:
-            return (self.path / "meta.json").stat().st_mtime_ns
+            meta = (self.path / "meta.json").stat()
         except OSError:
             return None
+        return meta.st_ino, meta.st_mtime_ns, meta.st_size
 
     @property
     def searcher(self) -> tantivy.Searcher:

@@ -15,7 +15,7 @@ from server_helpers import ROOT, XXGK, request, running_server
 REPORTS = 40
 BATCH = 5
 # After the ingest exits, how long the workers may take to show its last commit (they check
-# for new commits on every search; the holder reloads at least every 2 s).
+# for new commits on every search).
 CATCH_UP_SECONDS = 10
 # Bounds on the polling load: loopback only, at most this many requests.
 MAX_REQUESTS = 5000

@@ -4,7 +4,6 @@ for the app's life so the tantivy searcher is shared by every request.
 from __future__ import annotations
 
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -13,19 +12,20 @@ if TYPE_CHECKING:
     from indexer.collection import Collection
 
 EXTENSION = "xxgk"
-# How stale the shared searcher may get before it is refreshed.
-RELOAD_SECONDS = 2.0
 
 
 class CollectionHolder:
-    """Opens the collection lazily, once, even when first requests arrive together."""
+    """Opens the collection lazily, once, even when first requests arrive together.
 
-    def __init__(self, config, reload_seconds: float = RELOAD_SECONDS):
+    A commit of `xxgk ingest` in another process is seen on the next search without reopening
+    anything: the index looks at its meta.json on every use (``ReportIndex.searcher``), and only a
+    new commit renews the searcher, so the memo of counted facets lives until the data changes.
+    """
+
+    def __init__(self, config):
         self.config = config
-        self.reload_seconds = reload_seconds
         self._collection: Collection | None = None
         self._lock = threading.Lock()
-        self._reloaded = 0.0
 
     def get(self) -> Collection:
         if self._collection is None:
@@ -33,13 +33,6 @@ class CollectionHolder:
             with self._lock:
                 if self._collection is None:
                     self._collection = Collection.open(self.config)
-                    self._reloaded = time.monotonic()
-        elif time.monotonic() - self._reloaded >= self.reload_seconds:
-            # `xxgk ingest` may have committed from another process since: see it, at most this often.
-            with self._lock:
-                if time.monotonic() - self._reloaded >= self.reload_seconds:
-                    self._collection.reload()
-                    self._reloaded = time.monotonic()
         return self._collection
 
     def close(self) -> None:
@@ -50,10 +43,8 @@ class CollectionHolder:
 
 
 def init_app(app: Flask) -> None:
-    """Attach a holder for ``app.config["XXGK_CONFIG"]``'s collection to the app
-    (``XXGK_RELOAD_SECONDS`` overrides how often it looks for new commits)."""
-    app.extensions[EXTENSION] = CollectionHolder(app.config["XXGK_CONFIG"],
-                                                 app.config.get("XXGK_RELOAD_SECONDS", RELOAD_SECONDS))
+    """Attach a holder for ``app.config["XXGK_CONFIG"]``'s collection to the app."""
+    app.extensions[EXTENSION] = CollectionHolder(app.config["XXGK_CONFIG"])
 
 
 def get_collection() -> Collection:
