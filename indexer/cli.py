@@ -156,9 +156,10 @@ def ingest(paths, prune, reindex, data_dir, config_path):
 @click.option("--sort", default="relevance", show_default=True,
               help="relevance, year, -year, or an alias or figure key ('-' first for descending)")
 @click.option("--rates", is_flag=True, help="also count each rate's buckets as a facet (grant_rate, …)")
+@click.option("--agencies", is_flag=True, help="also count the agency keys as a facet (agency)")
 @click.option("--explain", is_flag=True, help="print the parsed query and its compiled plan; search nothing")
 @common_options
-def search(query, as_json, limit, page, sort, rates, explain, data_dir, config_path):
+def search(query, as_json, limit, page, sort, rates, agencies, explain, data_dir, config_path):
     """Search the indexed reports; print hits with snippets and facet counts.
 
     QUERY uses the search language: words, "phrases", OR, -word, year:2020,
@@ -184,7 +185,8 @@ def search(query, as_json, limit, page, sort, rates, explain, data_dir, config_p
     try:
         # the index alone answers a search (hits carry what they show); the store is not opened
         collection = Collection.open(config, store=False)
-        result = collection.search(query, page=page, per_page=limit or config.page_size, sort=sort, rates=rates)
+        result = collection.search(query, page=page, per_page=limit or config.page_size, sort=sort, rates=rates,
+                                   agencies=agencies)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if not as_json:
@@ -255,18 +257,21 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 @click.option("--workdir", type=click.Path(file_okay=False),
               help="keep the generated corpus and data directory here (default: a temporary folder)")
+@click.option("--queries-only", is_flag=True,
+              help="time the query kinds alone over --data's collection, as ingested (no generating, no ingest)")
 @common_options
-def bench(n, as_json, workdir, data_dir, config_path):
+def bench(n, as_json, workdir, queries_only, data_dir, config_path):
     """Benchmark parsing, indexing and queries over N generated reports.
 
     Generates N synthetic reports in a temporary folder, ingests them into a
     temporary data directory (never --data's) and times every stage and query kind.
+    With --queries-only, times the query kinds over the collection in --data instead.
 
     Example: xxgk bench --n 1000 --json
     """
     from tqdm import tqdm  # on use: start-up time
 
-    from .bench import bench_to_text, run_bench
+    from .bench import bench_to_text, query_bench_to_text, run_bench, run_query_bench
 
     config = _config(config_path, data_dir)
     bars = {}
@@ -279,14 +284,18 @@ def bench(n, as_json, workdir, data_dir, config_path):
         bars[stage].update(done - bars[stage].n)
 
     try:
-        result = run_bench(n, config, workdir=workdir, progress=progress,
-                           on_problem=lambda line: click.echo(f"warning: {line}", err=True))
+        if queries_only:
+            result = run_query_bench(config, progress=progress)
+        else:
+            result = run_bench(n, config, workdir=workdir, progress=progress,
+                               on_problem=lambda line: click.echo(f"warning: {line}", err=True))
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     finally:
         for bar in bars.values():
             bar.close()
-    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else bench_to_text(result))
+    text = query_bench_to_text if queries_only else bench_to_text
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else text(result))
 
 
 @cli.command()

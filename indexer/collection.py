@@ -19,7 +19,7 @@ from .index import ReportIndex, check_data_dir
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import AgencyPanel, SearchResult
-from .search import check_paging, rate_facets, search, search_ids, stats
+from .search import check_paging, on_request_facets, search, search_ids, stats
 from .store import Store, index_dir
 from .vocabulary import REPORT_ID
 
@@ -67,20 +67,23 @@ class Collection:
             self._store.close()
 
     def search(self, q: str, page: int = 1, per_page: int | None = None, sort: str = "relevance",
-               rates: bool = False) -> SearchResult:
-        """One page of results with facets (docs/query-language.md); ``rates`` adds each rate's buckets.
+               rates: bool = False, agencies: bool = False) -> SearchResult:
+        """One page of results with facets (docs/query-language.md); ``rates`` adds each rate's
+        buckets, ``agencies`` the agency keys.
 
         :raises QuerySyntaxError: the query is malformed.
         :raises SearchError: a bad sort, page or per_page.
         """
-        return search(self.index, q, page=page, per_page=per_page or self.config.page_size, sort=sort, rates=rates)
+        return search(self.index, q, page=page, per_page=per_page or self.config.page_size, sort=sort, rates=rates,
+                      agencies=agencies)
 
-    def rate_facets(self, q: str) -> dict[str, dict[str, int]]:
-        """Each rate's facet buckets over the reports matching ``q`` (docs/query-language.md).
+    def on_request_facets(self, q: str) -> dict[str, dict[str, int]]:
+        """The agency keys and each rate's buckets over the reports matching ``q``: the facets a
+        plain search leaves out (docs/query-language.md).
 
         :raises QuerySyntaxError: the query is malformed.
         """
-        return rate_facets(self.index, q)
+        return on_request_facets(self.index, q)
 
     def search_ids(self, q: str) -> list[str]:
         """The id of every report matching ``q``, in relevance order.

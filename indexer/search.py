@@ -1,7 +1,7 @@
 """Run a query against the index: one page of hits with snippets, facets, statistics.
 
     search(index, q)   a SearchResult (hits, facets, paging; docs/query-language.md)
-    rate_facets(index, q)  each rate's facet buckets alone
+    on_request_facets(index, q)  the agency and rate facets alone
     stats(index, q)    counts, sums and medians per year and per type, outcomes
     search_ids(index, q)  every matching id, no snippets (export)
 
@@ -32,6 +32,9 @@ BUCKETS = 1000
 # Facets with as many values as there are agencies: only the most frequent are counted out (each
 # bucket is a Python object made per request; the page shows 30).
 FACET_SIZES = {"agency": 100}
+# Facets counted only when asked for: one bucket an agency is the dearest terms count of all (68,637
+# keys at 100,000 reports doubled the facets' aggregation; docs/benchmarks.md, "The agency facet").
+ON_REQUEST_FACETS = ("agency",)
 MAX_PER_PAGE = 1000
 OUTCOMES = {"granted": "granted", "partial": "partial",
             **DENIED_TOTALS,
@@ -144,11 +147,18 @@ def _total_of(result: dict[str, Any]) -> int:
     return int(result["total__"]["value"])
 
 
-def _facet_request(rates: bool) -> dict[str, Any]:
-    # the rates' eight range aggregations cost more than every other facet together
-    # (docs/benchmarks.md, 2026-12-06): counted only when asked
-    return {**{name: {"terms": {"field": facet_index_field(name), "size": FACET_SIZES.get(name, BUCKETS)}}
-               for name in FACETS},
+def _terms_agg(name: str) -> dict[str, Any]:
+    return {"terms": {"field": facet_index_field(name), "size": FACET_SIZES.get(name, BUCKETS)}}
+
+
+def _facet_names(agencies: bool) -> list[str]:
+    return [name for name in FACETS if agencies or name not in ON_REQUEST_FACETS]
+
+
+def _facet_request(rates: bool, agencies: bool) -> dict[str, Any]:
+    # the rates' eight range aggregations cost more than every other facet together, and the agency
+    # keys as much again (docs/benchmarks.md, 2026-12-06): each counted only when asked
+    return {**{name: _terms_agg(name) for name in _facet_names(agencies)},
             **(_rate_aggs() if rates else {}), **TOTAL_AGG}
 
 
@@ -156,17 +166,20 @@ def _bucket_key(key) -> str:
     return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
 
-def facets_from_aggregation(result: dict[str, Any], rates: bool) -> dict[str, dict[str, int]]:
-    """{facet: {value: count}}: year newest first, the others by count then value, then (``rates``)
-    each rate's buckets (lowest first, empty ones left out)."""
-    facets = {}
-    for name in FACETS:
-        buckets = [(_bucket_key(b["key"]), b["doc_count"]) for b in result.get(name, {}).get("buckets", [])]
-        if name == "year":
-            buckets.sort(key=lambda b: b[0], reverse=True)
-        else:
-            buckets.sort(key=lambda b: (-b[1], b[0]))
-        facets[name] = dict(buckets)
+def _facet_counts(result: dict[str, Any], name: str) -> dict[str, int]:
+    """One facet's {value: count}: year newest first, the others by count then value."""
+    buckets = [(_bucket_key(b["key"]), b["doc_count"]) for b in result.get(name, {}).get("buckets", [])]
+    if name == "year":
+        buckets.sort(key=lambda b: b[0], reverse=True)
+    else:
+        buckets.sort(key=lambda b: (-b[1], b[0]))
+    return dict(buckets)
+
+
+def facets_from_aggregation(result: dict[str, Any], rates: bool, agencies: bool) -> dict[str, dict[str, int]]:
+    """{facet: {value: count}} in ``FACETS`` order (the agency keys only with ``agencies``), then
+    (``rates``) each rate's buckets (lowest first, empty ones left out)."""
+    facets = {name: _facet_counts(result, name) for name in _facet_names(agencies)}
     if rates:
         facets.update(_rate_counts(result))
     return facets
@@ -196,7 +209,7 @@ def check_paging(page: int, per_page: int) -> None:
 
 
 def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
-           sort: str = "relevance", rates: bool = False) -> SearchResult:
+           sort: str = "relevance", rates: bool = False, agencies: bool = False) -> SearchResult:
     """One page of reports matching ``q``, with snippets and facet counts over every hit.
 
     :param index: the open index.
@@ -206,6 +219,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     :param sort: "relevance" (BM25), "year", "-year", or an alias / figure key ("-" for descending);
         reports without the value come last.
     :param rates: also count each rate's buckets as a facet (docs/query-language.md).
+    :param agencies: also count the agency keys (the ``agency`` facet).
     :raises QuerySyntaxError: the query is malformed.
     :raises SearchError: a bad sort, page or per_page.
     """
@@ -220,9 +234,10 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # stay right until the next commit: kept per searcher, so paging and re-sorting a
     # broad query only pay for the page.
     memo = index.memo(searcher)
-    counted = memo.get(("facets", plan, rates))
+    counted = memo.get(("facets", plan, rates, agencies))
     # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
-    counting = None if counted is not None else _in_background(searcher.aggregate, query, _facet_request(rates))
+    counting = None if counted is not None else _in_background(searcher.aggregate, query,
+                                                                        _facet_request(rates, agencies))
     total = (lambda: counted[0]) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     if order is None:
@@ -236,27 +251,30 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
         score = round(float(key), 4) if order is None else None
         hits.append(_hit(stored, score, terms))
     if counted is None:
-        counted = (total(), facets_from_aggregation(counting.result(), rates))
-        _remember(memo, ("facets", plan, rates), counted)
+        counted = (total(), facets_from_aggregation(counting.result(), rates, agencies))
+        _remember(memo, ("facets", plan, rates, agencies), counted)
     total, facets = counted
     return SearchResult(query=q, total=total, page=page, per_page=per_page, sort=sort or "relevance", hits=hits,
                         facets={name: dict(counts) for name, counts in facets.items()})
 
 
-def rate_facets(index: ReportIndex, q: str) -> dict[str, dict[str, int]]:
-    """Each rate's buckets over every report matching ``q``: what ``search(..., rates=True)`` adds
-    to the facets, without a page of hits (the search page fetches them after the results).
+def on_request_facets(index: ReportIndex, q: str) -> dict[str, dict[str, int]]:
+    """The facets a plain search leaves out, over every report matching ``q``: the agency keys and
+    each rate's buckets, what ``search(..., rates=True, agencies=True)`` adds, without a page of
+    hits (the search page fetches them after its results).
 
     :raises QuerySyntaxError: the query is malformed.
     """
     plan = compile_plan(parse_query(q or ""))
     searcher = index.searcher
     memo = index.memo(searcher)
-    counts = memo.get(("rates", plan))
+    counts = memo.get(("on request", plan))
     if counts is None:
-        counts = _rate_counts(searcher.aggregate(plan_to_query(plan, index.schema), _rate_aggs()))
-        _remember(memo, ("rates", plan), counts)
-    return {rate: dict(buckets) for rate, buckets in counts.items()}
+        request = {**{name: _terms_agg(name) for name in ON_REQUEST_FACETS}, **_rate_aggs()}
+        result = searcher.aggregate(plan_to_query(plan, index.schema), request)
+        counts = {**{name: _facet_counts(result, name) for name in ON_REQUEST_FACETS}, **_rate_counts(result)}
+        _remember(memo, ("on request", plan), counts)
+    return {name: dict(values) for name, values in counts.items()}
 
 
 def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, plan, query: tantivy.Query,

@@ -12,7 +12,7 @@ import pytest
 from indexer.aliases import RATES, report_aliases
 from indexer.export import export_columns, records_to_csv, report_to_record
 from indexer.parse import parse_file
-from indexer.search import rate_bucket_tokens, rate_facets, search, search_ids, stats
+from indexer.search import on_request_facets, rate_bucket_tokens, search, search_ids, stats
 from search_helpers import build_index
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -154,10 +154,13 @@ def test_rate_facets_are_counted_only_when_asked(index):
     plain, asked = search(index, "")["facets"], search(index, "", rates=True)["facets"]
     assert not any(rate in plain for rate in RATES)
     assert {name: counts for name, counts in asked.items() if name not in RATES} == plain
-    assert asked["grant_rate"] and rate_facets(index, "") == {rate: asked[rate] for rate in RATES}
+    later = on_request_facets(index, "")
+    assert asked["grant_rate"] and {rate: later[rate] for rate in RATES} == {rate: asked[rate] for rate in RATES}
+    both = search(index, "", rates=True, agencies=True)["facets"]
+    assert both["agency"] == later["agency"] and "agency" not in asked
     # the memo keeps the two apart: asking again without rates still leaves them out
     assert not any(rate in search(index, "")["facets"] for rate in RATES)
-    narrowed = rate_facets(index, "grant_rate>=0.2 grant_rate<0.3")
+    narrowed = on_request_facets(index, "grant_rate>=0.2 grant_rate<0.3")
     assert narrowed["grant_rate"] == {"0.2..0.3": 2}
 
 

@@ -85,14 +85,15 @@ def test_the_result_has_the_spec_shape(index):
                         "title", "template", "flags", "synthetic", "url"}
     assert set(hit["sections"][0]) == {"n", "heading", "snippet"}
     assert hit["url"] == f"/reports/{hit['id']}#s{hit['sections'][0]['n']}"
-    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags", "agency"}
+    assert set(result["facets"]) == {"year", "type", "province", "level", "template", "flags"}
     assert set(search(index, "信访局", rates=True)["facets"]) == {*result["facets"], *RATES}
+    assert set(search(index, "信访局", agencies=True)["facets"]) == {*result["facets"], "agency"}
 
 
 # -- facets -------------------------------------------------------------------------------
 
 def test_facet_counts_cover_every_hit_not_just_the_page(index):
-    result = search(index, "", per_page=1)
+    result = search(index, "", per_page=1, agencies=True)
     assert result["total"] == 6 and len(result["hits"]) == 1
     assert {name: counts for name, counts in result["facets"].items() if name not in RATES} == {
         "year": {"2022": 1, "2021": 1, "2020": 2, "2019": 2},

@@ -223,6 +223,7 @@ def test_the_openapi_schemas_are_valid_json_schema(client):
     {"q": "信访", "page": "2", "per_page": "1"},
     {"q": "这个词不在任何报告里"},                     # no hits
     {"q": "信访", "rates": "1"},                      # with the rate facets
+    {"q": "", "agencies": "1", "rates": "1"},         # and the agency keys
 ])
 def test_every_search_response_validates_against_the_document(client, query):
     doc = client.get("/api/openapi.json").get_json()
@@ -232,8 +233,9 @@ def test_every_search_response_validates_against_the_document(client, query):
         body = response.get_json()
         _validator(doc, "/api/search", "200").validate(body)
         rates = RATES if query.get("rates") else ()
+        agency = ("agency",) if query.get("agencies") else ()
         assert body["facets"] and set(body["facets"]) == {"year", "type", "province", "level", "template", "flags",
-                                                          "agency", *rates}
+                                                          *agency, *rates}
     if query.get("sort"):
         assert body["hits"] and all(hit["score"] is None for hit in body["hits"])
 
@@ -259,7 +261,7 @@ def test_report_responses_validate_against_the_document(client, collection):
 
 def test_agency_responses_validate_against_the_document(client, collection):
     doc = client.get("/api/openapi.json").get_json()
-    keys = collection.search("")["facets"]["agency"]
+    keys = collection.search("", agencies=True)["facets"]["agency"]
     assert len(keys) >= 8
     for key in keys:
         response = client.get(f"/api/agencies/{key}")
@@ -428,10 +430,38 @@ def test_the_app_sees_reports_ingested_while_it_runs(tmp_path, web_config):
     config = replace(web_config, data_dir=tmp_path / "data")
     seeds = sorted((CORPUS / "seeds").glob("*.txt"))
     ingest_paths(seeds[:1], config)
-    client = create_app({"TESTING": True, "XXGK_CONFIG": config, "XXGK_RELOAD_SECONDS": 0}).test_client()
+    app = create_app({"TESTING": True, "XXGK_CONFIG": config})
+    client = app.test_client()
     assert client.get("/api/search").get_json()["total"] == 1
+    index = app.extensions["xxgk"].get().index
+    searcher = index.searcher
+    assert client.get("/api/search?q=公开").status_code == 200
+    # no commit, no new searcher: the facets it has counted stay memoised
+    assert index.searcher is searcher and index.memo(searcher)
     ingest_paths(seeds[1:2], config)
     assert client.get("/api/search").get_json()["total"] == 2
+    assert index.searcher is not searcher
+
+
+def test_links_are_the_urls_url_for_builds(app):
+    """web/links.py encodes query strings itself (url_for was 6 ms of a search page): the same strings."""
+    from flask import url_for
+
+    from web.links import link
+    texts = ["信访 year:2020", 'agency:"合川区 信访办" -x', "a&b=c#d?e/f", "+100% <script>", "grant_rate>=0.2", "", "~`^[]{}|\\",
+             "O'Brien (信访)! 1*2, $3; @x"]
+    for lang in ("", "en"):
+        with app.test_request_context("/", query_string={"lang": lang} if lang else {}):
+            extra = {"lang": "en"} if lang else {}
+            for text in texts:
+                assert link("search.index", q=text, page=2, sort="-year") == url_for("search.index", q=text, page=2, sort="-year", **extra)
+                assert link("search.index", q=text, page=None) == url_for("search.index", q=text, **extra)
+                assert (link("reports.report_page", report_id="e35090fd5ffeebf0", q=text, _anchor=f"s1 {text}")
+                        == url_for("reports.report_page", report_id="e35090fd5ffeebf0", q=text, _anchor=f"s1 {text}", **extra))
+                assert (link("agencies.agency_page", key=f"370402/{text}市中区信访局")
+                        == url_for("agencies.agency_page", key=f"370402/{text}市中区信访局", **extra))
+            assert link("search.export", fmt="csv", q="信访", shape="long") == url_for("search.export", fmt="csv", q="信访", shape="long", **extra)
+            assert link("search.index") == url_for("search.index", **extra)
 
 
 # -- language ----------------------------------------------------------------------
@@ -565,15 +595,17 @@ def test_agency_years_computes_changes_only_between_filled_values():
 # -- rates --------------------------------------------------------------------------
 
 def rate_sidebar(client, q: str):
-    """The rate facets as the page gets them: the fragment its placeholder fetches on load."""
+    """The agency and rate facets as the page gets them: the fragment its placeholder fetches on load."""
     page = soup_of(client.get("/", query_string={"q": q}))
-    assert page.select_one('section.facet[data-facet="grant_rate"]') is None   # not counted with the page
-    placeholder = page.select_one("div.rate-facets[hx-trigger=load]")
-    # without scripts, its link shows the page again with the rate facets in it
+    for name in ("grant_rate", "agency"):                                     # not counted with the page
+        assert page.select_one(f'section.facet[data-facet="{name}"]') is None
+    placeholder = page.select_one("div.more-facets[hx-trigger=load]")
+    # without scripts, its link shows the page again with those facets in it
     inline = soup_of(client.get(placeholder.select_one("a")["href"]))
     fragment = soup_of(client.get(placeholder["hx-get"]))
-    rates = [section for section in inline.select("section.facet") if section["data-facet"] in RATES]
-    assert rates and str(fragment.select("section.facet")) == str(rates)
+    later = [section for section in inline.select("section.facet") if section["data-facet"] in (*RATES, "agency")]
+    assert [section["data-facet"] for section in later][:2] == ["agency", "grant_rate"]
+    assert str(fragment.select("section.facet")) == str(later)
     return fragment
 
 
@@ -594,7 +626,11 @@ def test_the_api_counts_the_rate_facets_when_asked(client, collection):
     plain = client.get("/api/search", query_string={"q": ""}).get_json()["facets"]
     asked = client.get("/api/search", query_string={"q": "", "rates": "1"}).get_json()["facets"]
     assert not any(rate in plain for rate in RATES) and plain["year"] == asked["year"]
-    assert asked["grant_rate"]["0.2..0.3"] == 2 and asked["grant_rate"] == collection.rate_facets("")["grant_rate"]
+    later = collection.on_request_facets("")
+    assert asked["grant_rate"]["0.2..0.3"] == 2 and asked["grant_rate"] == later["grant_rate"]
+    assert "agency" not in plain and "agency" not in asked
+    agencies = client.get("/api/search", query_string={"q": "", "agencies": "true"}).get_json()["facets"]
+    assert agencies["agency"] == later["agency"] and len(agencies["agency"]) >= 8
     assert not any(rate in client.get("/api/search", query_string={"q": "", "rates": "false"}).get_json()["facets"]
                    for rate in RATES)
 

@@ -42,21 +42,22 @@ def query_error(error: Exception) -> dict:
     return msgspec.to_builtins(Error(str(error), getattr(error, "position", None)))
 
 
-def run_search(q: str, page: int, sort: str, per_page: int | None = None, rates: bool = False
-               ) -> tuple[LinkedSearchResult | None, dict | None]:
+def run_search(q: str, page: int, sort: str, per_page: int | None = None, rates: bool = False,
+               agencies: bool = False) -> tuple[LinkedSearchResult | None, dict | None]:
     """(result, None) or (None, error) for one page of a query: what the page and /api/search show."""
     collection = get_collection()
     try:
         result = collection.search(q, page=page, per_page=per_page or collection.config.page_size, sort=sort,
-                                   rates=rates)
+                                   rates=rates, agencies=agencies)
     except REQUEST_ERRORS as error:
         return None, query_error(error)
     return with_links(result), None
 
 
-def wants_rates(args) -> bool:
-    """Whether the request asks for the rate facets (``rates=1``; docs/query-language.md)."""
-    return args.get("rates", "").lower() in ("1", "true", "yes")
+def asks_for(args, name: str) -> bool:
+    """Whether the request asks for a facet counted only on request (``rates=1``, ``agencies=1``;
+    docs/query-language.md)."""
+    return args.get(name, "").lower() in ("1", "true", "yes")
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -75,7 +76,8 @@ def api_search():
     page = _int_arg("page", 1, 1, 10**6)
     per_page = _int_arg("per_page", collection.config.page_size, 1, MAX_PER_PAGE)
     sort = request.args.get("sort") or "relevance"
-    result, error = run_search(q, page, sort, per_page, rates=wants_rates(request.args))
+    result, error = run_search(q, page, sort, per_page, rates=asks_for(request.args, "rates"),
+                               agencies=asks_for(request.args, "agencies"))
     if error:
         return jsonify(error), 400
     return jsonify(result.to_builtins())
@@ -159,7 +161,10 @@ def openapi_document(server_url: str) -> dict:
                      "description": "relevance, year, -year, or an alias or figure key (prefix - for descending)"},
                     {"name": "rates", "in": "query", "schema": {"type": "boolean", "default": False},
                      "description": "also count each rate's buckets as a facet (facets.grant_rate, …); "
-                                    "left out unless asked, as they cost more than the other facets together"}],
+                                    "left out unless asked, as they cost more than the other facets together"},
+                    {"name": "agencies", "in": "query", "schema": {"type": "boolean", "default": False},
+                     "description": "also count the agency keys as a facet (facets.agency, the 100 most frequent); "
+                                    "left out unless asked, as there are as many as there are agencies"}],
                 "responses": {"200": json_response("LinkedSearchResult", "one page of results"),
                               "400": json_response("Error", "malformed query, sort or page")}}},
             "/api/stats": operation(

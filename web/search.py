@@ -15,10 +15,10 @@ from indexer.aliases import ALIASES, RATES
 from indexer.export import FORMATS, ExportFormatError
 from indexer.groups import GroupError
 from indexer.figure_keys import all_figure_keys
-from indexer.search import rate_bucket_tokens
+from indexer.search import ON_REQUEST_FACETS, rate_bucket_tokens
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
 
-from .api import REQUEST_ERRORS, api_search, api_stats, query_error, run_search, wants_rates
+from .api import REQUEST_ERRORS, api_search, api_stats, asks_for, query_error, run_search
 from .cell_links import hit_cell_links
 from .collection import get_collection
 from .downloads import attachment_response
@@ -89,10 +89,17 @@ def _rate_facet_values(rate: str, counts: dict, q: str, sort: str) -> list[dict]
     return values
 
 
-def rate_facet_sections(facets: dict, q: str, sort: str, lang: str) -> list[dict]:
-    """The sidebar sections of the rates that have counts in ``facets``."""
-    return [{"name": rate, "label": alias_label(rate, lang), "values": _rate_facet_values(rate, facets[rate], q, sort)}
-            for rate in RATES if facets.get(rate)]
+def facet_sections(names, facets: dict, q: str, sort: str, lang: str) -> list[dict]:
+    """The sidebar sections of the facets ``names`` that have counts in ``facets``."""
+    return [{"name": name, "label": translate(f"facet_{name}", lang),
+             "values": _facet_values(name, facets[name], q, sort, lang)} for name in names if facets.get(name)]
+
+
+def on_request_sections(facets: dict, q: str, sort: str, lang: str) -> list[dict]:
+    """The sidebar sections of the facets counted on request (the agency keys, then the rates)."""
+    return facet_sections(ON_REQUEST_FACETS, facets, q, sort, lang) + [
+        {"name": rate, "label": alias_label(rate, lang), "values": _rate_facet_values(rate, facets[rate], q, sort)}
+        for rate in RATES if facets.get(rate)]
 
 
 def search_page_context(args) -> dict:
@@ -101,13 +108,13 @@ def search_page_context(args) -> dict:
     q = (args.get("q") or "").strip()
     sort = args.get("sort") or "relevance"
     page = page_number(args.get("page"))
-    # the rate facets: counted with the page when asked (rates=1, the link shown without scripts),
-    # else fetched by the sidebar after the results (``rate_facets``)
-    inline_rates = wants_rates(args)
-    result, error = run_search(q, page, sort, rates=inline_rates)
+    # the agency and rate facets: counted with the page when asked (agencies=1&rates=1, the link
+    # shown without scripts), else fetched by the sidebar after the results (``more_facets``)
+    inline = asks_for(args, "agencies") and asks_for(args, "rates")
+    result, error = run_search(q, page, sort, rates=inline, agencies=inline)
     sort_args = {"sort": sort} if sort != "relevance" else {}
     context = {"q": q, "sort": sort, "page": page, "error": error, "result": result,
-               "sort_options": sort_options(lang), "facets": [], "pages": 0, "rate_facets_url": None,
+               "sort_options": sort_options(lang), "facets": [], "pages": 0, "more_facets_url": None,
                "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
                          for c in active_chips(q)],
                "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
@@ -115,14 +122,13 @@ def search_page_context(args) -> dict:
     if result is not None:
         per_page = result.get("per_page") or get_collection().config.page_size
         context["pages"] = max(1, math.ceil(result["total"] / per_page))
-        context["facets"] = [{"name": name, "label": translate(f"facet_{name}", lang),
-                              "values": _facet_values(name, result["facets"].get(name) or {}, q, sort, lang)}
-                             for name in FACETS if result["facets"].get(name)]
-        if inline_rates:
-            context["facets"] += rate_facet_sections(result["facets"], q, sort, lang)
+        plain = [name for name in FACETS if name not in ON_REQUEST_FACETS]
+        context["facets"] = facet_sections(plain, result["facets"], q, sort, lang)
+        if inline:
+            context["facets"] += on_request_sections(result["facets"], q, sort, lang)
         else:
-            context["rate_facets_url"] = link("search.rate_facets", q=q, **sort_args)
-            context["rate_facets_page"] = link("search.index", q=q, rates=1, **sort_args)
+            context["more_facets_url"] = link("search.more_facets", q=q, **sort_args)
+            context["more_facets_page"] = link("search.index", q=q, agencies=1, rates=1, **sort_args)
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
         context["hit_cells"] = hit_cell_links(q, result["hits"], lang)
     return context
@@ -157,16 +163,17 @@ def index():
     return render_template(template, oob_nav=template != "search.html", **context)
 
 
-@bp.get("/rate-facets")
-def rate_facets():
-    """The rate facets' sidebar sections for ``q``, which the search page fetches after its results."""
+@bp.get("/more-facets")
+def more_facets():
+    """The agency and rate facets' sidebar sections for ``q``, which the search page fetches after
+    its results."""
     q = (request.args.get("q") or "").strip()
     sort = request.args.get("sort") or "relevance"
     try:
-        facets = get_collection().rate_facets(q)
+        facets = get_collection().on_request_facets(q)
     except REQUEST_ERRORS:
         facets = {}  # the page around it shows the query's error
-    return render_template("_facet_list.html", facets=rate_facet_sections(facets, q, sort, current_language()))
+    return render_template("_facet_list.html", facets=on_request_sections(facets, q, sort, current_language()))
 
 
 @bp.get("/search.json")
