@@ -10,6 +10,9 @@
     size       the ingested index's bytes / reports         -> index_bytes_per_report
     queries    ≥50 queries of each kind, p50 / p95 latency
 
+``run_query_bench`` (`xxgk bench --queries-only`) times the queries alone over a data directory
+already ingested, e.g. one of 1,000,000 reports (docs/benchmarks.md).
+
 The result has the shape docs/benchmarks.md shows (`xxgk bench --json`).
 """
 from __future__ import annotations
@@ -317,21 +320,7 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
     full = [collection.store.get(i) for i in rng.sample(ids, min(len(ids), INDEX_SAMPLE))]
     segment_rate = _segment_rate(full[:SEGMENT_SAMPLE])
     index_rate = _index_rate(full, workdir)
-    metadata = list(collection.store.light_reports(ids))
-
-    queries = {
-        "word": _words_of(full[:SEGMENT_SAMPLE], rng, QUERY_RUNS),
-        "phrase": _phrases_of(full[:SEGMENT_SAMPLE], rng, QUERY_RUNS),
-        "filtered": _filtered_queries(metadata, rng, QUERY_RUNS),
-        "facets": _broad_queries(rng, QUERY_RUNS),
-        "stats": _stats_queries(metadata, rng, QUERY_RUNS),
-    }
-    timings = {}
-    for kind in QUERY_KINDS:
-        run = collection.stats if kind == "stats" else collection.search
-        timings[kind] = time_queries(run, queries[kind], reset=collection.index.forget)
-        if progress:
-            progress("queries", QUERY_KINDS.index(kind) + 1, len(QUERY_KINDS))
+    timings = _time_query_kinds(collection, ids, full[:SEGMENT_SAMPLE], rng, progress)
     collection.close()
     return {
         "n": n,
@@ -347,6 +336,64 @@ def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_pr
         },
         "queries": timings,
     }
+
+
+def _time_query_kinds(collection: Collection, ids: list[str], sample: list, rng: random.Random, progress) -> dict:
+    """p50/p95 of every query kind, the words and phrases drawn from ``sample`` (full reports)."""
+    metadata = list(collection.store.light_reports(ids))
+    queries = {
+        "word": _words_of(sample, rng, QUERY_RUNS),
+        "phrase": _phrases_of(sample, rng, QUERY_RUNS),
+        "filtered": _filtered_queries(metadata, rng, QUERY_RUNS),
+        "facets": _broad_queries(rng, QUERY_RUNS),
+        "stats": _stats_queries(metadata, rng, QUERY_RUNS),
+    }
+    del metadata
+    timings = {}
+    for kind in QUERY_KINDS:
+        run = collection.stats if kind == "stats" else collection.search
+        timings[kind] = time_queries(run, queries[kind], reset=collection.index.forget)
+        if progress:
+            progress("queries", QUERY_KINDS.index(kind) + 1, len(QUERY_KINDS))
+    return timings
+
+
+def run_query_bench(config: Config, *, progress: BenchProgress | None = None, seed: int = 0) -> dict:
+    """Time every query kind over the collection already in ``config``'s data directory (a large
+    one ingested once, say), as ``run_bench`` times them over its fresh one.
+
+    :returns: ``{"n", "machine", "data_bytes", "index_bytes", "queries"}``.
+    :raises BenchError: the data directory holds no reports.
+    """
+    rng = random.Random(seed)
+    collection = Collection.open(config)
+    try:
+        ids = collection.store.report_ids()
+        if not ids:
+            raise BenchError(f"{config.data_dir}: no reports to query; ingest some first")
+        sample = [collection.store.get(i) for i in rng.sample(ids, min(len(ids), SEGMENT_SAMPLE))]
+        timings = _time_query_kinds(collection, ids, sample, rng, progress)
+    finally:
+        collection.close()
+    return {"n": len(ids), "machine": machine_description(), "data_bytes": _dir_bytes(config.data_dir),
+            "index_bytes": _dir_bytes(index_dir(config.data_dir)), "queries": timings}
+
+
+def _query_lines(queries: dict) -> list[str]:
+    lines = ["", f"  {'query':<10}{'p50 ms':>10}{'p95 ms':>10}{'runs':>7}"]
+    for kind, t in queries.items():
+        lines.append(f"  {kind:<10}{t['p50_ms']:>10.2f}{t['p95_ms']:>10.2f}{t['runs']:>7}")
+    return lines
+
+
+def query_bench_to_text(result: dict) -> str:
+    """``run_query_bench``'s result as a readable table."""
+    return "\n".join([
+        f"xxgk bench --queries-only: {result['n']:,} reports on {result['machine']}",
+        "",
+        f"  data directory          {result['data_bytes'] / 2 ** 30:>12,.2f} GiB",
+        f"  index                   {result['index_bytes'] / 2 ** 30:>12,.2f} GiB",
+        *_query_lines(result["queries"])])
 
 
 def bench_to_text(result: dict) -> str:
@@ -365,7 +412,4 @@ def bench_to_text(result: dict) -> str:
     for fmt, rate in ingest.get("parse_per_s_corpus", {}).items():
         lines.append(f"  parse {fmt + ' (corpus/)':<17} {rate:>12,.1f} files/s")
     lines.append(f"  OCR, one core           {ingest['ocr_pages_per_s']:>12,.2f} pages/s")
-    lines += ["", f"  {'query':<10}{'p50 ms':>10}{'p95 ms':>10}{'runs':>7}"]
-    for kind, t in result["queries"].items():
-        lines.append(f"  {kind:<10}{t['p50_ms']:>10.2f}{t['p95_ms']:>10.2f}{t['runs']:>7}")
-    return "\n".join(lines)
+    return "\n".join(lines + _query_lines(result["queries"]))

@@ -52,6 +52,19 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     assert all(kind in text for kind in QUERY_KINDS)
     assert "parse pdf (corpus/)" in text
     assert json.loads(json.dumps(result)) == result
+    # --queries-only: the same query kinds over the collection just ingested, nothing generated
+    cli_result = CliRunner().invoke(cli, ["bench", "--queries-only", "--json", "--data", str(tmp_path / "bench" / "data")])
+    assert cli_result.exit_code == 0, cli_result.output
+    alone = json.loads(cli_result.stdout)
+    assert set(alone) == {"n", "machine", "data_bytes", "index_bytes", "queries"} and alone["n"] == 20
+    assert list(alone["queries"]) == list(QUERY_KINDS) and all(t["runs"] == 5 for t in alone["queries"].values())
+    assert 0 < alone["index_bytes"] < alone["data_bytes"]
+
+
+def test_cli_bench_queries_only_needs_an_ingested_collection(tmp_path):
+    result = CliRunner().invoke(cli, ["bench", "--queries-only", "--data", str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'empty'}: no reports to query; ingest some first\n"
 
 
 def test_cli_bench_rejects_a_tiny_n():
