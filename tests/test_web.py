@@ -599,7 +599,11 @@ def rate_sidebar(client, q: str):
     page = soup_of(client.get("/", query_string={"q": q}))
     for name in ("grant_rate", "agency"):                                     # not counted with the page
         assert page.select_one(f'section.facet[data-facet="{name}"]') is None
-    placeholder = page.select_one("div.more-facets[hx-trigger=load]")
+    placeholder = page.select_one("details.more-facets")
+    # counted when opened; open and fetched at once when the query filters on a rate or an agency
+    filtered = any(rate in q for rate in RATES)
+    assert placeholder["hx-trigger"] == ("load" if filtered else "toggle once")
+    assert placeholder.has_attr("open") == filtered
     # without scripts, its link shows the page again with those facets in it
     inline = soup_of(client.get(placeholder.select_one("a")["href"]))
     fragment = soup_of(client.get(placeholder["hx-get"]))

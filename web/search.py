@@ -128,6 +128,8 @@ def search_page_context(args) -> dict:
             context["facets"] += on_request_sections(result["facets"], q, sort, lang)
         else:
             context["more_facets_url"] = link("search.more_facets", q=q, **sort_args)
+            context["more_facets_open"] = any(token.startswith("agency_key:") or token.lstrip("-").startswith(tuple(RATES))
+                                              for token in query_tokens(q))
             context["more_facets_page"] = link("search.index", q=q, agencies=1, rates=1, **sort_args)
         context["page_url"] = lambda n: link("search.index", q=q, page=n, **sort_args)
         context["hit_cells"] = hit_cell_links(q, result["hits"], lang)
