@@ -83,8 +83,8 @@ class Researcher(FastHttpUser):
         # (one kind at a time, as soak.py --profile does) only the chosen kinds.
         options = self.environment.parsed_options
         chosen = set((options and options.tags) or KINDS)
-        for kind in (self.search_with_facets, self.filtered_search, self.paging, self.report_page, self.stats,
-                     self.export_csv, self.api_search, self.api_report):
+        for kind in (self.search_with_facets, self.filtered_search, self.paging, self.more_facets, self.report_page,
+                     self.stats, self.export_csv, self.api_search, self.api_report):
             if kind.locust_tag_set & chosen:
                 kind()
 
@@ -111,6 +111,15 @@ class Researcher(FastHttpUser):
     @tag("paging")
     def paging(self):
         self.get("/", "paging", q=words(), page=random.randint(2, 5))
+
+    @task(5)
+    @tag("more-facets")
+    def more_facets(self):
+        # A researcher opens the sidebar's agency and rate facets (counted only then) of a search.
+        q = words()
+        if random.random() < 0.5:
+            q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
+        self.get("/more-facets", "more-facets", q=q.strip())
 
     @task(10)
     @tag("report")

@@ -8,4 +8,5 @@ VOCABULARY = ("公开", "信访", "申请", "行政复议", "行政诉讼", "政
 FILTER_FACETS = {"type": "type", "year": "year", "province": "province", "level": "level"}
 COMPARISONS = ("applications>0", "applications>=10", "review>0", "litigation>0", "granted>0")
 # Every kind of request, as locust names it in its statistics.
-KINDS = ("search+facets", "filtered", "paging", "report", "stats", "export.csv", "api/search", "api/report")
+KINDS = ("search+facets", "filtered", "paging", "more-facets", "report", "stats", "export.csv", "api/search",
+         "api/report")
