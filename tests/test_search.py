@@ -429,6 +429,20 @@ def test_stats_total_counts_every_hit_of_text_queries_too(index):
         assert stats(index, q)["total"] == search(index, q)["total"], q
 
 
+def test_a_page_asked_again_comes_from_the_memo_until_the_next_commit(tmp_path, reports):
+    index = build_index(tmp_path / "index", reports[:2])
+    first = search(index, "信访", per_page=1)
+    memo = index.memo(index.searcher)
+    [(key, hits)] = [(k, v) for k, v in memo.items() if k[0] == "page"]
+    again = search(index, "信访", per_page=1)
+    assert again == first and again["hits"][0] is hits[0]          # not searched or snippeted again
+    with index.batch() as batch:                                    # a commit: a new searcher, a new memo
+        for report in reports[2:]:
+            batch.add(report)
+    assert not any(k[0] == "page" for k in index.memo(index.searcher))
+    assert search(index, "信访", per_page=100)["total"] == len(ids(build_index(None, reports), "信访"))
+
+
 def test_a_changed_stats_result_leaves_the_memo_alone(index):
     first = stats(index, "")
     first["per_year"]["2019"]["sums"]["applications"] = -1
