@@ -64,3 +64,14 @@ def test_every_word_of_the_vocabulary_finds_generated_reports(soak_run):
     collection = Collection.open(replace(load_config(), data_dir=work / "data-30"), store=False)
     assert collection.search("").total == 30
     assert [word for word in workload().VOCABULARY if collection.search(word).total == 0] == []
+
+
+def test_the_in_process_mix_asks_every_kind_and_every_answer_is_200(soak_run):
+    work, _, _ = soak_run
+    assert set(workload().WEIGHTS) == set(workload().KINDS)
+    done = subprocess.run([sys.executable, str(LOAD / "inprocess.py"), str(work / "data-30"), "--requests", "120"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("120 requests, ") and lines[0].endswith(" ms of CPU a request")
+    assert {line.split()[0] for line in lines[1:]} == set(workload().KINDS)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import gevent
 from locust import FastHttpUser, between, events, tag, task
-from workload import COMPARISONS, FILTER_FACETS, KINDS, VOCABULARY
+from workload import COMPARISONS, FILTER_FACETS, KINDS, VOCABULARY, WEIGHTS
 
 CORPUS: dict = {}  # facet values and report ids, learnt at the start
 
@@ -91,7 +91,7 @@ class Researcher(FastHttpUser):
     def get(self, path: str, name: str, **args):
         self.client.get(f"{path}?{urlencode(args)}" if args else path, name=name)
 
-    @task(30)
+    @task(WEIGHTS["search+facets"])
     @tag("search+facets")
     def search_with_facets(self):
         # The search page always shows the facets of the whole result; half the time one is chosen.
@@ -100,19 +100,19 @@ class Researcher(FastHttpUser):
             q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
         self.get("/", "search+facets", q=q.strip())
 
-    @task(15)
+    @task(WEIGHTS["filtered"])
     @tag("filtered")
     def filtered_search(self):
         q = " ".join(filter(None, (facet_filter("type", "year"), random.choice(COMPARISONS),
                                    words() if random.random() < 0.5 else "")))
         self.get("/", "filtered", q=q)
 
-    @task(10)
+    @task(WEIGHTS["paging"])
     @tag("paging")
     def paging(self):
         self.get("/", "paging", q=words(), page=random.randint(2, 5))
 
-    @task(5)
+    @task(WEIGHTS["more-facets"])
     @tag("more-facets")
     def more_facets(self):
         # A researcher opens the sidebar's agency and rate facets (counted only then) of a search.
@@ -121,28 +121,28 @@ class Researcher(FastHttpUser):
             q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
         self.get("/more-facets", "more-facets", q=q.strip())
 
-    @task(10)
+    @task(WEIGHTS["report"])
     @tag("report")
     def report_page(self):
         self.get(f"/reports/{random.choice(CORPUS['ids'])}", "report")
 
-    @task(5)
+    @task(WEIGHTS["stats"])
     @tag("stats")
     def stats(self):
         self.get("/stats", "stats", q=words())
 
-    @task(3)
+    @task(WEIGHTS["export.csv"])
     @tag("export.csv")
     def export_csv(self):
         # Type, year and province together leave a small set (tens of reports at 100,000).
         self.get("/export.csv", "export.csv", q=facet_filter("type", "year", "province"))
 
-    @task(10)
+    @task(WEIGHTS["api/search"])
     @tag("api/search")
     def api_search(self):
         self.get("/api/search", "api/search", q=f"{words()} {facet_filter('year')}".strip())
 
-    @task(5)
+    @task(WEIGHTS["api/report"])
     @tag("api/report")
     def api_report(self):
         self.get(f"/api/reports/{random.choice(CORPUS['ids'])}", "api/report")

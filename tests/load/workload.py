@@ -10,3 +10,6 @@ COMPARISONS = ("applications>0", "applications>=10", "review>0", "litigation>0",
 # Every kind of request, as locust names it in its statistics.
 KINDS = ("search+facets", "filtered", "paging", "more-facets", "report", "stats", "export.csv", "api/search",
          "api/report")
+# How often each kind is asked, relative to the others (locust's task weights).
+WEIGHTS = {"search+facets": 30, "filtered": 15, "paging": 10, "more-facets": 5, "report": 10, "stats": 5,
+           "export.csv": 3, "api/search": 10, "api/report": 5}
