@@ -75,6 +75,14 @@ def facet_filter(*names: str) -> str:
     return " ".join(tokens)
 
 
+def words_and_maybe_a_facet() -> str:
+    """Words, and half the time one facet value chosen as a filter, as a researcher narrows a search."""
+    q = words()
+    if random.random() < 0.5:
+        q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
+    return q.strip()
+
+
 class Researcher(FastHttpUser):
     wait_time = between(0.05, 0.25)
 
@@ -94,11 +102,8 @@ class Researcher(FastHttpUser):
     @task(WEIGHTS["search+facets"])
     @tag("search+facets")
     def search_with_facets(self):
-        # The search page always shows the facets of the whole result; half the time one is chosen.
-        q = words()
-        if random.random() < 0.5:
-            q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
-        self.get("/", "search+facets", q=q.strip())
+        # The search page always shows the facets of the whole result.
+        self.get("/", "search+facets", q=words_and_maybe_a_facet())
 
     @task(WEIGHTS["filtered"])
     @tag("filtered")
@@ -116,10 +121,7 @@ class Researcher(FastHttpUser):
     @tag("more-facets")
     def more_facets(self):
         # A researcher opens the sidebar's agency and rate facets (counted only then) of a search.
-        q = words()
-        if random.random() < 0.5:
-            q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
-        self.get("/more-facets", "more-facets", q=q.strip())
+        self.get("/more-facets", "more-facets", q=words_and_maybe_a_facet())
 
     @task(WEIGHTS["report"])
     @tag("report")
