@@ -124,6 +124,16 @@ def test_comparison_form_adds_the_comparison_to_the_query(client):
                                              "cmp_value": "1"})
     assert response.status_code == 200
     assert soup_of(response).select_one("form.comparison .error").get_text() == "请选择数字项、比较符并填写数值。"
+    # the figure choices: every alias, then every figure key of tables 二, 三 and 四, labelled per language
+    from indexer.aliases import ALIASES
+    from indexer.figure_keys import all_figure_keys
+    for lang, label in (("zh", "applications — 新收申请"), ("en", "applications — Applications")):
+        select = soup_of(client.get("/", query_string={"q": "", "lang": lang})).select_one("select[name=cmp_field]")
+        by_table = [key for table in ("t2.", "t3.", "t4.") for key in all_figure_keys() if key.startswith(table)]
+        assert [o["value"] for o in select.select("option")] == [*ALIASES, *by_table]
+        assert len(by_table) == len(all_figure_keys())
+        assert [g["label"] for g in select.select("optgroup")][1:] == ["t2.*", "t3.*", "t4.*"]
+        assert select.select_one('option[value="applications"]').get_text() == label
 
 
 def test_malformed_query_shows_the_parser_message_inline(client):

@@ -7,8 +7,10 @@ its JSON twins (/search.json, /api/search) run the query through the same
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
+from markupsafe import Markup
 
 from indexer.agencies import key_name
 from indexer.aliases import ALIASES, RATES
@@ -117,7 +119,7 @@ def search_page_context(args) -> dict:
                "sort_options": sort_options(lang), "facets": [], "pages": 0, "more_facets_url": None,
                "chips": [{"token": c.token, "url": link("search.index", q=c.remove_query, **sort_args)}
                          for c in active_chips(q)],
-               "comparison_fields": comparison_fields(lang), "operators": OPERATORS,
+               "comparison_options": comparison_options(lang), "operators": OPERATORS,
                "comparison_error": None, "key_aliases_for": key_aliases_for, "hit_cells": {}}
     if result is not None:
         per_page = result.get("per_page") or get_collection().config.page_size
@@ -142,6 +144,16 @@ def comparison_fields(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
     for table in ("t2", "t3", "t4"):
         groups.append((f"{table}.*", [(key, key) for key in all_figure_keys() if key.startswith(table + ".")]))
     return groups
+
+
+@lru_cache(maxsize=None)
+def comparison_options(lang: str) -> Markup:
+    """``comparison_fields`` as the <optgroup>s of the form's select, built once per language: 249
+    options the same on every search page, 0.9 ms a page to render each time."""
+    return Markup("").join(
+        Markup('<optgroup label="{}">{}</optgroup>').format(
+            group, Markup("").join(Markup('<option value="{}">{}</option>').format(value, label) for value, label in choices))
+        for group, choices in comparison_fields(lang))
 
 
 @bp.get("/")
