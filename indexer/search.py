@@ -33,7 +33,8 @@ BUCKETS = 1000
 # bucket is a Python object made per request; the page shows 30).
 FACET_SIZES = {"agency": 100}
 # Facets counted only when asked for: one bucket an agency is the dearest terms count of all (68,637
-# keys at 100,000 reports doubled the facets' aggregation; docs/benchmarks.md, "The agency facet").
+# keys at 100,000 reports doubled the facets' aggregation; docs/benchmarks.md, "Load at 100,000:
+# this round's changes, old against new").
 ON_REQUEST_FACETS = ("agency",)
 MAX_PER_PAGE = 1000
 OUTCOMES = {"granted": "granted", "partial": "partial",

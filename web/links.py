@@ -1,9 +1,9 @@
 """The request's language and links that keep it.
 
 A search page holds ~200 links (facet values, hits, snippets, pages): through ``url_for`` each
-cost ~31 µs, 6 ms a page (docs/benchmarks.md, "Links"). ``link`` asks ``url_for`` for the path of
-an endpoint only once per request and path values, and encodes the query string itself, the way
-werkzeug encodes it (tests/test_web.py compares the two).
+cost ~31 µs, 6 ms a page (docs/benchmarks.md, "Load at 100,000: this round's changes, old against
+new"). ``link`` asks ``url_for`` for the path of an endpoint only once per request and path values,
+and encodes the query string itself, the way werkzeug encodes it (tests/test_web.py compares the two).
 """
 from __future__ import annotations
 
