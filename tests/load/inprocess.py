@@ -6,9 +6,9 @@ machine's speed drifts; docs/benchmarks.md):
 
     python tests/load/inprocess.py DATA_DIR --requests 400 [--without more-facets] [--profile OUT.prof]
 
-The requests are drawn as tests/load/locustfile.py draws them (tests/load/workload.py's vocabulary
-and weights, the facet values and report ids read from the collection), from a fixed seed, so two
-runs ask the same things.
+The requests are drawn as the locust users draw them (tests/load/workload.py's ``Mix`` and
+weights, the facet values and report ids read from the collection), from a fixed seed, so two runs
+ask the same things.
 """
 from __future__ import annotations
 
@@ -19,57 +19,13 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlencode
 
-from workload import COMPARISONS, FILTER_FACETS, KINDS, VOCABULARY, WEIGHTS
+from workload import CORPUS_SEARCH, KINDS, WEIGHTS, Mix
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 from indexer.config import load_config  # noqa: E402
 from web import create_app  # noqa: E402
-
-class Mix:
-    """Requests drawn like the locust users draw them."""
-
-    def __init__(self, client, rng: random.Random):
-        self.rng = rng
-        result = client.get("/api/search?q=&per_page=200").get_json()
-        self.facets = {name: list(result["facets"].get(name) or ()) for name in FILTER_FACETS}
-        self.ids = [hit["id"] for hit in result["hits"]]
-
-    def words(self) -> str:
-        return " ".join(self.rng.sample(VOCABULARY, self.rng.choice((1, 1, 2))))
-
-    def facet_filter(self, *names: str) -> str:
-        return " ".join(f"{FILTER_FACETS[name]}:{self.rng.choice(self.facets[name])}"
-                        for name in names if self.facets.get(name))
-
-    def words_and_maybe_a_facet(self) -> str:
-        q = self.words()
-        if self.rng.random() < 0.5:
-            q += " " + self.facet_filter(self.rng.choice(tuple(FILTER_FACETS)))
-        return q.strip()
-
-    def path(self, kind: str) -> str:
-        if kind == "search+facets":
-            return "/?" + urlencode({"q": self.words_and_maybe_a_facet()})
-        if kind == "filtered":
-            q = " ".join(filter(None, (self.facet_filter("type", "year"), self.rng.choice(COMPARISONS),
-                                       self.words() if self.rng.random() < 0.5 else "")))
-            return "/?" + urlencode({"q": q})
-        if kind == "paging":
-            return "/?" + urlencode({"q": self.words(), "page": self.rng.randint(2, 5)})
-        if kind == "more-facets":
-            return "/more-facets?" + urlencode({"q": self.words_and_maybe_a_facet()})
-        if kind == "report":
-            return f"/reports/{self.rng.choice(self.ids)}"
-        if kind == "stats":
-            return "/stats?" + urlencode({"q": self.words()})
-        if kind == "export.csv":
-            return "/export.csv?" + urlencode({"q": self.facet_filter("type", "year", "province")})
-        if kind == "api/search":
-            return "/api/search?" + urlencode({"q": f"{self.words()} {self.facet_filter('year')}".strip()})
-        return f"/api/reports/{self.rng.choice(self.ids)}"
 
 
 def main() -> None:
@@ -84,7 +40,7 @@ def main() -> None:
     # no per-request deadline thread: the profiler then sees the requests' own work
     client = create_app({"XXGK_CONFIG": config, "XXGK_REQUEST_SECONDS": 0}).test_client()
     rng = random.Random(args.seed)
-    mix = Mix(client, rng)
+    mix = Mix(client.get(CORPUS_SEARCH).get_json(), rng)
     kinds = [kind for kind in KINDS if kind not in args.without]
     drawn = rng.choices(kinds, [WEIGHTS[kind] for kind in kinds], k=args.requests)
     requests = [(kind, mix.path(kind)) for kind in drawn]

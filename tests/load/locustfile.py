@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import random
 import urllib.request
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import gevent
-from locust import FastHttpUser, between, events, tag, task
-from workload import COMPARISONS, FILTER_FACETS, KINDS, VOCABULARY, WEIGHTS
+from locust import FastHttpUser, between, events, tag
+from workload import CORPUS_SEARCH, KINDS, WEIGHTS, Mix
 
-CORPUS: dict = {}  # facet values and report ids, learnt at the start
+MIX: list[Mix] = []  # the requests, drawn from the facet values and report ids learnt at the start
 
 
 @events.init_command_line_parser.add_listener
@@ -33,12 +33,11 @@ def _add_options(parser):
 def _learn_corpus(environment, **_kwargs):
     if urlsplit(environment.host).hostname != "127.0.0.1":
         raise SystemExit(f"{environment.host}: the load test runs against 127.0.0.1 only")
-    with urllib.request.urlopen(environment.host + "/api/search?q=&per_page=200", timeout=120) as response:
-        result = json.load(response)
-    CORPUS["facets"] = {name: list(result["facets"].get(name) or ()) for name in FILTER_FACETS}
-    CORPUS["ids"] = [hit["id"] for hit in result["hits"]]
-    if not CORPUS["ids"]:
+    with urllib.request.urlopen(environment.host + CORPUS_SEARCH, timeout=120) as response:
+        mix = Mix(json.load(response), random.Random())
+    if not mix.ids:
         raise SystemExit(f"{environment.host}: the collection is empty; ingest reports first")
+    MIX[:] = [mix]
 
 
 _ENVIRONMENT: list = []  # locust's Environment, kept at init
@@ -61,90 +60,27 @@ def _keep_environment(environment, **_kwargs):
     _ENVIRONMENT.append(environment)
 
 
-def words() -> str:
-    return " ".join(random.sample(VOCABULARY, random.choice((1, 1, 2))))
-
-
-def facet_filter(*names: str) -> str:
-    """One ``field:value`` token for each of ``names`` that the collection has values for."""
-    tokens = []
-    for name in names:
-        values = CORPUS["facets"].get(name)
-        if values:
-            tokens.append(f"{FILTER_FACETS[name]}:{random.choice(values)}")
-    return " ".join(tokens)
-
-
-def words_and_maybe_a_facet() -> str:
-    """Words, and half the time one facet value chosen as a filter, as a researcher narrows a search."""
-    q = words()
-    if random.random() < 0.5:
-        q += " " + facet_filter(random.choice(tuple(FILTER_FACETS)))
-    return q.strip()
+def _task(kind: str):
+    """A locust task asking one request of ``kind``, tagged with it (``--tags`` picks kinds)."""
+    @tag(kind)
+    def ask(user):
+        user.ask(kind)
+    ask.__name__ = kind
+    return ask
 
 
 class Researcher(FastHttpUser):
     wait_time = between(0.05, 0.25)
+    tasks = {_task(kind): WEIGHTS[kind] for kind in KINDS}
 
     def on_start(self):
         # Each kind once first, so that even a run of a few seconds measures every kind; with --tags
         # (one kind at a time, as soak.py --profile does) only the chosen kinds.
         options = self.environment.parsed_options
         chosen = set((options and options.tags) or KINDS)
-        for kind in (self.search_with_facets, self.filtered_search, self.paging, self.more_facets, self.report_page,
-                     self.stats, self.export_csv, self.api_search, self.api_report):
-            if kind.locust_tag_set & chosen:
-                kind()
+        for kind in KINDS:
+            if kind in chosen:
+                self.ask(kind)
 
-    def get(self, path: str, name: str, **args):
-        self.client.get(f"{path}?{urlencode(args)}" if args else path, name=name)
-
-    @task(WEIGHTS["search+facets"])
-    @tag("search+facets")
-    def search_with_facets(self):
-        # The search page always shows the facets of the whole result.
-        self.get("/", "search+facets", q=words_and_maybe_a_facet())
-
-    @task(WEIGHTS["filtered"])
-    @tag("filtered")
-    def filtered_search(self):
-        q = " ".join(filter(None, (facet_filter("type", "year"), random.choice(COMPARISONS),
-                                   words() if random.random() < 0.5 else "")))
-        self.get("/", "filtered", q=q)
-
-    @task(WEIGHTS["paging"])
-    @tag("paging")
-    def paging(self):
-        self.get("/", "paging", q=words(), page=random.randint(2, 5))
-
-    @task(WEIGHTS["more-facets"])
-    @tag("more-facets")
-    def more_facets(self):
-        # A researcher opens the sidebar's agency and rate facets (counted only then) of a search.
-        self.get("/more-facets", "more-facets", q=words_and_maybe_a_facet())
-
-    @task(WEIGHTS["report"])
-    @tag("report")
-    def report_page(self):
-        self.get(f"/reports/{random.choice(CORPUS['ids'])}", "report")
-
-    @task(WEIGHTS["stats"])
-    @tag("stats")
-    def stats(self):
-        self.get("/stats", "stats", q=words())
-
-    @task(WEIGHTS["export.csv"])
-    @tag("export.csv")
-    def export_csv(self):
-        # Type, year and province together leave a small set (tens of reports at 100,000).
-        self.get("/export.csv", "export.csv", q=facet_filter("type", "year", "province"))
-
-    @task(WEIGHTS["api/search"])
-    @tag("api/search")
-    def api_search(self):
-        self.get("/api/search", "api/search", q=f"{words()} {facet_filter('year')}".strip())
-
-    @task(WEIGHTS["api/report"])
-    @tag("api/report")
-    def api_report(self):
-        self.get(f"/api/reports/{random.choice(CORPUS['ids'])}", "api/report")
+    def ask(self, kind: str):
+        self.client.get(MIX[0].path(kind), name=kind)
