@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,7 +77,8 @@ def test_sums_repair_a_misread_cell_and_null_what_they_cannot_confirm(hongze, tm
     edited = {"21": False, "0": False}
     for page in stored["pages"]:
         for box in page["boxes"]:
-            if box["cell"] and box["text"] == "21" and not edited["21"]:
+            # NFKC: the recogniser may read a full-width digit ("２1"), which the mapper normalises
+            if box["cell"] and unicodedata.normalize("NFKC", box["text"]) == "21" and not edited["21"]:
                 box.update(text="27", conf=0.41)
                 edited["21"] = True
     # table 二's 规章 row: the first table's first row of values

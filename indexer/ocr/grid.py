@@ -37,24 +37,29 @@ def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def skew_angle(gray: np.ndarray) -> float:
     """The page's skew in degrees, from its long horizontal rulings (0 when it has none).
 
-    Measured on the page at half size: the Hough transform costs a quarter, and half a
-    pixel's error over a ruling hundreds of pixels long is far under the 0.05° that matter.
+    Measured on the page at half size: half a pixel's error over a ruling hundreds of
+    pixels long is far under the 0.05° that matter. Each ruling is one connected stroke of
+    the opened mask (a skewed ruling is a staircase of touching steps); its angle is the
+    least-squares line through its pixels, and the page's is the median weighted by length.
+    (A Hough transform found the same angles at ten times the cost: every ink pixel voted
+    for 1,800 angles, of which only the ±3° around level can be a copier's skew.)
     """
     ink = binarise(cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA))
     width = ink.shape[1]
     # a shorter kernel than line_masks': a skewed ruling breaks into steps
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width // 40, 1)))
-    lines = cv2.HoughLinesP(horizontal, 1, np.pi / 1800, threshold=width // 10,
-                            minLineLength=width // 6, maxLineGap=width // 50)
-    if lines is None:
-        return 0.0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
     angles = []
     weights = []
-    for x0, y0, x1, y1 in lines.reshape(-1, 4):
-        angle = np.degrees(np.arctan2(y1 - y0, x1 - x0))
+    for label in range(1, count):
+        x, y, w, h, _area = stats[label]
+        if w < width // 6:
+            continue
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == label)
+        angle = float(np.degrees(np.arctan(np.polyfit(xs, ys, 1)[0])))
         if abs(angle) <= MAX_SKEW:
             angles.append(angle)
-            weights.append(np.hypot(x1 - x0, y1 - y0))
+            weights.append(w)
     if not angles:
         return 0.0
     order = np.argsort(angles)
