@@ -36,7 +36,7 @@ DET_SIDE = 1280
 DET_MARGIN = 32
 DET_MULTIPLE = 32  # the detector's input sides are multiples of this
 REC_HEIGHT = 48
-STRIP_GAP = 32  # white pixels between two cells in a strip (at REC_HEIGHT)
+STRIP_GAP = 8  # white pixels between two cells in a strip (at REC_HEIGHT)
 # The recogniser's output has one column per this many input pixels.
 REC_STRIDE = 8
 
