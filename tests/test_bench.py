@@ -32,14 +32,14 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     assert " cores" in result["machine"]
     ingest = result["ingest"]
     assert set(ingest) == {"reports_per_s", "parse_per_s", "parse_per_s_corpus", "segment_chars_per_s",
-                           "index_reports_per_s", "index_bytes_per_report", "ocr_pages_per_s"}
+                           "index_reports_per_s", "index_bytes_per_report", "ocr_pages_per_s", "ocr_pages_per_s_corpus"}
     assert set(ingest["parse_per_s"]) == {"txt", "docx", "html", "pdf"}
     # the real reports in corpus/, by extension: the seeds and crawled pages, the markdown, the saved page, the PDF
     assert set(ingest["parse_per_s_corpus"]) == {"txt", "md", "html", "pdf"}
     assert all(rate > 0 for rate in ingest["parse_per_s_corpus"].values())
     assert not problems
     assert all(ingest[k] > 0 for k in ("reports_per_s", "segment_chars_per_s", "index_reports_per_s",
-                                       "index_bytes_per_report", "ocr_pages_per_s"))
+                                       "index_bytes_per_report", "ocr_pages_per_s", "ocr_pages_per_s_corpus"))
     assert list(result["queries"]) == list(QUERY_KINDS)
     for timing in result["queries"].values():
         assert set(timing) == {"p50_ms", "p95_ms", "runs"}
@@ -50,7 +50,7 @@ def test_run_bench_has_the_spec_shape(tmp_path, config, monkeypatch):
     text = bench_to_text(result)
     assert text.splitlines()[0] == f"xxgk bench: 20 synthetic reports on {result['machine']}"
     assert all(kind in text for kind in QUERY_KINDS)
-    assert "parse pdf (corpus/)" in text
+    assert "parse pdf (corpus/)" in text and "OCR (corpus/ scans)" in text
     assert json.loads(json.dumps(result)) == result
     # --queries-only: the same query kinds over the collection just ingested, nothing generated
     cli_result = CliRunner().invoke(cli, ["bench", "--queries-only", "--json", "--data", str(tmp_path / "bench" / "data")])
