@@ -24,12 +24,12 @@ CROP_MARGIN = 4
 RECORD_VERSION = 4
 
 
-def _overlap(box: list[int], x0: int, y0: int, x1: int, y1: int) -> float:
-    bx0, by0, bx1, by1 = box
-    w = max(0, min(bx1, x1) - max(bx0, x0))
-    h = max(0, min(by1, y1) - max(by0, y0))
-    area = max(1, (bx1 - bx0) * (by1 - by0))
-    return w * h / area
+def _overlaps(boxes: np.ndarray, rects: np.ndarray) -> np.ndarray:
+    """The share of each box (rows; x0, y0, x1, y1) that lies in each rect (columns)."""
+    w = np.clip(np.minimum(boxes[:, None, 2], rects[None, :, 2]) - np.maximum(boxes[:, None, 0], rects[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(boxes[:, None, 3], rects[None, :, 3]) - np.maximum(boxes[:, None, 1], rects[None, :, 1]), 0, None)
+    area = np.maximum(1, (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
+    return w * h / area[:, None]
 
 
 def _cell_rect(table: dict, cell: list[int]) -> tuple[int, int, int, int]:
@@ -64,17 +64,18 @@ def ocr_page(image: np.ndarray) -> dict:
     dropped: set[int] = set()
     strips: dict[tuple[int, int], list[tuple[int, list[int]]]] = {}  # (table, grid row) -> cells to read
     singles: list[tuple[int, int, list[int]]] = []
+    lines = np.array(rects, dtype=np.int64).reshape(-1, 4)
     for ti, table in enumerate(tables):
-        bounds = table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]
+        bounds = np.array([[table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]]])
         cells = [_cell_rect(table, cell) for cell in table["cells"]]
         covered: dict[int, list[int]] = {}
-        for qi, rect in enumerate(rects):
-            if _overlap(rect, *bounds) < 0.5:
-                continue
-            inside = [ci for ci, cell in enumerate(cells) if _overlap(rect, *cell) >= INSIDE]
-            if inside:
-                owner[qi] = [ti, inside[0]]
-                covered.setdefault(inside[0], []).append(qi)
+        in_table = np.flatnonzero(_overlaps(lines, bounds)[:, 0] >= 0.5)
+        shares = _overlaps(lines[in_table], np.array(cells, dtype=np.int64).reshape(-1, 4)) >= INSIDE
+        for qi, inside in zip(in_table.tolist(), shares):
+            if inside.any():
+                ci = int(inside.argmax())  # the first cell that holds it
+                owner[qi] = [ti, ci]
+                covered.setdefault(ci, []).append(qi)
             else:
                 dropped.add(qi)  # across cells: each cell is read on its own
         for ci, cell in enumerate(cells):
