@@ -5,13 +5,13 @@ Nothing is downloaded: the models are files of the installed package, and the
 engine is built from the package's own config.yaml, whose model paths point into it
 (docs/ocr.md compares it with Tesseract).
 
-Four economies over calling RapidOCR whole (docs/ocr.md measures them):
+The economies over calling RapidOCR whole (docs/ocr.md measures them):
 - both models run folded (models.py) on one ONNX Runtime thread that never spins;
 - the recogniser reads one line per call: a padded batch costs more CPU than its
   lines one by one;
 - detection runs on the page scaled down to DET_SIDE pixels (text lines stay
   ~20 px high at 200 dpi, which the detector finds as well), recognition on the
-  full-resolution crops;
+  full-resolution crops; the detector is given only the page's inked bands;
 - the recogniser costs about the same for a lone "0" as for a line of text, so a
   table row's short cells are read in one strip: their ink side by side with white
   gaps, each recognised character assigned back to the cell it lies over.
