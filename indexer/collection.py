@@ -19,7 +19,7 @@ from .index import ReportIndex, check_data_dir
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import AgencyPanel, SearchResult
-from .search import check_paging, on_request_facets, search, search_ids, stats
+from .search import ALL_ALIASES, check_paging, on_request_facets, search, search_ids, stats
 from .store import Store, index_dir
 from .vocabulary import REPORT_ID
 
@@ -92,9 +92,11 @@ class Collection:
         """
         return search_ids(self.index, q)
 
-    def stats(self, q: str) -> dict:
-        """Aggregate figures over every report matching ``q``."""
-        return stats(self.index, q)
+    def stats(self, q: str, medians_per_year: frozenset[str] = ALL_ALIASES,
+              medians_per_type: frozenset[str] = ALL_ALIASES) -> dict:
+        """Aggregate figures over every report matching ``q`` (medians of the aliases named:
+        indexer/search.py ``stats``)."""
+        return stats(self.index, q, medians_per_year, medians_per_type)
 
     def group(self, q: str, by: str, measure: str, by2: str | None = None) -> list[dict]:
         """The reports matching ``q`` grouped by one field or two (indexer/groups.py ``group_stats``).

@@ -422,6 +422,22 @@ def test_stats_follow_the_query(index):
     assert result["per_year"]["2020"]["medians"]["procurement_amount"] == 63.2
 
 
+def test_stats_compute_only_the_medians_asked_for(index):
+    """The stats page asks for the medians it shows; everything else is the same as asking for all."""
+    full = stats(index, "")
+    some = stats(index, "", medians_per_year=frozenset({"applications", "grant_rate"}), medians_per_type=frozenset())
+    assert some["total"] == full["total"] and some["outcomes"] == full["outcomes"] and some["rates"] == full["rates"]
+    for group in ("per_year", "per_type"):
+        assert list(some[group]) == list(full[group])
+        for key, figures in some[group].items():
+            assert figures["sums"] == full[group][key]["sums"] and figures["means"] == full[group][key]["means"]
+    for year, figures in some["per_year"].items():
+        assert figures["medians"] == {alias: full["per_year"][year]["medians"][alias]
+                                      for alias in ("applications", "grant_rate")}
+    assert all(figures["medians"] == {} for figures in some["per_type"].values())
+    assert some["per_year"]["2022"]["medians"]["applications"] == 12
+
+
 def test_stats_total_counts_every_hit_of_text_queries_too(index):
     # stats counts without scores: the total must still be the search's
     for q in ("", "信访", '"信息公开"', "信访 OR 公安", "-信访", "type:信访 year:2020"):

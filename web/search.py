@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from markupsafe import Markup
 
 from indexer.agencies import key_name
-from indexer.aliases import ALIASES, RATES
+from indexer.aliases import ALIASES, RATES, is_rate
 from indexer.export import FORMATS, ExportFormatError
 from indexer.groups import GroupError
 from indexer.figure_keys import all_figure_keys
@@ -205,7 +205,7 @@ def stats():
     error, data, found, params = None, None, {}, None
     try:
         params = group_params(request.args)
-        data = get_collection().stats(q)
+        data = get_collection().stats(q, PAGE_MEDIANS_PER_YEAR, PAGE_MEDIANS_PER_TYPE)
         found = group_results(q, params)
     except REQUEST_ERRORS as e:
         error = query_error(e)
@@ -221,6 +221,12 @@ def stats_json():
     """The stats view's numbers (Collection.stats, and the groups and ranking asked for) as JSON;
     400 for a malformed query or parameter."""
     return api_stats()
+
+
+# The medians the stats page shows (stats_view): the headline counts per year and per type, every
+# rate per year. Each median costs a percentile sketch per group, the dearest part of the stats.
+PAGE_MEDIANS_PER_TYPE = frozenset(a for a in HEADLINE_ALIASES if not is_rate(a))
+PAGE_MEDIANS_PER_YEAR = PAGE_MEDIANS_PER_TYPE | frozenset(RATES)
 
 
 def stats_view(data: dict | None, lang: str) -> dict:
