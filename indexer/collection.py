@@ -92,11 +92,10 @@ class Collection:
         """
         return search_ids(self.index, q)
 
-    def stats(self, q: str, medians_per_year: frozenset[str] = ALL_ALIASES,
-              medians_per_type: frozenset[str] = ALL_ALIASES) -> dict:
-        """Aggregate figures over every report matching ``q`` (medians of the aliases named:
+    def stats(self, q: str, per_year: frozenset[str] = ALL_ALIASES, per_type: frozenset[str] = ALL_ALIASES) -> dict:
+        """Aggregate figures over every report matching ``q`` (of the aliases named per grouping:
         indexer/search.py ``stats``)."""
-        return stats(self.index, q, medians_per_year, medians_per_type)
+        return stats(self.index, q, per_year, per_type)
 
     def group(self, q: str, by: str, measure: str, by2: str | None = None) -> list[dict]:
         """The reports matching ``q`` grouped by one field or two (indexer/groups.py ``group_stats``).

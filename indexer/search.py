@@ -374,43 +374,44 @@ def _median(alias: str, stat: dict[str, Any], estimate) -> float | int | None:
     return _clean_number(round(estimate * 2) / 2)
 
 
-def _figure_aggs(medians: frozenset[str]) -> dict[str, Any]:
+def _figure_aggs(aliases: frozenset[str]) -> dict[str, Any]:
     aggs = {}
     for alias in ALIASES:
-        field = figure_field(alias)
-        aggs[f"{alias}__stats"] = {"stats": {"field": field}}
-        if alias in medians:
+        if alias in aliases:
+            field = figure_field(alias)
+            aggs[f"{alias}__stats"] = {"stats": {"field": field}}
             aggs[f"{alias}__p50"] = {"percentiles": {"field": field, "percents": [50]}}
     return aggs
 
 
-def _group_figures(bucket: dict[str, Any], medians_of: frozenset[str]) -> dict[str, Any]:
+def _group_figures(bucket: dict[str, Any], aliases: frozenset[str]) -> dict[str, Any]:
     sums, means, medians = {}, {}, {}
     for alias in ALIASES:
+        if alias not in aliases:
+            continue
         stat = bucket.get(f"{alias}__stats", {})
         # a sum of rates means nothing: a rate's sum is null, its mean is what to read
         sums[alias] = _clean_number(stat.get("sum")) if stat.get("count") and not is_rate(alias) else None
         means[alias] = _clean_number(stat.get("avg")) if stat.get("count") else None
-        if alias in medians_of:
-            values = bucket.get(f"{alias}__p50", {}).get("values", {})
-            medians[alias] = _median(alias, stat, next(iter(values.values()), None))
+        values = bucket.get(f"{alias}__p50", {}).get("values", {})
+        medians[alias] = _median(alias, stat, next(iter(values.values()), None))
     return {"count": bucket["doc_count"], "sums": sums, "means": means, "medians": medians}
 
 
 ALL_ALIASES = frozenset(ALIASES)
 
 
-def stats(index: ReportIndex, q: str, medians_per_year: frozenset[str] = ALL_ALIASES,
-          medians_per_type: frozenset[str] = ALL_ALIASES) -> dict[str, Any]:
+def stats(index: ReportIndex, q: str, per_year: frozenset[str] = ALL_ALIASES,
+          per_type: frozenset[str] = ALL_ALIASES) -> dict[str, Any]:
     """Counts, sums, means and medians of every alias per year and per agency type, the
     outcome totals (table 三) and each rate's distribution (``rates``: bucket -> count)
     over every report matching ``q``.
 
     Sums, means and medians leave blank figures out (null, never 0); a group with no
     value for an alias has null there; a rate has no sum (null). Medians are the
-    engine's percentile estimate, and the dearest part: ``medians_per_year`` and
-    ``medians_per_type`` name the aliases whose medians are wanted (the others are
-    absent from ``medians``, not null).
+    engine's percentile estimate, the dearest part. ``per_year`` and ``per_type`` name
+    the aliases whose figures are wanted in each grouping (the others are absent from
+    its sums, means and medians, not null): every alias's cost grows with the hits.
 
     :raises QuerySyntaxError: the query is malformed.
     """
@@ -419,10 +420,10 @@ def stats(index: ReportIndex, q: str, medians_per_year: frozenset[str] = ALL_ALI
     searcher = index.searcher
     # the percentiles make this the dearest request; it holds until the next commit
     memo = index.memo(searcher)
-    key = ("stats", plan, medians_per_year, medians_per_type)
+    key = ("stats", plan, per_year, per_type)
     found = memo.get(key)
     if found is None:
-        found = _stats_of(searcher, plan_to_query(plan, index.schema), medians_per_year, medians_per_type)
+        found = _stats_of(searcher, plan_to_query(plan, index.schema), per_year, per_type)
         _remember(memo, key, found)
     return {"query": q, **_copy_stats(found)}
 
@@ -437,23 +438,23 @@ def _copy_stats(found: dict[str, Any]) -> dict[str, Any]:
             "rates": {rate: dict(counts) for rate, counts in found["rates"].items()}}
 
 
-def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query, medians_per_year: frozenset[str],
-              medians_per_type: frozenset[str]) -> dict[str, Any]:
+def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query, per_year_aliases: frozenset[str],
+              per_type_aliases: frozenset[str]) -> dict[str, Any]:
     """``stats`` without the query string.
 
     Two aggregation requests of about equal cost, per type on a worker thread
     while per year, the outcomes, the rates and the total run here.
     """
     by_type = _in_background(searcher.aggregate, query, {"per_type": {
-        "terms": {"field": "type", "size": BUCKETS}, "aggs": _figure_aggs(medians_per_type)}})
+        "terms": {"field": "type", "size": BUCKETS}, "aggs": _figure_aggs(per_type_aliases)}})
     result = searcher.aggregate(query, {
-        "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": _figure_aggs(medians_per_year)},
+        "per_year": {"terms": {"field": "year", "size": BUCKETS}, "aggs": _figure_aggs(per_year_aliases)},
         **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
         **_rate_aggs(), **TOTAL_AGG,
     })
     total = _total_of(result)
-    per_year = {_bucket_key(b["key"]): _group_figures(b, medians_per_year) for b in result["per_year"]["buckets"]}
-    per_type = {_bucket_key(b["key"]): _group_figures(b, medians_per_type)
+    per_year = {_bucket_key(b["key"]): _group_figures(b, per_year_aliases) for b in result["per_year"]["buckets"]}
+    per_type = {_bucket_key(b["key"]): _group_figures(b, per_type_aliases)
                 for b in by_type.result()["per_type"]["buckets"]}
     outcomes = {}
     for name in OUTCOMES:

@@ -205,7 +205,7 @@ def stats():
     error, data, found, params = None, None, {}, None
     try:
         params = group_params(request.args)
-        data = get_collection().stats(q, PAGE_MEDIANS_PER_YEAR, PAGE_MEDIANS_PER_TYPE)
+        data = get_collection().stats(q, PAGE_ALIASES_PER_YEAR, PAGE_ALIASES_PER_TYPE)
         found = group_results(q, params)
     except REQUEST_ERRORS as e:
         error = query_error(e)
@@ -223,10 +223,11 @@ def stats_json():
     return api_stats()
 
 
-# The medians the stats page shows (stats_view): the headline counts per year and per type, every
-# rate per year. Each median costs a percentile sketch per group, the dearest part of the stats.
-PAGE_MEDIANS_PER_TYPE = frozenset(a for a in HEADLINE_ALIASES if not is_rate(a))
-PAGE_MEDIANS_PER_YEAR = PAGE_MEDIANS_PER_TYPE | frozenset(RATES)
+# The aliases the stats page shows (stats_view): the headline counts' sums and medians per year and
+# per type, every rate's mean and median per year. Each alias costs a stats aggregation and a
+# percentile sketch (the dearest part) per group; /stats.json asks for them all.
+PAGE_ALIASES_PER_TYPE = frozenset(a for a in HEADLINE_ALIASES if not is_rate(a))
+PAGE_ALIASES_PER_YEAR = PAGE_ALIASES_PER_TYPE | frozenset(RATES)
 
 
 def stats_view(data: dict | None, lang: str) -> dict:
