@@ -403,9 +403,9 @@ ALL_ALIASES = frozenset(ALIASES)
 
 def stats(index: ReportIndex, q: str, per_year: frozenset[str] = ALL_ALIASES,
           per_type: frozenset[str] = ALL_ALIASES) -> dict[str, Any]:
-    """Counts, sums, means and medians of every alias per year and per agency type, the
-    outcome totals (table 三) and each rate's distribution (``rates``: bucket -> count)
-    over every report matching ``q``.
+    """Counts, sums, means and medians of the aliases per year and per agency type (every
+    alias unless ``per_year`` / ``per_type`` name fewer), the outcome totals (table 三) and
+    each rate's distribution (``rates``: bucket -> count) over every report matching ``q``.
 
     Sums, means and medians leave blank figures out (null, never 0); a group with no
     value for an alias has null there; a rate has no sum (null). Medians are the

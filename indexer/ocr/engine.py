@@ -79,9 +79,9 @@ def detect(image: np.ndarray) -> list[np.ndarray]:
     if not bands:
         return []
     stacked = _pad_to_multiple(np.concatenate([small[top:bottom, left:right] for top, bottom in bands]))
-    detector = engine().text_det
-    tensor = (stacked.astype(np.float32).transpose(2, 0, 1) / 255 - 0.5) / 0.5
-    found, _ = detector.postprocess_op(detector.infer(tensor[np.newaxis])[0], stacked.shape[:2])
+    ocr = engine()
+    detector = ocr.text_det
+    found, _ = detector.postprocess_op(detector.infer(_as_tensor(stacked))[0], stacked.shape[:2])
     if not len(found):
         return []
     found = detector.filter_tag_det_res(found, stacked.shape[:2])
@@ -91,7 +91,7 @@ def detect(image: np.ndarray) -> list[np.ndarray]:
     for box in found:
         band = min(int(np.searchsorted(starts, box[:, 1].mean(), side="right")) - 1, len(bands) - 1)
         boxes.append(box + np.float32([left, bands[band][0] - starts[band]]))
-    return [np.asarray(b, dtype=np.float32) / scale for b in engine().sorted_boxes(np.asarray(boxes))]
+    return [np.asarray(b, dtype=np.float32) / scale for b in ocr.sorted_boxes(np.asarray(boxes))]
 
 
 def ink_bands(image: np.ndarray) -> tuple[list[tuple[int, int]], tuple[int, int]]:
@@ -108,6 +108,11 @@ def ink_bands(image: np.ndarray) -> tuple[list[tuple[int, int]], tuple[int, int]
              for first, last in zip(np.r_[rows[0], rows[breaks + 1]], np.r_[rows[breaks], rows[-1]])]
     columns = np.flatnonzero(ink[rows].any(axis=0))
     return bands, (max(0, columns[0] - DET_MARGIN), min(width, columns[-1] + 1 + DET_MARGIN))
+
+
+def _as_tensor(image: np.ndarray) -> np.ndarray:
+    """An RGB image as both models take it: 1×3×H×W, scaled to [-1, 1] (RapidOCR's mean and std of 0.5)."""
+    return ((image.astype(np.float32).transpose(2, 0, 1) / 255 - 0.5) / 0.5)[np.newaxis]
 
 
 def _pad_to_multiple(image: np.ndarray) -> np.ndarray:
@@ -143,8 +148,7 @@ def read_strip(crops: list[np.ndarray]) -> list[tuple[str, float]]:
         x += part.shape[1] + STRIP_GAP
     strip = np.concatenate(pieces, axis=1)
     ocr = engine()
-    tensor = (strip.astype(np.float32).transpose(2, 0, 1) / 255 - 0.5) / 0.5
-    preds = ocr.text_rec.session(tensor[np.newaxis])[0][0]  # (columns, classes)
+    preds = ocr.text_rec.session(_as_tensor(strip))[0][0]  # (columns, classes)
     index = preds.argmax(axis=1)
     prob = preds.max(axis=1)
     characters = ocr.text_rec.postprocess_op.character
