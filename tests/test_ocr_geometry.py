@@ -68,3 +68,26 @@ def test_detection_on_the_inked_bands_finds_the_lines_the_whole_page_shows():
         found += sum(any(_iou(r, s) > 0.5 for s in stacked) for r in reference)
         assert abs(len(stacked) - len(reference)) <= max(2, len(reference) // 10)
     assert whole > 200 and found >= 0.95 * whole
+
+
+def test_body_text_read_narrowed_reads_as_at_full_width(monkeypatch):
+    """Body lines go to the recogniser at LINE_WIDTH_SHARE of their width (~40% fewer columns
+    on the real report's narrative page) and read the same text as at full width."""
+    page = grid.deskew(np.asarray(scan_pages(HONGZE, dpi=200, angle=0.8)[0].convert("RGB")))
+    quads = engine.detect(page)
+    widths = {"narrowed": 0, "full": 0}
+    line_input = engine._line_input
+
+    def counted(crop, share):
+        line = line_input(crop, share)
+        widths["narrowed" if share < 1 else "full"] += line.shape[1]
+        return line
+
+    monkeypatch.setattr(engine, "_line_input", counted)
+    narrowed = [text for text, _ in engine.read_lines(page, quads)]
+    narrowed_columns = widths["narrowed"] + widths["full"]
+    widths.update(narrowed=0, full=0)
+    monkeypatch.setattr(engine, "LINE_WIDTH_SHARE", 1.0)
+    full = [text for text, _ in engine.read_lines(page, quads)]
+    assert len(full) > 20 and narrowed == full
+    assert narrowed_columns < 0.75 * widths["full"]
