@@ -451,6 +451,11 @@ def resolve_region(agency: str | None, title: str | None, text: str) -> RegionRe
             return _resolve_special_area(area)
         prefix = _leading_place_text(source)
         mentions = text_to_mentions(prefix, gazetteer, min_length=2)
+        if mentions and _glued_before(prefix[:mentions[0].start], gazetteer):
+            # One or two characters glued before a name (雕宁县: 宁县 inside an OCR slip for 睢宁县)
+            # make no place of their own: the whole is a misspelt name, not the name inside it.
+            return _resolve_fuzzy(prefix[:mentions[0].end], text, gazetteer) or RegionResult(
+                dict.fromkeys(REGION_KEYS), None, [])
         if mentions:
             return _resolve_chain(mentions, text, gazetteer, prefix)
         zone = leading_zone(source)
@@ -460,6 +465,14 @@ def resolve_region(agency: str | None, title: str | None, text: str) -> RegionRe
         if fuzzy:
             return fuzzy
     return _resolve_bare(agency or title or "", text, gazetteer)
+
+
+def _glued_before(leading: str, gazetteer: Gazetteer) -> bool:
+    """Whether ``leading``, the characters of a name before the first place found in it, are one or
+    two that name nothing: not a province's short name (河北雄安新区) nor a division suffix."""
+    if not 1 <= len(leading) <= 2 or set(leading) & set("省市区县"):
+        return False
+    return leading not in {_unit_stem(u.name) for u in gazetteer.units.values() if u.kind == "province"}
 
 
 def _leading_place_text(name: str) -> str:

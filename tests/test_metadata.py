@@ -154,6 +154,15 @@ def test_shared_county_name_settled_by_text():
     assert [f.code for f in located.flags] == ["region_ambiguous"]
 
 
+def test_a_name_with_characters_glued_before_a_county_is_not_that_county():
+    """雕宁县 (an OCR slip for 睢宁县) holds 甘肃's 宁县, but is not it: null, never a wrong place.
+    A province's short name before a place is no slip."""
+    assert resolve_region("雕宁县金山镇人民政府", None, "江苏省徐州市").region == dict.fromkeys(
+        ("province", "city", "county", "adcode"))
+    assert resolve_region("睢宁县金山镇人民政府", None, "").region["adcode"] == "320324"
+    assert resolve_region("河北雄安新区管理委员会", None, "").region["province"] == "河北省"
+
+
 def test_municipality_convention_city_is_null():
     assert resolve_region("重庆市合川区信访办", None, "").region == \
         {"province": "重庆市", "city": None, "county": "合川区", "adcode": "500117"}
