@@ -305,10 +305,12 @@ def bench(n, as_json, workdir, queries_only, data_dir, config_path):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="gunicorn worker processes (default: 2 per core plus one, at most 8)")
 @click.option("--dev", is_flag=True, help="Flask's development server, restarting when the code changes")
+@click.option("--response-cache/--no-response-cache", default=True, show_default=True,
+              help="share answers between the workers until the next commit (docs/serving.md)")
 @click.option("--get", "get_path", metavar="PATH",
               help="render PATH (e.g. '/?q=信访') through the app's test client, print it and exit")
 @common_options
-def serve(host, port, workers, dev, get_path, data_dir, config_path):
+def serve(host, port, workers, dev, response_cache, get_path, data_dir, config_path):
     """Run the web front end (search, reports, stats, JSON API) under gunicorn.
 
     Pre-forked workers each open the data directory and see new ingests
@@ -346,7 +348,8 @@ def serve(host, port, workers, dev, get_path, data_dir, config_path):
 
     # The check above ran in this process; each worker opens its own after the fork.
     app.extensions[EXTENSION].close()
-    run_gunicorn(lambda: create_app({"XXGK_CONFIG": config}), host, port, workers or default_workers())
+    run_gunicorn(lambda cache_dir: create_app({"XXGK_CONFIG": config, "XXGK_RESPONSE_CACHE": cache_dir}),
+                 host, port, workers or default_workers(), response_cache)
 
 
 @cli.command()

@@ -20,7 +20,7 @@ from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import AgencyPanel, SearchResult
 from .search import ALL_ALIASES, check_paging, on_request_facets, search, search_ids, stats
-from .store import Store, index_dir
+from .store import Store, commit_stamp as store_commit_stamp, index_dir
 from .vocabulary import REPORT_ID
 
 
@@ -180,6 +180,16 @@ class Collection:
     def count(self) -> int:
         """How many reports the index holds."""
         return self.index.count()
+
+    def version(self) -> str | None:
+        """Which commit the data is at, as a string that changes with every commit of an ingest in
+        any process (None for an index in memory): what is computed from the data holds until it
+        changes (the web's shared answers, web/response_cache.py). Both the index and the store
+        count: an ingest commits the index first, then the store."""
+        stamp = self.index.commit_stamp()
+        if stamp is None:
+            return None
+        return "-".join(map(str, (*stamp, *store_commit_stamp(self.config.data_dir))))
 
     def reload(self) -> None:
         """See the latest committed ingest (the index reader is refreshed)."""

@@ -473,7 +473,7 @@ class ReportIndex:
         self.index = index
         self.path = path
         self.schema = index.schema
-        self._stamp = self._meta_stamp()
+        self._stamp = self.commit_stamp()
         # the searcher and a memo of results computed with it, swapped together (one assignment)
         self._current: tuple[tantivy.Searcher, dict] = (index.searcher(), {})
 
@@ -496,7 +496,7 @@ class ReportIndex:
             raise IndexDamaged(path, f"cannot open the index ({' '.join(str(e).split())})") from None
         return cls(index, path)
 
-    def _meta_stamp(self) -> tuple[int, int, int] | None:
+    def commit_stamp(self) -> tuple[int, int, int] | None:
         """Which commit is the last: every commit, in any process, replaces meta.json (a new file
         renamed over the old, so its inode changes even within one tick of the file clock)."""
         if self.path is None:
@@ -513,7 +513,7 @@ class ReportIndex:
 
         Take it once per request: it sees one consistent set of segments.
         """
-        if self._meta_stamp() != self._stamp:
+        if self.commit_stamp() != self._stamp:
             self.reload()
         return self._current[0]
 
@@ -533,7 +533,7 @@ class ReportIndex:
 
     def reload(self) -> None:
         """See the latest commit (also one made by another process)."""
-        self._stamp = self._meta_stamp()
+        self._stamp = self.commit_stamp()
         self.index.reload()
         self._current = (self.index.searcher(), {})
 

@@ -400,6 +400,21 @@ class SourceFile:
     ingested_at: str
 
 
+def commit_stamp(data_dir: str | Path) -> tuple[int, ...]:
+    """What changes when the store commits, in any process: the modification time and size of its
+    file and of its write-ahead log (a commit writes to the log, a checkpoint writes the file). An
+    empty log counts as none: SQLite makes one when a connection first reads and removes it when
+    the last one closes, and neither is a change of the data."""
+    stamp: list[int] = []
+    for name in (DB_NAME, DB_NAME + "-wal"):
+        try:
+            found = (Path(data_dir) / name).stat()
+        except OSError:
+            found = None
+        stamp += [found.st_mtime_ns, found.st_size] if found and found.st_size else [0, 0]
+    return tuple(stamp)
+
+
 def index_dir(data_dir: str | Path) -> Path:
     """Where the tantivy index (derived from this store) lives inside a data directory."""
     return Path(data_dir) / INDEX_DIRNAME

@@ -57,5 +57,5 @@ def test_workers_see_every_committed_batch_and_never_half_of_one(tmp_path):
     assert set(counts) <= boundaries, f"a count between two commits: {counts} (commits at {sorted(boundaries)})"
     assert final[-10:] == [REPORTS] * 10, f"not every worker reached {REPORTS} within {CATCH_UP_SECONDS} s: {final[-20:]}"
     assert len(set(seen) - {0, REPORTS}) >= 1, f"no batch seen while the ingest ran: {counts}"
-    pids = set(re.findall(r'"GET /api/search\?q= HTTP/1\.1" 200 .* <(\d+)>$', log.read_text(errors="replace"), re.M))
+    pids = set(re.findall(r'"GET /api/search\?q= HTTP/1\.1" 200 .* <(\d+)> \S+$', log.read_text(errors="replace"), re.M))
     assert len(pids) == 2, f"both workers must have answered: {pids}"

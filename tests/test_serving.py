@@ -22,7 +22,7 @@ from server_helpers import request, running_server
 from web_helpers import build_web_data
 
 ACCESS_LINE = re.compile(r'^127\.0\.0\.1 - - \[[^\]]+\] "(?P<request>[^"]*)" (?P<status>\d{3}) \S+ "[^"]*" "[^"]*" '
-                         r'(?P<ms>\d+)ms <(?P<pid>\d+)>$', re.M)
+                         r'(?P<ms>\d+)ms <(?P<pid>\d+)> (?P<cache>hit|miss|-)$', re.M)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,20 @@ def test_access_log_has_one_line_per_request_on_stderr(server):
             break
         time.sleep(0.1)
     assert lines[f"GET {marker} HTTP/1.1"]["status"] == "200"
+    assert lines[f"GET {marker} HTTP/1.1"]["cache"] == "miss"  # computed, and kept for the next asker
     assert lines["GET /no-such-page HTTP/1.1"]["status"] == "404"
+    assert lines["GET /no-such-page HTTP/1.1"]["cache"] == "-"  # an error is never kept
+
+
+def test_workers_share_answers_until_the_data_changes(server):
+    """The same search asked again, on new connections that the master hands to either worker,
+    is answered from what the first asking kept (web/response_cache.py)."""
+    port, _ = server
+    path = "/?q=" + "%E4%BF%A1%E8%AE%BF+shared-answer-marker"
+    answers = [request(port, "GET", path, {"Connection": "close", "Accept-Encoding": "gzip"}) for _ in range(6)]
+    assert [status for status, _, _ in answers] == [200] * 6
+    assert [headers["x-cache"] for _, headers, _ in answers] == ["miss"] + ["hit"] * 5
+    assert len({body for _, _, body in answers}) == 1
 
 
 def test_oversize_request_line_is_refused_and_the_server_lives_on(server):

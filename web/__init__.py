@@ -2,6 +2,7 @@
 
     app = create_app()                                   # config.toml's data directory
     app = create_app({"XXGK_CONFIG": "other.toml", "DATA_DIR": "/tmp/data"})
+    app = create_app({"XXGK_RESPONSE_CACHE": "/tmp/xxgk-responses"})  # answers shared by workers
 
 The collection (SQLite store + tantivy index) is opened on first use and kept
 on the app, never at import time; see ``web.collection``.
@@ -23,6 +24,7 @@ from indexer.config import Config, load_config
 from . import agencies, api, collection, compare, limits, passages, reports, search
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
 from .links import current_language, link
+from .response_cache import ResponseCache
 from .report_view import format_number
 
 # Scripts only from our own static files: an injected <script> or on* attribute never runs.
@@ -74,6 +76,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_errors(app)
     _version_static_urls(app)
     limits.init_app(app, lambda: error_response(503))
+    if app.config.get("XXGK_RESPONSE_CACHE"):
+        # outside the deadline: an answer kept costs no thread, no search and no rendering
+        holder = app.extensions[collection.EXTENSION]
+        app.wsgi_app = ResponseCache(app.wsgi_app, Path(app.config["XXGK_RESPONSE_CACHE"]),
+                                     lambda: holder.get().version())
 
     @app.after_request
     def _security_headers(response):

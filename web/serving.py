@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Callable
 
 from flask import Flask
@@ -30,8 +33,9 @@ WORKER_TIMEOUT = 60
 # Threads per worker: slow clients on a LAN do not hold a whole worker.
 THREADS = 4
 KEEPALIVE = 5
-# Apache's combined format, then the time taken (ms) and the worker's pid.
-ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %(p)s'
+# Apache's combined format, then the time taken (ms), the worker's pid and whether the answer was
+# shared by another request (web/response_cache.py: hit, miss, or - when not kept).
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %(p)s %({x-cache}o)s'
 
 
 # Each worker holds its own jieba dictionary and index reader: past this, more workers cost memory
@@ -97,6 +101,21 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
     }
 
 
-def run_gunicorn(make_app: Callable[[], Flask], host: str, port: int, workers: int) -> None:
-    """Serve ``make_app()`` (built once per worker) until interrupted."""
-    GunicornServer(make_app, gunicorn_options(host, port, workers)).run()
+def run_gunicorn(make_app: Callable[[Path | None], Flask], host: str, port: int, workers: int,
+                 response_cache: bool = True) -> None:
+    """Serve ``make_app(cache_dir)`` (built once per worker) until interrupted.
+
+    :param response_cache: share answers between the workers (web/response_cache.py) in a
+        directory made for this server and removed when it stops: a restart, which may bring
+        new code or a new config.toml, starts with none kept.
+    """
+    if not response_cache:
+        GunicornServer(lambda: make_app(None), gunicorn_options(host, port, workers)).run()
+        return
+    cache_dir = Path(tempfile.mkdtemp(prefix="xxgk-responses-"))
+    master = os.getpid()
+    try:
+        GunicornServer(lambda: make_app(cache_dir), gunicorn_options(host, port, workers)).run()
+    finally:
+        if os.getpid() == master:  # a worker leaves through here too, and the others still use it
+            shutil.rmtree(cache_dir, ignore_errors=True)

@@ -153,6 +153,8 @@ def summary_text(s: dict) -> str:
              f"  server memory (master + workers): RSS median {s['rss']['median_mib']} MiB, peak "
              f"{s['rss']['peak_mib']} MiB; PSS median {s['pss']['median_mib']} MiB, peak {s['pss']['peak_mib']} MiB",
              f"  CPU a request: server {s['server_cpu_ms_per_request']} ms, locust {s['client_cpu_ms_per_request']} ms",
+             f"  shared answers (web/response_cache.py): {s['shared_answers']['hits']} given again, "
+             f"{s['shared_answers']['misses']} computed and kept (hit share {s['shared_answers']['hit_share']})",
              f"  {'kind':<14}{'requests':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"]
     for name, k in [*s["kinds"].items(), ("all", s["all"])]:
         lines.append(f"  {name:<14}{k['requests']:>9}{k['failures']:>7}{k['p50_ms']:>8.0f}{k['p95_ms']:>8.0f}"
@@ -162,6 +164,14 @@ def summary_text(s: dict) -> str:
         for name, k in s["profile"].items():
             lines.append(f"  {name:<14}{k['server_cpu_ms_per_request']:>9.1f}{k['p50_ms']:>8.0f}")
     return "\n".join(lines) + "\n"
+
+
+def shared_answers(server_log: Path) -> dict:
+    """How many answers the server's access log marks as kept answers given again (hit) or
+    kept for the next asker (miss) (web/response_cache.py)."""
+    text = server_log.read_text(errors="replace")
+    hits, misses = text.count("> hit\n"), text.count("> miss\n")
+    return {"hits": hits, "misses": misses, "hit_share": round(hits / (hits + misses), 3) if hits + misses else None}
 
 
 def locust_command(port: int, users: int, spawn_rate: float, run_time: str, max_requests: int, csv_prefix: Path,
@@ -190,7 +200,8 @@ def soak(args) -> dict:
     server_log = out / "server.log"
     with open(server_log, "wb") as log:
         server = subprocess.Popen([BIN / "xxgk", "serve", "--data", data, "--host", "127.0.0.1", "--port", str(port),
-                                   *(["--workers", str(args.workers)] if args.workers else [])],
+                                   *(["--workers", str(args.workers)] if args.workers else []),
+                                   *([] if args.response_cache else ["--no-response-cache"])],
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_until_answering(port, server, server_log)
@@ -209,6 +220,7 @@ def soak(args) -> dict:
         client_cpu = (client_after.children_user - client_before.children_user
                       + client_after.children_system - client_before.children_system)
         sampled = len(sampler.load)  # the samples of the mixed run, before any profile
+        shared = shared_answers(server_log)
         profile = {kind: profile_kind(kind, port, sampler, args.profile, out) for kind in KINDS} if args.profile else {}
         sampler.stopping.set()
         sampler.join()
@@ -224,7 +236,7 @@ def soak(args) -> dict:
                "client_cpu_ms_per_request": round(1000 * client_cpu / max(total["requests"], 1), 2),
                "load_average": {"median": round(statistics.median(load), 2) if load else None,
                                 "max": round(max(load), 2) if load else None},
-               "rss": mib(sampler.rss[:sampled]), "pss": mib(sampler.pss[:sampled]), "kinds": kinds, "all": total,
+               "shared_answers": shared, "rss": mib(sampler.rss[:sampled]), "pss": mib(sampler.pss[:sampled]), "kinds": kinds, "all": total,
                "profile": profile}
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     text = summary_text(summary)
@@ -246,6 +258,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="RUN_TIME",
                         help="after the run, each kind alone for this long (e.g. 15s): server CPU a request by kind")
     parser.add_argument("--workers", type=int, help="xxgk serve --workers (default: its own)")
+    parser.add_argument("--no-response-cache", dest="response_cache", action="store_false",
+                        help="xxgk serve --no-response-cache: every request searched and rendered afresh")
     soak(parser.parse_args())
 
 
