@@ -12,15 +12,11 @@ from functools import lru_cache
 
 from .query import QuerySyntaxError, TextTerms, parse_query, text_terms
 from .results import HitSection
-from .tokenize import normalize, tokenize_around, unit_columns
+from .tokenize import normalize, unit_columns, word_spans_around
 
 SNIPPET_CHARS = 120
 _SPACE = re.compile(r"\s+")
 _MARK = re.compile(r"</?mark>")
-
-
-def _word_spans(text: str, words: frozenset[str]) -> list[tuple[int, int, str]]:
-    return [(t.start, t.end, t.text) for t in tokenize_around(text, words) if t.text in words]
 
 
 @lru_cache(maxsize=256)
@@ -81,7 +77,7 @@ def match_spans(text: str, terms: TextTerms) -> list[tuple[int, int, str]]:
     phrases = tuple(p for p in terms.phrases if p[0][1] in norm)
     spans = []
     if words:
-        spans += _word_spans(text, words)
+        spans += word_spans_around(text, words)
     if phrases:
         spans += _phrase_spans(text, phrases, norm)
     return sorted(spans)

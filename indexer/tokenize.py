@@ -24,6 +24,7 @@ The same functions run at index and at query time.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -214,33 +215,32 @@ def tokenize(text: str) -> list[Token]:
     return [Token(*span) for span in word_spans(text)]
 
 
-def tokenize_around(text: str, needles) -> list[Token]:
-    """The tokens of just the parts of ``text`` where a needle occurs (highlighting).
+def word_spans_around(text: str, words: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, word) of every token of ``tokenize(text)`` that is one of ``words``
+    (highlighting), in (start, end) order within each run.
 
-    Equal to the tokens of ``tokenize(text)`` in those parts: jieba cuts every
-    run of letters and digits independently, so only the runs holding a
-    needle (lowercased) are segmented.
+    Only the runs of letters and digits where a word occurs are segmented: jieba cuts every run
+    on its own, so their tokens are those of the whole text. A word that begins right after a
+    run (not inside one) counts that run as its own, as the run before a gap.
     """
-    norm = normalize(text)
+    norm = normalize(text)  # the same length as text: offsets into one are offsets into the other
+    runs: list[tuple[int, int]] | None = None
+    starts: list[int] = []
     blocks: dict[int, int] = {}
-    for needle in needles:
-        at = norm.find(needle)
+    for word in words:
+        at = norm.find(word)
+        if at >= 0 and runs is None:
+            runs = [m.span() for m in _BLOCK.finditer(norm)]
+            starts = [run_start for run_start, _ in runs]
         while at >= 0:
-            m = _BLOCK.search(norm, _block_start(norm, at))
-            if m is not None and m.start() <= at:
-                blocks[m.start()] = m.end()
-            at = norm.find(needle, at + 1)
-    tokens: list[Token] = []
+            i = bisect_right(starts, at) - 1
+            if i >= 0 and runs[i][1] >= at:
+                blocks[runs[i][0]] = runs[i][1]
+            at = norm.find(word, at + 1)
+    spans: list[tuple[int, int, str]] = []
     for start, end in sorted(blocks.items()):
-        tokens += [Token(word, start + s, start + e) for word, s, e in word_spans(text[start:end])]
-    return tokens
-
-
-def _block_start(norm: str, at: int) -> int:
-    """Where the run of letters and digits holding ``norm[at]`` begins."""
-    while at > 0 and _BLOCK.fullmatch(norm[at - 1]):
-        at -= 1
-    return at
+        spans += [(start + s, start + e, w) for w, s, e in normalized_word_spans(norm[start:end]) if w in words]
+    return spans
 
 
 def query_terms(text: str) -> list[Token]:
