@@ -24,7 +24,6 @@ The same functions run at index and at query time.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -224,18 +223,18 @@ def word_spans_around(text: str, words: frozenset[str]) -> list[tuple[int, int, 
     run (not inside one) counts that run as its own, as the run before a gap.
     """
     norm = normalize(text)  # the same length as text: offsets into one are offsets into the other
-    runs: list[tuple[int, int]] | None = None
-    starts: list[int] = []
+    backwards = norm[::-1]  # the run before a position, found by a regex reading leftwards
     blocks: dict[int, int] = {}
     for word in words:
         at = norm.find(word)
-        if at >= 0 and runs is None:
-            runs = [m.span() for m in _BLOCK.finditer(norm)]
-            starts = [run_start for run_start, _ in runs]
+        covered = -1
         while at >= 0:
-            i = bisect_right(starts, at) - 1
-            if i >= 0 and runs[i][1] >= at:
-                blocks[runs[i][0]] = runs[i][1]
+            if at >= covered:
+                before = _BLOCK.match(backwards, len(norm) - at)
+                start = at - (before.end() - before.start() if before else 0)
+                run = _BLOCK.match(norm, start)
+                if run is not None:
+                    blocks[start] = covered = run.end()
             at = norm.find(word, at + 1)
     spans: list[tuple[int, int, str]] = []
     for start, end in sorted(blocks.items()):
