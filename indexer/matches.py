@@ -11,7 +11,7 @@ import operator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .aliases import ALIASES, alias_sources, report_aliases
+from .aliases import ALIASES, alias_sources
 from .figure_keys import all_figure_keys
 from .query import And, Compare, Filter, Node, Or, QuerySyntaxError, parse_query
 
@@ -66,12 +66,10 @@ def _number_text(value: float) -> str:
 
 def figure_matches(compares: list[Compare], figures: dict) -> list[FigureMatch]:
     """The comparisons that hold for a report with these figures, each with its cells."""
-    aliases = None
     found = []
     for compare in compares:
         if compare.key in ALIASES:
-            aliases = aliases or report_aliases(figures)
-            value = aliases.get(compare.key)
+            value = ALIASES[compare.key][1](figures)  # only the alias asked for, not all of them
         else:
             value = figures.get(compare.key)
         if value is None or not _OPERATORS[compare.op](value, compare.value):
