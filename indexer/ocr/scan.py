@@ -21,6 +21,9 @@ from .grid import binarise, deskew, find_tables, ink_box
 # A detected line belongs to a cell when this share of it lies inside.
 INSIDE = 0.7
 CROP_MARGIN = 4
+# Page pixels of white left and right of a cell's ink in a strip, which adds engine.STRIP_GAP of
+# its own between cells: the rest was width the recogniser paid for (a third of a strip of zeros).
+STRIP_SIDE_MARGIN = 1
 RECORD_VERSION = 4
 
 
@@ -41,12 +44,14 @@ def _rect(quad: np.ndarray) -> list[int]:
     return [int(quad[:, 0].min()), int(quad[:, 1].min()), int(quad[:, 0].max()), int(quad[:, 1].max())]
 
 
-def _crop(image: np.ndarray, box: list[int]) -> np.ndarray:
+def _crop(image: np.ndarray, box: list[int], side: int | None = None) -> np.ndarray:
     """A cell's ink with a margin in proportion to its height: a "0" cropped to its own
-    outline, with no white around it, reads as a "。"."""
+    outline, with no white around it, reads as a "。". ``side``: the margin left and right
+    instead (a strip puts its own white between cells)."""
     x0, y0, x1, y1 = box
     margin = max(CROP_MARGIN, (y1 - y0) // 4)
-    return np.ascontiguousarray(image[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin])
+    side = margin if side is None else side
+    return np.ascontiguousarray(image[max(0, y0 - margin):y1 + margin, max(0, x0 - side):x1 + side])
 
 
 def ocr_page(image: np.ndarray) -> dict:
@@ -96,7 +101,7 @@ def ocr_page(image: np.ndarray) -> dict:
     for qi, (text, conf) in zip(keep, engine.read_lines(image, [quads[qi] for qi in keep])):
         boxes.append({"text": text, "box": rects[qi], "conf": conf, "cell": owner[qi]})
     for (ti, _row), cells in sorted(strips.items()):
-        crops = [_crop(image, box) for _ci, box in cells]
+        crops = [_crop(image, box, side=STRIP_SIDE_MARGIN) for _ci, box in cells]
         for (ci, box), (text, conf) in zip(cells, engine.read_strip(crops)):
             if text:
                 boxes.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
