@@ -77,7 +77,7 @@ def match_spans(text: str, terms: TextTerms) -> list[tuple[int, int, str]]:
     phrases = tuple(p for p in terms.phrases if p[0][1] in norm)
     spans = []
     if words:
-        spans += word_spans_around(text, words)
+        spans += word_spans_around(text, words, norm)
     if phrases:
         spans += _phrase_spans(text, phrases, norm)
     return sorted(spans)

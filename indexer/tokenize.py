@@ -47,6 +47,8 @@ _ASCII_PART = re.compile(r"[a-z0-9]+")
 # jieba segments each run of these characters on its own (jieba-rs RE_HAN_DEFAULT), so a run
 # can be tokenized alone with the very result of tokenizing the whole text; ours are never shorter.
 _BLOCK = re.compile(r"(?:[^\W_]|[+#&._%\-])+")
+# Runs whose words highlighting keeps (~0.3 KB each): a few MB a process.
+RUN_CACHE_SIZE = 16384
 # an ASCII word | a run of other letters (Chinese) | any other non-space character (punctuation)
 # A phrase unit is an ASCII word or one other letter (a Chinese character); any other
 # non-space character is punctuation.
@@ -214,15 +216,17 @@ def tokenize(text: str) -> list[Token]:
     return [Token(*span) for span in word_spans(text)]
 
 
-def word_spans_around(text: str, words: frozenset[str]) -> list[tuple[int, int, str]]:
+def word_spans_around(text: str, words: frozenset[str], norm: str | None = None) -> list[tuple[int, int, str]]:
     """(start, end, word) of every token of ``tokenize(text)`` that is one of ``words``
     (highlighting), in (start, end) order within each run.
 
     Only the runs of letters and digits where a word occurs are segmented: jieba cuts every run
     on its own, so their tokens are those of the whole text. A word that begins right after a
-    run (not inside one) counts that run as its own, as the run before a gap.
+    run (not inside one) counts that run as its own, as the run before a gap. ``norm``:
+    ``normalize(text)`` if the caller has it (the same length: offsets into one are offsets into
+    the other).
     """
-    norm = normalize(text)  # the same length as text: offsets into one are offsets into the other
+    norm = normalize(text) if norm is None else norm
     backwards = norm[::-1]  # the run before a position, found by a regex reading leftwards
     blocks: dict[int, int] = {}
     for word in words:
@@ -238,8 +242,15 @@ def word_spans_around(text: str, words: frozenset[str]) -> list[tuple[int, int, 
             at = norm.find(word, at + 1)
     spans: list[tuple[int, int, str]] = []
     for start, end in sorted(blocks.items()):
-        spans += [(start + s, start + e, w) for w, s, e in normalized_word_spans(norm[start:end]) if w in words]
+        spans += [(start + s, start + e, w) for w, s, e in _run_word_spans(norm[start:end]) if w in words]
     return spans
+
+
+@lru_cache(maxsize=RUN_CACHE_SIZE)
+def _run_word_spans(run: str) -> tuple[tuple[str, int, int], ...]:
+    """``normalized_word_spans`` of one run, remembered: reports repeat their clauses (the template's
+    sentences, the regulation's name), and the hits of a search ask for the same ones again."""
+    return tuple(normalized_word_spans(run))
 
 
 def query_terms(text: str) -> list[Token]:
