@@ -46,7 +46,7 @@ class RequestDeadline:
 
         def run():
             try:
-                outcome["response"] = self._collect(environ)
+                outcome["response"] = collect(self.app, environ)
             except BaseException as error:  # handed back to the request's own thread below
                 outcome["error"] = error
             finally:
@@ -69,21 +69,24 @@ class RequestDeadline:
         start_response(status, headers)
         return [body]
 
-    def _collect(self, environ) -> tuple[str, list, bytes]:
-        started: list = []
-        written: list[bytes] = []
 
-        def capture(status, headers, exc_info=None):
-            started[:] = [status, headers]
-            return written.append
 
-        iterable = self.app(environ, capture)
-        try:
-            body = b"".join(iterable)
-        finally:
-            if hasattr(iterable, "close"):
-                iterable.close()
-        return started[0], started[1], b"".join(written) + body
+def collect(app: Callable, environ) -> tuple[str, list, bytes]:
+    """A WSGI app's whole answer to ``environ``: (status, headers, body)."""
+    started: list = []
+    written: list[bytes] = []
+
+    def capture(status, headers, exc_info=None):
+        started[:] = [status, headers]
+        return written.append
+
+    iterable = app(environ, capture)
+    try:
+        body = b"".join(iterable)
+    finally:
+        if hasattr(iterable, "close"):
+            iterable.close()
+    return started[0], started[1], b"".join(written) + body
 
 
 def init_app(app: Flask, timeout_response: Callable[[], object]) -> None:

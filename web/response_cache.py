@@ -24,6 +24,8 @@ from typing import Callable
 
 from werkzeug.http import parse_cookie
 
+from .limits import collect
+
 FILE_NAME = "responses.sqlite"
 # The file's size bound: past it, the oldest answers go (a search page is ~20 KB gzipped).
 MAX_BYTES = 256 * 1024 * 1024
@@ -70,20 +72,7 @@ class ResponseCache:
             status, headers, body = kept
             start_response(status, headers + [(CACHE_HEADER, "hit")])
             return [body]
-        started: list = []
-        written: list[bytes] = []
-
-        def capture(status, headers, exc_info=None):
-            started[:] = [status, headers]
-            return written.append
-
-        iterable = self.app(environ, capture)
-        try:
-            body = b"".join(written) + b"".join(iterable)
-        finally:
-            if hasattr(iterable, "close"):
-                iterable.close()
-        status, headers = started
+        status, headers, body = collect(self.app, environ)
         if _keepable(status, headers, body) and self._store(key, version, status, headers, body):
             headers = headers + [(CACHE_HEADER, "miss")]
         start_response(status, headers)
