@@ -116,3 +116,12 @@ def test_answers_of_older_commits_and_the_oldest_beyond_the_bound_go(tmp_path):
         client.get(f"/?m={n}")
     with sqlite3.connect(tmp_path / FILE_NAME) as db:
         assert db.execute("SELECT COUNT(*) FROM responses WHERE version = '1'").fetchone()[0] == 0
+
+
+def test_an_answer_that_names_the_host_is_not_given_to_another_host(config, tmp_path):
+    client = app_sharing(config, tmp_path).test_client()
+    here = client.get("/api/openapi.json", base_url="http://research.example:5000")
+    there = client.get("/api/openapi.json", base_url="https://other.example")
+    assert (here.headers["X-Cache"], there.headers["X-Cache"]) == ("miss", "miss")
+    assert here.get_json()["servers"][0]["url"] == "http://research.example:5000"
+    assert there.get_json()["servers"][0]["url"] == "https://other.example"

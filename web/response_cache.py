@@ -38,8 +38,10 @@ BUSY_MILLISECONDS = 50
 # Paths answered from files on disk (cheap, and static files carry their own cache headers).
 NOT_KEPT_PREFIXES = ("/static/",)
 NOT_KEPT_SUFFIXES = ("/source",)
-# The request headers an answer varies on besides the URL (web/htmx.py reads the HX- ones).
-VARY_HEADERS = ("HTTP_HOST", "HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST", "HTTP_HX_TARGET")
+# What an answer varies on besides the path and query string: the links made with the host, scheme
+# and mount point (the OpenAPI server URL, a citation's URL), and htmx's headers (web/htmx.py).
+VARY_KEYS = ("HTTP_HOST", "wsgi.url_scheme", "SCRIPT_NAME", "HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST",
+             "HTTP_HX_TARGET")
 # Says "hit" on an answer given again, "miss" on one just computed and kept; absent otherwise.
 CACHE_HEADER = "X-Cache"
 
@@ -95,7 +97,7 @@ class ResponseCache:
         language = parse_cookie(environ.get("HTTP_COOKIE", "")).get("lang", "")
         gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()
         parts = [version, path, environ.get("QUERY_STRING", ""), language, str(gzip)]
-        parts += [environ.get(name, "") for name in VARY_HEADERS]
+        parts += [str(environ.get(name, "")) for name in VARY_KEYS]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).digest(), version
 
     def _connection(self) -> sqlite3.Connection:
