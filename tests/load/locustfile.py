@@ -17,7 +17,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import gevent
-from locust import FastHttpUser, between, events, tag
+from locust import FastHttpUser, between, constant_throughput, events, tag
 from workload import CORPUS_SEARCH, KINDS, WEIGHTS, Mix
 
 MIX: list[Mix] = []  # the requests, drawn from the facet values and report ids learnt at the start
@@ -27,6 +27,9 @@ MIX: list[Mix] = []  # the requests, drawn from the facet values and report ids 
 def _add_options(parser):
     parser.add_argument("--max-requests", type=int, default=0,
                         help="stop the run after this many requests (0: only --run-time stops it)")
+    parser.add_argument("--rate-per-user", type=float, default=0,
+                        help="requests a second each user asks at most, paced evenly (0: as fast as the "
+                             "server answers, 0.05-0.25 s apart)")
 
 
 @events.test_start.add_listener
@@ -69,8 +72,11 @@ def _task(kind: str):
     return ask
 
 
+# Without a rate: a researcher clicking on as soon as a page is there, which finds the server's limit.
+THINKING = between(0.05, 0.25)
+
+
 class Researcher(FastHttpUser):
-    wait_time = between(0.05, 0.25)
     tasks = {_task(kind): WEIGHTS[kind] for kind in KINDS}
 
     def on_start(self):
@@ -81,6 +87,11 @@ class Researcher(FastHttpUser):
         for kind in KINDS:
             if kind in chosen:
                 self.ask(kind)
+
+    def wait_time(self):
+        rate = self.environment.parsed_options.rate_per_user if self.environment.parsed_options else 0
+        # a fixed offered load (soak.py --rate) measures the latency below the limit
+        return constant_throughput(rate)(self) if rate else THINKING(self)
 
     def ask(self, kind: str):
         self.client.get(MIX[0].path(kind), name=kind)

@@ -146,7 +146,7 @@ def mib(values: list[int]) -> dict:
 
 def summary_text(s: dict) -> str:
     lines = [f"soak at N={s['n']}, {s['started']}: {s['users']} users, {s['workers']} workers, "
-             f"{s['seconds']:.1f} s of load",
+             f"{s['seconds']:.1f} s of load" + (f", {s['offered_per_s']:g} requests/s offered" if s.get("offered_per_s") else ""),
              f"  {s['requests']} requests, {s['requests_per_s']:.1f} requests/s sustained, {s['errors']} errors",
              f"  load average (1 min) during the run: median {s['load_average']['median']}, "
              f"max {s['load_average']['max']}",
@@ -212,8 +212,9 @@ def soak(args) -> dict:
         started = datetime.now(timezone.utc)
         begin = time.monotonic()
         print(f"locust: {args.users} users against 127.0.0.1:{port} for {args.run_time}", flush=True)
-        run(locust_command(port, args.users, args.spawn_rate, args.run_time, args.max_requests, out / "locust"),
-            out / "locust.log")
+        pacing = ["--rate-per-user", str(args.rate / args.users)] if args.rate else []
+        run(locust_command(port, args.users, args.spawn_rate, args.run_time, args.max_requests, out / "locust",
+                           *pacing), out / "locust.log")
         seconds = time.monotonic() - begin
         server_cpu = sampler.cpu_seconds() - cpu_before
         client_after = os.times()  # locust, a child of this process, has exited: its CPU time is counted
@@ -229,6 +230,7 @@ def soak(args) -> dict:
     kinds, total = read_stats(out / "locust_stats.csv")
     load = sampler.load[:sampled]
     summary = {"n": args.n, "started": started.isoformat(timespec="seconds"), "users": args.users,
+               "offered_per_s": args.rate or None,
                "workers": sampler.workers, "seconds": round(seconds, 1), **timings,
                "requests": total["requests"], "errors": total["failures"],
                "requests_per_s": round(total["requests"] / seconds, 1),
@@ -258,6 +260,9 @@ def main() -> None:
     parser.add_argument("--profile", metavar="RUN_TIME",
                         help="after the run, each kind alone for this long (e.g. 15s): server CPU a request by kind")
     parser.add_argument("--workers", type=int, help="xxgk serve --workers (default: its own)")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="requests a second offered in all, paced evenly over the users (default: as many "
+                             "as the server answers, which finds its limit; a rate below it measures latency)")
     parser.add_argument("--no-response-cache", dest="response_cache", action="store_false",
                         help="xxgk serve --no-response-cache: every request searched and rendered afresh")
     soak(parser.parse_args())
