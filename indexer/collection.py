@@ -24,6 +24,10 @@ from .store import Store, commit_stamp as store_commit_stamp, index_dir
 from .vocabulary import REPORT_ID
 
 
+# A search that touches what every search needs: a word (the dictionary), its hits' pages and facets.
+WARM_UP_QUERY = "政府信息公开"
+
+
 class Collection:
     """The reports of one data directory: search over the index, details from the store."""
 
@@ -180,6 +184,13 @@ class Collection:
     def count(self) -> int:
         """How many reports the index holds."""
         return self.index.count()
+
+    def warm_up(self) -> None:
+        """Do once what a first search does: open the store and the searcher, load the word
+        dictionary, read the first page and count the facets, so that a server's first
+        request costs what any other does."""
+        self.store.count()
+        self.search(WARM_UP_QUERY, per_page=1)
 
     def version(self) -> str | None:
         """Which commit the data is at, as a string that changes with every commit of an ingest in

@@ -50,3 +50,13 @@ def init_app(app: Flask) -> None:
 def get_collection() -> Collection:
     """The current app's collection, opening it on first use."""
     return current_app.extensions[EXTENSION].get()
+
+
+def warm_up(app: Flask) -> None:
+    """Open ``app``'s collection and run a first search now (a server's worker, before it takes
+    requests). A data directory that cannot be opened is left for the requests to report."""
+    from indexer.errors import XxgkError  # the index stack loads on use, not at import
+    try:
+        app.extensions[EXTENSION].get().warm_up()
+    except XxgkError:
+        pass

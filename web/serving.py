@@ -22,6 +22,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from .collection import warm_up
+
 # Request line (method, path and query string): room for a long query, ~900 Chinese characters
 # once percent-encoded; gunicorn's maximum.
 LIMIT_REQUEST_LINE = 8190
@@ -72,8 +74,11 @@ class GunicornServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        # Called in each worker after the fork: no SQLite connection or index reader is shared.
-        return self.make_app()
+        # Called in each worker after the fork: no SQLite connection or index reader is shared. The
+        # worker accepts requests only once this returns, so none waits behind its start-up.
+        app = self.make_app()
+        warm_up(app)
+        return app
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict:
