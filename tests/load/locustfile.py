@@ -27,6 +27,8 @@ MIX: list[Mix] = []  # the requests, drawn from the facet values and report ids 
 def _add_options(parser):
     parser.add_argument("--max-requests", type=int, default=0,
                         help="stop the run after this many requests (0: only --run-time stops it)")
+    parser.add_argument("--no-first-round", action="store_true",
+                        help="users do not start by asking each kind once (a run after a warm-up)")
     parser.add_argument("--rate-per-user", type=float, default=0,
                         help="requests a second each user asks at most, paced evenly (0: as fast as the "
                              "server answers, 0.05-0.25 s apart)")
@@ -83,6 +85,8 @@ class Researcher(FastHttpUser):
         # Each kind once first, so that even a run of a few seconds measures every kind; with --tags
         # (one kind at a time, as soak.py --profile does) only the chosen kinds.
         options = self.environment.parsed_options
+        if options and options.no_first_round:
+            return
         chosen = set((options and options.tags) or KINDS)
         for kind in KINDS:
             if kind in chosen:

@@ -146,7 +146,8 @@ def mib(values: list[int]) -> dict:
 
 def summary_text(s: dict) -> str:
     lines = [f"soak at N={s['n']}, {s['started']}: {s['users']} users, {s['workers']} workers, "
-             f"{s['seconds']:.1f} s of load" + (f", {s['offered_per_s']:g} requests/s offered" if s.get("offered_per_s") else ""),
+             f"{s['seconds']:.1f} s of load" + (f", {s['offered_per_s']:g} requests/s offered" if s.get("offered_per_s") else "")
+             + (f", after {s['warm_up_s']} s of warm-up" if s.get("warm_up_s") else ""),
              f"  {s['requests']} requests, {s['requests_per_s']:.1f} requests/s sustained, {s['errors']} errors",
              f"  load average (1 min) during the run: median {s['load_average']['median']}, "
              f"max {s['load_average']['max']}",
@@ -205,6 +206,12 @@ def soak(args) -> dict:
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_until_answering(port, server, server_log)
+        pacing = ["--rate-per-user", str(args.rate / args.users)] if args.rate else []
+        if args.warm_up:
+            # a server that has run a while: its caches filled, its workers past their first requests
+            print(f"warm-up: {args.warm_up} s of the same load, not measured", flush=True)
+            run(locust_command(port, args.users, args.spawn_rate, f"{args.warm_up}s", 0, out / "warm-up", *pacing),
+                out / "warm-up.log")
         sampler = Sampler(server.pid)
         cpu_before = sampler.cpu_seconds()
         client_before = os.times()
@@ -212,9 +219,10 @@ def soak(args) -> dict:
         started = datetime.now(timezone.utc)
         begin = time.monotonic()
         print(f"locust: {args.users} users against 127.0.0.1:{port} for {args.run_time}", flush=True)
-        pacing = ["--rate-per-user", str(args.rate / args.users)] if args.rate else []
+        # after a warm-up, the users' first round (each kind once, all at the start) is not measured again
+        first_round = ["--no-first-round"] if args.warm_up else []
         run(locust_command(port, args.users, args.spawn_rate, args.run_time, args.max_requests, out / "locust",
-                           *pacing), out / "locust.log")
+                           *pacing, *first_round), out / "locust.log")
         seconds = time.monotonic() - begin
         server_cpu = sampler.cpu_seconds() - cpu_before
         client_after = os.times()  # locust, a child of this process, has exited: its CPU time is counted
@@ -230,7 +238,7 @@ def soak(args) -> dict:
     kinds, total = read_stats(out / "locust_stats.csv")
     load = sampler.load[:sampled]
     summary = {"n": args.n, "started": started.isoformat(timespec="seconds"), "users": args.users,
-               "offered_per_s": args.rate or None,
+               "offered_per_s": args.rate or None, "warm_up_s": args.warm_up,
                "workers": sampler.workers, "seconds": round(seconds, 1), **timings,
                "requests": total["requests"], "errors": total["failures"],
                "requests_per_s": round(total["requests"] / seconds, 1),
@@ -263,6 +271,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0,
                         help="requests a second offered in all, paced evenly over the users (default: as many "
                              "as the server answers, which finds its limit; a rate below it measures latency)")
+    parser.add_argument("--warm-up", type=int, default=0, metavar="SECONDS",
+                        help="first run the same load this long, unmeasured: the figures are then those of a "
+                             "server that has been running (default 0: from a cold start)")
     parser.add_argument("--no-response-cache", dest="response_cache", action="store_false",
                         help="xxgk serve --no-response-cache: every request searched and rendered afresh")
     soak(parser.parse_args())
