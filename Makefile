@@ -62,6 +62,9 @@ fuzz: $(FUZZ_STAMP)
 # 127.0.0.1 under locust; not part of `make test`. Reports and data are kept in SOAK_DIR for the same N.
 N ?= 100000
 SOAK_DIR ?= /tmp/xxgk-soak
+# Measure a server that has been running: 30 s of the same load first, unmeasured (SOAK_ARGS= for a
+# cold start; soak.py --help for --rate, --no-response-cache, --profile).
+SOAK_ARGS ?= --warm-up 30
 LOAD_STAMP := $(VENV)/.installed-load
 
 $(LOAD_STAMP): $(STAMP)
@@ -69,7 +72,7 @@ $(LOAD_STAMP): $(STAMP)
 	touch $(LOAD_STAMP)
 
 soak: $(LOAD_STAMP)
-	$(BIN)/python tests/load/soak.py --n $(N) --soak-dir $(SOAK_DIR)
+	$(BIN)/python tests/load/soak.py --n $(N) --soak-dir $(SOAK_DIR) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DATA) tests/artifacts build indexer/*.so
