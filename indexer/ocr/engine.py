@@ -65,9 +65,7 @@ def engine():
     # RapidOCR copies its global thread counts over the per-model ones (det_intra_op_num_threads
     # is overwritten), so only the global ones hold; its sessions are replaced below all the same.
     threads = {"intra_op_num_threads": 1, "inter_op_num_threads": 1}
-    # One line per recogniser call: a batch of six padded lines costs ~40% more CPU than the
-    # six lines one by one (docs/ocr.md, "Speed").
-    ocr = RapidOCR(use_cls=False, rec_batch_num=1, **threads)
+    ocr = RapidOCR(use_cls=False, **threads)  # its recogniser's session is run here line by line
     # The same models with their arithmetic folded, on one thread that never spins (models.py)
     package = Path(inspect.getfile(RapidOCR)).parent
     config = read_yaml(str(package / "config.yaml"))
@@ -149,36 +147,56 @@ def read_lines(image: np.ndarray, quads: list[np.ndarray]) -> list[tuple[str, fl
     for crop in crops:
         characters = None
         if crop.shape[0] <= BODY_LINE_SLACK * body:
-            characters = _recognised(_line_input(crop, LINE_WIDTH_SHARE))
+            characters = _read_line(crop, LINE_WIDTH_SHARE)
         if characters is None or any(p < SURE_CHARACTER for _c, _x, p in characters):
-            characters = _recognised(_line_input(crop, 1.0))
-        probs = [p for _c, _x, p in characters]
-        results.append(("".join(c for c, _x, _p in characters), round(float(np.mean(probs)), 4) if probs else 0.0))
+            characters = _read_line(crop, 1.0)
+        results.append(_text_and_confidence(characters))
     return results
 
 
+def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Recognition alone, at full width, on images each holding one line of text."""
+    return [_text_and_confidence(_read_line(crop, 1.0)) for crop in crops]
+
+
+def _read_line(crop: np.ndarray, share: float) -> list[tuple[str, float, float]]:
+    """``_recognised`` of one line crop at ``share`` of its width (RapidOCR's own reading at 1.0).
+
+    One line per recogniser call: a batch of six padded lines costs ~40% more CPU than the six
+    lines one by one (docs/ocr.md, "Speed")."""
+    return _recognised(_line_input(crop, share), min_width=REC_MIN_WIDTH)
+
+
+def _text_and_confidence(characters: list[tuple[str, float, float]]) -> tuple[str, float]:
+    """A reading's text and the mean of its characters' probabilities (0 when it read nothing)."""
+    probs = [p for _c, _x, p in characters]
+    return "".join(c for c, _x, _p in characters), round(float(np.mean(probs)), 4) if probs else 0.0
+
+
 def _line_input(crop: np.ndarray, share: float) -> np.ndarray:
-    """``crop`` scaled to REC_HEIGHT and to ``share`` of its width there, right-padded to
-    REC_MIN_WIDTH as RapidOCR pads it (its padding is 0 after scaling to [-1, 1]: mid grey)."""
+    """``crop`` scaled to REC_HEIGHT and to ``share`` of its width there, never narrower than
+    REC_MIN_WIDTH unless it is so at full width (RapidOCR's sizes and rounding at 1.0)."""
     h, w = crop.shape[:2]
     at_height = REC_HEIGHT * (w / max(h, 1))
     full = int(at_height) if at_height > REC_MIN_WIDTH else math.ceil(at_height)  # RapidOCR's rounding
     width = max(1, min(full, max(math.ceil(full * share), REC_MIN_WIDTH)))
-    line = cv2.resize(crop, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if width < full else cv2.INTER_LINEAR)
-    if width < REC_MIN_WIDTH:
-        line = cv2.copyMakeBorder(line, 0, 0, 0, REC_MIN_WIDTH - width, cv2.BORDER_CONSTANT, value=(128, 128, 128))
-    return line
+    return cv2.resize(crop, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if width < full else cv2.INTER_LINEAR)
 
 
-def _recognised(line: np.ndarray) -> list[tuple[str, float, float]]:
+def _recognised(line: np.ndarray, min_width: int = 0) -> list[tuple[str, float, float]]:
     """The recogniser's reading of an image REC_HEIGHT high: (character, x of its output column's
-    centre in the image, probability) for each character (CTC: repeats and blanks dropped)."""
+    centre in the image, probability) for each character (CTC: repeats and blanks dropped).
+    ``min_width``: the input right-padded to this width with 0 after scaling to [-1, 1], as
+    RapidOCR pads a short line."""
     ocr = engine()
-    preds = ocr.text_rec.session(_as_tensor(line))[0][0]  # (columns, classes)
+    tensor = _as_tensor(line)
+    if tensor.shape[3] < min_width:
+        tensor = np.pad(tensor, ((0, 0), (0, 0), (0, 0), (0, min_width - tensor.shape[3])))
+    preds = ocr.text_rec.session(tensor)[0][0]  # (columns, classes)
     index = preds.argmax(axis=1)
     prob = preds.max(axis=1)
     characters = ocr.text_rec.postprocess_op.character
-    column_width = line.shape[1] / len(index)
+    column_width = tensor.shape[3] / len(index)
     found = []
     previous = 0
     for column, (i, p) in enumerate(zip(index, prob)):
@@ -205,21 +223,11 @@ def read_strip(crops: list[np.ndarray]) -> list[tuple[str, float]]:
         spans.append((x, x + part.shape[1]))
         pieces += [part, gap]
         x += part.shape[1] + STRIP_GAP
-    texts = [[] for _ in crops]
-    probs = [[] for _ in crops]
-    for character, centre, p in _recognised(np.concatenate(pieces, axis=1)):
+    cells: list[list[tuple[str, float, float]]] = [[] for _ in crops]
+    for reading in _recognised(np.concatenate(pieces, axis=1)):
         # the cell whose span (widened by half a gap each side) holds the character
         for n, (start, end) in enumerate(spans):
-            if start - STRIP_GAP / 2 <= centre < end + STRIP_GAP / 2:
-                texts[n].append(character)
-                probs[n].append(p)
+            if start - STRIP_GAP / 2 <= reading[1] < end + STRIP_GAP / 2:
+                cells[n].append(reading)
                 break
-    return [("".join(t).strip(), round(float(np.mean(p)), 4) if p else 0.0) for t, p in zip(texts, probs)]
-
-
-def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Recognition alone, on images each holding one line of text."""
-    if not crops:
-        return []
-    results, _ = engine().text_rec(crops)
-    return [(text, round(float(conf), 4)) for text, conf in results]
+    return [(text.strip(), conf) for text, conf in map(_text_and_confidence, cells)]
