@@ -70,7 +70,6 @@ class RequestDeadline:
         return [body]
 
 
-
 def collect(app: Callable, environ) -> tuple[str, list, bytes]:
     """A WSGI app's whole answer to ``environ``: (status, headers, body)."""
     started: list = []

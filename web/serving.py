@@ -114,13 +114,10 @@ def run_gunicorn(make_app: Callable[[Path | None], Flask], host: str, port: int,
         directory made for this server and removed when it stops: a restart, which may bring
         new code or a new config.toml, starts with none kept.
     """
-    if not response_cache:
-        GunicornServer(lambda: make_app(None), gunicorn_options(host, port, workers)).run()
-        return
-    cache_dir = Path(tempfile.mkdtemp(prefix="xxgk-responses-"))
+    cache_dir = Path(tempfile.mkdtemp(prefix="xxgk-responses-")) if response_cache else None
     master = os.getpid()
     try:
         GunicornServer(lambda: make_app(cache_dir), gunicorn_options(host, port, workers)).run()
     finally:
-        if os.getpid() == master:  # a worker leaves through here too, and the others still use it
+        if cache_dir and os.getpid() == master:  # a worker leaves through here too, and the others still use it
             shutil.rmtree(cache_dir, ignore_errors=True)
