@@ -167,10 +167,12 @@ def summary_text(s: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shared_answers(server_log: Path) -> dict:
-    """How many answers the server's access log marks as kept answers given again (hit) or
-    kept for the next asker (miss) (web/response_cache.py)."""
-    text = server_log.read_text(errors="replace")
+def shared_answers(server_log: Path, since: int = 0) -> dict:
+    """How many answers the server's access log, from byte ``since`` on, marks as kept answers
+    given again (hit) or kept for the next asker (miss) (web/response_cache.py)."""
+    with open(server_log, "rb") as log:
+        log.seek(since)
+        text = log.read().decode("utf-8", "replace")
     hits, misses = text.count("> hit\n"), text.count("> miss\n")
     return {"hits": hits, "misses": misses, "hit_share": round(hits / (hits + misses), 3) if hits + misses else None}
 
@@ -213,6 +215,7 @@ def soak(args) -> dict:
             run(locust_command(port, args.users, args.spawn_rate, f"{args.warm_up}s", 0, out / "warm-up", *pacing),
                 out / "warm-up.log")
         sampler = Sampler(server.pid)
+        log_before = server_log.stat().st_size  # the warm-up's lines are not counted
         cpu_before = sampler.cpu_seconds()
         client_before = os.times()
         sampler.start()
@@ -229,7 +232,7 @@ def soak(args) -> dict:
         client_cpu = (client_after.children_user - client_before.children_user
                       + client_after.children_system - client_before.children_system)
         sampled = len(sampler.load)  # the samples of the mixed run, before any profile
-        shared = shared_answers(server_log)
+        shared = shared_answers(server_log, log_before)
         profile = {kind: profile_kind(kind, port, sampler, args.profile, out) for kind in KINDS} if args.profile else {}
         sampler.stopping.set()
         sampler.join()
