@@ -10,8 +10,9 @@ The economies over calling RapidOCR whole (docs/ocr.md measures them):
 - the recogniser reads one line per call: a padded batch costs more CPU than its
   lines one by one;
 - detection runs on the page scaled down to DET_SIDE pixels (text lines stay
-  ~20 px high at 200 dpi, which the detector finds as well), recognition on the
-  full-resolution crops; the detector is given only the page's inked bands;
+  ~15 px high at 200 dpi, which the detector finds as well), recognition on the
+  full-resolution crops; the detector is given only the page's inked bands, and
+  no tables (scan.py reads their cells from their own ink);
 - the recogniser costs about the same for a lone "0" as for a line of text, so a
   table row's short cells are read in one strip: their ink side by side with white
   gaps, each recognised character assigned back to the cell it lies over.
@@ -31,7 +32,10 @@ from . import models
 from .grid import binarise
 
 ENGINE_NAME = "rapidocr-onnxruntime PP-OCRv4"
-DET_SIDE = 1280
+# The page's longer side for the detector. At 1280 px the detector cost 60% more, for the same
+# figures and text (docs/ocr.md, "Speed"); lower, it merged the close lines of a table's cells,
+# which it is no longer given.
+DET_SIDE = 1024
 # White kept around ink (detection pixels) when only the page's inked bands are detected:
 # the detector sees a line with its surroundings, and blank paper costs nothing.
 DET_MARGIN = 32
@@ -133,15 +137,19 @@ def _pad_to_multiple(image: np.ndarray) -> np.ndarray:
                               cv2.BORDER_CONSTANT, value=(255, 255, 255))
 
 
-def read_lines(image: np.ndarray, quads: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Recognise each detected line (cropped and straightened from the full-resolution page).
+def line_crops(image: np.ndarray, quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Each detected line cropped and straightened from the full-resolution page."""
+    return engine().get_crop_img_list(image, [q.copy() for q in quads]) if quads else []
+
+
+def read_lines(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Recognise each line of text (one crop each).
 
     Body text is read narrowed (LINE_WIDTH_SHARE); a line with a character the recogniser is
     unsure of there is read again at its full width, and that reading kept.
     """
-    if not quads:
+    if not crops:
         return []
-    crops = engine().get_crop_img_list(image, [q.copy() for q in quads])
     body = float(np.median([crop.shape[0] for crop in crops]))
     results = []
     for crop in crops:

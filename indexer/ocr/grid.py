@@ -197,20 +197,56 @@ def _merged_cells(xs: list[int], ys: list[int], horizontal: np.ndarray, vertical
     return sorted([int(r0), int(c0), int(r1 - r0 + 1), int(c1 - c0 + 1)] for r0, c0, r1, c1 in spans.values())
 
 
-def ink_box(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int] | None:
-    """The bounding box of the ink inside a cell (rulings and their shadows trimmed off), or None."""
+def ink_marks(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """The boxes (x0, y0, x1, y1 in page pixels, one row each) of the ink marks inside a cell:
+    its connected components, rulings and their shadows trimmed off, specks of copier noise left out."""
     pad_x = max(3, (x1 - x0) // 20)
     pad_y = max(3, (y1 - y0) // 10)
     crop = ink[y0 + pad_y:y1 - pad_y, x0 + pad_x:x1 - pad_x]
     if crop.size == 0:
-        return None
-    # specks of copier noise are not text
-    count, _, stats, _ = cv2.connectedComponentsWithStats(crop)
-    keep = [stats[i] for i in range(1, count) if stats[i][4] >= 12 and max(stats[i][2], stats[i][3]) >= 6]
-    if not keep:
-        return None
-    left = min(s[0] for s in keep)
-    top = min(s[1] for s in keep)
-    right = max(s[0] + s[2] for s in keep)
-    bottom = max(s[1] + s[3] for s in keep)
-    return (int(x0 + pad_x + left), int(y0 + pad_y + top), int(x0 + pad_x + right), int(y0 + pad_y + bottom))
+        return np.zeros((0, 4), dtype=np.int64)
+    _count, _, stats, _ = cv2.connectedComponentsWithStats(crop)
+    stats = stats[1:].astype(np.int64)
+    kept = stats[(stats[:, 4] >= 12) & (np.maximum(stats[:, 2], stats[:, 3]) >= 6)]
+    left, top = kept[:, 0] + x0 + pad_x, kept[:, 1] + y0 + pad_y
+    return np.stack([left, top, left + kept[:, 2], top + kept[:, 3]], axis=1)
+
+
+def mark_rows(marks: np.ndarray) -> list[tuple[int, int]]:
+    """(top, bottom) of each run of rows that marks cover, top to bottom."""
+    runs: list[list[int]] = []
+    for top, bottom in sorted(marks[:, [1, 3]].tolist()):
+        if runs and top < runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], bottom)
+        else:
+            runs.append([top, bottom])
+    return [(top, bottom) for top, bottom in runs]
+
+
+def text_lines(marks: np.ndarray, line_height: float, gap: float) -> list[tuple[int, int, int, int]]:
+    """A cell's marks as lines of text (boxes, top to bottom, left to right): runs of rows that
+    together are no taller than ``line_height`` are one line (the strokes of 三, or 宀 over 丁, lie
+    in runs of their own), so a label wrapped onto two lines gives two; a line is cut where its
+    marks leave more than ``gap`` of paper between them (a cell whose rulings were not found holds
+    a whole row: each figure apart, as the detector would find them). A thin mark taller than a
+    line is a ruling, no text."""
+    tall = marks[:, 3] - marks[:, 1] > line_height
+    marks = marks[~(tall & ((marks[:, 2] - marks[:, 0]) * 4 < marks[:, 3] - marks[:, 1]))]  # rulings
+    if not len(marks):
+        return []
+    bands: list[list[int]] = []
+    for top, bottom in mark_rows(marks):
+        if bands and bottom - bands[-1][0] <= line_height:
+            bands[-1][1] = bottom
+        else:
+            bands.append([top, bottom])
+    lines = []
+    middles = (marks[:, 1] + marks[:, 3]) / 2
+    for top, bottom in bands:
+        inside = marks[(middles >= top) & (middles <= bottom)]
+        inside = inside[np.argsort(inside[:, 0], kind="stable")]
+        right = np.maximum.accumulate(inside[:, 2])
+        cuts = np.flatnonzero(inside[1:, 0] - right[:-1] > gap) + 1
+        for part in np.split(inside, cuts):
+            lines.append((int(part[:, 0].min()), top, int(part[:, 2].max()), bottom))
+    return lines

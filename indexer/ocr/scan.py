@@ -1,8 +1,8 @@
 """One page image -> its OCR record (JSON-able, cached) -> document blocks.
 
 ``ocr_page`` does the costly part once: straighten the page, find its ruled tables,
-detect and read its text lines, and read by crop every table cell whose ink no
-detected line covers (a lone "0" is easily missed by the detector). ``page_blocks``
+detect and read the text lines outside them, and read each table cell from its own
+ink (a lone "0" is easily missed by the detector). ``page_blocks``
 turns a record into Paragraphs and Tables in reading order; it is cheap and is
 rerun on the cached record whenever the parser changes.
 """
@@ -16,23 +16,24 @@ import numpy as np
 
 from ..document import Paragraph, Table
 from . import engine
-from .grid import binarise, deskew, find_tables, ink_box
+from .grid import binarise, deskew, find_tables, ink_marks, mark_rows, text_lines
 
-# A detected line belongs to a cell when this share of it lies inside.
-INSIDE = 0.7
+# Marks of a cell's ink that together are no taller than this many times the tables' line
+# height are one line of text (TEXT_QUANTILE: most cells hold digits, shorter than characters).
+LINE_JOIN = 1.25
+TEXT_QUANTILE = 0.9
+# Paper wider than this many line heights between a cell's marks parts two texts (the detector
+# too finds the figures of a row apart where the grid lost the rulings between them).
+WORD_GAP = 1.5
+# A line of a cell at most this many line heights wide is read in its row's strip: the recogniser
+# reads a line no narrower than engine.REC_MIN_WIDTH, so short lines cost less side by side.
+SHORT_CELL = 9
+RULING_WIDTH = 4  # pixels either side of a ruling's position that its ink may take
 CROP_MARGIN = 4
 # Page pixels of white left and right of a cell's ink in a strip, which adds engine.STRIP_GAP of
 # its own between cells: the rest was width the recogniser paid for (a third of a strip of zeros).
 STRIP_SIDE_MARGIN = 1
 RECORD_VERSION = 4
-
-
-def _overlaps(boxes: np.ndarray, rects: np.ndarray) -> np.ndarray:
-    """The share of each box (rows; x0, y0, x1, y1) that lies in each rect (columns)."""
-    w = np.clip(np.minimum(boxes[:, None, 2], rects[None, :, 2]) - np.maximum(boxes[:, None, 0], rects[None, :, 0]), 0, None)
-    h = np.clip(np.minimum(boxes[:, None, 3], rects[None, :, 3]) - np.maximum(boxes[:, None, 1], rects[None, :, 1]), 0, None)
-    area = np.maximum(1, (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
-    return w * h / area[:, None]
 
 
 def _cell_rect(table: dict, cell: list[int]) -> tuple[int, int, int, int]:
@@ -56,53 +57,41 @@ def _crop(image: np.ndarray, box: list[int], side: int | None = None) -> np.ndar
 
 def ocr_page(image: np.ndarray) -> dict:
     """The OCR record of one page: its size, tables, and text boxes ({"text", "box", "conf",
-    "cell": [table, cell] or None outside tables})."""
+    "cell": [table, cell] or None outside tables}).
+
+    The detector is given the page with its ruled tables blanked out: a table's cells are read
+    from their own ink (one line of short text, most often a figure, in its row's strip; longer
+    or wrapped text line by line), so the detector's cost is the text outside tables.
+    """
     image = deskew(image)
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     tables = find_tables(gray)
     ink = binarise(gray)
-    quads = engine.detect(image)
-    rects = [_rect(q) for q in quads]
-    heights = sorted(r[3] - r[1] for r in rects) or [40]
-    line_height = heights[len(heights) // 2]
-    owner: list[list[int] | None] = [None] * len(quads)  # the cell a detected line lies in
-    dropped: set[int] = set()
-    strips: dict[tuple[int, int], list[tuple[int, list[int]]]] = {}  # (table, grid row) -> cells to read
-    singles: list[tuple[int, int, list[int]]] = []
-    lines = np.array(rects, dtype=np.int64).reshape(-1, 4)
-    for ti, table in enumerate(tables):
-        bounds = np.array([[table["xs"][0], table["ys"][0], table["xs"][-1], table["ys"][-1]]])
-        cells = [_cell_rect(table, cell) for cell in table["cells"]]
-        covered: dict[int, list[int]] = {}
-        in_table = np.flatnonzero(_overlaps(lines, bounds)[:, 0] >= 0.5)
-        shares = _overlaps(lines[in_table], np.array(cells, dtype=np.int64).reshape(-1, 4)) >= INSIDE
-        for qi, inside in zip(in_table.tolist(), shares):
-            if inside.any():
-                ci = int(inside.argmax())  # the first cell that holds it
-                owner[qi] = [ti, ci]
-                covered.setdefault(ci, []).append(qi)
+    quads = engine.detect(_without_tables(image, tables))
+    lines: list[tuple[list[int], list[int] | None]] = [(_rect(q), None) for q in quads]  # (box, cell)
+    crops = engine.line_crops(image, quads)
+    marks = {(ti, ci): ink_marks(ink, *_cell_rect(table, cell))
+             for ti, table in enumerate(tables) for ci, cell in enumerate(table["cells"])}
+    height = _text_height(list(marks.values()))
+    strips: dict[tuple[int, int, bool], list[tuple[int, list[int]]]] = {}  # (table, grid row, wrapped) -> lines to read
+    for (ti, ci), cell_marks in marks.items():
+        found = text_lines(cell_marks, LINE_JOIN * height, WORD_GAP * height) if len(cell_marks) else []
+        wrapped = len({top for _x0, top, _x1, _y1 in found}) > 1
+        for box in found:
+            if box[2] - box[0] <= SHORT_CELL * height:
+                # a wrapped label's lines in a strip of their own: a figure reads less surely
+                # beside them than beside other short cells
+                strip = (ti, tables[ti]["cells"][ci][0], wrapped)
+                strips.setdefault(strip, []).append((ci, list(box)))
             else:
-                dropped.add(qi)  # across cells: each cell is read on its own
-        for ci, cell in enumerate(cells):
-            found = ink_box(ink, *cell)
-            if found is None:
-                dropped.update(covered.get(ci, []))  # a detection on an empty cell is noise
-                continue
-            x0, y0, x1, y1 = found
-            single_line = y1 - y0 <= 1.8 * line_height
-            short = x1 - x0 <= 6 * line_height
-            if single_line and short:
-                dropped.update(covered.get(ci, []))
-                strips.setdefault((ti, table["cells"][ci][0]), []).append((ci, [x0, y0, x1, y1]))
-            elif single_line and ci not in covered:
-                singles.append((ti, ci, [x0, y0, x1, y1]))  # a label the detector missed
-    boxes = []
-    keep = [qi for qi in range(len(quads)) if qi not in dropped]
-    for qi, (text, conf) in zip(keep, engine.read_lines(image, [quads[qi] for qi in keep])):
-        boxes.append({"text": text, "box": rects[qi], "conf": conf, "cell": owner[qi]})
-    for (ti, _row), cells in sorted(strips.items()):
-        crops = [_crop(image, box, side=STRIP_SIDE_MARGIN) for _ci, box in cells]
-        for (ci, box), (text, conf) in zip(cells, engine.read_strip(crops)):
+                lines.append((list(box), [ti, ci]))
+                crops.append(_crop(image, box))
+    boxes = [{"text": text, "box": box, "conf": conf, "cell": cell}
+             for (box, cell), (text, conf) in zip(lines, engine.read_lines(crops))]
+    singles: list[tuple[int, int, list[int]]] = []
+    for (ti, _row, _wrapped), cells in sorted(strips.items()):
+        strip = [_crop(image, box, side=STRIP_SIDE_MARGIN) for _ci, box in cells]
+        for (ci, box), (text, conf) in zip(cells, engine.read_strip(strip)):
             if text:
                 boxes.append({"text": text, "box": box, "conf": conf, "cell": [ti, ci]})
             else:
@@ -111,6 +100,24 @@ def ocr_page(image: np.ndarray) -> dict:
         # ink that reads as nothing is kept, empty: the cell is unreadable, not blank
         boxes.append({"text": text, "box": box, "conf": conf if text else 0.0, "cell": [ti, ci]})
     return {"v": RECORD_VERSION, "size": [int(image.shape[1]), int(image.shape[0])], "tables": tables, "boxes": boxes}
+
+
+def _without_tables(image: np.ndarray, tables: list[dict]) -> np.ndarray:
+    """The page with each ruled table (rulings included) painted white."""
+    if not tables:
+        return image
+    blank = image.copy()
+    for table in tables:
+        blank[max(0, table["ys"][0] - RULING_WIDTH):table["ys"][-1] + RULING_WIDTH + 1,
+              max(0, table["xs"][0] - RULING_WIDTH):table["xs"][-1] + RULING_WIDTH + 1] = 255
+    return blank
+
+
+def _text_height(marks: list[np.ndarray]) -> float:
+    """The height of a line of the tables' text: each cell's tallest run of marks, at TEXT_QUANTILE
+    over the cells (most cells hold figures, whose digits are shorter than characters)."""
+    tallest = [max(bottom - top for top, bottom in mark_rows(m)) for m in marks if len(m)]
+    return float(np.quantile(tallest, TEXT_QUANTILE)) if tallest else 0.0
 
 
 # -- record -> blocks -----------------------------------------------------------------
