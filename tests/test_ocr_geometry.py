@@ -139,3 +139,34 @@ def test_the_detector_is_not_given_the_tables_whose_cells_are_read_from_their_in
     record = scan.ocr_page(page)
     read = [b for b in record["boxes"] if b["cell"] is not None and b["text"].isdigit()]
     assert len(read) >= 100
+
+
+def test_an_unsure_character_is_read_again_with_its_neighbours_only(monkeypatch):
+    """Where a narrowed line has a character read less surely than SURE_CHARACTER, the stretch
+    around it, cut at columns of paper, is read again at full width and put in its place: the
+    same text, for a fraction of the whole line's second reading."""
+    page = grid.deskew(np.asarray(scan_pages(HONGZE, dpi=200, angle=0.8)[0].convert("RGB")))
+    crops = engine.line_crops(page, engine.detect(page))
+
+    def narrowed(crop):
+        return engine._recognised(engine._line_input(crop, engine.LINE_WIDTH_SHARE), engine.REC_MIN_WIDTH)
+
+    line = next(c for c in sorted(crops, key=lambda c: -c.shape[1])
+                if all(p >= engine.SURE_CHARACTER for _c, _x, p in narrowed(c)))
+    plain = engine._read_body_line(line)
+    assert len(plain) > 20
+    recognised = engine._recognised
+    widths = []
+
+    def doubting_the_tenth(image, min_width=0):
+        found = recognised(image, min_width)
+        if not widths:
+            character, x, _p = found[10]
+            found[10] = (character, x, 0.5)
+        widths.append(max(image.shape[1], min_width))
+        return found
+
+    monkeypatch.setattr(engine, "_recognised", doubting_the_tenth)
+    again = engine._read_body_line(line)
+    assert [c for c, _x, _p in again] == [c for c, _x, _p in plain]
+    assert len(widths) == 2 and widths[1] < engine._line_input(line, 1.0).shape[1] / 3

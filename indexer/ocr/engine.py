@@ -53,6 +53,7 @@ BODY_LINE_SLACK = 1.3
 # A narrowed line with a character read less surely than this is read again at full width
 # (a narrowed 自 was read as 目 at 0.60, where the full width read 自 at 0.72).
 SURE_CHARACTER = 0.9
+UNSURE_CONTEXT = 3  # characters each side of an unsure one read again with it
 STRIP_GAP = 8  # white pixels between two cells in a strip (at REC_HEIGHT)
 # The recogniser's output has one column per this many input pixels.
 REC_STRIDE = 8
@@ -145,21 +146,67 @@ def line_crops(image: np.ndarray, quads: list[np.ndarray]) -> list[np.ndarray]:
 def read_lines(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     """Recognise each line of text (one crop each).
 
-    Body text is read narrowed (LINE_WIDTH_SHARE); a line with a character the recogniser is
-    unsure of there is read again at its full width, and that reading kept.
+    Body text is read narrowed (LINE_WIDTH_SHARE), and where the recogniser is unsure of a
+    character there, that stretch of the line again at full width (``_read_body_line``).
     """
     if not crops:
         return []
     body = float(np.median([crop.shape[0] for crop in crops]))
-    results = []
-    for crop in crops:
-        characters = None
-        if crop.shape[0] <= BODY_LINE_SLACK * body:
-            characters = _read_line(crop, LINE_WIDTH_SHARE)
-        if characters is None or any(p < SURE_CHARACTER for _c, _x, p in characters):
-            characters = _read_line(crop, 1.0)
-        results.append(_text_and_confidence(characters))
-    return results
+    return [_text_and_confidence(_read_body_line(crop) if crop.shape[0] <= BODY_LINE_SLACK * body
+                                 else _read_line(crop, 1.0)) for crop in crops]
+
+
+def _read_body_line(crop: np.ndarray) -> list[tuple[str, float, float]]:
+    """A line of running text read narrowed; where a character reads less surely than
+    SURE_CHARACTER, the stretch around it (UNSURE_CONTEXT characters each side, cut where a
+    column of paper parts two characters) read again at full width and put in its place; the
+    whole line again at full width when no such column is found."""
+    line = _line_input(crop, LINE_WIDTH_SHARE)
+    characters = _recognised(line, min_width=REC_MIN_WIDTH)
+    unsure = [n for n, (_c, _x, p) in enumerate(characters) if p < SURE_CHARACTER]
+    if not unsure:
+        return characters
+    scale = crop.shape[1] / line.shape[1]
+    centres = [x * scale for _c, x, _p in characters]  # in crop pixels
+    paper = _paper_columns(crop)
+    stretches: list[list[int]] = []
+    for n in unsure:
+        first, last = max(0, n - UNSURE_CONTEXT), min(len(characters) - 1, n + UNSURE_CONTEXT)
+        if stretches and first <= stretches[-1][1] + 1:
+            stretches[-1][1] = last
+        else:
+            stretches.append([first, last])
+    kept: list[tuple[str, float, float]] = []
+    done = 0
+    for first, last in stretches:
+        left = 0 if first == 0 else _paper_between(paper, centres[first - 1], centres[first])
+        right = crop.shape[1] if last == len(characters) - 1 else _paper_between(paper, centres[last], centres[last + 1])
+        if left is None or right is None:
+            return _read_line(crop, 1.0)
+        stretch = crop[:, left:right]
+        again = _read_line(stretch, 1.0)
+        to_crop = stretch.shape[1] / _line_input(stretch, 1.0).shape[1]
+        kept += characters[done:first]
+        kept += [(c, (left + x * to_crop) / scale, p) for c, x, p in again]  # x as in the narrowed input
+        done = last + 1
+    return kept + characters[done:]
+
+
+def _paper_columns(crop: np.ndarray) -> np.ndarray:
+    """Which columns of a line crop hold no ink in its middle rows (Otsu's threshold; the top and
+    bottom tenth left out, where a neighbouring line may reach in)."""
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    height = ink.shape[0]
+    return ~(ink[height // 10:height - height // 10] > 0).any(axis=0)
+
+
+def _paper_between(paper: np.ndarray, left: float, right: float) -> int | None:
+    """The column of paper nearest the middle of two characters' centres, or None."""
+    columns = np.flatnonzero(paper[int(math.ceil(left)):int(right) + 1]) + int(math.ceil(left))
+    if not len(columns):
+        return None
+    return int(columns[np.argmin(np.abs(columns - (left + right) / 2))])
 
 
 def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
