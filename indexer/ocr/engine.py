@@ -184,8 +184,9 @@ def _read_body_line(crop: np.ndarray) -> list[tuple[str, float, float]]:
         if left is None or right is None:
             return _read_line(crop, 1.0)
         stretch = crop[:, left:right]
-        again = _read_line(stretch, 1.0)
-        to_crop = stretch.shape[1] / _line_input(stretch, 1.0).shape[1]
+        stretch_line = _line_input(stretch, 1.0)
+        again = _recognised(stretch_line, min_width=REC_MIN_WIDTH)
+        to_crop = stretch.shape[1] / stretch_line.shape[1]
         kept += characters[done:first]
         kept += [(c, (left + x * to_crop) / scale, p) for c, x, p in again]  # x as in the narrowed input
         done = last + 1

@@ -75,7 +75,7 @@ def ocr_page(image: np.ndarray) -> dict:
     height = _text_height(list(marks.values()))
     strips: dict[tuple[int, int, bool], list[tuple[int, list[int]]]] = {}  # (table, grid row, wrapped) -> lines to read
     for (ti, ci), cell_marks in marks.items():
-        found = text_lines(cell_marks, LINE_JOIN * height, WORD_GAP * height) if len(cell_marks) else []
+        found = text_lines(cell_marks, LINE_JOIN * height, WORD_GAP * height)
         wrapped = len({top for _x0, top, _x1, _y1 in found}) > 1
         for box in found:
             if box[2] - box[0] <= SHORT_CELL * height:
