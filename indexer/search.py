@@ -24,7 +24,8 @@ from .aliases import ALIASES, RATES, is_rate
 from .errors import XxgkError
 from .highlight import hit_sections, snippet_to_text
 from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field
-from .query import TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan, text_terms
+from .query import Plan, TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan, text_terms
+from .tokenize import phrase_terms
 from .results import Hit, SearchResult
 from .vocabulary import FACETS, facet_index_field
 
@@ -201,6 +202,63 @@ def _remember(memo: dict, key, value) -> None:
     memo[key] = value
 
 
+# -- the plan counts are taken over ---------------------------------------------------
+
+def _most_matches(searcher: tantivy.Searcher, plan: Plan) -> float:
+    """An upper bound on how many reports ``plan`` matches, from the term dictionary alone
+    (a term's document frequency counts deleted reports too: still a bound); inf where none is known."""
+    if plan.kind == "term":
+        return searcher.doc_freq(plan.field, plan.value)
+    if plan.kind == "phrase":
+        terms = phrase_terms(plan.value)
+        if any(term.prefix for term in terms):
+            return math.inf
+        return min(searcher.doc_freq(plan.field, term.text) for term in terms)
+    if plan.kind == "bool" and plan.children:
+        must = [child for occur, child in plan.children if occur == "must"]
+        if must:
+            return min(_most_matches(searcher, child) for child in must)
+        if all(occur == "should" for occur, _ in plan.children):
+            return sum(_most_matches(searcher, child) for _, child in plan.children)
+    return math.inf
+
+
+def _in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> bool:
+    """Whether the text plan ``plan`` matches every report (counted once per commit; most words
+    are ruled out by their document frequencies without counting)."""
+    key = ("in every report", plan)
+    found = memo.get(key)
+    if found is None:
+        reports = searcher.num_docs
+        found = _most_matches(searcher, plan) >= reports and \
+            count_matches(searcher, plan_to_query(plan, schema)) == reports
+        _remember(memo, key, found)
+    return found
+
+
+def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> Plan:
+    """A plan matching the same reports as ``plan``, without the words every report holds.
+
+    Facet counts, totals and statistics are taken over it. The words of the national template
+    (申请, 行政复议, 政府信息公开 …) stand in every report, so a search for one of them, alone or
+    with filters, counts what the filters alone count: computed once and kept per commit
+    (docs/query-language.md, "Counting"). Exact: only a word found in every report of this
+    searcher is left out, and the hits, their order and their scores are ``plan``'s.
+    """
+    if plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children):
+        kept = tuple((occur, child) for occur, child in plan.children
+                     if occur != "must" or child.kind in ("const", "all")
+                     or not _in_every_report(searcher, schema, child, memo))
+        if kept == plan.children:
+            return plan
+        if not any(occur == "must" for occur, _ in kept):
+            kept = (("must", Plan("all")),) + kept
+        return kept[0][1] if len(kept) == 1 else Plan("bool", children=kept)
+    if plan.kind not in ("all", "const", "range", "exists") and _in_every_report(searcher, schema, plan, memo):
+        return Plan("all")
+    return plan
+
+
 def check_paging(page: int, per_page: int) -> None:
     """:raises SearchError: page is below 1 or per_page outside 1..MAX_PER_PAGE."""
     if not isinstance(page, int) or page < 1:
@@ -231,14 +289,15 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     plan = compile_plan(node)
     query = plan_to_query(plan, index.schema)
     searcher = index.searcher
-    # The total and the facets depend on the query alone, not on the page or the sort, and
-    # stay right until the next commit: kept per searcher, so paging and re-sorting a
-    # broad query only pay for the page.
+    # The total and the facets depend on the reports matched alone, not on the page or the
+    # sort, and stay right until the next commit: kept per searcher, so paging and re-sorting
+    # a broad query only pay for the page.
     memo = index.memo(searcher)
-    counted = memo.get(("facets", plan, rates, agencies))
+    counted_plan = counting_plan(searcher, index.schema, plan, memo)
+    counted = memo.get(("facets", counted_plan, rates, agencies))
     # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
-    counting = None if counted is not None else _in_background(searcher.aggregate, query,
-                                                                        _facet_request(rates, agencies))
+    counting = None if counted is not None else _in_background(
+        searcher.aggregate, plan_to_query(counted_plan, index.schema), _facet_request(rates, agencies))
     total = (lambda: counted[0]) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     # A page of hits with its snippets (a third of a search's CPU) holds until the next commit
@@ -250,7 +309,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
         _remember(memo, page_key, hits)
     if counted is None:
         counted = (total(), facets_from_aggregation(counting.result(), rates, agencies))
-        _remember(memo, ("facets", plan, rates, agencies), counted)
+        _remember(memo, ("facets", counted_plan, rates, agencies), counted)
     total, facets = counted
     return SearchResult(query=q, total=total, page=page, per_page=per_page, sort=sort or "relevance", hits=list(hits),
                         facets={name: dict(counts) for name, counts in facets.items()})
@@ -279,9 +338,9 @@ def on_request_facets(index: ReportIndex, q: str) -> dict[str, dict[str, int]]:
 
     :raises QuerySyntaxError: the query is malformed.
     """
-    plan = compile_plan(parse_query(q or ""))
     searcher = index.searcher
     memo = index.memo(searcher)
+    plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q or "")), memo)
     counts = memo.get(("on request", plan))
     if counts is None:
         request = {**{name: _terms_agg(name) for name in ON_REQUEST_FACETS}, **_rate_aggs()}
@@ -416,10 +475,10 @@ def stats(index: ReportIndex, q: str, per_year: frozenset[str] = ALL_ALIASES,
     :raises QuerySyntaxError: the query is malformed.
     """
     q = q or ""
-    plan = compile_plan(parse_query(q))
     searcher = index.searcher
     # the percentiles make this the dearest request; it holds until the next commit
     memo = index.memo(searcher)
+    plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q)), memo)
     key = ("stats", plan, per_year, per_type)
     found = memo.get(key)
     if found is None:

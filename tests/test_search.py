@@ -24,7 +24,9 @@ from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, Re
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
 from indexer.report import Section
-from indexer.search import SearchError, _median, search, search_ids, stats
+from indexer.query import Plan, compile_plan, parse_query, plan_to_query
+from indexer.search import (SearchError, _facet_request, _median, _most_matches, counting_plan, facets_from_aggregation,
+                            search, search_ids, stats)
 from indexer.tokenize import char_units, tokenize
 from search_helpers import build_index, hand_reports
 from web.urls import with_links
@@ -465,6 +467,49 @@ def test_a_changed_stats_result_leaves_the_memo_alone(index):
     again = stats(index, "")
     assert again["per_year"]["2019"]["sums"]["applications"] == 5
     assert again["outcomes"]["granted"] == 7
+
+
+def _counted_directly(index, q):
+    """Total and every facet of ``q`` aggregated over its whole plan, as before counting_plan."""
+    query = plan_to_query(compile_plan(parse_query(q)), index.schema)
+    result = index.searcher.aggregate(query, _facet_request(True, True))
+    return int(result["total__"]["value"]), facets_from_aggregation(result, True, True)
+
+
+def test_a_word_in_every_report_is_counted_as_the_rest_of_the_query(index):
+    # 公开 stands in all six reports, 规范性文件 in five
+    assert search(index, "公开")["total"] == 6 and search(index, "规范性文件")["total"] == 5
+    memo = index.memo(index.searcher)
+    assert counting_plan(index.searcher, index.schema, compile_plan(parse_query("公开")), memo) == Plan("all")
+    assert counting_plan(index.searcher, index.schema, compile_plan(parse_query("公开 year:2020")), memo) \
+        == compile_plan(parse_query("year:2020"))
+    kept = compile_plan(parse_query("规范性文件 year:2020"))
+    assert counting_plan(index.searcher, index.schema, kept, memo) == kept
+    for q, rest in (("公开", ""), ("公开 year:2020", "year:2020"), ("信息 公开 type:信访", "type:信访"),
+                    ("公开 规范性文件", "规范性文件"), ("公开 -信访", "-信访")):
+        index.forget()
+        result = search(index, q, per_page=100, rates=True, agencies=True)
+        total, facets = _counted_directly(index, q)
+        assert (result["total"], result["facets"]) == (total, facets), q
+        assert result["facets"] == search(index, rest, rates=True, agencies=True)["facets"], q
+        # the hits are the whole query's, ranked by it
+        assert [h["id"] for h in result["hits"]] == [h["id"] for h in search(index, q, per_page=100)["hits"]]
+        assert stats(index, q)["per_type"] == stats(index, rest)["per_type"], q
+    assert [h["score"] for h in search(index, "公开 信访")["hits"]] != [h["score"] for h in search(index, "信访")["hits"]]
+
+
+def test_a_deleted_report_does_not_make_a_word_count_as_in_every_report(tmp_path, reports):
+    # A term's document frequency still counts a deleted report: only the count of the reports
+    # there are decides that a word is in every one.
+    idx = build_index(tmp_path / "index", reports)
+    with idx.batch() as batch:
+        batch.delete(XINFANGJU)                                  # it holds 规范性文件; one of the five left lacks it
+    plan = compile_plan(parse_query("规范性文件"))
+    assert _most_matches(idx.searcher, plan) >= idx.searcher.num_docs == 5   # the bound alone would say every report
+    assert counting_plan(idx.searcher, idx.schema, plan, idx.memo(idx.searcher)) == plan
+    result = search(idx, "规范性文件", rates=True, agencies=True)
+    assert result["total"] == 4 == sum(result["facets"]["year"].values())
+    assert (result["total"], result["facets"]) == _counted_directly(idx, "规范性文件")
 
 
 def test_medians_are_exact_where_the_group_settles_them():
