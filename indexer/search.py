@@ -25,7 +25,6 @@ from .errors import XxgkError
 from .highlight import hit_sections, snippet_to_text
 from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field
 from .query import Plan, TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan, text_terms
-from .tokenize import phrase_terms
 from .results import Hit, SearchResult
 from .vocabulary import FACETS, facet_index_field
 
@@ -41,7 +40,11 @@ MAX_PER_PAGE = 1000
 OUTCOMES = {"granted": "granted", "partial": "partial",
             **DENIED_TOTALS,
             "unable": "unable", "rejected": "rejected", "other": "other_handling"}
-MEMO_SIZE = 256
+# What a searcher's memo keeps until the next commit, each kind in a budget of its own: a page of
+# hits with its snippets weighs tens of KB and costs milliseconds, while counts (facets, statistics,
+# which words every report holds) weigh a few KB and cost up to a second at 1,000,000 reports; in one
+# budget the pages pushed the counts out.
+MEMO_SIZES = {"page": 256, "counts": 1024}
 # The rates' range buckets (facets and the statistics' distribution): [0, 0.1) … [0.9, 1), then
 # [1, ∞) on its own: 1 (every request granted) is common, and a rate above 1 means the table's
 # figures disagree (see its flags). A bucket's key is its range as the query language's year
@@ -194,12 +197,23 @@ def _hit(stored: dict[str, Any], score, terms: TextTerms) -> Hit:
                template=stored["template"], flags=stored["flags"], synthetic=stored["synthetic"])
 
 
+def _memo_part(memo: dict, key) -> dict:
+    return memo.setdefault("page" if key[0] == "page" else "counts", {})
+
+
+def _recall(memo: dict, key):
+    """What a searcher's memo keeps under ``key``, or None."""
+    return _memo_part(memo, key).get(key)
+
+
 def _remember(memo: dict, key, value) -> None:
-    """Keep ``value`` under ``key`` in a searcher's memo, the oldest entry dropped when full."""
-    if len(memo) >= MEMO_SIZE:
-        for old in list(memo)[:len(memo) - MEMO_SIZE + 1]:  # list(): another thread may add meanwhile
-            memo.pop(old, None)
-    memo[key] = value
+    """Keep ``value`` under ``key`` in a searcher's memo, the oldest of its kind dropped when full."""
+    part = _memo_part(memo, key)
+    size = MEMO_SIZES["page" if key[0] == "page" else "counts"]
+    if len(part) >= size:
+        for old in list(part)[:len(part) - size + 1]:  # list(): another thread may add meanwhile
+            part.pop(old, None)
+    part[key] = value
 
 
 # -- the plan counts are taken over ---------------------------------------------------
@@ -209,11 +223,6 @@ def _most_matches(searcher: tantivy.Searcher, plan: Plan) -> float:
     (a term's document frequency counts deleted reports too: still a bound); inf where none is known."""
     if plan.kind == "term":
         return searcher.doc_freq(plan.field, plan.value)
-    if plan.kind == "phrase":
-        terms = phrase_terms(plan.value)
-        if any(term.prefix for term in terms):
-            return math.inf
-        return min(searcher.doc_freq(plan.field, term.text) for term in terms)
     if plan.kind == "bool" and plan.children:
         must = [child for occur, child in plan.children if occur == "must"]
         if must:
@@ -223,17 +232,47 @@ def _most_matches(searcher: tantivy.Searcher, plan: Plan) -> float:
     return math.inf
 
 
-def _in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> bool:
-    """Whether the text plan ``plan`` matches every report (counted once per commit; most words
-    are ruled out by their document frequencies without counting)."""
+def _terms_only(plan: Plan) -> bool:
+    return plan.kind == "term" or (plan.kind == "bool" and all(_terms_only(child) for _, child in plan.children))
+
+
+def _in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan) -> bool:
+    """Whether the text plan ``plan`` surely matches every report, from counts of terms alone.
+
+    A term is counted when its document frequency allows it; an OR is in every report when one
+    of its parts is, or, made of terms alone, when counted so; an AND when each part is. A phrase
+    is never counted here: its positions are read for every report holding its characters, which
+    for a word's fallback (docs/query-language.md, "Words") costs more than the counts it would
+    save.
+    """
+    reports = searcher.num_docs
+    if plan.kind == "term":
+        return _most_matches(searcher, plan) >= reports and _counted_as_every_report(searcher, schema, plan)
+    if plan.kind == "bool" and plan.children:
+        occurs = {occur for occur, _ in plan.children}
+        if occurs == {"should"}:
+            return any(_in_every_report(searcher, schema, child) for _, child in plan.children) or (
+                _terms_only(plan) and _most_matches(searcher, plan) >= reports
+                and _counted_as_every_report(searcher, schema, plan))
+        if occurs == {"must"}:
+            return all(_in_every_report(searcher, schema, child) for _, child in plan.children)
+    return False
+
+
+def _remembered_in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> bool:
+    """``_in_every_report``, kept until the next commit (one entry a word: the memo holds the dear
+    facets and statistics too)."""
     key = ("in every report", plan)
-    found = memo.get(key)
+    found = _recall(memo, key)
     if found is None:
-        reports = searcher.num_docs
-        found = _most_matches(searcher, plan) >= reports and \
-            count_matches(searcher, plan_to_query(plan, schema)) == reports
+        found = _in_every_report(searcher, schema, plan)
         _remember(memo, key, found)
     return found
+
+
+def _counted_as_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan) -> bool:
+    # a document frequency still counts a deleted report: only the count of those there are decides
+    return count_matches(searcher, plan_to_query(plan, schema)) == searcher.num_docs
 
 
 def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> Plan:
@@ -247,14 +286,13 @@ def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan
     """
     if plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children):
         kept = tuple((occur, child) for occur, child in plan.children
-                     if occur != "must" or child.kind in ("const", "all")
-                     or not _in_every_report(searcher, schema, child, memo))
+                     if occur != "must" or not _remembered_in_every_report(searcher, schema, child, memo))
         if kept == plan.children:
             return plan
         if not any(occur == "must" for occur, _ in kept):
             kept = (("must", Plan("all")),) + kept
         return kept[0][1] if len(kept) == 1 else Plan("bool", children=kept)
-    if plan.kind not in ("all", "const", "range", "exists") and _in_every_report(searcher, schema, plan, memo):
+    if _remembered_in_every_report(searcher, schema, plan, memo):
         return Plan("all")
     return plan
 
@@ -294,7 +332,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # a broad query only pay for the page.
     memo = index.memo(searcher)
     counted_plan = counting_plan(searcher, index.schema, plan, memo)
-    counted = memo.get(("facets", counted_plan, rates, agencies))
+    counted = _recall(memo, ("facets", counted_plan, rates, agencies))
     # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
     counting = None if counted is not None else _in_background(
         searcher.aggregate, plan_to_query(counted_plan, index.schema), _facet_request(rates, agencies))
@@ -303,7 +341,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # A page of hits with its snippets (a third of a search's CPU) holds until the next commit
     # too: a query asked again (another reader, the back button, a language switch) costs nothing.
     page_key = ("page", q, order, per_page, offset)
-    hits = memo.get(page_key)
+    hits = _recall(memo, page_key)
     if hits is None:
         hits = tuple(_page_hits(index, searcher, node, plan, query, order, per_page, offset, total))
         _remember(memo, page_key, hits)
@@ -341,7 +379,7 @@ def on_request_facets(index: ReportIndex, q: str) -> dict[str, dict[str, int]]:
     searcher = index.searcher
     memo = index.memo(searcher)
     plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q or "")), memo)
-    counts = memo.get(("on request", plan))
+    counts = _recall(memo, ("on request", plan))
     if counts is None:
         request = {**{name: _terms_agg(name) for name in ON_REQUEST_FACETS}, **_rate_aggs()}
         result = searcher.aggregate(plan_to_query(plan, index.schema), request)
@@ -480,7 +518,7 @@ def stats(index: ReportIndex, q: str, per_year: frozenset[str] = ALL_ALIASES,
     memo = index.memo(searcher)
     plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q)), memo)
     key = ("stats", plan, per_year, per_type)
-    found = memo.get(key)
+    found = _recall(memo, key)
     if found is None:
         found = _stats_of(searcher, plan_to_query(plan, index.schema), per_year, per_type)
         _remember(memo, key, found)

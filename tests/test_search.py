@@ -24,7 +24,8 @@ from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, Re
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
 from indexer.report import Section
-from indexer.query import Plan, compile_plan, parse_query, plan_to_query
+from indexer.query import Plan, compile_plan, parse_query, plan_to_query, ranked_plan
+import indexer.search as search_module
 from indexer.search import (SearchError, _facet_request, _median, _most_matches, counting_plan, facets_from_aggregation,
                             search, search_ids, stats)
 from indexer.tokenize import char_units, tokenize
@@ -450,14 +451,25 @@ def test_a_page_asked_again_comes_from_the_memo_until_the_next_commit(tmp_path, 
     index = build_index(tmp_path / "index", reports[:2])
     first = search(index, "信访", per_page=1)
     memo = index.memo(index.searcher)
-    [(key, hits)] = [(k, v) for k, v in memo.items() if k[0] == "page"]
+    [(key, hits)] = memo["page"].items()
     again = search(index, "信访", per_page=1)
     assert again == first and again["hits"][0] is hits[0]          # not searched or snippeted again
     with index.batch() as batch:                                    # a commit: a new searcher, a new memo
         for report in reports[2:]:
             batch.add(report)
-    assert not any(k[0] == "page" for k in index.memo(index.searcher))
+    assert not index.memo(index.searcher).get("page")
     assert search(index, "信访", per_page=100)["total"] == len(ids(build_index(None, reports), "信访"))
+
+
+def test_pages_do_not_push_the_counts_out_of_the_memo(tmp_path, reports, monkeypatch):
+    monkeypatch.setitem(search_module.MEMO_SIZES, "page", 3)
+    index = build_index(tmp_path / "index", reports)
+    search(index, "规范性文件")                                      # in five reports of six
+    for page in range(1, 7):                                        # six pages: three are kept
+        search(index, "", per_page=1, page=page)
+    memo = index.memo(index.searcher)
+    assert len(memo["page"]) == 3 and ("page", "", None, 1, 5) in memo["page"]
+    assert any(key[0] == "facets" and key[1] != Plan("all") for key in memo["counts"])  # its facets, kept
 
 
 def test_a_changed_stats_result_leaves_the_memo_alone(index):
@@ -504,8 +516,8 @@ def test_a_deleted_report_does_not_make_a_word_count_as_in_every_report(tmp_path
     idx = build_index(tmp_path / "index", reports)
     with idx.batch() as batch:
         batch.delete(XINFANGJU)                                  # it holds 规范性文件; one of the five left lacks it
-    plan = compile_plan(parse_query("规范性文件"))
-    assert _most_matches(idx.searcher, plan) >= idx.searcher.num_docs == 5   # the bound alone would say every report
+    plan, words = compile_plan(parse_query("规范性文件")), ranked_plan(parse_query("规范性文件"))
+    assert _most_matches(idx.searcher, words) >= idx.searcher.num_docs == 5  # the bound alone would say every report
     assert counting_plan(idx.searcher, idx.schema, plan, idx.memo(idx.searcher)) == plan
     result = search(idx, "规范性文件", rates=True, agencies=True)
     assert result["total"] == 4 == sum(result["facets"]["year"].values())
