@@ -275,6 +275,25 @@ def _counted_as_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema,
     return count_matches(searcher, plan_to_query(plan, schema)) == searcher.num_docs
 
 
+def _parts(plan: Plan) -> tuple[Plan, ...]:
+    """The parts every match of ``plan`` must match: its AND's musts, or itself."""
+    if plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children):
+        return tuple(child for occur, child in plan.children if occur == "must")
+    return (plan,)
+
+
+def _without(plan: Plan, dropped: frozenset[Plan]) -> Plan:
+    """``plan`` without the parts (``_parts``) in ``dropped``."""
+    if plan in dropped:
+        return Plan("all")
+    if not (plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children)):
+        return plan
+    kept = tuple((occur, child) for occur, child in plan.children if occur != "must" or child not in dropped)
+    if not any(occur == "must" for occur, _ in kept):
+        kept = (("must", Plan("all")),) + kept
+    return kept[0][1] if len(kept) == 1 else Plan("bool", children=kept)
+
+
 def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> Plan:
     """A plan matching the same reports as ``plan``, without the words every report holds.
 
@@ -284,17 +303,98 @@ def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan
     (docs/query-language.md, "Counting"). Exact: only a word found in every report of this
     searcher is left out, and the hits, their order and their scores are ``plan``'s.
     """
-    if plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children):
-        kept = tuple((occur, child) for occur, child in plan.children
-                     if occur != "must" or not _remembered_in_every_report(searcher, schema, child, memo))
-        if kept == plan.children:
-            return plan
-        if not any(occur == "must" for occur, _ in kept):
-            kept = (("must", Plan("all")),) + kept
-        return kept[0][1] if len(kept) == 1 else Plan("bool", children=kept)
-    if _remembered_in_every_report(searcher, schema, plan, memo):
-        return Plan("all")
-    return plan
+    everywhere = frozenset(part for part in _parts(plan) if _remembered_in_every_report(searcher, schema, part, memo))
+    return _without(plan, everywhere) if everywhere else plan
+
+
+# -- facets counted from what a broad word leaves out -------------------------------------
+
+# A word whose terms stand in at least this share of the reports has its facets counted from the
+# reports it leaves out: the counts without it less those of the reports without it. Its phrase
+# fallback is then read only where its words are missing, instead of everywhere (docs/query-language.md,
+# "Counting"; at 1,000,000 reports 政务公开's facets 308 -> 20 ms, 答复's 65 -> 12 ms).
+BROAD_SHARE = 0.5
+# Inclusion-exclusion over k broad words takes 2^k aggregations: more than two words stay as they are.
+MOST_BROAD_WORDS = 2
+
+
+def _breadth(searcher: tantivy.Searcher, part: Plan) -> float:
+    """How many reports a text part's words may match, from the term dictionary (0 for no text)."""
+    if _terms_only(part):
+        return _most_matches(searcher, part)
+    if part.kind == "bool" and {occur for occur, _ in part.children} == {"should"}:
+        return max((_breadth(searcher, child) for _, child in part.children), default=0)
+    return 0
+
+
+def _exclusions(part: Plan) -> list[Plan]:
+    """Plans whose union is ``part``: a report outside it is outside each. An OR of terms stays
+    whole (one union of postings, cheap); other ORs are taken apart, so that each phrase is read
+    only for the reports every exclusion before it left."""
+    if part.kind == "bool" and {occur for occur, _ in part.children} == {"should"} and not _terms_only(part):
+        return [e for _, child in part.children for e in _exclusions(child)]
+    return [part]
+
+
+def _outside(schema: tantivy.Schema, rest: Plan, parts: tuple[Plan, ...]) -> tantivy.Query:
+    """The reports of ``rest`` outside every one of ``parts``, each exclusion nested in the one
+    before: tantivy then reads an excluded phrase only for the reports still left (in one
+    boolean query its must-nots form a union, read over every report)."""
+    query = plan_to_query(rest, schema)
+    for part in parts:
+        for exclusion in _exclusions(part):
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
+                                                 (tantivy.Occur.MustNot, plan_to_query(exclusion, schema))])
+    return query
+
+
+def _combined(terms: list[tuple[int, dict[str, Any]]]) -> dict[str, Any] | None:
+    """Σ sign × aggregation result, bucket by bucket; None where a terms count left values out."""
+    combined: dict[str, Any] = {}
+    for name, first in terms[0][1].items():
+        if "value" in first:
+            combined[name] = {"value": sum(sign * result[name]["value"] for sign, result in terms)}
+            continue
+        if any(result[name].get("sum_other_doc_count") for _, result in terms):
+            return None
+        buckets: dict[Any, dict[str, Any]] = {}
+        for sign, result in terms:
+            for bucket in result[name]["buckets"]:
+                kept = buckets.setdefault(bucket["key"], {**bucket, "doc_count": 0})
+                kept["doc_count"] += sign * bucket["doc_count"]
+        # an empty bucket is left out, as a terms count leaves out a value no report has
+        combined[name] = {"buckets": [bucket for bucket in buckets.values() if bucket["doc_count"]]}
+    return combined
+
+
+def _facet_aggregation(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, rates: bool, agencies: bool,
+                       memo: dict) -> dict[str, Any]:
+    """The facet request's aggregation result over ``plan``, kept until the next commit.
+
+    Up to ``MOST_BROAD_WORDS`` broad words (``BROAD_SHARE``) are counted by inclusion-exclusion:
+    facets(rest ∧ W) = facets(rest) − facets(rest outside W), and for two words
+    facets(rest) − facets(outside W1) − facets(outside W2) + facets(outside both). Exact; not for
+    the agency facet, whose counts are cut at its most frequent values.
+    """
+    key = ("aggregation", plan, rates, agencies)
+    found = _recall(memo, key)
+    if found is not None:
+        return found
+    request = _facet_request(rates, agencies)
+    least = max(1, BROAD_SHARE * searcher.num_docs)
+    broad = () if agencies else tuple(part for part in _parts(plan) if _breadth(searcher, part) >= least)
+    broad = broad[:MOST_BROAD_WORDS]
+    if broad:
+        rest = _without(plan, frozenset(broad))
+        terms = [(1, _facet_aggregation(searcher, schema, rest, rates, agencies, memo))]
+        for chosen in range(1, 2 ** len(broad)):
+            parts = tuple(part for i, part in enumerate(broad) if chosen >> i & 1)
+            terms.append(((-1) ** len(parts), searcher.aggregate(_outside(schema, rest, parts), request)))
+        found = _combined(terms)
+    if found is None:
+        found = searcher.aggregate(plan_to_query(plan, schema), request)
+    _remember(memo, key, found)
+    return found
 
 
 def check_paging(page: int, per_page: int) -> None:
@@ -335,7 +435,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     counted = _recall(memo, ("facets", counted_plan, rates, agencies))
     # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
     counting = None if counted is not None else _in_background(
-        searcher.aggregate, plan_to_query(counted_plan, index.schema), _facet_request(rates, agencies))
+        _facet_aggregation, searcher, index.schema, counted_plan, rates, agencies, memo)
     total = (lambda: counted[0]) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     # A page of hits with its snippets (a third of a search's CPU) holds until the next commit

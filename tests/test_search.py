@@ -481,11 +481,11 @@ def test_a_changed_stats_result_leaves_the_memo_alone(index):
     assert again["outcomes"]["granted"] == 7
 
 
-def _counted_directly(index, q):
+def _counted_directly(index, q, agencies=True):
     """Total and every facet of ``q`` aggregated over its whole plan, as before counting_plan."""
     query = plan_to_query(compile_plan(parse_query(q)), index.schema)
-    result = index.searcher.aggregate(query, _facet_request(True, True))
-    return int(result["total__"]["value"]), facets_from_aggregation(result, True, True)
+    result = index.searcher.aggregate(query, _facet_request(True, agencies))
+    return int(result["total__"]["value"]), facets_from_aggregation(result, True, agencies)
 
 
 def test_a_word_in_every_report_is_counted_as_the_rest_of_the_query(index):
@@ -508,6 +508,23 @@ def test_a_word_in_every_report_is_counted_as_the_rest_of_the_query(index):
         assert [h["id"] for h in result["hits"]] == [h["id"] for h in search(index, q, per_page=100)["hits"]]
         assert stats(index, q)["per_type"] == stats(index, rest)["per_type"], q
     assert [h["score"] for h in search(index, "公开 信访")["hits"]] != [h["score"] for h in search(index, "信访")["hits"]]
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5])
+def test_facets_counted_from_the_reports_a_word_leaves_out_are_exact(index, monkeypatch, share):
+    # share 0: every word is counted by inclusion-exclusion, its fallback (合川区信访办, 区信访局) too
+    monkeypatch.setattr(search_module, "BROAD_SHARE", share)
+    for q in ("规范性文件", "合川区信访办", "区信访局 year:2020", "规范性文件 行政处罚", "政务服务局 OR 信访",
+              '"信息公开" 规范性文件', "规范性文件 -信访办", "行政处罚 企业 三类", "规范性文件 type:信访 year:2019..2021",
+              "合川区信访办 规范性文件", "procurement_count>0 行政处罚"):
+        index.forget()
+        result = search(index, q, per_page=100, rates=True)
+        assert (result["total"], result["facets"]) == _counted_directly(index, q, agencies=False), q
+        assert result["total"] == len(result["hits"]), q
+    index.forget()
+    search(index, "规范性文件")
+    # the word's counts came from the whole collection's less the reports without it
+    assert ("aggregation", Plan("all"), False, False) in index.memo(index.searcher)["counts"]
 
 
 def test_a_deleted_report_does_not_make_a_word_count_as_in_every_report(tmp_path, reports):
