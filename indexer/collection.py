@@ -9,6 +9,8 @@ the store and the index, are the library's other way in.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from .agencies import agency_panel
 from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
@@ -20,6 +22,7 @@ from .passages import PassagePage, passage_page, passages_to_csv, query_passages
 from .report import Report
 from .results import AgencyPanel, SearchResult
 from .search import ALL_ALIASES, check_paging, on_request_facets, search, search_ids, stats
+from .shared_counts import SharedCounts
 from .store import Store, commit_stamp as store_commit_stamp, index_dir
 from .vocabulary import REPORT_ID
 
@@ -38,12 +41,14 @@ class Collection:
         self.index = index
 
     @classmethod
-    def open(cls, config: Config, *, store: bool = True) -> "Collection":
+    def open(cls, config: Config, *, store: bool = True, shared_counts: Path | None = None) -> "Collection":
         """Open the store and the index under ``config.data_dir`` (creating empty ones if needed).
 
         :param config: settings; ``config.data_dir`` names the data directory.
         :param store: False to open the store only when a call needs it (`xxgk search`
             answers from the index alone).
+        :param shared_counts: a directory where the processes reading this collection share what
+            they count (a server's workers: indexer/shared_counts.py), or None.
         :raises StoreError, IndexOpenError: the data directory cannot be opened, or fails a start-up
             check (``index.check_data_dir``: a damaged store, one from a newer version, an index
             missing, damaged or behind the store), in one line naming the repair.
@@ -53,7 +58,8 @@ class Collection:
         try:
             # the store counted before the index is read: a concurrent ingest commits the index first
             check_data_dir(config.data_dir, opened.count() if opened else None)
-            index = ReportIndex.open(index_dir(config.data_dir))
+            index = ReportIndex.open(index_dir(config.data_dir),
+                                     SharedCounts(shared_counts) if shared_counts is not None else None)
         except BaseException:
             if opened:
                 opened.close()

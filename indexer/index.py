@@ -48,6 +48,7 @@ from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import T3_ROWS, all_figure_keys
 from .report import Report
+from .shared_counts import SharedCounts
 from .store import DB_NAME, Store, StoreError, damaged_store_message, index_dir
 from .tokenize import normalize, normalized_phrase_slots, normalized_words_text
 from .vocabulary import SECTION_NUMBERS
@@ -469,19 +470,21 @@ class Batch:
 class ReportIndex:
     """One tantivy index directory, with a searcher kept open and reloaded after commits."""
 
-    def __init__(self, index: tantivy.Index, path: Path | None):
+    def __init__(self, index: tantivy.Index, path: Path | None, shared_counts: SharedCounts | None = None):
         self.index = index
         self.path = path
         self.schema = index.schema
-        self._stamp = self.commit_stamp()
+        self.shared_counts = shared_counts
         # the searcher and a memo of results computed with it, swapped together (one assignment)
-        self._current: tuple[tantivy.Searcher, dict] = (index.searcher(), {})
+        self._current: tuple[tantivy.Searcher, dict] = self._searcher_and_memo(reload=False)
 
     @classmethod
-    def open(cls, index_dir: Path | str | None) -> "ReportIndex":
+    def open(cls, index_dir: Path | str | None, shared_counts: SharedCounts | None = None) -> "ReportIndex":
         """Open the index in ``index_dir``, creating it (and the directory) if missing.
 
         :param index_dir: a directory; None for an index in memory (tests, benchmarks).
+        :param shared_counts: counts shared with other processes reading this index (a server's
+            workers), or None.
         :raises IndexOpenError: the directory holds an index with another schema or is unreadable.
         """
         schema = build_schema()
@@ -494,7 +497,7 @@ class ReportIndex:
         except (OSError, ValueError) as e:
             # tantivy refuses an index built with another schema ("the schema does not match")
             raise IndexDamaged(path, f"cannot open the index ({' '.join(str(e).split())})") from None
-        return cls(index, path)
+        return cls(index, path, shared_counts)
 
     def commit_stamp(self) -> tuple[int, int, int] | None:
         """Which commit is the last: every commit, in any process, replaces meta.json (a new file
@@ -528,14 +531,28 @@ class ReportIndex:
         return memo if current is searcher else {}
 
     def forget(self) -> None:
-        """Drop the memo of the current searcher (benchmarks time queries without it)."""
+        """Drop the memo of the current searcher, the shared counts with it (benchmarks time
+        queries without them)."""
         self._current = (self._current[0], {})
 
     def reload(self) -> None:
         """See the latest commit (also one made by another process)."""
-        self._stamp = self.commit_stamp()
-        self.index.reload()
-        self._current = (self.index.searcher(), {})
+        self._current = self._searcher_and_memo(reload=True)
+
+    def _searcher_and_memo(self, reload: bool) -> tuple[tantivy.Searcher, dict]:
+        """A searcher of the latest commit and its empty memo, which reads and keeps counts in
+        ``shared_counts`` under that commit (``memo["shared"]``: the store and the commit's name).
+        A commit made while the searcher opened leaves the commit it sees unknown: then nothing
+        is shared, so no count is ever filed under another commit's name."""
+        self._stamp = before = self.commit_stamp()
+        if reload:
+            self.index.reload()
+        searcher = self.index.searcher()
+        memo: dict = {}
+        if self.shared_counts is not None and before is not None and self.commit_stamp() == before:
+            memo["shared"] = (self.shared_counts,
+                              "-".join(map(str, (*before, searcher.num_docs, searcher.num_segments))))
+        return searcher, memo
 
     def sorted_hits(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, direction: tantivy.Order,
                     limit: int, offset: int) -> list[tuple[Any, tantivy.DocAddress]]:

@@ -13,6 +13,7 @@ Snippets: indexer/highlight.py.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -201,19 +202,40 @@ def _memo_part(memo: dict, key) -> dict:
     return memo.setdefault("page" if key[0] == "page" else "counts", {})
 
 
+def _shared_key(key) -> str:
+    """A count's memo key as text that every process writes alike (a frozenset's order is not)."""
+    return json.dumps([sorted(part) if isinstance(part, frozenset) else repr(part) if isinstance(part, Plan)
+                       else part for part in key], ensure_ascii=False)
+
+
 def _recall(memo: dict, key):
-    """What a searcher's memo keeps under ``key``, or None."""
-    return _memo_part(memo, key).get(key)
+    """What a searcher's memo keeps under ``key``, or None; a count not kept here may have been
+    made by another worker of the server (``indexer/shared_counts.py``)."""
+    found = _memo_part(memo, key).get(key)
+    if found is None and key[0] != "page" and "shared" in memo:
+        shared, version = memo["shared"]
+        found = shared.get(version, _shared_key(key))
+        if found is not None:
+            _keep(memo, key, found)
+    return found
 
 
-def _remember(memo: dict, key, value) -> None:
-    """Keep ``value`` under ``key`` in a searcher's memo, the oldest of its kind dropped when full."""
+def _keep(memo: dict, key, value) -> None:
     part = _memo_part(memo, key)
     size = MEMO_SIZES["page" if key[0] == "page" else "counts"]
     if len(part) >= size:
         for old in list(part)[:len(part) - size + 1]:  # list(): another thread may add meanwhile
             part.pop(old, None)
     part[key] = value
+
+
+def _remember(memo: dict, key, value) -> None:
+    """Keep ``value`` under ``key`` in a searcher's memo, the oldest of its kind dropped when full,
+    and a count for the other workers too."""
+    _keep(memo, key, value)
+    if key[0] != "page" and "shared" in memo:
+        shared, version = memo["shared"]
+        shared.put(version, _shared_key(key), value)
 
 
 # -- the plan counts are taken over ---------------------------------------------------

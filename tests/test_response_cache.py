@@ -12,8 +12,9 @@ from werkzeug.test import Client
 
 from indexer.config import load_config
 from indexer.ingest import ingest_paths
+from indexer.shared_file import STORES_PER_SIZE_CHECK
 from web import create_app
-from web.response_cache import FILE_NAME, STORES_PER_SIZE_CHECK, ResponseCache
+from web.response_cache import FILE_NAME, ResponseCache
 
 from web_helpers import CORPUS, build_web_data
 

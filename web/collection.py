@@ -4,6 +4,7 @@ for the app's life so the tantivy searcher is shared by every request.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -22,8 +23,9 @@ class CollectionHolder:
     new commit renews the searcher, so the memo of counted facets lives until the data changes.
     """
 
-    def __init__(self, config):
+    def __init__(self, config, shared_counts=None):
         self.config = config
+        self.shared_counts = shared_counts
         self._collection: Collection | None = None
         self._lock = threading.Lock()
 
@@ -32,7 +34,7 @@ class CollectionHolder:
             from indexer.collection import Collection  # the index stack loads on first request, not at import
             with self._lock:
                 if self._collection is None:
-                    self._collection = Collection.open(self.config)
+                    self._collection = Collection.open(self.config, shared_counts=self.shared_counts)
         return self._collection
 
     def close(self) -> None:
@@ -43,8 +45,10 @@ class CollectionHolder:
 
 
 def init_app(app: Flask) -> None:
-    """Attach a holder for ``app.config["XXGK_CONFIG"]``'s collection to the app."""
-    app.extensions[EXTENSION] = CollectionHolder(app.config["XXGK_CONFIG"])
+    """Attach a holder for ``app.config["XXGK_CONFIG"]``'s collection to the app. Where the
+    server's workers share their answers (``XXGK_RESPONSE_CACHE``), they share their counts too."""
+    shared = app.config.get("XXGK_RESPONSE_CACHE")
+    app.extensions[EXTENSION] = CollectionHolder(app.config["XXGK_CONFIG"], Path(shared) if shared else None)
 
 
 def get_collection() -> Collection:

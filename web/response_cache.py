@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Callable
 
 from werkzeug.http import parse_cookie
+
+from indexer.shared_file import SharedFile
 
 from .limits import collect
 
@@ -31,10 +32,6 @@ FILE_NAME = "responses.sqlite"
 MAX_BYTES = 256 * 1024 * 1024
 # A larger answer (a big export, an original file) is served, not kept.
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
-# How many answers a worker stores between two checks of the file's size.
-STORES_PER_SIZE_CHECK = 64
-# A worker waits at most this long for another's write, then answers without the cache.
-BUSY_MILLISECONDS = 50
 # Paths answered from files on disk (cheap, and static files carry their own cache headers).
 NOT_KEPT_PREFIXES = ("/static/",)
 NOT_KEPT_SUFFIXES = ("/source",)
@@ -60,10 +57,7 @@ class ResponseCache:
         self.app = app
         self.path = Path(directory) / FILE_NAME
         self.version = version
-        self.max_bytes = max_bytes
-        self._local = threading.local()
-        self._stores = 0
-        self._lock = threading.Lock()
+        self.file = SharedFile(self.path, "responses", "status TEXT, headers TEXT, body BLOB", max_bytes)
 
     def __call__(self, environ, start_response):
         key, version = self._key(environ)
@@ -100,25 +94,9 @@ class ResponseCache:
         parts += [str(environ.get(name, "")) for name in VARY_KEYS]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).digest(), version
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise sqlite3.OperationalError(str(error)) from None
-            connection = sqlite3.connect(self.path, timeout=BUSY_MILLISECONDS / 1000, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=OFF")  # a cache: a lost write is a miss
-            connection.execute("CREATE TABLE IF NOT EXISTS responses (key BLOB PRIMARY KEY, version TEXT, "
-                               "status TEXT, headers TEXT, body BLOB, size INTEGER)")
-            self._local.connection = connection
-        return connection
-
     def _lookup(self, key: bytes) -> tuple[str, list, bytes] | None:
         try:
-            row = self._connection().execute("SELECT status, headers, body FROM responses WHERE key = ?",
-                                             (key,)).fetchone()
+            row = self.file.get(key, "status, headers, body")
         except sqlite3.Error:
             return None
         if row is None:
@@ -129,26 +107,10 @@ class ResponseCache:
     def _store(self, key: bytes, version: str, status: str, headers: list, body: bytes) -> bool:
         """Keep an answer; False when it could not be (a locked or damaged file)."""
         try:
-            connection = self._connection()
-            connection.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
-                               (key, version, status, json.dumps(headers), body, len(body)))
-            with self._lock:
-                self._stores += 1
-                check = self._stores % STORES_PER_SIZE_CHECK == 1
-            if check:
-                self._trim(connection, version)
+            self.file.put(key, version, (status, json.dumps(headers), body), len(body))
         except sqlite3.Error:
             return False
         return True
-
-    def _trim(self, connection: sqlite3.Connection, version: str) -> None:
-        """Drop the answers of older commits, then the oldest until the file is under its bound."""
-        connection.execute("DELETE FROM responses WHERE version != ?", (version,))
-        total = connection.execute("SELECT COALESCE(SUM(size), 0) FROM responses").fetchone()[0]
-        if total > self.max_bytes:
-            count = connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-            connection.execute("DELETE FROM responses WHERE rowid IN "
-                               "(SELECT rowid FROM responses ORDER BY rowid LIMIT ?)", (max(1, count // 4),))
 
 
 def _keepable(status: str, headers: list, body: bytes) -> bool:
