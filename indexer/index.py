@@ -476,7 +476,7 @@ class ReportIndex:
         self.schema = index.schema
         self.shared_counts = shared_counts
         # the searcher and a memo of results computed with it, swapped together (one assignment)
-        self._current: tuple[tantivy.Searcher, dict] = self._searcher_and_memo(reload=False)
+        self._current: tuple[tantivy.Searcher, dict] = self._searcher_and_memo()
 
     @classmethod
     def open(cls, index_dir: Path | str | None, shared_counts: SharedCounts | None = None) -> "ReportIndex":
@@ -537,16 +537,15 @@ class ReportIndex:
 
     def reload(self) -> None:
         """See the latest commit (also one made by another process)."""
-        self._current = self._searcher_and_memo(reload=True)
+        self._current = self._searcher_and_memo()
 
-    def _searcher_and_memo(self, reload: bool) -> tuple[tantivy.Searcher, dict]:
+    def _searcher_and_memo(self) -> tuple[tantivy.Searcher, dict]:
         """A searcher of the latest commit and its empty memo, which reads and keeps counts in
         ``shared_counts`` under that commit (``memo["shared"]``: the store and the commit's name).
         A commit made while the searcher opened leaves the commit it sees unknown: then nothing
         is shared, so no count is ever filed under another commit's name."""
         self._stamp = before = self.commit_stamp()
-        if reload:
-            self.index.reload()
+        self.index.reload()  # on opening too: the reader was made before ``before`` was read
         searcher = self.index.searcher()
         memo: dict = {}
         if self.shared_counts is not None and before is not None and self.commit_stamp() == before:

@@ -283,7 +283,9 @@ def _in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: P
 
 def _remembered_in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> bool:
     """``_in_every_report``, kept until the next commit (one entry a word: the memo holds the dear
-    facets and statistics too)."""
+    facets and statistics too). A filter or the whole collection is no word: never kept."""
+    if plan.kind not in ("term", "bool"):
+        return False
     key = ("in every report", plan)
     found = _recall(memo, key)
     if found is None:
