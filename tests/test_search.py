@@ -23,7 +23,7 @@ from indexer.highlight import _phrase_spans, _unit_phrase_spans, make_snippet
 from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
-from indexer.report import Section
+from indexer.report import Report, Section
 from indexer.query import Plan, compile_plan, parse_query, plan_to_query, ranked_plan
 import indexer.search as search_module
 from indexer.search import (SearchError, _facet_request, _median, _most_matches, counting_plan, facets_from_aggregation,
@@ -791,3 +791,22 @@ def test_the_total_counts_reports_without_a_year_too(tmp_path, reports):
         expected = len(search_ids(index, q))
         assert search(index, q)["total"] == stats(index, q)["total"] == expected
     assert search(index, "")["total"] == len(reports) + 1 > sum(search(index, "")["facets"]["year"].values())
+
+
+def test_the_agency_facet_counts_exactly_across_segments(tmp_path, reports):
+    # three segments, each with 1,000 agencies twice and agency "everywhere" once: tantivy's default
+    # keeps a segment's 1,000 most frequent values (ten times the size), so it would count
+    # "everywhere" 0 times, not 3
+    idx = ReportIndex.open(tmp_path / "index")
+    base = reports[0].to_dict()
+    for segment in range(3):
+        with idx.batch() as batch:
+            batch.add(Report.from_dict({**base, "id": f"{segment:08x}everywhr", "agency_key": "everywhere"}))
+            for n in range(1000):
+                for copy in range(2):
+                    batch.add(Report.from_dict({**base, "id": f"{segment:02x}{n:04x}{copy:02x}aaaaaaaa",
+                                                "agency_key": f"agency-{segment}-{n}"}))
+    assert idx.searcher.num_segments == 3
+    agencies = search(idx, "", agencies=True)["facets"]["agency"]
+    assert list(agencies.items())[0] == ("everywhere", 3)
+    assert len(agencies) == 100 and set(list(agencies.values())[1:]) == {2}
