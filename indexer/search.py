@@ -210,8 +210,13 @@ def _hit(stored: dict[str, Any], score, terms: TextTerms) -> Hit:
                template=stored["template"], flags=stored["flags"], synthetic=stored["synthetic"])
 
 
+def _memo_kind(key) -> str:
+    """Which budget of MEMO_SIZES a memo key counts against: "page" or "counts"."""
+    return "page" if key[0] == "page" else "counts"
+
+
 def _memo_part(memo: dict, key) -> dict:
-    return memo.setdefault("page" if key[0] == "page" else "counts", {})
+    return memo.setdefault(_memo_kind(key), {})
 
 
 def _shared_key(key) -> str:
@@ -224,7 +229,7 @@ def _recall(memo: dict, key):
     """What a searcher's memo keeps under ``key``, or None; a count not kept here may have been
     made by another worker of the server (``indexer/shared_counts.py``)."""
     found = _memo_part(memo, key).get(key)
-    if found is None and key[0] != "page" and "shared" in memo:
+    if found is None and _memo_kind(key) == "counts" and "shared" in memo:
         shared, version = memo["shared"]
         found = shared.get(version, _shared_key(key))
         if found is not None:
@@ -234,7 +239,7 @@ def _recall(memo: dict, key):
 
 def _keep(memo: dict, key, value) -> None:
     part = _memo_part(memo, key)
-    size = MEMO_SIZES["page" if key[0] == "page" else "counts"]
+    size = MEMO_SIZES[_memo_kind(key)]
     if len(part) >= size:
         for old in list(part)[:len(part) - size + 1]:  # list(): another thread may add meanwhile
             part.pop(old, None)
@@ -245,7 +250,7 @@ def _remember(memo: dict, key, value) -> None:
     """Keep ``value`` under ``key`` in a searcher's memo, the oldest of its kind dropped when full,
     and a count for the other workers too."""
     _keep(memo, key, value)
-    if key[0] != "page" and "shared" in memo:
+    if _memo_kind(key) == "counts" and "shared" in memo:
         shared, version = memo["shared"]
         shared.put(version, _shared_key(key), value)
 
@@ -257,13 +262,20 @@ def _most_matches(searcher: tantivy.Searcher, plan: Plan) -> float:
     (a term's document frequency counts deleted reports too: still a bound); inf where none is known."""
     if plan.kind == "term":
         return searcher.doc_freq(plan.field, plan.value)
-    if plan.kind == "bool" and plan.children:
-        must = [child for occur, child in plan.children if occur == "must"]
-        if must:
-            return min(_most_matches(searcher, child) for child in must)
-        if all(occur == "should" for occur, _ in plan.children):
-            return sum(_most_matches(searcher, child) for _, child in plan.children)
+    if _is_and(plan):
+        return min(_most_matches(searcher, child) for occur, child in plan.children if occur == "must")
+    if _is_or(plan):
+        return sum(_most_matches(searcher, child) for _, child in plan.children)
     return math.inf
+
+
+def _is_and(plan: Plan) -> bool:
+    """An AND: a bool with at least one must (a NOT's is an AND of every report)."""
+    return plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children)
+
+
+def _is_or(plan: Plan) -> bool:
+    return plan.kind == "bool" and bool(plan.children) and all(occur == "should" for occur, _ in plan.children)
 
 
 def _terms_only(plan: Plan) -> bool:
@@ -282,14 +294,12 @@ def _in_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: P
     reports = searcher.num_docs
     if plan.kind == "term":
         return _most_matches(searcher, plan) >= reports and _counted_as_every_report(searcher, schema, plan)
-    if plan.kind == "bool" and plan.children:
-        occurs = {occur for occur, _ in plan.children}
-        if occurs == {"should"}:
-            return any(_in_every_report(searcher, schema, child) for _, child in plan.children) or (
-                _terms_only(plan) and _most_matches(searcher, plan) >= reports
-                and _counted_as_every_report(searcher, schema, plan))
-        if occurs == {"must"}:
-            return all(_in_every_report(searcher, schema, child) for _, child in plan.children)
+    if _is_or(plan):
+        return any(_in_every_report(searcher, schema, child) for _, child in plan.children) or (
+            _terms_only(plan) and _most_matches(searcher, plan) >= reports
+            and _counted_as_every_report(searcher, schema, plan))
+    if plan.kind == "bool" and plan.children and all(occur == "must" for occur, _ in plan.children):
+        return all(_in_every_report(searcher, schema, child) for _, child in plan.children)
     return False
 
 
@@ -313,7 +323,7 @@ def _counted_as_every_report(searcher: tantivy.Searcher, schema: tantivy.Schema,
 
 def _parts(plan: Plan) -> tuple[Plan, ...]:
     """The parts every match of ``plan`` must match: its AND's musts, or itself."""
-    if plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children):
+    if _is_and(plan):
         return tuple(child for occur, child in plan.children if occur == "must")
     return (plan,)
 
@@ -322,7 +332,7 @@ def _without(plan: Plan, dropped: frozenset[Plan]) -> Plan:
     """``plan`` without the parts (``_parts``) in ``dropped``."""
     if plan in dropped:
         return Plan("all")
-    if not (plan.kind == "bool" and any(occur == "must" for occur, _ in plan.children)):
+    if not _is_and(plan):
         return plan
     kept = tuple((occur, child) for occur, child in plan.children if occur != "must" or child not in dropped)
     if not any(occur == "must" for occur, _ in kept):
@@ -358,8 +368,8 @@ def _breadth(searcher: tantivy.Searcher, part: Plan) -> float:
     """How many reports a text part's words may match, from the term dictionary (0 for no text)."""
     if _terms_only(part):
         return _most_matches(searcher, part)
-    if part.kind == "bool" and {occur for occur, _ in part.children} == {"should"}:
-        return max((_breadth(searcher, child) for _, child in part.children), default=0)
+    if _is_or(part):
+        return max(_breadth(searcher, child) for _, child in part.children)
     return 0
 
 
@@ -367,7 +377,7 @@ def _exclusions(part: Plan) -> list[Plan]:
     """Plans whose union is ``part``: a report outside it is outside each. An OR of terms stays
     whole (one union of postings, cheap); other ORs are taken apart, so that each phrase is read
     only for the reports every exclusion before it left."""
-    if part.kind == "bool" and {occur for occur, _ in part.children} == {"should"} and not _terms_only(part):
+    if _is_or(part) and not _terms_only(part):
         return [e for _, child in part.children for e in _exclusions(child)]
     return [part]
 
@@ -468,11 +478,11 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # a broad query only pay for the page.
     memo = index.memo(searcher)
     counted_plan = counting_plan(searcher, index.schema, plan, memo)
-    counted = _recall(memo, ("facets", counted_plan, rates, agencies))
+    counted = _recall(memo, ("aggregation", counted_plan, rates, agencies))
     # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
     counting = None if counted is not None else _in_background(
         _facet_aggregation, searcher, index.schema, counted_plan, rates, agencies, memo)
-    total = (lambda: counted[0]) if counted is not None else (lambda: _total_of(counting.result()))
+    total = (lambda: _total_of(counted)) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     # A page of hits with its snippets (a third of a search's CPU) holds until the next commit
     # too: a query asked again (another reader, the back button, a language switch) costs nothing.
@@ -481,12 +491,9 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     if hits is None:
         hits = tuple(_page_hits(index, searcher, node, plan, query, order, per_page, offset, total))
         _remember(memo, page_key, hits)
-    if counted is None:
-        counted = (total(), facets_from_aggregation(counting.result(), rates, agencies))
-        _remember(memo, ("facets", counted_plan, rates, agencies), counted)
-    total, facets = counted
-    return SearchResult(query=q, total=total, page=page, per_page=per_page, sort=sort or "relevance", hits=list(hits),
-                        facets={name: dict(counts) for name, counts in facets.items()})
+    counted = counted if counted is not None else counting.result()
+    return SearchResult(query=q, total=_total_of(counted), page=page, per_page=per_page, sort=sort or "relevance",
+                        hits=list(hits), facets=facets_from_aggregation(counted, rates, agencies))
 
 
 def _page_hits(index: ReportIndex, searcher: tantivy.Searcher, node, plan, query: tantivy.Query, order,

@@ -469,7 +469,7 @@ def test_pages_do_not_push_the_counts_out_of_the_memo(tmp_path, reports, monkeyp
         search(index, "", per_page=1, page=page)
     memo = index.memo(index.searcher)
     assert len(memo["page"]) == 3 and ("page", "", None, 1, 5) in memo["page"]
-    assert any(key[0] == "facets" and key[1] != Plan("all") for key in memo["counts"])  # its facets, kept
+    assert any(key[0] == "aggregation" and key[1] != Plan("all") for key in memo["counts"])  # its facets, kept
 
 
 def test_a_changed_stats_result_leaves_the_memo_alone(index):
