@@ -30,9 +30,9 @@ from .results import Hit, SearchResult
 from .vocabulary import FACETS, facet_index_field
 
 BUCKETS = 1000
-# Facets with as many values as there are agencies: only the most frequent are counted out (each
-# bucket is a Python object made per request; the page shows 30).
-FACET_SIZES = {"agency": 100}
+# The agency facet has about one value for two reports: only the most frequent are counted out
+# (each bucket is a Python object made per request; the page shows 30).
+AGENCY_FACET_SIZE = 100
 # Facets counted only when asked for: one bucket an agency is the dearest terms count of all (68,637
 # keys at 100,000 reports doubled the facets' aggregation; docs/benchmarks.md, "Load at 100,000:
 # this round's changes, old against new").
@@ -153,30 +153,19 @@ def _total_of(result: dict[str, Any]) -> int:
     return int(result["total__"]["value"])
 
 
-# A terms count keeps, in each index segment, only that segment's most frequent values (tantivy's
-# segment_size, by default ten times the size) before adding the segments up: a value frequent
-# overall but not in one segment is then undercounted, silently. Every other facet has fewer values
-# than that; the agency keys have about one value for two reports, so at 1,000,000 reports 90 of the
-# 100 agency counts shown were short, by up to 48. Counting every value of a segment makes them exact,
-# dearer for a broad query (~0.5 s over 1,000,000 reports, once per commit: docs/benchmarks.md,
-# "The agency facet counted exactly").
-EVERY_VALUE = 2 ** 31 - 1
-
-
 def _terms_agg(name: str) -> dict[str, Any]:
-    size = FACET_SIZES.get(name, BUCKETS)
-    return {"terms": {"field": facet_index_field(name), "size": size,
-                      **({"segment_size": EVERY_VALUE} if name in FACET_SIZES else {})}}
+    return {"terms": {"field": facet_index_field(name), "size": BUCKETS}}
 
 
 def _facet_names(agencies: bool) -> list[str]:
     return [name for name in FACETS if agencies or name not in ON_REQUEST_FACETS]
 
 
-def _facet_request(rates: bool, agencies: bool) -> dict[str, Any]:
+def _facet_request(rates: bool) -> dict[str, Any]:
+    """Every facet but the agency's (``_agency_facet``), the rates too with ``rates``, and the total."""
     # the rates' eight range aggregations cost more than every other facet together, and the agency
     # keys as much again (docs/benchmarks.md, 2026-12-06): each counted only when asked
-    return {**{name: _terms_agg(name) for name in _facet_names(agencies)},
+    return {**{name: _terms_agg(name) for name in _facet_names(False)},
             **(_rate_aggs() if rates else {}), **TOTAL_AGG}
 
 
@@ -413,32 +402,120 @@ def _combined(terms: list[tuple[int, dict[str, Any]]]) -> dict[str, Any] | None:
     return combined
 
 
-def _facet_aggregation(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, rates: bool, agencies: bool,
+def _facet_aggregation(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, rates: bool,
                        memo: dict) -> dict[str, Any]:
     """The facet request's aggregation result over ``plan``, kept until the next commit.
 
     Up to ``MOST_BROAD_WORDS`` broad words (``BROAD_SHARE``) are counted by inclusion-exclusion:
     facets(rest ∧ W) = facets(rest) − facets(rest outside W), and for two words
-    facets(rest) − facets(outside W1) − facets(outside W2) + facets(outside both). Exact; not for
-    the agency facet, whose counts are cut at its most frequent values.
+    facets(rest) − facets(outside W1) − facets(outside W2) + facets(outside both). Exact. Not the
+    agency facet: its counts are cut at its most frequent values (``_agency_facet``).
     """
-    key = ("aggregation", plan, rates, agencies)
+    key = ("aggregation", plan, rates)
     found = _recall(memo, key)
     if found is not None:
         return found
-    request = _facet_request(rates, agencies)
+    request = _facet_request(rates)
     least = max(1, BROAD_SHARE * searcher.num_docs)
-    broad = () if agencies else tuple(part for part in _parts(plan) if _breadth(searcher, part) >= least)
+    broad = tuple(part for part in _parts(plan) if _breadth(searcher, part) >= least)
     broad = broad[:MOST_BROAD_WORDS]
     if broad:
         rest = _without(plan, frozenset(broad))
-        terms = [(1, _facet_aggregation(searcher, schema, rest, rates, agencies, memo))]
+        terms = [(1, _facet_aggregation(searcher, schema, rest, rates, memo))]
         for chosen in range(1, 2 ** len(broad)):
             parts = tuple(part for i, part in enumerate(broad) if chosen >> i & 1)
             terms.append(((-1) ** len(parts), searcher.aggregate(_outside(schema, rest, parts), request)))
         found = _combined(terms)
     if found is None:
         found = searcher.aggregate(plan_to_query(plan, schema), request)
+    _remember(memo, key, found)
+    return found
+
+
+# -- the agency facet ----------------------------------------------------------------
+
+# The agency facet of a query with a broad word is counted among candidates: the agencies with the
+# most reports in the rest of the query (its filters; kept per commit), AGENCY_CANDIDATES of them.
+# Exact where proven: a report of the query is a report of the rest, so an agency outside the
+# candidates has at most as many reports as the last candidate has in the rest; when the query's
+# 100th agency has more, no other can take its place. Counting only the candidates' reports skips
+# what makes the whole count dear (every value of every segment: ~0.5 s over 1,000,000 reports), but
+# finding them costs ~35-45 ms at 1,000,000 whatever the hits: worth it for a rest of
+# CANDIDATES_SHARE of the reports or more (docs/benchmarks.md, "The agency facet among candidates").
+AGENCY_CANDIDATES = 1000
+CANDIDATES_SHARE = 0.05
+
+
+# A terms count keeps, in each index segment, only that segment's most frequent values (tantivy's
+# segment_size, by default ten times the size) before adding the segments up: a value frequent
+# overall but not in one segment is then undercounted, silently. Every other facet has fewer values
+# than that; the agency keys have about one value for two reports, so at 1,000,000 reports 90 of the
+# 100 agency counts shown were short, by up to 48. Counting every value of a segment makes them exact,
+# dearer for a broad query (~0.5 s over 1,000,000 reports, once per commit: docs/benchmarks.md,
+# "The agency facet counted exactly").
+EVERY_VALUE = 2 ** 31 - 1
+
+
+def _agency_agg(size: int, **options) -> dict[str, Any]:
+    return {"agency": {"terms": {"field": facet_index_field("agency"), "size": size, "segment_size": EVERY_VALUE,
+                                 **options}}}
+
+
+def _by_count(buckets: list[dict[str, Any]]) -> list[list]:
+    """[[key, count], …] most reports first, then by key: the facet's order (tantivy's too)."""
+    return sorted(([b["key"], b["doc_count"]] for b in buckets), key=lambda kc: (-kc[1], kc[0]))
+
+
+def _agency_leaders(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> dict[str, Any]:
+    """{"total": reports of ``plan``, "leaders": its AGENCY_CANDIDATES agencies with the most reports
+    as [[key, count], …]}, kept until the next commit."""
+    key = ("agency leaders", plan)
+    found = _recall(memo, key)
+    if found is None:
+        result = searcher.aggregate(plan_to_query(plan, schema), {**_agency_agg(AGENCY_CANDIDATES), **TOTAL_AGG})
+        found = {"total": _total_of(result), "leaders": _by_count(result["agency"]["buckets"])}
+        _remember(memo, key, found)
+    return found
+
+
+def _counted_among_leaders(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan,
+                           leaders: list[list]) -> list[list] | None:
+    """The agency facet of ``plan`` counted among ``leaders`` (those of a plan matching every report
+    of ``plan``, and more); None where that does not prove it exact."""
+    size = AGENCY_FACET_SIZE
+    if not leaders:
+        return []
+    # the candidates' reports alone (tantivy's terms "include" option reads every report: twice the time)
+    candidates = tantivy.Query.term_set_query(schema, facet_index_field("agency"), [key for key, _ in leaders])
+    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, plan_to_query(plan, schema)),
+                                         (tantivy.Occur.Must, candidates)])
+    result = searcher.aggregate(query, _agency_agg(len(leaders)))
+    counted = _by_count(result["agency"]["buckets"])[:size]
+    if len(leaders) < AGENCY_CANDIDATES:
+        return counted  # every agency of the rest is a candidate
+    most_outside = leaders[-1][1]
+    return counted if len(counted) == size and counted[-1][1] > most_outside else None
+
+
+def _agency_facet(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> dict[str, Any]:
+    """The agency facet of ``plan`` as an aggregation result ({"buckets": […]}), kept until the
+    next commit: counted among candidates (``AGENCY_CANDIDATES``) where ``plan`` has a broad word
+    and that proves the counts, else counted directly."""
+    key = ("agency", plan)
+    found = _recall(memo, key)
+    if found is not None:
+        return found
+    counted = None
+    least = max(1, BROAD_SHARE * searcher.num_docs)
+    broad = frozenset(part for part in _parts(plan) if _breadth(searcher, part) >= least)
+    if broad:
+        rest = _agency_leaders(searcher, schema, _without(plan, broad), memo)
+        if rest["total"] >= CANDIDATES_SHARE * searcher.num_docs:
+            counted = _counted_among_leaders(searcher, schema, plan, rest["leaders"])
+    if counted is None:
+        result = searcher.aggregate(plan_to_query(plan, schema), _agency_agg(AGENCY_FACET_SIZE))
+        counted = _by_count(result["agency"]["buckets"])
+    found = {"buckets": [{"key": agency, "doc_count": count} for agency, count in counted]}
     _remember(memo, key, found)
     return found
 
@@ -478,10 +555,11 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     # a broad query only pay for the page.
     memo = index.memo(searcher)
     counted_plan = counting_plan(searcher, index.schema, plan, memo)
-    counted = _recall(memo, ("aggregation", counted_plan, rates, agencies))
-    # the total and the facet counts are counted on a worker thread meanwhile (no scores needed there)
+    counted = _recall(memo, ("aggregation", counted_plan, rates))
+    # the total and the facet counts are counted on worker threads meanwhile (no scores needed there)
     counting = None if counted is not None else _in_background(
-        _facet_aggregation, searcher, index.schema, counted_plan, rates, agencies, memo)
+        _facet_aggregation, searcher, index.schema, counted_plan, rates, memo)
+    agency_counting = _in_background(_agency_facet, searcher, index.schema, counted_plan, memo) if agencies else None
     total = (lambda: _total_of(counted)) if counted is not None else (lambda: _total_of(counting.result()))
     offset = (page - 1) * per_page
     # A page of hits with its snippets (a third of a search's CPU) holds until the next commit
@@ -492,6 +570,8 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
         hits = tuple(_page_hits(index, searcher, node, plan, query, order, per_page, offset, total))
         _remember(memo, page_key, hits)
     counted = counted if counted is not None else counting.result()
+    if agency_counting is not None:
+        counted = {**counted, "agency": agency_counting.result()}
     return SearchResult(query=q, total=_total_of(counted), page=page, per_page=per_page, sort=sort or "relevance",
                         hits=list(hits), facets=facets_from_aggregation(counted, rates, agencies))
 
@@ -522,13 +602,10 @@ def on_request_facets(index: ReportIndex, q: str) -> dict[str, dict[str, int]]:
     searcher = index.searcher
     memo = index.memo(searcher)
     plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q or "")), memo)
-    counts = _recall(memo, ("on request", plan))
-    if counts is None:
-        request = {**{name: _terms_agg(name) for name in ON_REQUEST_FACETS}, **_rate_aggs()}
-        result = searcher.aggregate(plan_to_query(plan, index.schema), request)
-        counts = {**{name: _facet_counts(result, name) for name in ON_REQUEST_FACETS}, **_rate_counts(result)}
-        _remember(memo, ("on request", plan), counts)
-    return {name: dict(values) for name, values in counts.items()}
+    agencies = _in_background(_agency_facet, searcher, index.schema, plan, memo)
+    # the rates come with the other facets: a broad word's are then counted from what it leaves out
+    rates = _rate_counts(_facet_aggregation(searcher, index.schema, plan, True, memo))
+    return {"agency": _facet_counts({"agency": agencies.result()}, "agency"), **rates}
 
 
 def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, plan, query: tantivy.Query,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import random
 import re
 from collections import Counter
 from dataclasses import replace
@@ -26,8 +27,8 @@ from indexer.query import QuerySyntaxError
 from indexer.report import Report, Section
 from indexer.query import Plan, compile_plan, parse_query, plan_to_query, ranked_plan
 import indexer.search as search_module
-from indexer.search import (SearchError, _facet_request, _median, _most_matches, counting_plan, facets_from_aggregation,
-                            search, search_ids, stats)
+from indexer.search import (AGENCY_FACET_SIZE, SearchError, _agency_agg, _facet_request, _median, _most_matches, counting_plan, facets_from_aggregation,
+                            on_request_facets, search, search_ids, stats)
 from indexer.tokenize import char_units, tokenize
 from search_helpers import build_index, hand_reports
 from web.urls import with_links
@@ -484,7 +485,8 @@ def test_a_changed_stats_result_leaves_the_memo_alone(index):
 def _counted_directly(index, q, agencies=True):
     """Total and every facet of ``q`` aggregated over its whole plan, as before counting_plan."""
     query = plan_to_query(compile_plan(parse_query(q)), index.schema)
-    result = index.searcher.aggregate(query, _facet_request(True, agencies))
+    request = {**_facet_request(True), **(_agency_agg(AGENCY_FACET_SIZE) if agencies else {})}
+    result = index.searcher.aggregate(query, request)
     return int(result["total__"]["value"]), facets_from_aggregation(result, True, agencies)
 
 
@@ -524,7 +526,7 @@ def test_facets_counted_from_the_reports_a_word_leaves_out_are_exact(index, monk
     index.forget()
     search(index, "规范性文件")
     # the word's counts came from the whole collection's less the reports without it
-    assert ("aggregation", Plan("all"), False, False) in index.memo(index.searcher)["counts"]
+    assert ("aggregation", Plan("all"), False) in index.memo(index.searcher)["counts"]
 
 
 def test_a_deleted_report_does_not_make_a_word_count_as_in_every_report(tmp_path, reports):
@@ -810,3 +812,38 @@ def test_the_agency_facet_counts_exactly_across_segments(tmp_path, reports):
     agencies = search(idx, "", agencies=True)["facets"]["agency"]
     assert list(agencies.items())[0] == ("everywhere", 3)
     assert len(agencies) == 100 and set(list(agencies.values())[1:]) == {2}
+
+
+def test_the_agency_facet_counted_among_candidates_is_the_direct_count(tmp_path, reports, monkeypatch):
+    # 400 copies of the six reports under 30 agencies of uneven sizes, in three segments; with every
+    # word broad, candidates counted for every rest and only a few candidates and facet values, the
+    # proof both holds and fails (then the direct count is taken), and ties meet at the facet's cut
+    monkeypatch.setattr(search_module, "BROAD_SHARE", 0.0)
+    monkeypatch.setattr(search_module, "CANDIDATES_SHARE", 0.0)
+    monkeypatch.setattr(search_module, "AGENCY_CANDIDATES", 7)
+    monkeypatch.setattr(search_module, "AGENCY_FACET_SIZE", 5)
+    rng = random.Random(5)
+    idx = ReportIndex.open(tmp_path / "index")
+    for segment in range(3):
+        with idx.batch() as batch:
+            for n in range(400 // 3):
+                agency = f"agency-{min(rng.randrange(30), rng.randrange(30)):02d}"
+                batch.add(Report.from_dict({**rng.choice(reports).to_dict(), "id": f"{segment:02x}{n:06x}aaaaaaaa",
+                                            "agency_key": agency}))
+    assert idx.searcher.num_segments == 3
+    proofs = []
+    counted_among_leaders = search_module._counted_among_leaders
+    monkeypatch.setattr(search_module, "_counted_among_leaders",
+                        lambda *args: proofs.append(counted_among_leaders(*args)) or proofs[-1])
+    for q in ("", "公开", "规范性文件", "信访", "行政处罚", "规范性文件 year:2020", "公开 type:信访", "信访 -行政处罚",
+              "规范性文件 OR 信访", '"信息公开"', "year:2019..2020 公开 规范性文件", "合川区信访办",
+              "合川区信访办 规范性文件"):
+        idx.forget()
+        query = plan_to_query(compile_plan(parse_query(q)), idx.schema)
+        direct = facets_from_aggregation(idx.searcher.aggregate(query, _agency_agg(search_module.AGENCY_FACET_SIZE)),
+                                         False, True)["agency"]
+        assert len(direct) == 5, q
+        assert search(idx, q, agencies=True)["facets"]["agency"] == direct, q
+        idx.forget()
+        assert on_request_facets(idx, q)["agency"] == direct, q
+    assert any(p is None for p in proofs) and any(p is not None for p in proofs)
