@@ -138,5 +138,13 @@ def alias_sources(alias: str, figures: Figures) -> list[str]:
 
 
 def report_aliases(figures: Figures) -> dict[str, float | int | None]:
-    """Every alias computed from a report's figures (None where nothing was filled in)."""
-    return {name: value(figures) for name, (_, value) in ALIASES.items()}
+    """Every alias computed from a report's figures (None where nothing was filled in).
+
+    Each count once: a rate whose numerator or denominator is a count takes the count's value
+    (an export computes this for every row it writes)."""
+    values = {name: ALIASES[name][1](figures) for name in COUNT_ALIASES}
+    counted = {ALIASES[name][1]: value for name, value in values.items()}
+    for name, (_, numerator, denominator, _) in RATES.items():
+        values[name] = _ratio(counted[numerator] if numerator in counted else numerator(figures),
+                              counted[denominator] if denominator in counted else denominator(figures))
+    return values

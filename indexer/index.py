@@ -247,6 +247,25 @@ def decode_hit(blob: bytes) -> dict[str, Any]:
                              "the store: xxgk ingest --reindex") from None
 
 
+_ID_START = b'{"id":"'
+
+
+def hit_id(blob: bytes) -> str:
+    """The id of a stored hit, read from the first bytes of its text alone (``report_to_hit`` puts
+    it first): an export needs only the ids, and the whole hit is sections of text.
+
+    :raises IndexOpenError: the stored document is damaged.
+    """
+    try:
+        head = zlib.decompressobj().decompress(blob, len(_ID_START) + 64)
+    except zlib.error:
+        head = b""
+    end = head.find(b'"', len(_ID_START))
+    if head.startswith(_ID_START) and end > 0 and b"\\" not in head[:end]:
+        return head[len(_ID_START):end].decode("utf-8", "replace")
+    return decode_hit(blob)["id"]
+
+
 def _number(value) -> float | None:
     if value is None or isinstance(value, bool):
         return None

@@ -24,7 +24,7 @@ import tantivy
 from .aliases import ALIASES, RATES, is_rate
 from .errors import XxgkError
 from .highlight import hit_sections, snippet_to_text
-from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field
+from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field, hit_id
 from .query import Plan, TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan, text_terms
 from .results import Hit, SearchResult
 from .vocabulary import FACETS, facet_index_field
@@ -649,7 +649,7 @@ def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[s
         hits = relevance_page(searcher, index.schema, node, plan, query, total, 0, lambda: total)
     else:
         hits = index.sorted_hits(searcher, query, *order, total, 0)
-    return [decode_hit(searcher.doc(address).get_first("hit"))["id"] for _, address in hits]
+    return [hit_id(searcher.doc(address).get_first("hit")) for _, address in hits]
 
 
 # -- statistics -------------------------------------------------------------------

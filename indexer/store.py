@@ -428,6 +428,8 @@ def _now() -> str:
 # would, at a fraction of the cost (docs/benchmarks.md): the JSON of every report is made in
 # ingest's parse workers.
 _JSON = msgspec.json.Encoder()
+# and reads a report's figures back at under half json.loads' time (an export reads every row's)
+_READ_JSON = msgspec.json.Decoder()
 
 
 def report_to_json(report: Report) -> bytes:
@@ -508,7 +510,7 @@ def _light_report(row: sqlite3.Row) -> Report:
         title=row["title"], agency=row["agency"], agency_key=row["agency_key"], year=row["year"], template=row["template"],
         region={key: row[key] for key in REGION_KEYS},
         level=row["level"], agency_type=row["agency_type"], published=row["published"],
-        figures=json.loads(row["figures_json"]),
+        figures=_READ_JSON.decode(row["figures_json"]),
         flags=[Flag(code) for code in row["flags"].split(",") if code],
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.aliases import RATES, report_aliases
+from indexer.aliases import ALIASES, RATES, report_aliases
 from indexer.export import export_columns, records_to_csv, report_to_record
 from indexer.parse import parse_file
 from indexer.search import on_request_facets, rate_bucket_tokens, search, search_ids, stats
@@ -173,3 +173,10 @@ def test_rates_are_export_columns(parsed):
     blank = next(r for r in parsed if _rate(r, "grant_rate") is None)
     rows = list(csv.DictReader(io.StringIO(records_to_csv(iter([report_to_record(blank)])).decode("utf-8-sig"))))
     assert rows[0]["grant_rate"] == ""
+
+
+def test_every_alias_of_every_corpus_report_is_what_its_own_definition_gives(parsed):
+    # report_aliases computes each count once and gives the rates those values
+    for report in parsed:
+        assert report_aliases(report.figures) == {name: value(report.figures) for name, (_, value) in ALIASES.items()}
+    assert any(report_aliases(r.figures)["grant_rate"] is not None for r in parsed)

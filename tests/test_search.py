@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from indexer.aliases import RATES, report_aliases
 from indexer.cli import cli
 from indexer.highlight import _phrase_spans, _unit_phrase_spans, make_snippet
-from indexer.index import PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema
+from indexer.index import (PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema, decode_hit,
+                           encode_hit, hit_id, report_to_hit)
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
 from indexer.report import Report, Section
@@ -847,3 +848,13 @@ def test_the_agency_facet_counted_among_candidates_is_the_direct_count(tmp_path,
         idx.forget()
         assert on_request_facets(idx, q)["agency"] == direct, q
     assert any(p is None for p in proofs) and any(p is not None for p in proofs)
+
+
+def test_a_hits_id_is_read_from_its_first_bytes_as_the_whole_hit_gives_it(reports):
+    for report in reports:
+        blob = encode_hit(report_to_hit(report))
+        assert hit_id(blob) == decode_hit(blob)["id"] == report.id
+    assert hit_id(encode_hit({"title": "示例", "id": "not-first"})) == "not-first"  # read whole
+    assert hit_id(encode_hit({"id": 'a"b\\c', "title": "x"})) == 'a"b\\c'
+    with pytest.raises(IndexOpenError):
+        hit_id(b"not zlib")

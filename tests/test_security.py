@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from werkzeug.http import parse_options_header
 
 from indexer.config import load_config
-from indexer.export import csv_safe_cell
+from indexer.export import csv_safe_cell, records_to_csv
 from indexer.ingest import ingest_paths
 from web import create_app
 from web.downloads import ascii_file_name, attachment_headers
@@ -101,6 +101,17 @@ def test_passages_csv_cells_never_start_a_formula(hostile):
 ])
 def test_csv_safe_cell(value, cell):
     assert csv_safe_cell(value) == cell
+
+
+def test_a_csv_row_holds_each_cell_as_csv_safe_cell_gives_it():
+    # records_to_csv passes the common cells to csv as they are: the file must not change for it
+    values = ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "民政局", "a=b", "a,b", 'say "hi"', "", -1, 0, 7, -2.5,
+              3.0, 0.125, None, True, False, ["=x", "y"], []]
+    columns = [f"c{i}" for i in range(len(values))]
+    body = records_to_csv([dict(zip(columns, values))], columns).decode("utf-8").lstrip("\ufeff")
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\r\n").writerows([columns, [csv_safe_cell(v) for v in values]])
+    assert body == expected.getvalue()
 
 
 def _disposition(header: str) -> dict:
