@@ -57,6 +57,8 @@ WORD_FIELDS = tuple(f"s{n}" for n in SECTION_NUMBERS)
 PHRASE_FIELDS = tuple(f"p{n}" for n in SECTION_NUMBERS)
 FACET_FIELDS = ("agency_raw", "agency_key", "type", "province", "city", "county", "level", "template", "flags", "synthetic",
                 "parts")
+# Every report holds exactly one of these values in the ``synthetic`` field (``prepare``).
+SYNTHETIC_VALUES = ("true", "false")
 FIGURE_KEYS = tuple(all_figure_keys())
 ALIAS_NAMES = tuple(ALIASES)
 # Room for a whole batch of documents (ingest commits every 10,000, ~25 KB each in tantivy's
@@ -319,7 +321,7 @@ def prepare(report: Report) -> PreparedDoc:
               "county": region.get("county"), "level": report.level, "template": report.template}
     raw += [(name, str(value)) for name, value in facets.items() if value]
     raw += [("flags", code) for code in report.flag_codes()]
-    raw.append(("synthetic", "true" if (report.source or {}).get("synthetic") else "false"))
+    raw.append(("synthetic", SYNTHETIC_VALUES[0] if (report.source or {}).get("synthetic") else SYNTHETIC_VALUES[1]))
     for section in report.sections:
         if section.n in SECTION_NUMBERS:
             raw.append(("parts", str(section.n)))
@@ -415,6 +417,16 @@ def exists_query(schema: tantivy.Schema, field: str) -> tantivy.Query:
     query = tantivy.Query.exists_query(field)
     key = _ZEROS_ELSEWHERE.get(field)
     return query if key is None else _or_zeros(schema, query, key)
+
+
+def holds_deleted(searcher: tantivy.Searcher) -> bool:
+    """Whether the searcher's segments still hold a deleted report (until a merge drops it).
+
+    A term's document frequency counts deleted reports too; where none is held, it is exactly how
+    many reports hold the term. Every report holds one ``synthetic`` value, so their frequencies
+    add up to every report the segments hold, deleted or not.
+    """
+    return sum(searcher.doc_freq("synthetic", value) for value in SYNTHETIC_VALUES) != searcher.num_docs
 
 
 def count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:

@@ -22,13 +22,13 @@ from indexer.aliases import RATES, report_aliases
 from indexer.cli import cli
 from indexer.highlight import _phrase_spans, _unit_phrase_spans, make_snippet
 from indexer.index import (PHRASE_SLOTS_MARK, TERMS_TOKENIZER, IndexOpenError, ReportIndex, build_schema, decode_hit,
-                           encode_hit, hit_id, report_to_hit)
+                           encode_hit, hit_id, holds_deleted, report_to_hit)
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError
 from indexer.report import Report, Section
 from indexer.query import Plan, compile_plan, parse_query, plan_to_query, ranked_plan
 import indexer.search as search_module
-from indexer.search import (AGENCY_FACET_SIZE, SearchError, _agency_agg, _facet_request, _median, _most_matches, counting_plan, facets_from_aggregation,
+from indexer.search import (AGENCY_FACET_SIZE, SearchError, _agency_agg, _facet_request, _whole_collection_facets, _median, _most_matches, counting_plan, facets_from_aggregation,
                             on_request_facets, search, search_ids, stats)
 from indexer.tokenize import char_units, tokenize
 from search_helpers import build_index, hand_reports
@@ -858,3 +858,25 @@ def test_a_hits_id_is_read_from_its_first_bytes_as_the_whole_hit_gives_it(report
     assert hit_id(encode_hit({"id": 'a"b\\c', "title": "x"})) == 'a"b\\c'
     with pytest.raises(IndexOpenError):
         hit_id(b"not zlib")
+
+
+@pytest.mark.parametrize("buckets", [1000, 2])
+def test_the_whole_collections_facets_from_the_term_dictionary_are_the_counted_ones(tmp_path, reports, monkeypatch,
+                                                                                   buckets):
+    # 2: more values than a facet keeps; the values left out are said, as the terms count says them
+    monkeypatch.setattr(search_module, "BUCKETS", buckets)
+    idx = build_index(tmp_path / "index", reports)
+    request = _facet_request(True)
+    counted = idx.searcher.aggregate(tantivy.Query.all_query(), request)
+    assert not holds_deleted(idx.searcher)
+    read = _whole_collection_facets(idx.searcher, request)
+    for name in request:
+        assert read[name].get("buckets") == counted[name].get("buckets"), name
+        assert bool(read[name].get("sum_other_doc_count")) == bool(counted[name].get("sum_other_doc_count")), name
+    assert search(idx, "", rates=True)["facets"] == facets_from_aggregation(counted, True, False)
+    with idx.batch() as batch:
+        batch.delete(XINFANGJU)
+    assert holds_deleted(idx.searcher) and _whole_collection_facets(idx.searcher, request) is None
+    total, facets = _counted_directly(idx, "", agencies=False)
+    assert search(idx, "", rates=True)["total"] == total == len(reports) - 1
+    assert search(idx, "", rates=True)["facets"] == facets
