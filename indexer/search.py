@@ -365,6 +365,12 @@ def _breadth(searcher: tantivy.Searcher, part: Plan) -> float:
     return 0
 
 
+def _broad_parts(searcher: tantivy.Searcher, plan: Plan) -> tuple[Plan, ...]:
+    """The parts of ``plan`` whose words may stand in at least ``BROAD_SHARE`` of the reports."""
+    least = max(1, BROAD_SHARE * searcher.num_docs)
+    return tuple(part for part in _parts(plan) if _breadth(searcher, part) >= least)
+
+
 def _exclusions(part: Plan) -> list[Plan]:
     """Plans whose union is ``part``: a report outside it is outside each. An OR of terms stays
     whole (one union of postings, cheap); other ORs are taken apart, so that each phrase is read
@@ -419,9 +425,7 @@ def _facet_aggregation(searcher: tantivy.Searcher, schema: tantivy.Schema, plan:
     if found is not None:
         return found
     request = _facet_request(rates)
-    least = max(1, BROAD_SHARE * searcher.num_docs)
-    broad = tuple(part for part in _parts(plan) if _breadth(searcher, part) >= least)
-    broad = broad[:MOST_BROAD_WORDS]
+    broad = _broad_parts(searcher, plan)[:MOST_BROAD_WORDS]
     if broad:
         rest = _without(plan, frozenset(broad))
         terms = [(1, _facet_aggregation(searcher, schema, rest, rates, memo))]
@@ -531,8 +535,7 @@ def _agency_facet(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan
     if found is not None:
         return found
     counted = None
-    least = max(1, BROAD_SHARE * searcher.num_docs)
-    broad = frozenset(part for part in _parts(plan) if _breadth(searcher, part) >= least)
+    broad = frozenset(_broad_parts(searcher, plan))
     if broad:
         rest = _agency_leaders(searcher, schema, _without(plan, broad), memo)
         if rest["total"] >= CANDIDATES_SHARE * searcher.num_docs:
