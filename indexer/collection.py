@@ -15,7 +15,7 @@ from .agencies import agency_panel
 from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
 from .export import export_reports
-from .groups import check_group, group_stats, rank_agencies
+from .groups import group_stats, rank_agencies
 from .highlight import Highlighter
 from .index import ReportIndex, check_data_dir
 from .passages import PassagePage, passage_page, passages_to_csv, query_passages
@@ -113,8 +113,7 @@ class Collection:
         :raises QuerySyntaxError: the query is malformed.
         :raises GroupError: an unknown field or measure.
         """
-        check_group(by, by2)
-        return group_stats(self.light_reports(self.search_ids(q)), by, measure, by2)
+        return group_stats(self.index, q, by, measure, by2)
 
     def rank(self, q: str, measure: str, order: str = "desc", n: int = 20) -> list[dict]:
         """The top or bottom ``n`` agencies of ``q``'s reports by ``measure`` (indexer/groups.py ``rank_agencies``).

@@ -7,20 +7,27 @@
   rate is never summed (its sum is null). Medians are exact (the middle value, or the mean of
   the two middle values). Each group carries the query filters that select it, so a search for
   ``q`` plus them finds exactly the group's reports; reports with no value for a field form a
-  group of their own (value null) that no filter selects.
+  group of their own (value null) that no filter selects. Counted by one index aggregation:
+  each group's values with how many reports hold each (``group_values``), from which every
+  statistic is exact.
 - ``rank_agencies``: agencies (agency_key) top or bottom N by one alias or rate, each by its
   latest year with a value in the agency panel (indexer/agencies.py: one report per agency-year).
 """
 from __future__ import annotations
 
-import statistics
+import math
+from collections import Counter
 from typing import Any, Iterable
 
+import tantivy
+
 from .aliases import ALIASES, RATE_DIGITS, is_rate
+from .index import ReportIndex, figure_field
 from .panel import panel_records
+from .query import Plan, compile_plan, parse_query, plan_to_query
 from .report import Report
-from .search import SearchError
-from .vocabulary import filter_token
+from .search import EVERY_VALUE, TOTAL_AGG, SearchError, counting_plan, total_of
+from .vocabulary import FILTER_FIELDS, filter_token
 
 # group-by name -> the query-language field that filters it (docs/query-language.md)
 GROUP_FIELDS = ("province", "city", "level", "type", "year")
@@ -57,14 +64,28 @@ def check_group(by: str | None, by2: str | None = None, stat: str = "sum") -> No
         raise GroupError(f"unknown statistic {stat!r} (use {', '.join(STATS)})")
 
 
-def summarize(values: list, rate: bool) -> dict[str, Any]:
-    """n (the known values), sum (None for a rate), mean and median of the known values."""
-    known = [v for v in values if v is not None]
-    if not known:
+def summarize(counts: Counter, rate: bool) -> dict[str, Any]:
+    """n (the known values), sum (None for a rate), mean and median of the known values, given as
+    value -> how many reports hold it."""
+    n = sum(counts.values())
+    if not n:
         return {"n": 0, "sum": None, "mean": None, "median": None}
-    total = sum(known)
-    return {"n": len(known), "sum": None if rate else _clean(total),
-            "mean": _clean(total / len(known)), "median": _clean(statistics.median(known))}
+    total = math.fsum(value * times for value, times in counts.items())
+    return {"n": n, "sum": None if rate else _clean(total), "mean": _clean(total / n),
+            "median": _clean(_median(counts, n))}
+
+
+def _median(counts: Counter, n: int) -> float:
+    """The middle of ``n`` values (the mean of the two middle ones when ``n`` is even)."""
+    low_rank, high_rank = (n - 1) // 2, n // 2  # 0-based ranks of the middle value(s)
+    low, seen = None, 0
+    for value in sorted(counts):
+        seen += counts[value]  # the values of ranks seen - counts[value] … seen - 1
+        if low is None and seen > low_rank:
+            low = value
+        if seen > high_rank:
+            return value if n % 2 else (low + value) / 2
+    raise ValueError("counts hold fewer than n values")
 
 
 def _clean(number: float | int) -> float | int:
@@ -72,27 +93,217 @@ def _clean(number: float | int) -> float | int:
     return int(number) if float(number).is_integer() else number
 
 
-def group_stats(reports: Iterable[Report], by: str, measure: str, by2: str | None = None) -> list[dict[str, Any]]:
-    """One row per group (per pair of values for a pivot), largest count first.
+def group_stats(index: ReportIndex, q: str, by: str, measure: str, by2: str | None = None) -> list[dict[str, Any]]:
+    """One row per group (per pair of values for a pivot) of the reports matching ``q``, largest
+    count first.
 
     Each row: ``by`` (and ``by2``) the values, ``filters`` the query tokens that select the group
     (None when a value is null), ``count`` the reports, then ``summarize`` of the measure.
 
+    :raises QuerySyntaxError: the query is malformed.
     :raises GroupError: an unknown field or measure.
     """
     check_group(by, by2)
     check_measure(measure)
-    fields = [by] if by2 is None else [by, by2]
-    value_of = ALIASES[measure][1]
-    groups: dict[tuple, list] = {}
-    for report in reports:
-        groups.setdefault(tuple(_field_value(report, f) for f in fields), []).append(value_of(report.figures or {}))
+    fields = (by,) if by2 is None else (by, by2)
+    searcher = index.searcher
+    plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q or "")), index.memo(searcher))
     rows = []
-    for values, measured in groups.items():
+    for values, (count, summary) in _summaries(searcher, index.schema, plan, fields, measure).items():
         known = all(v is not None for v in values)
         rows.append({**dict(zip(fields, values)), "filters": [filter_token(f, str(v)) for f, v in zip(fields, values)]
-                     if known else None, "count": len(measured), **summarize(measured, is_rate(measure))})
+                     if known else None, "count": count, **summary})
     return sorted(rows, key=lambda r: (-r["count"], *(str(r[f]) for f in fields)))
+
+
+# tantivy's bucket limit: an aggregation holding more buckets fails. One asking for each group's
+# values (value -> reports) stays under it; past it the groups are counted one by one (a test lowers it).
+VALUE_BUCKETS = 65_000
+# Where one group alone holds more distinct values, its median is found by cutting the range of its
+# values into this many parts, keeping the part that holds the middle, until one part fits.
+RANGE_PARTS = 1_000
+
+
+class _TooManyValues(Exception):
+    """More (group, value) pairs than one aggregation may hold."""
+
+
+def _aggregate(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, request: dict[str, Any]) -> dict:
+    try:
+        return searcher.aggregate(plan_to_query(plan, schema), request)
+    except ValueError as e:
+        if "bucket limit" in str(e):
+            raise _TooManyValues from None
+        raise
+
+
+def _counted(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, request: dict[str, Any]) -> dict:
+    """An aggregation of values: ``_TooManyValues`` past ``VALUE_BUCKETS`` buckets, as past tantivy's limit."""
+    result = _aggregate(searcher, schema, plan, request)
+    if _buckets(result) > VALUE_BUCKETS:
+        raise _TooManyValues
+    return result
+
+
+def _buckets(result: dict[str, Any]) -> int:
+    """How many buckets an aggregation's result holds, at every depth."""
+    count = 0
+    for part in result.values():
+        if isinstance(part, dict) and "buckets" in part:
+            count += len(part["buckets"]) + sum(_buckets(bucket) for bucket in part["buckets"])
+    return count
+
+
+def _terms(field: str, aggs: dict[str, Any] | None = None) -> dict[str, Any]:
+    terms = {"terms": {"field": field, "size": EVERY_VALUE, "segment_size": EVERY_VALUE}}
+    return {**terms, "aggs": aggs} if aggs else terms
+
+
+def _values(bucket: dict[str, Any]) -> Counter:
+    return Counter({value["key"]: value["doc_count"] for value in bucket["values"]["buckets"]})
+
+
+def _key(field: str, key) -> Any:
+    return int(key) if field == "year" else key
+
+
+def _and(plan: Plan, *more: Plan) -> Plan:
+    return Plan("bool", children=tuple(("must", p) for p in (plan, *more)))
+
+
+def _summaries(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, fields: tuple[str, ...],
+               measure: str) -> dict[tuple, tuple[int, dict[str, Any]]]:
+    """group -> (reports, ``summarize`` of their measure) for the reports ``plan`` matches.
+
+    One aggregation counts every group's values; where they are too many, the first field's
+    groups are counted one by one, and a single group with too many values has its median
+    found by ranges (``_summary_by_ranges``).
+    """
+    rate = is_rate(measure)
+    try:
+        return {key: (count, summarize(values, rate))
+                for key, (count, values) in _group_values(searcher, schema, plan, fields, measure).items()}
+    except _TooManyValues:
+        pass
+    if not fields:
+        return {(): _summary_by_ranges(searcher, schema, plan, measure)}
+    field, rest = FILTER_FIELDS[fields[0]], fields[1:]
+    result = _aggregate(searcher, schema, plan, {"by": _terms(field), **TOTAL_AGG})
+    found: dict[tuple, tuple[int, dict[str, Any]]] = {}
+    parts = [(_key(field, b["key"]), _value_plan(field, _key(field, b["key"]))) for b in result["by"]["buckets"]]
+    if total_of(result) > sum(b["doc_count"] for b in result["by"]["buckets"]):
+        parts.append((None, Plan("bool", children=(("must", Plan("all")), ("must_not", Plan("exists", field))))))
+    for value, part in parts:
+        for key, cell in _summaries(searcher, schema, _and(plan, part), rest, measure).items():
+            found[(value, *key)] = cell
+    return found
+
+
+def _value_plan(field: str, value) -> Plan:
+    return Plan("range", field, (value, value, True, True)) if field == "year" else Plan("term", field, value)
+
+
+def _group_values(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, fields: tuple[str, ...],
+                  measure: str) -> dict[tuple, tuple[int, Counter]]:
+    """Each group's count and values (value -> reports), from one aggregation.
+
+    The engine counts the values of the groups it finds; the reports without a value for a
+    field are what is left of the query's (or the enclosing group's) reports and values once
+    the groups found are taken away, so no stand-in value is ever mistaken for a real one.
+
+    :raises _TooManyValues: more (group, value) pairs than ``VALUE_BUCKETS``.
+    """
+    values = {"values": _terms(figure_field(measure))}
+    index_fields = [FILTER_FIELDS[f] for f in fields]
+    request = {**values, **TOTAL_AGG}
+    if fields:
+        request["by"] = _terms(index_fields[0], values if len(fields) == 1 else {**values, "by2": _terms(index_fields[1], values)})
+    if len(fields) == 2:
+        request["by2"] = _terms(index_fields[1], values)
+    result = _counted(searcher, schema, plan, request)
+    whole = (total_of(result), _values(result))
+    cells: dict[tuple, tuple[int, Counter]] = {}
+    if not fields:
+        return {(): whole}
+    first = {}
+    for bucket in result["by"]["buckets"]:
+        value = _key(fields[0], bucket["key"])
+        first[value] = (bucket["doc_count"], _values(bucket))
+        if len(fields) == 1:
+            cells[(value,)] = first[value]
+            continue
+        inside = {(value, _key(fields[1], b["key"])): (b["doc_count"], _values(b)) for b in bucket["by2"]["buckets"]}
+        cells.update(inside)
+        cells[(value, None)] = _rest(first[value], inside.values())
+    if len(fields) == 1:
+        cells[(None,)] = _rest(whole, first.values())
+        return _nonempty(cells)
+    second_blank = {}
+    for bucket in result["by2"]["buckets"]:
+        value = _key(fields[1], bucket["key"])
+        second_blank[(None, value)] = _rest((bucket["doc_count"], _values(bucket)),
+                                            [cell for key, cell in cells.items() if key[1] == value])
+    cells.update(second_blank)
+    cells[(None, None)] = _rest(whole, [*first.values(), *second_blank.values()])
+    return _nonempty(cells)
+
+
+def _rest(whole: tuple[int, Counter], parts: Iterable[tuple[int, Counter]]) -> tuple[int, Counter]:
+    """What ``whole`` holds beyond its ``parts`` (reports and values)."""
+    count, values = whole[0], Counter(whole[1])
+    for part_count, part_values in parts:
+        count -= part_count
+        values.subtract(part_values)
+    return count, +values
+
+
+def _nonempty(cells: dict[tuple, tuple[int, Counter]]) -> dict[tuple, tuple[int, Counter]]:
+    return {key: cell for key, cell in cells.items() if cell[0]}
+
+
+def _summary_by_ranges(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan,
+                       measure: str) -> tuple[int, dict[str, Any]]:
+    """(reports, ``summarize``) of one group whose values are too many to count one by one: n and
+    the sum from the engine's stats, the median's value(s) found by ranges (``_value_at_rank``)."""
+    field = figure_field(measure)
+    result = _aggregate(searcher, schema, plan, {"stats": {"stats": {"field": field}}, **TOTAL_AGG})
+    stats, count = result["stats"], total_of(result)
+    n = int(stats["count"])
+    if not n:
+        return count, summarize(Counter(), is_rate(measure))
+    low = _value_at_rank(searcher, schema, plan, field, (n - 1) // 2, stats["min"], stats["max"])
+    high = low if n % 2 else _value_at_rank(searcher, schema, plan, field, n // 2, stats["min"], stats["max"])
+    total = stats["sum"]
+    return count, {"n": n, "sum": None if is_rate(measure) else _clean(total), "mean": _clean(total / n),
+                   "median": _clean(low if n % 2 else (low + high) / 2)}
+
+
+def _value_at_rank(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, field: str, rank: int,
+                   low: float, high: float) -> float:
+    """The value of 0-based ``rank`` among ``plan``'s values of ``field``, all within [low, high]."""
+    inclusive_high = True
+    while True:
+        window = _and(plan, Plan("range", field, (low, high, True, inclusive_high)))
+        try:
+            values = _values(_counted(searcher, schema, window, {"values": _terms(field)}))
+        except _TooManyValues:
+            values = None
+        if values is not None:
+            for value in sorted(values):
+                if rank < values[value]:
+                    return value
+                rank -= values[value]
+            raise ValueError(f"no value of rank {rank} in [{low}, {high}]")
+        edges = sorted({low + (high - low) * i / RANGE_PARTS for i in range(1, RANGE_PARTS)} - {low})
+        ranges = [{"to": edges[0]}, *({"from": a, "to": b} for a, b in zip(edges, edges[1:])), {"from": edges[-1]}]
+        parts = _aggregate(searcher, schema, window, {"parts": {"range": {"field": field, "ranges": ranges}}})
+        bounds = [low, *edges, high]
+        for i, bucket in enumerate(parts["parts"]["buckets"]):
+            if rank < bucket["doc_count"]:
+                low, high = bounds[i], bounds[i + 1]
+                inclusive_high = inclusive_high and i == len(edges)
+                break
+            rank -= bucket["doc_count"]
 
 
 def rank_agencies(reports: Iterable[Report], measure: str, order: str = "desc", n: int = 20) -> list[dict[str, Any]]:

@@ -149,7 +149,7 @@ def _rate_counts(result: dict[str, Any]) -> dict[str, dict[str, int]]:
 TOTAL_AGG = {"total__": {"value_count": {"field": "year", "missing": 0}}}
 
 
-def _total_of(result: dict[str, Any]) -> int:
+def total_of(result: dict[str, Any]) -> int:
     return int(result["total__"]["value"])
 
 
@@ -501,7 +501,7 @@ def _agency_leaders(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Pl
     found = _recall(memo, key)
     if found is None:
         result = searcher.aggregate(plan_to_query(plan, schema), {**_agency_agg(AGENCY_CANDIDATES), **TOTAL_AGG})
-        found = {"total": _total_of(result), "leaders": _by_count(result["agency"]["buckets"])}
+        found = {"total": total_of(result), "leaders": _by_count(result["agency"]["buckets"])}
         _remember(memo, key, found)
     return found
 
@@ -588,7 +588,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     counting = None if counted is not None else _in_background(
         _facet_aggregation, searcher, index.schema, counted_plan, rates, memo)
     agency_counting = _in_background(_agency_facet, searcher, index.schema, counted_plan, memo) if agencies else None
-    total = (lambda: _total_of(counted)) if counted is not None else (lambda: _total_of(counting.result()))
+    total = (lambda: total_of(counted)) if counted is not None else (lambda: total_of(counting.result()))
     offset = (page - 1) * per_page
     # A page of hits with its snippets (a third of a search's CPU) holds until the next commit
     # too: a query asked again (another reader, the back button, a language switch) costs nothing.
@@ -600,7 +600,7 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
     counted = counted if counted is not None else counting.result()
     if agency_counting is not None:
         counted = {**counted, "agency": agency_counting.result()}
-    return SearchResult(query=q, total=_total_of(counted), page=page, per_page=per_page, sort=sort or "relevance",
+    return SearchResult(query=q, total=total_of(counted), page=page, per_page=per_page, sort=sort or "relevance",
                         hits=list(hits), facets=facets_from_aggregation(counted, rates, agencies))
 
 
@@ -797,7 +797,7 @@ def _stats_of(searcher: tantivy.Searcher, query: tantivy.Query, per_year_aliases
         **{f"outcome__{name}": {"stats": {"field": figure_field(key)}} for name, key in OUTCOMES.items()},
         **_rate_aggs(), **TOTAL_AGG,
     })
-    total = _total_of(result)
+    total = total_of(result)
     per_year = {_bucket_key(b["key"]): _group_figures(b, per_year_aliases) for b in result["per_year"]["buckets"]}
     per_type = {_bucket_key(b["key"]): _group_figures(b, per_type_aliases)
                 for b in by_type.result()["per_type"]["buckets"]}

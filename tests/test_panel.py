@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import statistics
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,9 @@ from indexer.cli import cli
 from indexer.collection import Collection
 from indexer.export import ExportFormatError
 from indexer.figure_keys import all_figure_keys
-from indexer.groups import GroupError
+import indexer.groups as groups_module
+from indexer.groups import GroupError, group_stats
+from indexer.index import ReportIndex
 from indexer.ingest import ingest_paths
 from indexer.panel import panel_columns
 from web import create_app
@@ -320,3 +323,38 @@ def test_stats_json_twins_and_errors(client, collection):
         assert page.status_code == 200 and message == response.json["error"]
     spec = client.get("/api/openapi.json").json["paths"]["/api/stats"]["get"]
     assert {p["name"] for p in spec["parameters"]} == {"q", "by", "by2", "measure", "stat", "rank", "order", "n"}
+
+
+@pytest.mark.parametrize("value_buckets", [groups_module.VALUE_BUCKETS, 2])
+def test_groups_across_segments_with_blank_fields_are_the_hand_computed_ones(tmp_path, reports, monkeypatch,
+                                                                            value_buckets):
+    # 180 copies of the corpus reports in three segments (one deleted), each field blank now and then;
+    # with 2 value buckets every aggregation of values overflows: the groups are then counted one by
+    # one and every median is found by ranges
+    monkeypatch.setattr(groups_module, "VALUE_BUCKETS", value_buckets)
+    rng = random.Random(11)
+    index = ReportIndex.open(tmp_path / "index")
+    made = []
+    for segment in range(3):
+        with index.batch() as batch:
+            for n in range(60):
+                base = rng.choice(reports)
+                made.append(replace(base, id=f"{segment:02x}{n:06x}aaaaaaaa", year=rng.choice([2020, 2021, None]),
+                                    level=rng.choice(["county", "city", None]),
+                                    region={**base.region, "province": rng.choice(["山东省", "福建省", None])}))
+                batch.add(made[-1])
+    with index.batch() as batch:
+        batch.delete(made.pop(0).id)
+    assert index.searcher.num_segments >= 3
+    for q, kept in (("", lambda r: True), ("year:2021", lambda r: r.year == 2021)):
+        members_of_q = [r for r in made if kept(r)]
+        for fields in (("province",), ("province", "year"), ("level", "province"), ("year", "level")):
+            for measure in ("applications", "procurement_amount", "grant_rate"):
+                rows = group_stats(index, q, *fields[:1], measure, *fields[1:])
+                expected: dict[tuple, list] = {}
+                for report in members_of_q:
+                    expected.setdefault(tuple(FIELD_OF[f](report) for f in fields), []).append(report)
+                assert {tuple(row[f] for f in fields): row["count"] for row in rows} == \
+                    {key: len(members) for key, members in expected.items()}, (q, fields, measure)
+                for row in rows:
+                    assert_summary(row, hand_summary(expected[tuple(row[f] for f in fields)], measure))
