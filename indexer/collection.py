@@ -95,12 +95,13 @@ class Collection:
         """
         return on_request_facets(self.index, q)
 
-    def search_ids(self, q: str) -> list[str]:
+    def search_ids(self, q: str, max_reports: int | None = None) -> list[str]:
         """The id of every report matching ``q``, in relevance order.
 
         :raises QuerySyntaxError: the query is malformed.
+        :raises TooManyReports: more matches than ``max_reports`` (None: no bound).
         """
-        return search_ids(self.index, q)
+        return search_ids(self.index, q, max_reports=max_reports)
 
     def stats(self, q: str, per_year: frozenset[str] = ALL_ALIASES, per_type: frozenset[str] = ALL_ALIASES) -> dict:
         """Aggregate figures over every report matching ``q`` (of the aliases named per grouping:
@@ -115,13 +116,14 @@ class Collection:
         """
         return group_stats(self.index, q, by, measure, by2)
 
-    def rank(self, q: str, measure: str, order: str = "desc", n: int = 20) -> list[dict]:
+    def rank(self, q: str, measure: str, order: str = "desc", n: int = 20, max_reports: int | None = None) -> list[dict]:
         """The top or bottom ``n`` agencies of ``q``'s reports by ``measure`` (indexer/groups.py ``rank_agencies``).
 
         :raises QuerySyntaxError: the query is malformed.
         :raises GroupError: an unknown measure or order, or a bad ``n``.
+        :raises TooManyReports: more matches than ``max_reports`` (None: no bound).
         """
-        return rank_agencies(self.light_reports(self.search_ids(q)), measure, order, n)
+        return rank_agencies(self.light_reports(self.search_ids(q, max_reports)), measure, order, n)
 
     def highlighter(self, q: str) -> Highlighter | None:
         """What marks ``q``'s text terms in a report's text as its snippets mark them (None: nothing to mark)."""
@@ -151,10 +153,11 @@ class Collection:
         """One agency across years (every report with this agency_key, a row a year), or None if unknown."""
         return agency_panel(key, self.store.reports_by_agency_key(key))
 
-    def export(self, q: str, fmt: str, shape: str = "reports") -> bytes:
+    def export(self, q: str, fmt: str, shape: str = "reports", max_reports: int | None = None) -> bytes:
         """Every report matching ``q`` as CSV or JSON bytes, a row per report, per agency-year
-        (``panel``) or per report and key (``long``) (see export.export_reports)."""
-        return export_reports(self, q, fmt, shape)
+        (``panel``) or per report and key (``long``) (see export.export_reports; ``max_reports``
+        bounds the matches as ``search_ids``' does)."""
+        return export_reports(self, q, fmt, shape, max_reports)
 
     def passages(self, q: str, page: int = 1, per_page: int | None = None) -> PassagePage:
         """One page of every sentence where ``q``'s words stand, over every matching report (indexer/passages.py).

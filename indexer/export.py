@@ -95,7 +95,8 @@ def records_to_json(records: Iterable[dict[str, Any]], columns: Sequence[str] | 
     return ("[\n" + ",\n".join(rows) + "\n]\n").encode("utf-8")
 
 
-def export_reports(collection: Collection, q: str, fmt: str, shape: str = "reports") -> bytes:
+def export_reports(collection: Collection, q: str, fmt: str, shape: str = "reports",
+                   max_reports: int | None = None) -> bytes:
     """Every report matching ``q`` as CSV or JSON bytes, in one of ``SHAPES``.
 
     :param collection: where the reports are.
@@ -103,14 +104,16 @@ def export_reports(collection: Collection, q: str, fmt: str, shape: str = "repor
     :param fmt: "csv" or "json".
     :param shape: "reports" (a row per report), "panel" (a row per agency and year) or
         "long" (a row per report and key); see indexer/panel.py.
+    :param max_reports: refuse a query matching more reports than this (None: no bound).
     :raises ExportFormatError: ``fmt`` is not csv or json, or ``shape`` not one of ``SHAPES``.
     :raises QuerySyntaxError: the query is malformed.
+    :raises TooManyReports: more matches than ``max_reports``.
     """
     if fmt not in FORMATS:
         raise ExportFormatError(f"unknown export format {fmt!r} (use csv or json)")
     if shape not in SHAPES:
         raise ExportFormatError(f"unknown export shape {shape!r} (use {', '.join(SHAPES)})")
-    reports = collection.light_reports(collection.search_ids(q))
+    reports = collection.light_reports(collection.search_ids(q, max_reports))
     if shape == "panel":
         records, columns = panel_records(reports), panel_columns()
     elif shape == "long":

@@ -57,6 +57,10 @@ class SearchError(XxgkError):
     """A search parameter (sort, page, per_page) is out of range."""
 
 
+class TooManyReports(SearchError):
+    """The query matches more reports than the caller reads at once (``search_ids``' ``max_reports``)."""
+
+
 # -- worker threads ------------------------------------------------------------------
 
 # Forked children (ingest's parse workers) get a fresh pool: a fork copies none of the parent's threads.
@@ -660,10 +664,12 @@ def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, pla
     return hits
 
 
-def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[str]:
+def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance", max_reports: int | None = None) -> list[str]:
     """The id of every report matching ``q`` in result order, without snippets (export).
 
+    :param max_reports: refuse a query matching more reports than this (None: no bound).
     :raises QuerySyntaxError: the query is malformed.
+    :raises TooManyReports: more matches than ``max_reports``.
     """
     node = parse_query(q or "")
     order = sort_order(sort)
@@ -671,6 +677,9 @@ def search_ids(index: ReportIndex, q: str, *, sort: str = "relevance") -> list[s
     query = plan_to_query(plan, index.schema)
     searcher = index.searcher
     total = count_matches(searcher, query)
+    if max_reports is not None and total > max_reports:
+        raise TooManyReports(f"the query matches {total:,} reports, more than the {max_reports:,} read at once "
+                             "here: narrow it (xxgk export on the command line has no such bound)")
     if total == 0:
         return []
     if order is None:

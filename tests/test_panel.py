@@ -358,3 +358,20 @@ def test_groups_across_segments_with_blank_fields_are_the_hand_computed_ones(tmp
                     {key: len(members) for key, members in expected.items()}, (q, fields, measure)
                 for row in rows:
                     assert_summary(row, hand_summary(expected[tuple(row[f] for f in fields)], measure))
+
+
+def test_the_web_refuses_to_read_more_reports_than_its_bound_and_says_why(collection):
+    app = create_app({"XXGK_CONFIG": collection.config, "XXGK_MAX_READ_REPORTS": 3})
+    client = app.test_client()
+    total = collection.search("")["total"]
+    assert total > 3
+    narrow = "year:2020"
+    assert 0 < collection.search(narrow)["total"] <= 3
+    for path in ("/export.csv?q=", "/export.json?q=&shape=panel", "/api/stats?q=&rank=applications"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert f"the query matches {total:,} reports, more than the 3 read at once" in response.get_data(as_text=True)
+    assert "more than the 3 read at once" in client.get("/stats?q=&rank=applications").get_data(as_text=True)
+    assert client.get(f"/export.csv?q={narrow}").status_code == 200
+    assert client.get(f"/api/stats?q={narrow}&rank=applications").status_code == 200
+    assert collection.export("", "csv").count(b"\n") > 3  # the bound is the web's; the command line has none

@@ -185,7 +185,8 @@ def openapi_document(server_url: str) -> dict:
                 {"200": {"description": "total, per_year, per_type, outcomes, rates; groups and ranking when asked "
                                         "(docs/query-language.md#group-and-rank)",
                          "content": {"application/json": {"schema": {"type": "object"}}}},
-                 "400": json_response("Error", "malformed query or parameter")}),
+                 "400": json_response("Error", "malformed query or parameter, or a ranking over more reports "
+                                               "than the server reads at once (docs/serving.md#limits)")}),
             "/api/passages": operation(
                 "Every sentence of the matching reports where the query's words stand, a page at a time",
                 [string_parameter("q", "query", "a query with words or phrases, e.g. section:3 不予公开",

@@ -9,6 +9,7 @@ from indexer.groups import GROUP_FIELDS, MAX_RANK, ORDERS, STATS, GroupError, ch
 
 from .collection import get_collection
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
+from .limits import read_bound
 from .links import link
 from .query_state import add_token
 
@@ -40,7 +41,7 @@ def group_results(q: str, params: dict[str, Any]) -> dict[str, Any]:
         check_group(params["by"], params["by2"], params["stat"])
         found["groups"] = collection.group(q, params["by"], params["measure"], params["by2"])
     if params["rank"]:
-        found["ranking"] = collection.rank(q, params["rank"], params["order"], params["n"])
+        found["ranking"] = collection.rank(q, params["rank"], params["order"], params["n"], read_bound())
     return found
 
 

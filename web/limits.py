@@ -10,12 +10,16 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 
 # A search is a GET: no page reads a body, so anything larger is a mistake or an attack.
 MAX_BODY_BYTES = 64 * 1024
 # A query over the whole collection answers in well under a second (docs/benchmarks.md).
 REQUEST_SECONDS = 20.0
+# Exports and agency rankings read every matching report from the store: ~0.1 ms each, and a
+# panel or ranking holds them all (~30 KB each) while it is built. Past this many, one request
+# would outlive its deadline holding gigabytes, so it is refused with the reason instead.
+MAX_READ_REPORTS = 200_000
 # Requests past their deadline whose work still runs (a tantivy search cannot be interrupted):
 # past this many in one worker, new requests are refused at once rather than piled on.
 MAX_OVERDUE = 4
@@ -91,10 +95,12 @@ def collect(app: Callable, environ) -> tuple[str, list, bytes]:
 def init_app(app: Flask, timeout_response: Callable[[], object]) -> None:
     """Limit every request of ``app``: ``MAX_CONTENT_LENGTH`` bytes of body and
     ``XXGK_REQUEST_SECONDS`` of time (0 for none), past which ``timeout_response()``
-    (called inside a request context) answers."""
+    (called inside a request context) answers; exports and rankings read at most
+    ``XXGK_MAX_READ_REPORTS`` reports (``read_bound()``)."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None, no limit
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.setdefault("XXGK_REQUEST_SECONDS", REQUEST_SECONDS)
+    app.config.setdefault("XXGK_MAX_READ_REPORTS", MAX_READ_REPORTS)
 
     @app.before_request
     def _refuse_large_bodies():
@@ -109,3 +115,8 @@ def init_app(app: Flask, timeout_response: Callable[[], object]) -> None:
         return response(environ, start_response)
 
     app.wsgi_app = RequestDeadline(app.wsgi_app, app.config["XXGK_REQUEST_SECONDS"], on_timeout)
+
+
+def read_bound() -> int:
+    """How many reports one request may read from the store (``MAX_READ_REPORTS`` unless configured)."""
+    return current_app.config["XXGK_MAX_READ_REPORTS"]

@@ -28,6 +28,7 @@ from .flag_text import explain_flag
 from .groups import group_params, group_results, group_view
 from .htmx import template_for
 from .i18n import LEVEL_LABELS, OUTCOME_LABELS, alias_label, label_of, translate
+from .limits import read_bound
 from .links import current_language, link
 from .query_state import (OPERATORS, ComparisonError, active_chips, add_token, comparison_token, facet_token,
                           query_tokens, remove_token)
@@ -270,7 +271,7 @@ def export(fmt: str):
     q = (request.args.get("q") or "").strip()
     shape = request.args.get("shape") or "reports"
     try:
-        body = get_collection().export(q, fmt, shape)
+        body = get_collection().export(q, fmt, shape, read_bound())
     except (*REQUEST_ERRORS, ExportFormatError) as e:
         return Response(str(e) + "\n", status=400, mimetype="text/plain")
     name = "xxgk-export" if shape == "reports" else f"xxgk-{shape}"
