@@ -16,10 +16,13 @@ from flask import Flask, abort, current_app, request
 MAX_BODY_BYTES = 64 * 1024
 # A query over the whole collection answers in well under a second (docs/benchmarks.md).
 REQUEST_SECONDS = 20.0
-# Exports and agency rankings read every matching report from the store: ~0.1 ms each, and a
+# Exports and agency rankings read every matching report from the store: 0.1-0.15 ms each, and a
 # panel or ranking holds them all (~30 KB each) while it is built. Past this many, one request
 # would outlive its deadline holding gigabytes, so it is refused with the reason instead.
-MAX_READ_REPORTS = 200_000
+MAX_READ_REPORTS = 100_000
+# A long export writes a row per report and key (~200 a report): ~6 times the time a report, so
+# it reads a sixth as many (docs/benchmarks.md, "The stats page's groups counted by the index").
+LONG_EXPORT_SHARE = 6
 # Requests past their deadline whose work still runs (a tantivy search cannot be interrupted):
 # past this many in one worker, new requests are refused at once rather than piled on.
 MAX_OVERDUE = 4
@@ -117,6 +120,8 @@ def init_app(app: Flask, timeout_response: Callable[[], object]) -> None:
     app.wsgi_app = RequestDeadline(app.wsgi_app, app.config["XXGK_REQUEST_SECONDS"], on_timeout)
 
 
-def read_bound() -> int:
-    """How many reports one request may read from the store (``MAX_READ_REPORTS`` unless configured)."""
-    return current_app.config["XXGK_MAX_READ_REPORTS"]
+def read_bound(long_export: bool = False) -> int:
+    """How many reports one request may read from the store (``MAX_READ_REPORTS`` unless configured;
+    a long export a ``LONG_EXPORT_SHARE``th of it)."""
+    bound = current_app.config["XXGK_MAX_READ_REPORTS"]
+    return max(1, bound // LONG_EXPORT_SHARE) if long_export else bound
