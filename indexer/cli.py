@@ -240,15 +240,23 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
         if passages:
             from web.urls import passage_url  # on use: the rows carry the web's addresses of their sentences
 
-            data = collection.passages_csv(query, lambda p: passage_url(p, query))
+            chunks = iter([collection.passages_csv(query, lambda p: passage_url(p, query))])
         else:
-            data = collection.export(query, fmt, shape or "reports")
+            chunks = collection.export_chunks(query, fmt, shape or "reports")
+        if output:
+            # written beside the file and renamed over it at the end: a failed export leaves no half file
+            partial = Path(output).with_name(Path(output).name + ".part")
+            with partial.open("wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            partial.replace(output)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)  # bytes go to the binary stream untouched (the BOM stays)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
-    if output:
-        Path(output).write_bytes(data)
-    else:
-        click.echo(data, nl=False)  # bytes go to the binary stream untouched (the BOM stays)
+    except OSError as e:
+        raise click.ClickException(f"{output or 'stdout'}: cannot write the export ({e.strerror or e})") from None
 
 
 @cli.command()

@@ -10,11 +10,12 @@ the store and the index, are the library's other way in.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from .agencies import agency_panel
 from .compare import Comparison, UnknownReportsError, check_count, compare_reports
 from .config import Config
-from .export import export_reports
+from .export import export_chunks, export_reports
 from .groups import group_stats, rank_agencies
 from .highlight import Highlighter
 from .index import ReportIndex, check_data_dir
@@ -158,6 +159,11 @@ class Collection:
         (``panel``) or per report and key (``long``) (see export.export_reports; ``max_reports``
         bounds the matches as ``search_ids``' does)."""
         return export_reports(self, q, fmt, shape, max_reports)
+
+    def export_chunks(self, q: str, fmt: str, shape: str = "reports") -> Iterator[bytes]:
+        """``export``'s bytes a chunk of rows at a time, the reports read as they are written
+        (export.export_chunks): what `xxgk export` writes, at any size."""
+        return export_chunks(self, q, fmt, shape)
 
     def passages(self, q: str, page: int = 1, per_page: int | None = None) -> PassagePage:
         """One page of every sentence where ``q``'s words stand, over every matching report (indexer/passages.py).

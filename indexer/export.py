@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
-from .panel import LONG_COLUMNS, long_records, panel_columns, panel_records
+from .panel import LONG_COLUMNS, long_records, panel_columns, panel_records_in_key_order
 from .report import Report
 
 if TYPE_CHECKING:
@@ -66,22 +66,37 @@ def csv_safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+# Rows written before their bytes are handed on (``csv_chunks``, ``json_chunks``): an export of a
+# million reports then holds a few megabytes at a time, not the whole file.
+CHUNK_ROWS = 1000
+
+
 def records_to_csv(records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None) -> bytes:
     """CSV bytes in UTF-8 with a BOM, header row first, every cell through ``csv_safe_cell``.
 
     :param columns: the columns in order (default: the export's, ``export_columns()``).
     """
+    return b"".join(csv_chunks(records, columns))
+
+
+def csv_chunks(records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None) -> Iterator[bytes]:
+    """``records_to_csv``'s bytes, ``CHUNK_ROWS`` rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = export_columns() if columns is None else columns
+    buffer.write("\ufeff")
     writer.writerow(columns)
-    for record in records:
+    for n, record in enumerate(records, 1):
         # a blank, a whole number or text that starts no formula is what csv_safe_cell would give
         # (csv writes None as ""): only the other cells take the call, ~260 cells a row
         writer.writerow([value if value is None or value.__class__ is int
                          or (value.__class__ is str and not value.startswith(FORMULA_STARTS))
                          else csv_safe_cell(value) for value in map(record.__getitem__, columns)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if n % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def records_to_json(records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None) -> bytes:
@@ -89,15 +104,36 @@ def records_to_json(records: Iterable[dict[str, Any]], columns: Sequence[str] | 
 
     :param columns: the columns in order (default: the export's, ``export_columns()``).
     """
+    return b"".join(json_chunks(records, columns))
+
+
+def json_chunks(records: Iterable[dict[str, Any]], columns: Sequence[str] | None = None) -> Iterator[bytes]:
+    """``records_to_json``'s bytes, ``CHUNK_ROWS`` rows at a time."""
     columns = export_columns() if columns is None else columns
-    # One dumps per row, without indent: json's C encoder only runs without indent.
-    rows = (json.dumps({c: record[c] for c in columns}, ensure_ascii=False) for record in records)
-    return ("[\n" + ",\n".join(rows) + "\n]\n").encode("utf-8")
+    parts = ["[\n"]
+    for n, record in enumerate(records):
+        # One dumps per row, without indent: json's C encoder only runs without indent.
+        parts.append(("" if n == 0 else ",\n") + json.dumps({c: record[c] for c in columns}, ensure_ascii=False))
+        if len(parts) >= CHUNK_ROWS:
+            yield "".join(parts).encode("utf-8")
+            parts = []
+    parts.append("\n]\n")
+    yield "".join(parts).encode("utf-8")
 
 
 def export_reports(collection: Collection, q: str, fmt: str, shape: str = "reports",
                    max_reports: int | None = None) -> bytes:
-    """Every report matching ``q`` as CSV or JSON bytes, in one of ``SHAPES``.
+    """``export_chunks`` joined: the whole file's bytes."""
+    return b"".join(export_chunks(collection, q, fmt, shape, max_reports))
+
+
+def export_chunks(collection: Collection, q: str, fmt: str, shape: str = "reports",
+                  max_reports: int | None = None) -> Iterator[bytes]:
+    """Every report matching ``q`` as CSV or JSON bytes, in one of ``SHAPES``, a chunk of rows at a
+    time: the reports are read from the store as the rows are written, so the memory an export
+    holds does not grow with it (a panel holds one agency's reports at a time).
+
+    The errors below are raised by the call, before any chunk.
 
     :param collection: where the reports are.
     :param q: a query in the search language (docs/query-language.md); "" matches every report.
@@ -113,11 +149,13 @@ def export_reports(collection: Collection, q: str, fmt: str, shape: str = "repor
         raise ExportFormatError(f"unknown export format {fmt!r} (use csv or json)")
     if shape not in SHAPES:
         raise ExportFormatError(f"unknown export shape {shape!r} (use {', '.join(SHAPES)})")
-    reports = collection.light_reports(collection.search_ids(q, max_reports))
+    ids = collection.search_ids(q, max_reports)
     if shape == "panel":
-        records, columns = panel_records(reports), panel_columns()
+        # each agency's reports together, in agency_key order: its rows are made and written, then dropped
+        records, columns = panel_records_in_key_order(collection.light_reports(
+            collection.store.ids_in_agency_order(ids))), panel_columns()
     elif shape == "long":
-        records, columns = long_records(reports), list(LONG_COLUMNS)
+        records, columns = long_records(collection.light_reports(ids)), list(LONG_COLUMNS)
     else:
-        records, columns = map(report_to_record, reports), export_columns()
-    return records_to_csv(records, columns) if fmt == "csv" else records_to_json(records, columns)
+        records, columns = map(report_to_record, collection.light_reports(ids)), export_columns()
+    return csv_chunks(records, columns) if fmt == "csv" else json_chunks(records, columns)

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any, Iterable, Iterator
 
 from .agencies import agency_panel
@@ -29,22 +30,29 @@ def panel_columns() -> list[str]:
 
 def panel_records(reports: Iterable[Report]) -> list[dict[str, Any]]:
     """One record per agency_key and year, ordered by key then year."""
-    by_key: dict[str, list[Report]] = {}
-    for report in reports:
-        if report.agency_key and report.year is not None:
-            by_key.setdefault(report.agency_key, []).append(report)
-    records = []
-    for key in sorted(by_key):
-        by_id = {r.id: r for r in by_key[key]}
-        for year in agency_panel(key, by_key[key]).years:
+    return list(panel_records_in_key_order(sorted((r for r in reports if r.agency_key), key=_agency_key)))
+
+
+def _agency_key(report: Report) -> str:
+    return report.agency_key
+
+
+def panel_records_in_key_order(reports: Iterable[Report]) -> Iterator[dict[str, Any]]:
+    """``panel_records`` of reports given in agency_key order (each agency's together), made as they
+    come: one agency's reports are held at a time."""
+    for key, group in groupby(reports, key=_agency_key):
+        dated = [r for r in group if r.year is not None]
+        if not key or not dated:
+            continue
+        by_id = {r.id: r for r in dated}
+        for year in agency_panel(key, dated).years:
             chosen = by_id[year.report_id]
             region = chosen.region or {}
-            records.append({"agency_key": key, "agency": chosen.agency, "province": region.get("province"),
-                            "city": region.get("city"), "county": region.get("county"), "level": chosen.level,
-                            "agency_type": chosen.agency_type, "year": year.year, "report_id": year.report_id,
-                            "duplicate_year": year.duplicate_year, "other_report_ids": list(year.others),
-                            **year.figures})
-    return records
+            yield {"agency_key": key, "agency": chosen.agency, "province": region.get("province"),
+                   "city": region.get("city"), "county": region.get("county"), "level": chosen.level,
+                   "agency_type": chosen.agency_type, "year": year.year, "report_id": year.report_id,
+                   "duplicate_year": year.duplicate_year, "other_report_ids": list(year.others),
+                   **year.figures}
 
 
 def long_records(reports: Iterable[Report]) -> Iterator[dict[str, Any]]:

@@ -26,7 +26,9 @@ import indexer.groups as groups_module
 from indexer.groups import GroupError, group_stats
 from indexer.index import ReportIndex
 from indexer.ingest import ingest_paths
-from indexer.panel import panel_columns
+import indexer.export as export_module
+from indexer.export import records_to_csv, records_to_json
+from indexer.panel import panel_columns, panel_records
 from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -378,3 +380,32 @@ def test_the_web_refuses_to_read_more_reports_than_its_bound_and_says_why(collec
     assert long.status_code == 400 and "more than the 1 read at once" in long.get_data(as_text=True)
     assert client.get(f"/api/stats?q={narrow}&rank=applications").status_code == 200
     assert collection.export("", "csv").count(b"\n") > 3  # the bound is the web's; the command line has none
+
+
+@pytest.mark.parametrize("shape", ["reports", "panel", "long"])
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_written_in_chunks_is_the_file_made_at_once(collection, reports, monkeypatch, fmt, shape):
+    whole = collection.export("", fmt, shape)
+    monkeypatch.setattr(export_module, "CHUNK_ROWS", 2)
+    chunks = list(collection.export_chunks("", fmt, shape))
+    assert len(chunks) > 2 and b"".join(chunks) == whole
+    assert b"".join(collection.export_chunks("这个词不在任何报告里", fmt, shape)) == \
+        collection.export("这个词不在任何报告里", fmt, shape)
+    if shape == "panel":  # read one agency at a time in the store's agency order, as made from all at once
+        made = panel_records(reports)
+        writer = records_to_csv if fmt == "csv" else records_to_json
+        assert whole == writer(made, panel_columns())
+        assert [r["agency_key"] for r in made] == sorted(r["agency_key"] for r in made)
+
+
+def test_the_command_line_export_streams_to_its_file_and_leaves_no_part_behind(collection, tmp_path):
+    out = tmp_path / "panel.csv"
+    result = CliRunner().invoke(cli, ["export", "", "--panel", "--data", str(collection.config.data_dir),
+                                      "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == collection.export("", "csv", "panel")
+    assert [p.name for p in tmp_path.iterdir()] == ["panel.csv"]
+    missing = tmp_path / "no-such-folder" / "x.csv"
+    result = CliRunner().invoke(cli, ["export", "", "--data", str(collection.config.data_dir), "--output", str(missing)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {missing}: cannot write the export") and "Traceback" not in result.output
