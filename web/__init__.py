@@ -209,7 +209,11 @@ def _register_errors(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        return error_response(error.code, error.description)
+        response = error_response(error.code, error.description)
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":  # e.g. a 405's Allow, which HTTP requires
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -5,14 +5,15 @@ The description's schemas are generated from the types the API returns
 """
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Mapping
 
 import msgspec
 from flask import Blueprint, jsonify, request
 
-from indexer.aliases import ALIASES
 from indexer.compare import MAX_REPORTS, MIN_REPORTS, Comparison
-from indexer.groups import GROUP_FIELDS, MAX_RANK, ORDERS, STATS
+from indexer.errors import XxgkError
+from indexer.groups import MAX_RANK
 from indexer.query import QuerySyntaxError, comparable_keys
 from indexer.report import Report
 from indexer.results import AgencyPanel
@@ -20,14 +21,21 @@ from indexer.search import SearchError
 from indexer.vocabulary import REPORT_ID
 
 from .collection import get_collection
-from .groups import group_params, group_results
+from .groups import (DEFAULT_MEASURE, DEFAULT_RANK_SIZE, OPTIONAL_CHOICES, REQUIRED_CHOICES, group_params,
+                     group_results)
 from .urls import LinkedPassagePage, LinkedSearchResult, with_links
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_PER_PAGE = 200
+MAX_PAGE = 10**6
+
+
+class ParameterError(XxgkError):
+    """A JSON request's parameter outside the values /api/openapi.json gives it."""
+
 
 # What a user can get wrong in a request: the query, or the sort/page of a hand-edited URL.
-REQUEST_ERRORS = (QuerySyntaxError, SearchError)
+REQUEST_ERRORS = (QuerySyntaxError, SearchError, ParameterError)
 
 
 class Error(msgspec.Struct):
@@ -60,24 +68,51 @@ def asks_for(args, name: str) -> bool:
     return args.get(name, "").lower() in ("1", "true", "yes")
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    try:
-        value = int(request.args.get(name, default))
-    except ValueError:
+# The JSON requests check their numbers and switches as their document states them: a value
+# outside is a 400 naming it, not quietly replaced (the pages, edited by hand, are more forgiving).
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """``name``'s whole number in ``low..high`` (``default`` when absent).
+
+    :raises ParameterError: anything else.
+    """
+    raw = args.get(name)
+    if raw is None:
         return default
-    return min(max(value, low), high)
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not low <= int(raw) <= high:
+        raise ParameterError(f"{name} must be a whole number from {low:,} to {high:,}, not {raw!r}")
+    return int(raw)
+
+
+def bool_param(args: Mapping[str, str], name: str) -> bool:
+    """``name``'s switch: true or false (1 or 0); false when absent.
+
+    :raises ParameterError: anything else.
+    """
+    raw = args.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in BOOLEANS:
+        raise ParameterError(f"{name} must be true or false, not {raw!r}")
+    return BOOLEANS[raw.lower()]
 
 
 @bp.get("/search")
 def api_search():
     """One page of results and facets for ``q`` (docs/query-language.md); 400 with the position for a malformed query."""
-    collection = get_collection()
-    q = (request.args.get("q") or "").strip()
-    page = _int_arg("page", 1, 1, 10**6)
-    per_page = _int_arg("per_page", collection.config.page_size, 1, MAX_PER_PAGE)
-    sort = request.args.get("sort") or "relevance"
-    result, error = run_search(q, page, sort, per_page, rates=asks_for(request.args, "rates"),
-                               agencies=asks_for(request.args, "agencies"))
+    collection, args = get_collection(), request.args
+    q = (args.get("q") or "").strip()
+    try:
+        page = int_param(args, "page", 1, 1, MAX_PAGE)
+        per_page = int_param(args, "per_page", collection.config.page_size, 1, MAX_PER_PAGE)
+        rates, agencies = bool_param(args, "rates"), bool_param(args, "agencies")
+        if args.get("sort") == "":
+            raise ParameterError("sort must not be empty (leave it out for relevance)")
+    except ParameterError as e:
+        return jsonify(query_error(e)), 400
+    result, error = run_search(q, page, args.get("sort", "relevance"), per_page, rates=rates, agencies=agencies)
     if error:
         return jsonify(error), 400
     return jsonify(result.to_builtins())
@@ -126,6 +161,11 @@ def sort_values() -> list[str]:
     return ["relevance", *(sign + key for key in keys for sign in ("", "-"))]
 
 
+# MIN_REPORTS to MAX_REPORTS report ids (indexer/vocabulary.py REPORT_ID), spaces allowed after a comma;
+# that they differ no pattern says (a repeated id counts once)
+COMPARE_IDS_PATTERN = rf"^{REPORT_ID.pattern}(, *{REPORT_ID.pattern}){{{MIN_REPORTS - 1},{MAX_REPORTS - 1}}}$"
+
+
 def openapi_document(server_url: str) -> dict:
     """The API's OpenAPI 3.1 description, pointing at ``server_url``."""
     _, schemas = msgspec.json.schema_components(
@@ -138,8 +178,19 @@ def openapi_document(server_url: str) -> dict:
     def string_parameter(name: str, where: str, text: str, **extra) -> dict:
         return {"name": name, "in": where, "required": True, "schema": {"type": "string"}, "description": text, **extra}
 
-    def operation(summary: str, parameters: list, responses: dict) -> dict:
-        return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+    def operation(operation_id: str, summary: str, parameters: list, responses: dict) -> dict:
+        return {"get": {"operationId": operation_id, "summary": summary, "parameters": parameters,
+                        "responses": responses}}
+
+    # where a search's hits lead: a client (or schemathesis's stateful phase) follows these
+    hit_links = {
+        "report": {"operationId": "getReport", "parameters": {"id": "$response.body#/hits/0/id"},
+                   "description": "the first hit's report"},
+        "agency": {"operationId": "getAgency", "parameters": {"key": "$response.body#/hits/0/agency_key"},
+                   "description": "the first hit's agency across years"},
+        "compare": {"operationId": "compareReports",
+                    "parameters": {"ids": "{$response.body#/hits/0/id},{$response.body#/hits/1/id}"},
+                    "description": "the first two hits side by side"}}
 
     return {
         "openapi": "3.1.0",
@@ -149,11 +200,13 @@ def openapi_document(server_url: str) -> dict:
         "servers": [{"url": server_url}],
         "paths": {
             "/api/search": {"get": {
+                "operationId": "searchReports",
                 "summary": "Search reports",
                 "parameters": [
                     {"name": "q", "in": "query", "schema": {"type": "string"},
                      "description": "query, e.g. type:信访 year:2020 procurement_count>0", "example": "type:信访 year:2020"},
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                                "default": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                     "maximum": MAX_PER_PAGE}},
                     {"name": "sort", "in": "query",
@@ -165,48 +218,53 @@ def openapi_document(server_url: str) -> dict:
                     {"name": "agencies", "in": "query", "schema": {"type": "boolean", "default": False},
                      "description": "also count the agency keys as a facet (facets.agency, the 100 most frequent); "
                                     "left out unless asked, as there are as many as there are agencies"}],
-                "responses": {"200": json_response("LinkedSearchResult", "one page of results"),
+                "responses": {"200": {**json_response("LinkedSearchResult", "one page of results"), "links": hit_links},
                               "400": json_response("Error", "malformed query, sort or page")}}},
             "/api/stats": operation(
-                "Statistics of a query; its groups (one field or a pivot of two) and agency ranking",
+                "getStats", "Statistics of a query; its groups (one field or a pivot of two) and agency ranking",
                 [{"name": "q", "in": "query", "schema": {"type": "string"}, "example": "type:信访"},
-                 *({"name": name, "in": "query", "schema": {"enum": list(GROUP_FIELDS)}, "description": text}
+                 # "" is the stats form's "none": by, by2 and rank take it
+                 *({"name": name, "in": "query", "schema": {"enum": ["", *OPTIONAL_CHOICES[name]]}, "description": text}
                    for name, text in (("by", "group by this field (adds `groups`)"),
-                                      ("by2", "and by this one: a pivot, one group per pair of values"))),
-                 {"name": "measure", "in": "query", "schema": {"enum": list(ALIASES), "default": "applications"},
+                                      ("by2", "and by this one, another than by: a pivot, one group per pair of values"),
+                                      ("rank", "rank agencies by this alias or rate (adds `ranking`)"))),
+                 {"name": "measure", "in": "query",
+                  "schema": {"enum": list(REQUIRED_CHOICES["measure"]), "default": DEFAULT_MEASURE},
                   "description": "the alias or rate summarised in each group"},
-                 {"name": "stat", "in": "query", "schema": {"enum": list(STATS)},
+                 {"name": "stat", "in": "query", "schema": {"enum": list(REQUIRED_CHOICES["stat"])},
                   "description": "the number the page charts (every group has all four)"},
-                 {"name": "rank", "in": "query", "schema": {"enum": list(ALIASES)},
-                  "description": "rank agencies by this alias or rate (adds `ranking`)"},
-                 {"name": "order", "in": "query", "schema": {"enum": list(ORDERS), "default": "desc"}},
+                 {"name": "order", "in": "query", "schema": {"enum": list(REQUIRED_CHOICES["order"]), "default": "desc"}},
                  {"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_RANK,
-                                                         "default": 20}}],
+                                                         "default": DEFAULT_RANK_SIZE},
+                  "description": "how many agencies the ranking lists"}],
                 {"200": {"description": "total, per_year, per_type, outcomes, rates; groups and ranking when asked "
                                         "(docs/query-language.md#group-and-rank)",
                          "content": {"application/json": {"schema": {"type": "object"}}}},
                  "400": json_response("Error", "malformed query or parameter, or a ranking over more reports "
                                                "than the server reads at once (docs/serving.md#limits)")}),
             "/api/passages": operation(
-                "Every sentence of the matching reports where the query's words stand, a page at a time",
-                [string_parameter("q", "query", "a query with words or phrases, e.g. section:3 不予公开",
-                                  example="不予公开"),
-                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+                "getPassages", "Every sentence of the matching reports where the query's words stand, a page at a time",
+                [{**string_parameter("q", "query", "a query with words or phrases, e.g. section:3 不予公开",
+                                     example="不予公开"),
+                  "schema": {"type": "string", "pattern": r"\S"}},  # a blank q is "no query"
+                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                             "default": 1}}],
                 {"200": json_response("LinkedPassagePage", "one page of passages, each with its address"),
                  "400": json_response("Error", "no query, or a malformed one")}),
             "/api/reports/{id}": operation(
-                "One canonical report",
+                "getReport", "One canonical report",
                 [string_parameter("id", "path", "first 16 hex characters of the file's sha256")],
                 {"200": json_response("Report", "the report"), "404": json_response("Error", "unknown id")}),
             "/api/compare": operation(
-                "Reports side by side",
-                [string_parameter("ids", "query", f"{MIN_REPORTS} to {MAX_REPORTS} report ids, comma-separated",
-                                  example="e35090fd5ffeebf0,c79327e4fbc2ded3")],
+                "compareReports", "Reports side by side",
+                [{**string_parameter("ids", "query", f"{MIN_REPORTS} to {MAX_REPORTS} different report ids, "
+                                                     "comma-separated", example="e35090fd5ffeebf0,c79327e4fbc2ded3"),
+                  "schema": {"type": "string", "pattern": COMPARE_IDS_PATTERN}}],
                 {"200": json_response("Comparison", "every alias and figure key of the reports"),
-                 "400": json_response("Error", f"fewer than {MIN_REPORTS} or more than {MAX_REPORTS} ids"),
+                 "400": json_response("Error", f"fewer than {MIN_REPORTS} or more than {MAX_REPORTS} different ids"),
                  "404": json_response("Error", "an id no report has")}),
             "/api/agencies/{key}": operation(
-                "One agency across years: its reports, and a row a year of aliases, rates and flags",
+                "getAgency", "One agency across years: its reports, and a row a year of aliases, rates and flags",
                 [string_parameter("key", "path", "an agency_key, <region>/<name>, e.g. 370402/市中区信访局 "
                                                  "(its slash stays a slash)")],
                 {"200": json_response("AgencyPanel", "the agency"),

@@ -17,17 +17,33 @@ DEFAULT_MEASURE = "applications"
 DEFAULT_RANK_SIZE = 20
 
 
+# Each choice of the stats form and its values; "" (the form's "none") leaves an optional one out.
+ALIAS_CHOICES = tuple(ALIASES)
+OPTIONAL_CHOICES = {"by": GROUP_FIELDS, "by2": GROUP_FIELDS, "rank": ALIAS_CHOICES}
+REQUIRED_CHOICES = {"measure": ALIAS_CHOICES, "stat": STATS, "order": ORDERS}
+
+
 def group_params(args: Mapping[str, str]) -> dict[str, Any]:
-    """The grouping and ranking parameters of a request, defaults filled in (unchecked: the
-    collection raises GroupError for a bad one)."""
-    by, rank = args.get("by") or None, args.get("rank") or None
-    measure = args.get("measure") or DEFAULT_MEASURE
-    stat = args.get("stat") or ("mean" if is_rate(measure) else "sum")
-    n = args.get("n") or str(DEFAULT_RANK_SIZE)
-    if not n.isdigit():
+    """The grouping and ranking parameters of a request, defaults filled in.
+
+    Every value given is checked, used or not, so that a misspelt one is reported rather than
+    ignored (the API documents each one's values: web/api.py ``openapi_document``); whether they
+    go together (``by2`` needs ``by``) is the collection's to check.
+
+    :raises GroupError: a value that is not one of its parameter's.
+    """
+    for name, allowed in (*OPTIONAL_CHOICES.items(), *REQUIRED_CHOICES.items()):
+        value = args.get(name)
+        if value is not None and value not in allowed and not (value == "" and name in OPTIONAL_CHOICES):
+            hint = "an alias or rate, e.g. applications, grant_rate" if allowed is ALIAS_CHOICES else ", ".join(allowed)
+            raise GroupError(f"unknown {name} {value!r} (use {hint})")
+    measure = args.get("measure", DEFAULT_MEASURE)
+    n = args.get("n", str(DEFAULT_RANK_SIZE))
+    if not n.isascii() or not n.isdigit() or not 1 <= int(n) <= MAX_RANK:
         raise GroupError(f"n must be a whole number between 1 and {MAX_RANK}")
-    return {"by": by, "by2": args.get("by2") or None, "measure": measure, "stat": stat,
-            "rank": rank, "order": args.get("order") or "desc", "n": int(n)}
+    return {"by": args.get("by") or None, "by2": args.get("by2") or None, "measure": measure,
+            "stat": args.get("stat", "mean" if is_rate(measure) else "sum"),
+            "rank": args.get("rank") or None, "order": args.get("order", "desc"), "n": int(n)}
 
 
 def group_results(q: str, params: dict[str, Any]) -> dict[str, Any]:

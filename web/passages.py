@@ -5,7 +5,7 @@ import math
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from .api import REQUEST_ERRORS, query_error
+from .api import MAX_PAGE, REQUEST_ERRORS, ParameterError, int_param, query_error
 from .collection import get_collection
 from .downloads import attachment_response
 from .htmx import template_for
@@ -48,7 +48,11 @@ def page():
 @bp.get("/passages.json")
 @bp.get("/api/passages")
 def passages_json():
-    """The passages page's data as JSON, each passage with its ``url``; 400 for a malformed query."""
+    """The passages page's data as JSON, each passage with its ``url``; 400 for a malformed query or page."""
+    try:
+        int_param(request.args, "page", 1, 1, MAX_PAGE)
+    except ParameterError as e:
+        return jsonify(query_error(e)), 400
     context = passages_context(request.args)
     if context["error"]:
         return jsonify(context["error"]), 400

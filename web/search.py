@@ -15,7 +15,7 @@ from markupsafe import Markup
 from indexer.agencies import key_name
 from indexer.aliases import ALIASES, RATES, is_rate
 from indexer.export import FORMATS, ExportFormatError
-from indexer.groups import GroupError
+from indexer.groups import MAX_RANK, GroupError
 from indexer.figure_keys import all_figure_keys
 from indexer.search import ON_REQUEST_FACETS, rate_bucket_tokens
 from indexer.vocabulary import FACETS, HEADLINE_ALIASES
@@ -213,7 +213,7 @@ def stats():
         if isinstance(e, GroupError):
             params = None  # the form shows the defaults, not the value it cannot offer
     params = params or group_params({})
-    return render_template("stats.html", q=q, error=error, stats=data, **stats_view(data, lang),
+    return render_template("stats.html", q=q, error=error, stats=data, max_rank=MAX_RANK, **stats_view(data, lang),
                            **group_view(q, params, found, lang))
 
 
