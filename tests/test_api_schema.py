@@ -79,9 +79,12 @@ def test_the_api_refuses_parameters_outside_their_documented_values(server):
     for path, named in (("/api/search?q=公开&page=0", "page"), ("/api/search?per_page=201", "per_page"),
                         ("/api/search?rates=null", "rates"), ("/api/search?sort=", "sort"),
                         ("/api/passages?q=公开&page=x", "page"), ("/api/stats?n=", "n"),
-                        ("/api/stats?measure=nope", "measure"), ("/api/stats?order=up", "order")):
+                        ("/api/stats?measure=nope", "measure"), ("/api/stats?order=up", "order"),
+                        ("/api/search?rates=1", "rates"), ("/api/search?page=01", "page"),
+                        ("/api/search?q=公开&page=1&page=2", "page is given 2 times"),
+                        ("/search.json?sort=year&sort=-year", "sort is given 2 times")):
         response = requests.get(server + path, timeout=30)
         assert response.status_code == 400, path
         assert named in response.json()["error"], path
-    assert requests.get(server + "/api/search?q=公开&page=1&per_page=200&rates=true&agencies=0",
+    assert requests.get(server + "/api/search?q=公开&page=1&per_page=200&rates=true&agencies=false",
                         timeout=30).status_code == 200

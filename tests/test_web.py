@@ -204,7 +204,7 @@ def test_openapi_document_describes_the_api(client):
     assert set(doc["paths"]) >= {"/api/search", "/api/reports/{id}"}
     search = doc["paths"]["/api/search"]["get"]
     assert {p["name"] for p in search["parameters"]} >= {"q", "page", "sort"}
-    assert set(search["responses"]) == {"200", "400"}
+    assert set(search["responses"]) == {"200", "400", "414", "503"}
     assert "404" in doc["paths"]["/api/reports/{id}"]["get"]["responses"]
 
 
@@ -232,8 +232,8 @@ def test_the_openapi_schemas_are_valid_json_schema(client):
     {"q": "type:信访", "sort": "-applications"},      # sorted by a figure
     {"q": "信访", "page": "2", "per_page": "1"},
     {"q": "这个词不在任何报告里"},                     # no hits
-    {"q": "信访", "rates": "1"},                      # with the rate facets
-    {"q": "", "agencies": "1", "rates": "1"},         # and the agency keys
+    {"q": "信访", "rates": "true"},                   # with the rate facets
+    {"q": "", "agencies": "true", "rates": "true"},   # and the agency keys
 ])
 def test_every_search_response_validates_against_the_document(client, query):
     doc = client.get("/api/openapi.json").get_json()
@@ -638,7 +638,7 @@ def test_a_rate_facet_link_adds_and_removes_its_bucket(client, collection):
 
 def test_the_api_counts_the_rate_facets_when_asked(client, collection):
     plain = client.get("/api/search", query_string={"q": ""}).get_json()["facets"]
-    asked = client.get("/api/search", query_string={"q": "", "rates": "1"}).get_json()["facets"]
+    asked = client.get("/api/search", query_string={"q": "", "rates": "true"}).get_json()["facets"]
     assert not any(rate in plain for rate in RATES) and plain["year"] == asked["year"]
     later = collection.on_request_facets("")
     assert asked["grant_rate"]["0.2..0.3"] == 2 and asked["grant_rate"] == later["grant_rate"]

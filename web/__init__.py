@@ -82,6 +82,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ResponseCache(app.wsgi_app, Path(app.config["XXGK_RESPONSE_CACHE"]),
                                      lambda: holder.get().version())
 
+    @app.before_request
+    def _one_value_a_parameter():
+        # the JSON answers' parameters each take one value (/api/openapi.json): a repeated one is
+        # refused rather than its first value taken quietly
+        if is_json_path(request.path):
+            repeated = api.repeated_parameter(request.args)
+            if repeated:
+                return error_response(400, repeated)
+        return None
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -170,10 +180,15 @@ def _version_static_urls(app: Flask) -> None:
         return response
 
 
+def is_json_path(path: str) -> bool:
+    """Whether the path is the API's or a page's JSON twin (``*.json``)."""
+    return path.startswith("/api/") or path.endswith(".json")
+
+
 def wants_json() -> bool:
     """Whether the answer to this request should be JSON: the API, the *.json twins,
     or a client that asks for JSON rather than HTML."""
-    if request.path.startswith("/api/") or request.path.endswith(".json"):
+    if is_json_path(request.path):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

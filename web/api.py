@@ -70,7 +70,17 @@ def asks_for(args, name: str) -> bool:
 
 # The JSON requests check their numbers and switches as their document states them: a value
 # outside is a 400 naming it, not quietly replaced (the pages, edited by hand, are more forgiving).
-BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+# As JSON writes them: "1" or "True" is not a boolean (the pages take rates=1; the API true).
+BOOLEANS = {"true": True, "false": False}
+
+
+def repeated_parameter(args) -> str | None:
+    """What is wrong when a parameter is given more than once (None: each once)."""
+    for name in args:
+        times = len(args.getlist(name))
+        if times > 1:
+            return f"{name} is given {times} times: give it once"
+    return None
 
 
 def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -81,22 +91,22 @@ def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: 
     raw = args.get(name)
     if raw is None:
         return default
-    if not re.fullmatch(r"[0-9]{1,9}", raw) or not low <= int(raw) <= high:
+    if not re.fullmatch(r"0|[1-9][0-9]{0,8}", raw) or not low <= int(raw) <= high:
         raise ParameterError(f"{name} must be a whole number from {low:,} to {high:,}, not {raw!r}")
     return int(raw)
 
 
 def bool_param(args: Mapping[str, str], name: str) -> bool:
-    """``name``'s switch: true or false (1 or 0); false when absent.
+    """``name``'s switch: true or false; false when absent.
 
     :raises ParameterError: anything else.
     """
     raw = args.get(name)
     if raw is None:
         return False
-    if raw.lower() not in BOOLEANS:
+    if raw not in BOOLEANS:
         raise ParameterError(f"{name} must be true or false, not {raw!r}")
-    return BOOLEANS[raw.lower()]
+    return BOOLEANS[raw]
 
 
 @bp.get("/search")
@@ -192,7 +202,7 @@ def openapi_document(server_url: str) -> dict:
                     "parameters": {"ids": "{$response.body#/hits/0/id},{$response.body#/hits/1/id}"},
                     "description": "the first two hits side by side"}}
 
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "xxgk-search API", "version": "1",
                  "description": "Full-text and faceted search over 政府信息公开工作年度报告. "
@@ -274,3 +284,12 @@ def openapi_document(server_url: str) -> dict:
         },
         "components": {"schemas": schemas},
     }
+    # what any request may get, whatever its operation (docs/serving.md#limits)
+    for path, item in document["paths"].items():
+        responses = item["get"]["responses"]
+        if path != "/api/openapi.json":
+            responses.setdefault("400", json_response("Error", "a parameter given more than once"))
+        responses["414"] = {"description": "a request line longer than the server takes (8,190 bytes)"}
+        responses["503"] = json_response("Error", "the request outlived its time limit, or the server is busy: "
+                                                  "try again (Retry-After)")
+    return document
