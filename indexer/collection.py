@@ -122,9 +122,10 @@ class Collection:
 
         :raises QuerySyntaxError: the query is malformed.
         :raises GroupError: an unknown measure or order, or a bad ``n``.
-        :raises TooManyReports: more matches than ``max_reports`` (None: no bound).
+        :raises TooManyReports: every match must be read (ties across many agencies) and they are
+            more than ``max_reports`` (None: no bound).
         """
-        return rank_agencies(self.light_reports(self.search_ids(q, max_reports)), measure, order, n)
+        return rank_agencies(self.index, q, measure, order, n, self.light_reports, max_reports)
 
     def highlighter(self, q: str) -> Highlighter | None:
         """What marks ``q``'s text terms in a report's text as its snippets mark them (None: nothing to mark)."""

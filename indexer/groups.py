@@ -11,22 +11,23 @@
   each group's values with how many reports hold each (``group_values``), from which every
   statistic is exact.
 - ``rank_agencies``: agencies (agency_key) top or bottom N by one alias or rate, each by its
-  latest year with a value in the agency panel (indexer/agencies.py: one report per agency-year).
+  latest year with a value in the agency panel (indexer/agencies.py: one report per agency-year),
+  the reports read in the measure's order until the top N is proved (``rank_reports`` reads them all).
 """
 from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import tantivy
 
 from .aliases import ALIASES, RATE_DIGITS, is_rate
-from .index import ReportIndex, figure_field
+from .index import ReportIndex, count_matches, decode_hit, figure_field, hit_id
 from .panel import panel_records
 from .query import Plan, compile_plan, parse_query, plan_to_query
 from .report import Report
-from .search import EVERY_VALUE, TOTAL_AGG, SearchError, counting_plan, total_of
+from .search import EVERY_VALUE, TOTAL_AGG, SearchError, counting_plan, search_ids, total_of
 from .vocabulary import FILTER_FIELDS, filter_token
 
 # group-by name -> the query-language field that filters it (docs/query-language.md)
@@ -306,24 +307,100 @@ def _value_at_rank(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Pla
             rank -= bucket["doc_count"]
 
 
-def rank_agencies(reports: Iterable[Report], measure: str, order: str = "desc", n: int = 20) -> list[dict[str, Any]]:
-    """The top (``desc``) or bottom (``asc``) ``n`` agencies by ``measure``, ties by agency_key.
-
-    Each row: rank, agency_key, agency, year and report_id (the panel's report of the agency's
-    latest year with a value), value. Agencies with no value in any year are left out.
-
-    :raises GroupError: an unknown measure or order, or ``n`` outside 1..MAX_RANK.
-    """
+def _check_rank(measure: str, order: str, n: int) -> None:
     check_measure(measure)
     if order not in ORDERS:
         raise GroupError(f"unknown order {order!r} (use desc or asc)")
     if not 1 <= n <= MAX_RANK:
         raise GroupError(f"n must be between 1 and {MAX_RANK}")
+
+
+def _latest_values(reports: Iterable[Report], measure: str) -> dict[str, dict[str, Any]]:
+    """agency_key -> its ranking row without the rank: the panel's report of its latest year with
+    a value of ``measure``. Agencies with no value in any year are left out."""
     latest: dict[str, dict[str, Any]] = {}
     for row in panel_records(reports):  # ordered by key then year: the last one kept is the latest
         if row[measure] is not None:
             latest[row["agency_key"]] = {"agency_key": row["agency_key"], "agency": row["agency"], "year": row["year"],
                                          "report_id": row["report_id"], "value": row[measure]}
+    return latest
+
+
+def _ranked(rows: Iterable[dict[str, Any]], order: str, n: int) -> list[dict[str, Any]]:
     sign = -1 if order == "desc" else 1
-    ranked = sorted(latest.values(), key=lambda r: (sign * r["value"], r["agency_key"]))[:n]
+    ranked = sorted(rows, key=lambda r: (sign * r["value"], r["agency_key"]))[:n]
     return [{"rank": i, **row} for i, row in enumerate(ranked, 1)]
+
+
+def rank_reports(reports: Iterable[Report], measure: str, order: str = "desc", n: int = 20) -> list[dict[str, Any]]:
+    """``rank_agencies`` over these reports, every one read.
+
+    :raises GroupError: an unknown measure or order, or ``n`` outside 1..MAX_RANK.
+    """
+    _check_rank(measure, order, n)
+    return _ranked(_latest_values(reports, measure).values(), order, n)
+
+
+# The ranking reads the reports in the measure's order, RANK_FIRST_READ per agency asked for, then
+# four times as many each round, until it can prove its top n (``rank_agencies``). Past
+# RANK_MOST_READ reports (ties on one value across many agencies: every 0 of an ascending ranking)
+# it reads every matching report instead.
+RANK_FIRST_READ = 4
+RANK_MOST_READ = 4096
+
+
+def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
+                  read_reports: Callable[[list[str]], Iterable[Report]],
+                  max_reports: int | None = None) -> list[dict[str, Any]]:
+    """The top (``desc``) or bottom (``asc``) ``n`` agencies (agency_key) of the reports matching
+    ``q`` by ``measure``, ties by agency_key.
+
+    Each row: rank, agency_key, agency, year and report_id (the panel's report of the agency's
+    latest year with a value; indexer/agencies.py), value. Agencies with no value in any year are
+    left out.
+
+    An agency's value is one of its reports' values, so once the reports are read in the
+    measure's order down to some value v, every agency whose value lies strictly before v has
+    been met: each agency met is valued from all its matching reports, and when n of them lie
+    strictly before v they are the top n. The same as reading every report, without doing so.
+
+    :param read_reports: the reports with these ids (the store's).
+    :param max_reports: where every matching report must be read, refuse past this many (None: no bound).
+    :raises QuerySyntaxError: the query is malformed.
+    :raises GroupError: an unknown measure or order, or ``n`` outside 1..MAX_RANK.
+    :raises TooManyReports: every report must be read and they are more than ``max_reports``.
+    """
+    _check_rank(measure, order, n)
+    searcher, schema = index.searcher, index.schema
+    plan = compile_plan(parse_query(q or ""))
+    field, key_field = figure_field(measure), FILTER_FIELDS["agency_key"]
+    ranked_query = plan_to_query(_and(plan, Plan("exists", field), Plan("exists", key_field), Plan("exists", "year")),
+                                 schema)
+    direction, sign = (tantivy.Order.Desc, -1) if order == "desc" else (tantivy.Order.Asc, 1)
+    valued: dict[str, dict[str, Any] | None] = {}  # agency_key -> its row (None: no value)
+    read: list[tuple[float, str]] = []  # (sort key, agency_key) of each report read, in order
+    limit = n * RANK_FIRST_READ
+    while limit <= RANK_MOST_READ:
+        for _, address in index.sorted_hits(searcher, ranked_query, field, direction, limit - len(read), len(read)):
+            hit = decode_hit(searcher.doc(address).get_first("hit"))
+            read.append((sign * hit["figures"][measure], hit["agency_key"]))
+        complete = len(read) < limit
+        # the sort key of the last report read: every report before it has been read
+        edge = None if complete or not read else read[-1][0]
+        met = {key for sort_key, key in read if edge is None or sort_key < edge} - set(valued)
+        if met:
+            agencies = Plan("bool", children=tuple(("should", Plan("term", key_field, key)) for key in sorted(met)))
+            latest = _latest_values(read_reports(_matching_ids(searcher, plan_to_query(_and(plan, agencies), schema))),
+                                    measure)
+            valued.update({key: latest.get(key) for key in met})
+        proven = [row for row in valued.values() if row is not None and (edge is None or sign * row["value"] < edge)]
+        if complete or len(proven) >= n:
+            return _ranked(proven, order, n)
+        limit *= 4
+    return rank_reports(read_reports(search_ids(index, q, max_reports=max_reports)), measure, order, n)
+
+
+def _matching_ids(searcher: tantivy.Searcher, query: tantivy.Query) -> list[str]:
+    count = count_matches(searcher, query)
+    return [hit_id(searcher.doc(address).get_first("hit"))
+            for _, address in searcher.search(query, count, count=False).hits] if count else []

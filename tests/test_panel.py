@@ -362,17 +362,65 @@ def test_groups_across_segments_with_blank_fields_are_the_hand_computed_ones(tmp
                     assert_summary(row, hand_summary(expected[tuple(row[f] for f in fields)], measure))
 
 
-def test_the_web_refuses_to_read_more_reports_than_its_bound_and_says_why(collection):
+@pytest.mark.parametrize("first_read, most_read", [(groups_module.RANK_FIRST_READ, groups_module.RANK_MOST_READ),
+                                                    (1, 64), (1, 2)], ids=["default", "rounds", "every-report"])
+def test_the_ranking_read_in_the_measures_order_is_the_one_read_from_every_report(tmp_path, reports, monkeypatch,
+                                                                                  first_read, most_read):
+    # 200 copies of the corpus reports in three segments (one deleted) under 30 agencies, their years
+    # often repeated (the panel's choice: fewest flags, latest date, smallest id) and their values
+    # the corpus's few (ties across agencies, blanks): the ranking by index equals rank_reports over
+    # every matching report. Small reads make it go round after round, or give up and read them all.
+    monkeypatch.setattr(groups_module, "RANK_FIRST_READ", first_read)
+    monkeypatch.setattr(groups_module, "RANK_MOST_READ", most_read)
+    rng = random.Random(5)
+    index = ReportIndex.open(tmp_path / "index")
+    made = []
+    for segment in range(3):
+        with index.batch() as batch:
+            for n in range(70 if segment < 2 else 60):
+                base = rng.choice(reports)
+                made.append(replace(base, id=f"{segment:02x}{n:06x}bbbbbbbb", year=rng.choice([2020, 2021, 2022, None]),
+                                    agency_key=rng.choice([f"37040{k % 10}/机关{k}" for k in range(30)] + [None]),
+                                    published=rng.choice(["2021-01-15", "2022-03-01", None])))
+                batch.add(made[-1])
+    with index.batch() as batch:
+        batch.delete(made.pop(0).id)
+    assert index.searcher.num_segments >= 3
+    by_id = {r.id: r for r in made}
+    read = lambda ids: [by_id[i] for i in ids]  # noqa: E731
+    ties_at_the_cut = 0
+    for q, kept in (("", lambda r: True), ("year:2021..2022", lambda r: r.year in (2021, 2022))):
+        members = [r for r in made if kept(r)]
+        for measure in ("applications", "grant_rate", "procurement_amount", "review"):
+            for order in ("desc", "asc"):
+                for n in (1, 3, 7, 30):
+                    expected = groups_module.rank_reports(members, measure, order, n)
+                    assert groups_module.rank_agencies(index, q, measure, order, n, read) == expected, \
+                        (q, measure, order, n)
+                    one_more = groups_module.rank_reports(members, measure, order, n + 1)
+                    ties_at_the_cut += len(one_more) == n + 1 and one_more[n - 1]["value"] == one_more[n]["value"]
+    assert ties_at_the_cut >= 10   # the hard case: the n-th agency's value shared by the next one
+
+
+def test_the_web_refuses_to_read_more_reports_than_its_bound_and_says_why(collection, monkeypatch):
     app = create_app({"XXGK_CONFIG": collection.config, "XXGK_MAX_READ_REPORTS": 3})
     client = app.test_client()
     total = collection.search("")["total"]
     assert total > 3
     narrow = "year:2020"
     assert 1 < collection.search(narrow)["total"] <= 3
-    for path in ("/export.csv?q=", "/export.json?q=&shape=panel", "/api/stats?q=&rank=applications"):
+    for path in ("/export.csv?q=", "/export.json?q=&shape=panel"):
         response = client.get(path)
         assert response.status_code == 400, path
         assert f"the query matches {total:,} reports, more than the 3 read at once" in response.get_data(as_text=True)
+    # a ranking reads in the measure's order only what proves its top n; where it must read every
+    # report (ties across too many agencies: here made so at once), the bound holds
+    ranked = client.get("/api/stats?q=&rank=applications&n=2")
+    assert ranked.status_code == 200 and ranked.json["ranking"] == collection.rank("", "applications", n=2)
+    monkeypatch.setattr(groups_module, "RANK_MOST_READ", 0)
+    response = client.get("/api/stats?q=&rank=applications")
+    assert response.status_code == 400
+    assert f"the query matches {total:,} reports, more than the 3 read at once" in response.json["error"]
     assert "more than the 3 read at once" in client.get("/stats?q=&rank=applications").get_data(as_text=True)
     assert client.get(f"/export.csv?q={narrow}").status_code == 200
     # a long export writes ~200 rows a report: it reads a sixth as many (at least one)

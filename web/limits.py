@@ -16,9 +16,9 @@ from flask import Flask, abort, current_app, request
 MAX_BODY_BYTES = 64 * 1024
 # A query over the whole collection answers in well under a second (docs/benchmarks.md).
 REQUEST_SECONDS = 20.0
-# Exports and agency rankings read every matching report from the store: 0.1-0.15 ms each, and a
-# panel or ranking holds them all (~30 KB each) while it is built. Past this many, one request
-# would outlive its deadline holding gigabytes, so it is refused with the reason instead.
+# Exports read every matching report from the store, 0.1-0.15 ms each, and so does an agency
+# ranking that ties leave unproven (holding them all, ~30 KB each, while it is built). Past this
+# many, one request would outlive its deadline holding gigabytes, so it is refused with the reason.
 MAX_READ_REPORTS = 100_000
 # A long export writes a row per report and key (~200 a report): ~6 times the time a report, so
 # it reads a sixth as many (docs/benchmarks.md, "The stats page's groups counted by the index").
