@@ -362,7 +362,10 @@ def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
     An agency's value is one of its reports' values, so once the reports are read in the
     measure's order down to some value v, every agency whose value lies strictly before v has
     been met: each agency met is valued from all its matching reports, and when n of them lie
-    strictly before v they are the top n. The same as reading every report, without doing so.
+    strictly before v they are the top n. Where ties at v stall the reading, the rest are the
+    agencies valued v, the first by key: each has a report of value v, so the agencies with such
+    a report are valued in key order until enough are found (``_tied_at``). The same as reading
+    every report, without doing so; only when neither proves the ranking is every report read.
 
     :param read_reports: the reports with these ids (the store's).
     :param max_reports: where every matching report must be read, refuse past this many (None: no bound).
@@ -371,36 +374,88 @@ def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
     :raises TooManyReports: every report must be read and they are more than ``max_reports``.
     """
     _check_rank(measure, order, n)
-    searcher, schema = index.searcher, index.schema
-    plan = compile_plan(parse_query(q or ""))
-    field, key_field = figure_field(measure), FILTER_FIELDS["agency_key"]
-    ranked_query = plan_to_query(_and(plan, Plan("exists", field), Plan("exists", key_field), Plan("exists", "year")),
-                                 schema)
-    direction, sign = (tantivy.Order.Desc, -1) if order == "desc" else (tantivy.Order.Asc, 1)
-    valued: dict[str, dict[str, Any] | None] = {}  # agency_key -> its row (None: no value)
+    ranking = _Ranking(index, compile_plan(parse_query(q or "")), measure, read_reports)
+    sign = -1 if order == "desc" else 1
+    direction = tantivy.Order.Desc if order == "desc" else tantivy.Order.Asc
     read: list[tuple[float, str]] = []  # (sort key, agency_key) of each report read, in order
+    proven: list[dict[str, Any]] = []
     limit = n * RANK_FIRST_READ
     while limit <= RANK_MOST_READ:
-        for _, address in index.sorted_hits(searcher, ranked_query, field, direction, limit - len(read), len(read)):
-            hit = decode_hit(searcher.doc(address).get_first("hit"))
-            read.append((sign * hit["figures"][measure], hit["agency_key"]))
+        read += ranking.reports_in_order(direction, sign, len(read), limit - len(read))
         complete = len(read) < limit
         # the sort key of the last report read: every report before it has been read
-        edge = None if complete or not read else read[-1][0]
-        met = {key for sort_key, key in read if edge is None or sort_key < edge} - set(valued)
-        if met:
-            agencies = Plan("bool", children=tuple(("should", Plan("term", key_field, key)) for key in sorted(met)))
-            latest = _latest_values(read_reports(_matching_ids(searcher, plan_to_query(_and(plan, agencies), schema))),
-                                    measure)
-            valued.update({key: latest.get(key) for key in met})
-        proven = [row for row in valued.values() if row is not None and (edge is None or sign * row["value"] < edge)]
+        edge = None if complete else read[-1][0]
+        ranking.value({key for sort_key, key in read if edge is None or sort_key < edge})
+        proven = [row for row in ranking.valued.values()
+                  if row is not None and (edge is None or sign * row["value"] < edge)]
         if complete or len(proven) >= n:
             return _ranked(proven, order, n)
         limit *= 4
+    if read:
+        tied = ranking.tied_at(sign * read[-1][0], n - len(proven))
+        if tied is not None:
+            return _ranked(proven + tied, order, n)
     return rank_reports(read_reports(search_ids(index, q, max_reports=max_reports)), measure, order, n)
 
 
-def _matching_ids(searcher: tantivy.Searcher, query: tantivy.Query) -> list[str]:
-    count = count_matches(searcher, query)
-    return [hit_id(searcher.doc(address).get_first("hit"))
-            for _, address in searcher.search(query, count, count=False).hits] if count else []
+class _Ranking:
+    """What ``rank_agencies`` reads from the index and the store for one query and measure."""
+
+    def __init__(self, index: ReportIndex, plan: Plan, measure: str,
+                 read_reports: Callable[[list[str]], Iterable[Report]]) -> None:
+        self.index, self.searcher, self.schema = index, index.searcher, index.schema
+        self.plan, self.measure, self.read_reports = plan, measure, read_reports
+        self.field, self.key_field = figure_field(measure), FILTER_FIELDS["agency_key"]
+        self.valued: dict[str, dict[str, Any] | None] = {}  # agency_key -> its row (None: no value)
+
+    def _query(self, *more: Plan) -> tantivy.Query:
+        return plan_to_query(_and(self.plan, *more, Plan("exists", self.key_field), Plan("exists", "year")),
+                             self.schema)
+
+    def reports_in_order(self, direction: tantivy.Order, sign: int, offset: int, limit: int) -> list[tuple[float, str]]:
+        """(sort key, agency_key) of ``limit`` reports with a value, from ``offset`` on in the measure's order."""
+        hits = self.index.sorted_hits(self.searcher, self._query(Plan("exists", self.field)), self.field, direction,
+                                      limit, offset)
+        found = []
+        for _, address in hits:
+            hit = decode_hit(self.searcher.doc(address).get_first("hit"))
+            found.append((sign * hit["figures"][self.measure], hit["agency_key"]))
+        return found
+
+    def value(self, keys: Iterable[str]) -> None:
+        """Value the agencies not yet valued, each from all its matching reports."""
+        keys = sorted(set(keys) - set(self.valued))
+        if not keys:
+            return
+        agencies = Plan("bool", children=tuple(("should", Plan("term", self.key_field, key)) for key in keys))
+        query = plan_to_query(_and(self.plan, agencies), self.schema)
+        count = count_matches(self.searcher, query)
+        ids = [hit_id(self.searcher.doc(address).get_first("hit"))
+               for _, address in self.searcher.search(query, count, count=False).hits] if count else []
+        latest = _latest_values(self.read_reports(ids), self.measure)
+        self.valued.update({key: latest.get(key) for key in keys})
+
+    def tied_at(self, value: float, wanted: int) -> list[dict[str, Any]] | None:
+        """The first ``wanted`` agencies by key whose value is ``value``; None when fewer are, or
+        when proving it would mean valuing more than RANK_MOST_READ agencies.
+
+        The agencies with a report of that value are listed in key order (an aggregation ordered
+        by key keeps exactly the smallest keys of every segment) and valued a batch at a time.
+        """
+        query = self._query(Plan("range", self.field, (value, value, True, True)))
+        size = wanted * RANK_FIRST_READ
+        while size <= RANK_MOST_READ:
+            result = self.searcher.aggregate(query, {"keys": {"terms": {"field": self.key_field, "size": size + 1,
+                                                                        "order": {"_key": "asc"}}}})
+            keys = [bucket["key"] for bucket in result["keys"]["buckets"]]
+            every = len(keys) <= size
+            keys = keys[:size]
+            self.value(keys)
+            tied = [self.valued[key] for key in keys if self.valued[key] is not None
+                    and self.valued[key]["value"] == value]
+            if len(tied) >= wanted:
+                return tied[:wanted]
+            if every:
+                return None
+            size *= 4
+        return None
