@@ -385,10 +385,24 @@ def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
         complete = len(read) < limit
         # the sort key of the last report read: every report before it has been read
         edge = None if complete else read[-1][0]
-        ranking.value({key for sort_key, key in read if edge is None or sort_key < edge})
-        proven = [row for row in ranking.valued.values()
-                  if row is not None and (edge is None or sign * row["value"] < edge)]
-        if complete or len(proven) >= n:
+        # each agency met, at its best report read: its value lies there or after
+        best: dict[str, float] = {}
+        for sort_key, key in read:
+            if edge is None or sort_key < edge:
+                best.setdefault(key, sort_key)
+        waiting = [key for key in best if key not in ranking.valued]
+        while True:
+            proven = sorted((row for row in ranking.valued.values()
+                             if row is not None and (edge is None or sign * row["value"] < edge)),
+                            key=lambda row: (sign * row["value"], row["agency_key"]))
+            # valued in the order of their best reports, until no agency left can come before the n-th
+            if len(proven) >= n and (not waiting or sign * proven[n - 1]["value"] < best[waiting[0]]):
+                return _ranked(proven, order, n)
+            if not waiting:
+                break
+            ranking.value(waiting[:n])
+            waiting = waiting[n:]
+        if complete:
             return _ranked(proven, order, n)
         limit *= 4
     if read:
