@@ -654,13 +654,16 @@ def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, pla
     if ranked == plan:
         return searcher.search(query, limit, count=False, offset=offset).hits
     ranked_query = plan_to_query(ranked, schema)
-    first = searcher.search(ranked_query, limit, count=True, offset=offset)
-    hits = list(first.hits)
-    if len(hits) < limit and total() > first.count:
-        rest = tantivy.Query.boolean_query([
-            (tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)),
-            (tantivy.Occur.MustNot, ranked_query)])
-        hits += searcher.search(rest, limit - len(hits), count=False, offset=max(0, offset - first.count)).hits
+    # not counted along: a count visits every match, where the top hits alone let tantivy skip blocks
+    hits = list(searcher.search(ranked_query, limit, count=False, offset=offset).hits)
+    if len(hits) < limit:
+        # the words' matches end on this page (or before it): how many there are
+        ranked_count = offset + len(hits) if hits else count_matches(searcher, ranked_query)
+        if total() > ranked_count:
+            rest = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)),
+                (tantivy.Occur.MustNot, ranked_query)])
+            hits += searcher.search(rest, limit - len(hits), count=False, offset=max(0, offset - ranked_count)).hits
     return hits
 
 
