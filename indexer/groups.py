@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterable
 
 import tantivy
 
-from .aliases import ALIASES, RATE_DIGITS, is_rate
+from .agencies import panel_choice_order
+from .aliases import ALIASES, RATE_DIGITS, is_rate, report_aliases
 from .index import ReportIndex, count_matches, decode_hit, figure_field, hit_id
 from .panel import panel_records
 from .query import Plan, compile_plan, parse_query, plan_to_query
@@ -374,7 +375,10 @@ def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
     :raises TooManyReports: every report must be read and they are more than ``max_reports``.
     """
     _check_rank(measure, order, n)
-    ranking = _Ranking(index, compile_plan(parse_query(q or "")), measure, read_reports)
+    searcher = index.searcher
+    # the same reports as the query's plan, counted more cheaply (words every report holds left out)
+    plan = counting_plan(searcher, index.schema, compile_plan(parse_query(q or "")), index.memo(searcher))
+    ranking = _Ranking(index, searcher, plan, measure, read_reports)
     sign = -1 if order == "desc" else 1
     direction = tantivy.Order.Desc if order == "desc" else tantivy.Order.Asc
     read: list[tuple[float, str]] = []  # (sort key, agency_key) of each report read, in order
@@ -412,12 +416,16 @@ def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
     return rank_reports(read_reports(search_ids(index, q, max_reports=max_reports)), measure, order, n)
 
 
+# How many of an agency's reports the ranking asks for at once (more are asked for again).
+AGENCY_REPORTS = 64
+
+
 class _Ranking:
     """What ``rank_agencies`` reads from the index and the store for one query and measure."""
 
-    def __init__(self, index: ReportIndex, plan: Plan, measure: str,
+    def __init__(self, index: ReportIndex, searcher: tantivy.Searcher, plan: Plan, measure: str,
                  read_reports: Callable[[list[str]], Iterable[Report]]) -> None:
-        self.index, self.searcher, self.schema = index, index.searcher, index.schema
+        self.index, self.searcher, self.schema = index, searcher, index.schema
         self.plan, self.measure, self.read_reports = plan, measure, read_reports
         self.field, self.key_field = figure_field(measure), FILTER_FIELDS["agency_key"]
         self.valued: dict[str, dict[str, Any] | None] = {}  # agency_key -> its row (None: no value)
@@ -437,17 +445,30 @@ class _Ranking:
         return found
 
     def value(self, keys: Iterable[str]) -> None:
-        """Value the agencies not yet valued, each from all its matching reports."""
-        keys = sorted(set(keys) - set(self.valued))
-        if not keys:
-            return
-        agencies = Plan("bool", children=tuple(("should", Plan("term", self.key_field, key)) for key in keys))
-        query = plan_to_query(_and(self.plan, agencies), self.schema)
-        count = count_matches(self.searcher, query)
-        ids = [hit_id(self.searcher.doc(address).get_first("hit"))
-               for _, address in self.searcher.search(query, count, count=False).hits] if count else []
-        latest = _latest_values(self.read_reports(ids), self.measure)
-        self.valued.update({key: latest.get(key) for key in keys})
+        """Value the agencies not yet valued (``_value_of``)."""
+        for key in sorted(set(keys) - set(self.valued)):
+            self.valued[key] = self._value_of(key)
+
+    def _value_of(self, key: str) -> dict[str, Any] | None:
+        """An agency's ranking row without the rank, as ``_latest_values`` makes it from all its
+        reports, but reading only those of its latest years: the years come from the index, and
+        each year's reports are read from the store (the panel's choice among several) until a
+        year's chosen report has a value."""
+        query = self._query(Plan("term", self.key_field, key))
+        found = self.searcher.search(query, AGENCY_REPORTS, count=True)  # an agency's reports: a few a year
+        if found.count > AGENCY_REPORTS:
+            found = self.searcher.search(query, found.count, count=False)
+        addresses = [address for _, address in found.hits]
+        by_year: dict[int, list[tantivy.DocAddress]] = {}
+        for address, year in zip(addresses, self.searcher.fast_field_values("year", addresses)):
+            by_year.setdefault(year, []).append(address)
+        for year in sorted(by_year, reverse=True):
+            ids = [hit_id(self.searcher.doc(address).get_first("hit")) for address in by_year[year]]
+            chosen = min(self.read_reports(ids), key=panel_choice_order)
+            value = report_aliases(chosen.figures or {})[self.measure]
+            if value is not None:
+                return {"agency_key": key, "agency": chosen.agency, "year": year, "report_id": chosen.id, "value": value}
+        return None
 
     def tied_at(self, value: float, wanted: int) -> list[dict[str, Any]] | None:
         """The first ``wanted`` agencies by key whose value is ``value``; None when fewer are, or
