@@ -22,9 +22,8 @@ from typing import Any, Callable, Iterable
 
 import tantivy
 
-from .agencies import panel_choice_order
-from .aliases import ALIASES, RATE_DIGITS, is_rate, report_aliases
-from .index import ReportIndex, count_matches, decode_hit, figure_field, hit_id
+from .aliases import ALIASES, RATE_DIGITS, is_rate
+from .index import ReportIndex, decode_hit, figure_field, hit_id
 from .panel import panel_records
 from .query import Plan, compile_plan, parse_query, plan_to_query
 from .report import Report
@@ -345,7 +344,8 @@ def rank_reports(reports: Iterable[Report], measure: str, order: str = "desc", n
 # The ranking reads the reports in the measure's order, RANK_FIRST_READ per agency asked for, then
 # four times as many each round, until it can prove its top n (``rank_agencies``). Past
 # RANK_MOST_READ reports (ties on one value across many agencies: every 0 of an ascending ranking)
-# it reads every matching report instead.
+# it settles the ties by key, valuing at most RANK_MOST_READ agencies, and failing that reads
+# every matching report.
 RANK_FIRST_READ = 4
 RANK_MOST_READ = 4096
 
@@ -362,10 +362,10 @@ def rank_agencies(index: ReportIndex, q: str, measure: str, order: str, n: int,
 
     An agency's value is one of its reports' values, so once the reports are read in the
     measure's order down to some value v, every agency whose value lies strictly before v has
-    been met: each agency met is valued from all its matching reports, and when n of them lie
-    strictly before v they are the top n. Where ties at v stall the reading, the rest are the
-    agencies valued v, the first by key: each has a report of value v, so the agencies with such
-    a report are valued in key order until enough are found (``_tied_at``). The same as reading
+    been met: each agency met is valued as its panel values it (``_Ranking._value_of``), and when n
+    of them lie strictly before v they are the top n. Where ties at v stall the reading, the rest
+    are the agencies valued v, the first by key: each has a report of value v, so the agencies with
+    such a report are valued in key order until enough are found (``_Ranking.tied_at``). The same as reading
     every report, without doing so; only when neither proves the ranking is every report read.
 
     :param read_reports: the reports with these ids (the store's).
@@ -464,10 +464,10 @@ class _Ranking:
             by_year.setdefault(year, []).append(address)
         for year in sorted(by_year, reverse=True):
             ids = [hit_id(self.searcher.doc(address).get_first("hit")) for address in by_year[year]]
-            chosen = min(self.read_reports(ids), key=panel_choice_order)
-            value = report_aliases(chosen.figures or {})[self.measure]
-            if value is not None:
-                return {"agency_key": key, "agency": chosen.agency, "year": year, "report_id": chosen.id, "value": value}
+            # the panel's row of that year: its choice among the year's reports, by the panel's own rule
+            row = _latest_values(self.read_reports(ids), self.measure).get(key)
+            if row is not None:
+                return row
         return None
 
     def tied_at(self, value: float, wanted: int) -> list[dict[str, Any]] | None:
