@@ -33,7 +33,7 @@ import tantivy
 from .aliases import ALIASES
 from .errors import XxgkError
 from .figure_keys import all_figure_keys
-from .index import build_schema, exists_query, figure_field, range_query
+from .index import TEXT_FIELD, build_schema, exists_query, figure_field, range_query
 from .tokenize import char_units, phrase_terms, query_terms
 from .vocabulary import FILTER_FIELDS, LEVELS, SECTION_NUMBERS, TEMPLATES
 
@@ -432,9 +432,10 @@ def _any_field(fields: tuple[str, ...], make) -> Plan:
 
 
 def _text_fields(sections: frozenset[int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(word fields, phrase fields) a text term searches."""
+    """(word fields, phrase fields) a text term searches: the parts named, else every part's
+    words in one field (``TEXT_FIELD``) with the title and the agency."""
     numbers = sorted(sections) or list(SECTION_NUMBERS)
-    words = tuple(f"s{n}" for n in numbers) + (() if sections else ("title", "agency"))
+    words = tuple(f"s{n}" for n in numbers) if sections else (TEXT_FIELD, "title", "agency")
     return words, tuple(f"p{n}" for n in numbers)
 
 
@@ -567,7 +568,7 @@ def plan_to_text(plan: Plan, indent: int = 0) -> str:
     same_term = {(c.kind, c.value) for _, c in plan.children}
     if plan.kind == "bool" and len(same_term) == 1 and {o for o, _ in plan.children} == {"should"} \
             and plan.children[0][1].kind in ("term", "phrase"):
-        # one term searched in several fields: {s1|s2|…}:信访
+        # one term searched in several fields: {text|title|agency}:信访
         first = plan.children[0][1]
         fields = "|".join(c.field for _, c in plan.children)
         return plan_to_text(Plan(first.kind, "{" + fields + "}", first.value), indent)

@@ -220,12 +220,12 @@ def test_a_word_searches_every_section_the_title_and_the_agency_or_its_character
     assert plan("信访") == "\n".join([
         "bool",
         "  should:",
-        "    {s1|s2|s3|s4|s5|s6|title|agency}:信访",
+        "    {text|title|agency}:信访",
         "  should:",
         '    {p1|p2|p3|p4|p5|p6}:"信@0 访@1"',
     ])
     # ASCII is cut the same way in any context: the words alone
-    assert plan("Open") == "{s1|s2|s3|s4|s5|s6|title|agency}:open"
+    assert plan("Open") == "{text|title|agency}:open"
 
 
 def test_a_word_of_several_jieba_words_needs_all_of_them_or_the_whole_word():
@@ -234,9 +234,9 @@ def test_a_word_of_several_jieba_words_needs_all_of_them_or_the_whole_word():
         "  should:",
         "    bool",
         "      must:",
-        "        {s1|s2|s3|s4|s5|s6|title|agency}:市中区",
+        "        {text|title|agency}:市中区",
         "      must:",
-        "        {s1|s2|s3|s4|s5|s6|title|agency}:信访局",
+        "        {text|title|agency}:信访局",
         "  should:",
         '    {p1|p2|p3|p4|p5|p6}:"市@0 中@1 区@2 信@3 访@4 局@5"',
     ])
@@ -299,9 +299,9 @@ def test_negation_compiles_to_must_not_beside_everything():
     assert plan("open -data") == "\n".join([
         "bool",
         "  must:",
-        "    {s1|s2|s3|s4|s5|s6|title|agency}:open",
+        "    {text|title|agency}:open",
         "  must_not:",
-        "    {s1|s2|s3|s4|s5|s6|title|agency}:data",
+        "    {text|title|agency}:data",
     ])
 
 
@@ -317,7 +317,7 @@ def test_or_is_should():
     assert plan("open OR type:民政") == "\n".join([
         "bool",
         "  should:",
-        "    {s1|s2|s3|s4|s5|s6|title|agency}:open",
+        "    {text|title|agency}:open",
         "  should:",
         "    filter (score 0)",
         "      type:民政",
@@ -391,5 +391,5 @@ def test_explain_shows_what_relevance_ranks_when_a_word_has_a_fallback():
     text = explain("区信访局 type:信访")
     ranked = text.split("ranked by (BM25; the reports only the plan matches follow, score 0):\n")[1]
     assert '"区@0 信@1 访@2 局@3"' in text and "区@0" not in ranked
-    assert "{s1|s2|s3|s4|s5|s6|title|agency}:信访局" in ranked and "type:信访" in ranked
+    assert "{text|title|agency}:信访局" in ranked and "type:信访" in ranked
     assert "ranked by" not in explain("type:信访 open")  # ASCII words have no fallback

@@ -31,6 +31,7 @@ import indexer.search as search_module
 from indexer.search import (AGENCY_FACET_SIZE, SearchError, _agency_agg, _facet_request, _whole_collection_facets, _median, _most_matches, counting_plan, facets_from_aggregation,
                             on_request_facets, search, search_ids, stats)
 from indexer.tokenize import char_units, tokenize
+from indexer.vocabulary import CANONICAL_HEADINGS
 from search_helpers import build_index, hand_reports
 from web.urls import with_links
 
@@ -883,3 +884,23 @@ def test_the_whole_collections_facets_from_the_term_dictionary_are_the_counted_o
     total, facets = _counted_directly(idx, "", agencies=False)
     assert search(idx, "", rates=True)["total"] == total == len(reports) - 1
     assert search(idx, "", rates=True)["facets"] == facets
+
+
+# -- ranking over the whole text ----------------------------------------------------------
+
+WHOLE_TEXT_SENTENCES = ("信访工作有序开展。", "信访渠道保持畅通。", "信访事项按期办结。")
+
+
+def test_a_word_is_ranked_over_the_whole_text_of_the_parts_and_a_section_over_that_part(reports):
+    """The same sentences in one part or spread over three score the same (BM25 over the parts'
+    text as one field); per part, the spread report's three short texts would outscore the one."""
+    headings = [CANONICAL_HEADINGS[n] for n in (1, 2, 3)]
+    one = [Section(1, headings[0], "".join(WHOLE_TEXT_SENTENCES), 0, 27)]
+    spread = [Section(n, headings[n - 1], text, 0, len(text)) for n, text in enumerate(WHOLE_TEXT_SENTENCES, 1)]
+    index = build_index(None, [replace(reports[0], id=name, title="示例报告", agency="示例机关", sections=sections)
+                               for name, sections in (("one", one), ("spread", spread))])
+    scores = {h["id"]: h["score"] for h in search(index, "信访")["hits"]}
+    assert scores["one"] == scores["spread"] > 0
+    # a part named: that part's words alone, ranked on it
+    assert ids(index, "section:2 信访") == {"spread"}
+    assert ids(index, "section:1 渠道") == {"one"}
