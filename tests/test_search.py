@@ -904,3 +904,62 @@ def test_a_word_is_ranked_over_the_whole_text_of_the_parts_and_a_section_over_th
     # a part named: that part's words alone, ranked on it
     assert ids(index, "section:2 信访") == {"spread"}
     assert ids(index, "section:1 渠道") == {"one"}
+
+
+@pytest.fixture(scope="module")
+def fallback_parts_index(reports):
+    """区信访局's words are 区 / 信访局; 市中区信访局 holds them only as characters (its fallback),
+    in part 1 of a 2019 report and part 2 of a 2021 one."""
+    headings = dict(enumerate(CANONICAL_HEADINGS, 0))
+    texts = {"words": (2020, 1, "区 信访局按期答复"), "part1": (2019, 1, "市中区信访局受理"),
+             "part2": (2021, 2, "市中区信访局办理"), "neither": (2020, 1, "其他工作有序开展")}
+    return build_index(None, [replace(reports[0], id=name, year=year, title="示例报告", agency="示例机关",
+                                      sections=[Section(n, headings[n], text, 0, len(text))])
+                              for name, (year, n, text) in texts.items()])
+
+
+FALLBACK_QUERIES = (("区信访局 year:2020", {"words"}), ("区信访局 year:2019..2020", {"words", "part1"}),
+                    ("区信访局", {"words", "part1", "part2"}))
+
+
+def test_a_fallback_phrase_is_ruled_out_among_the_reports_left_by_the_words_alone(fallback_parts_index, monkeypatch):
+    """A broad word: among the reports without its words, the phrase held in no part is dropped,
+    held in one part is subtracted (an intersection), held in two is excluded in turn; the counts
+    are exact on each path."""
+    monkeypatch.setattr(search_module, "BROAD_SHARE", 0.0)
+    index = fallback_parts_index
+    paths = []
+    outside = search_module._outside
+
+    def spied(*args):
+        pairs = outside(*args)
+        paths.append("subtracted" if len(pairs) == 2 else "excluded" if "PhraseQuery" in repr(pairs[0][1]) else "dropped")
+        return pairs
+    monkeypatch.setattr(search_module, "_outside", spied)
+    for (q, found), path in zip(FALLBACK_QUERIES, ("dropped", "subtracted", "excluded")):
+        index.forget()
+        paths.clear()
+        result = search(index, q, per_page=100, rates=True)
+        assert paths == [path], q
+        assert {h["id"] for h in result["hits"]} == found, q
+        assert (result["total"], result["facets"]) == _counted_directly(index, q, agencies=False), q
+
+
+def test_a_word_is_counted_as_its_words_plus_its_fallback_where_they_are_not(fallback_parts_index, monkeypatch):
+    """A word not broad: its facets are its words' plus, where some report lacks the words but holds
+    the characters, those reports'; exact either way."""
+    monkeypatch.setattr(search_module, "BROAD_SHARE", 1.0)
+    index = fallback_parts_index
+    added = []
+    combined = search_module._combined
+    monkeypatch.setattr(search_module, "_combined", lambda terms: added.append(len(terms)) or combined(terms))
+    for (q, found), missed in zip(FALLBACK_QUERIES, (False, True, True)):
+        index.forget()
+        added.clear()
+        result = search(index, q, per_page=100, rates=True)
+        assert {h["id"] for h in result["hits"]} == found, q
+        assert (result["total"], result["facets"]) == _counted_directly(index, q, agencies=False), q
+        # the words' counts, and those of the reports only the fallback finds where there are some
+        assert added == [2 if missed else 1], q
+        words_only = compile_plan(parse_query(q), fallbacks=False)
+        assert ("aggregation", words_only, True) in index.memo(index.searcher)["counts"], q
