@@ -345,7 +345,8 @@ def _replaced(plan: Plan, part: Plan, by: Plan) -> Plan:
 
 
 def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> Plan:
-    """A plan matching the same reports as ``plan``, without the words every report holds.
+    """A plan matching the same reports as ``plan``, without the words every report holds, and
+    with a word whose fallback finds nothing its words miss counted as its words alone.
 
     Facet counts, totals and statistics are taken over it. The words of the national template
     (申请, 行政复议, 政府信息公开 …) stand in every report, so a search for one of them, alone or
@@ -354,7 +355,24 @@ def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan
     searcher is left out, and the hits, their order and their scores are ``plan``'s.
     """
     everywhere = frozenset(part for part in _parts(plan) if _remembered_in_every_report(searcher, schema, part, memo))
-    return _without(plan, everywhere) if everywhere else plan
+    return _fallbacks_left_out(searcher, schema, _without(plan, everywhere) if everywhere else plan, memo)
+
+
+def _fallbacks_left_out(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> Plan:
+    """``plan`` with each word whose fallback finds no report of the plan that its words miss
+    counted as its words alone: the same reports, without reading the phrase for each
+    (``_fallback_apart``). Kept until the next commit (the search path asks at every request)."""
+    for part in _parts(plan):
+        if _word_and_fallback(part) is None:
+            continue
+        key = ("fallback adds nothing", plan, part)
+        adds_nothing = _recall(memo, key)
+        if adds_nothing is None:
+            adds_nothing = not _missed_by_words(searcher, schema, plan, part, first_only=True)
+            _remember(memo, key, adds_nothing)
+        if adds_nothing:
+            plan = _replaced(plan, part, _word_and_fallback(part)[0])
+    return plan
 
 
 # -- facets counted from what a broad word leaves out -------------------------------------
@@ -422,7 +440,7 @@ def _outside(searcher: tantivy.Searcher, schema: tantivy.Schema, rest: Plan,
                 query = _without_query(query, plan_to_query(exclusion, schema))
             else:
                 phrases.append(plan_to_query(exclusion, schema))
-    held = [phrase for phrase in phrases if count_matches(searcher, _and_query(query, phrase))]
+    held = _held_among(searcher, query, phrases)
     if len(held) == 1:
         return [(1, query), (-1, _and_query(query, held[0]))]
     for phrase in held:
@@ -492,6 +510,35 @@ def _word_and_fallback(part: Plan) -> tuple[Plan, Plan] | None:
     return None
 
 
+def _missed_by_words(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, part: Plan,
+                     first_only: bool = False) -> list[tantivy.Query]:
+    """The reports of ``plan`` that its word ``part`` matches by its fallback alone: one
+    intersection for each part's phrase that finds some (all of them in one query where several
+    do), or, with ``first_only``, the first found. Each phrase apart: in an intersection tantivy
+    checks a phrase only for the reports the words miss, but a union of phrases is read through."""
+    words, fallback = _word_and_fallback(part)
+    outside_words = _without_query(plan_to_query(_without(plan, frozenset([part])), schema), plan_to_query(words, schema))
+    held = _held_among(searcher, outside_words, [plan_to_query(phrase, schema) for phrase in _exclusions(fallback)],
+                       first_only)
+    if len(held) > 1:
+        return [_and_query(outside_words, plan_to_query(fallback, schema))]
+    return [_and_query(outside_words, phrase) for phrase in held]
+
+
+def _held_among(searcher: tantivy.Searcher, reports: tantivy.Query, phrases: list[tantivy.Query],
+                first_only: bool = False) -> list[tantivy.Query]:
+    """Those of ``phrases`` that some of ``reports`` hold (with ``first_only``, the first found),
+    each looked for by an intersection: tantivy checks a phrase there report by report, while as
+    a must-not, or inside a union, it reads the phrase on to its next match."""
+    held = []
+    for phrase in phrases:
+        if count_matches(searcher, _and_query(reports, phrase)):
+            held.append(phrase)
+            if first_only:
+                break
+    return held
+
+
 def _fallback_apart(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, rates: bool,
                     memo: dict) -> dict[str, Any] | None:
     """The facets of ``plan`` with its first word counted apart from its fallback:
@@ -507,13 +554,9 @@ def _fallback_apart(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Pl
         split = _word_and_fallback(part)
         if split is None:
             continue
-        words, fallback = split
-        with_words = _replaced(plan, part, words)
-        terms = [(1, _facet_aggregation(searcher, schema, with_words, rates, memo))]
-        missed = _and_query(_without_query(plan_to_query(_without(plan, frozenset([part])), schema),
-                                           plan_to_query(words, schema)), plan_to_query(fallback, schema))
-        if count_matches(searcher, missed):
-            terms.append((1, searcher.aggregate(missed, _facet_request(rates))))
+        terms = [(1, _facet_aggregation(searcher, schema, _replaced(plan, part, split[0]), rates, memo))]
+        terms += [(1, searcher.aggregate(missed, _facet_request(rates)))
+                  for missed in _missed_by_words(searcher, schema, plan, part)]
         return _combined(terms)
     return None
 

@@ -500,7 +500,9 @@ def test_a_word_in_every_report_is_counted_as_the_rest_of_the_query(index):
     assert counting_plan(index.searcher, index.schema, compile_plan(parse_query("公开 year:2020")), memo) \
         == compile_plan(parse_query("year:2020"))
     kept = compile_plan(parse_query("规范性文件 year:2020"))
-    assert counting_plan(index.searcher, index.schema, kept, memo) == kept
+    # kept, as its words alone: its fallback finds no report its words miss
+    assert counting_plan(index.searcher, index.schema, kept, memo) == compile_plan(parse_query("规范性文件 year:2020"),
+                                                                                 fallbacks=False)
     for q, rest in (("公开", ""), ("公开 year:2020", "year:2020"), ("信息 公开 type:信访", "type:信访"),
                     ("公开 规范性文件", "规范性文件"), ("公开 -信访", "-信访")):
         index.forget()
@@ -539,7 +541,7 @@ def test_a_deleted_report_does_not_make_a_word_count_as_in_every_report(tmp_path
         batch.delete(XINFANGJU)                                  # it holds 规范性文件; one of the five left lacks it
     plan, words = compile_plan(parse_query("规范性文件")), ranked_plan(parse_query("规范性文件"))
     assert _most_matches(idx.searcher, words) >= idx.searcher.num_docs == 5  # the bound alone would say every report
-    assert counting_plan(idx.searcher, idx.schema, plan, idx.memo(idx.searcher)) == plan
+    assert counting_plan(idx.searcher, idx.schema, plan, idx.memo(idx.searcher)) == words  # not every report
     result = search(idx, "规范性文件", rates=True, agencies=True)
     assert result["total"] == 4 == sum(result["facets"]["year"].values())
     assert (result["total"], result["facets"]) == _counted_directly(idx, "规范性文件")
@@ -946,8 +948,8 @@ def test_a_fallback_phrase_is_ruled_out_among_the_reports_left_by_the_words_alon
 
 
 def test_a_word_is_counted_as_its_words_plus_its_fallback_where_they_are_not(fallback_parts_index, monkeypatch):
-    """A word not broad: its facets are its words' plus, where some report lacks the words but holds
-    the characters, those reports'; exact either way."""
+    """A word not broad: its facets are its words', plus, where some report lacks the words but
+    holds the characters, those reports'; exact either way."""
     monkeypatch.setattr(search_module, "BROAD_SHARE", 1.0)
     index = fallback_parts_index
     added = []
@@ -959,7 +961,9 @@ def test_a_word_is_counted_as_its_words_plus_its_fallback_where_they_are_not(fal
         result = search(index, q, per_page=100, rates=True)
         assert {h["id"] for h in result["hits"]} == found, q
         assert (result["total"], result["facets"]) == _counted_directly(index, q, agencies=False), q
-        # the words' counts, and those of the reports only the fallback finds where there are some
-        assert added == [2 if missed else 1], q
+        # counted as the words alone where the fallback finds nothing they miss, else as the words'
+        # counts and those of the reports only the fallback finds
         words_only = compile_plan(parse_query(q), fallbacks=False)
+        counted = counting_plan(index.searcher, index.schema, compile_plan(parse_query(q)), index.memo(index.searcher))
+        assert (counted == words_only, added) == ((False, [2]) if missed else (True, [])), q
         assert ("aggregation", words_only, True) in index.memo(index.searcher)["counts"], q
