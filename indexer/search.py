@@ -359,16 +359,18 @@ def counting_plan(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan
 
 
 def _fallbacks_left_out(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, memo: dict) -> Plan:
-    """``plan`` with each word whose fallback finds no report of the plan that its words miss
-    counted as its words alone: the same reports, without reading the phrase for each
-    (``_fallback_apart``). Kept until the next commit (the search path asks at every request)."""
+    """``plan`` with each word whose fallback finds no report of the collection that its words
+    miss counted as its words alone: the same reports, without reading the phrase for each
+    (``_fallback_apart``). Asked of the whole collection, not of the plan's reports: once per
+    word and commit (the search path asks at every request), and without the plan's other
+    words, whose own phrases the intersection would read through."""
     for part in _parts(plan):
         if _word_and_fallback(part) is None:
             continue
-        key = ("fallback adds nothing", plan, part)
+        key = ("fallback adds nothing", part)
         adds_nothing = _recall(memo, key)
         if adds_nothing is None:
-            adds_nothing = not _missed_by_words(searcher, schema, plan, part, first_only=True)
+            adds_nothing = not _missed_by_words(searcher, schema, Plan("all"), part, first_only=True)
             _remember(memo, key, adds_nothing)
         if adds_nothing:
             plan = _replaced(plan, part, _word_and_fallback(part)[0])
@@ -510,14 +512,18 @@ def _word_and_fallback(part: Plan) -> tuple[Plan, Plan] | None:
     return None
 
 
-def _missed_by_words(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Plan, part: Plan,
+def _has_phrase(plan: Plan) -> bool:
+    return plan.kind == "phrase" or any(_has_phrase(child) for _, child in plan.children)
+
+
+def _missed_by_words(searcher: tantivy.Searcher, schema: tantivy.Schema, rest: Plan, part: Plan,
                      first_only: bool = False) -> list[tantivy.Query]:
-    """The reports of ``plan`` that its word ``part`` matches by its fallback alone: one
+    """The reports of ``rest`` that the word ``part`` matches by its fallback alone: one
     intersection for each part's phrase that finds some (all of them in one query where several
     do), or, with ``first_only``, the first found. Each phrase apart: in an intersection tantivy
     checks a phrase only for the reports the words miss, but a union of phrases is read through."""
     words, fallback = _word_and_fallback(part)
-    outside_words = _without_query(plan_to_query(_without(plan, frozenset([part])), schema), plan_to_query(words, schema))
+    outside_words = _without_query(plan_to_query(rest, schema), plan_to_query(words, schema))
     held = _held_among(searcher, outside_words, [plan_to_query(phrase, schema) for phrase in _exclusions(fallback)],
                        first_only)
     if len(held) > 1:
@@ -548,15 +554,16 @@ def _fallback_apart(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Pl
     its words miss; counted as one query, the phrase is read for every report holding its
     characters (at 1,000,000 reports 主动公开基本目录's facets took 74 ms, its words' 14 and the
     rest 4.5: docs/benchmarks.md, "A word's fallback looked for where its words are not").
-    Exact; None where the plan holds no word with a fallback, or a terms count left values out.
+    Exact; None where the plan holds no such word, or a terms count left values out. Not where
+    the rest of the plan holds a phrase of its own: read through inside the intersection.
     """
     for part in _parts(plan):
-        split = _word_and_fallback(part)
-        if split is None:
+        split, rest = _word_and_fallback(part), _without(plan, frozenset([part]))
+        if split is None or _has_phrase(rest):
             continue
         terms = [(1, _facet_aggregation(searcher, schema, _replaced(plan, part, split[0]), rates, memo))]
         terms += [(1, searcher.aggregate(missed, _facet_request(rates)))
-                  for missed in _missed_by_words(searcher, schema, plan, part)]
+                  for missed in _missed_by_words(searcher, schema, rest, part)]
         return _combined(terms)
     return None
 
