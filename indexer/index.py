@@ -441,6 +441,16 @@ def holds_deleted(searcher: tantivy.Searcher) -> bool:
     return sum(searcher.doc_freq("synthetic", value) for value in SYNTHETIC_VALUES) != searcher.num_docs
 
 
+def and_query(query: tantivy.Query, other: tantivy.Query) -> tantivy.Query:
+    """The reports both queries match."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, other)])
+
+
+def without_query(query: tantivy.Query, excluded: tantivy.Query) -> tantivy.Query:
+    """The reports ``query`` matches and ``excluded`` does not."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.MustNot, excluded)])
+
+
 def count_matches(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     """How many reports match, counted without scores (BM25 over every hit of a broad query costs more)."""
     return searcher.search(tantivy.Query.const_score_query(query, 1.0), 1, count=True).count
@@ -468,7 +478,7 @@ def sorted_hits(searcher: tantivy.Searcher, schema: tantivy.Schema, query: tanti
     for run, by_value in ((first, True), (zero, False), (last, True), (missing, False)):
         if len(hits) >= limit:
             break
-        within = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, run)])
+        within = and_query(query, run)
         count = count_matches(searcher, within)
         if offset >= count:
             offset -= count

@@ -24,7 +24,8 @@ import tantivy
 from .aliases import ALIASES, RATES, is_rate
 from .errors import XxgkError
 from .highlight import hit_sections, snippet_to_text
-from .index import DENIED_TOTALS, ReportIndex, count_matches, decode_hit, figure_field, hit_id, holds_deleted
+from .index import (DENIED_TOTALS, ReportIndex, and_query, count_matches, decode_hit, figure_field, hit_id,
+                    holds_deleted, without_query)
 from .query import Plan, TextTerms, comparable_keys, compile_plan, parse_query, plan_to_query, ranked_plan, text_terms
 from .results import Hit, SearchResult
 from .vocabulary import FACETS, facet_index_field
@@ -365,15 +366,16 @@ def _fallbacks_left_out(searcher: tantivy.Searcher, schema: tantivy.Schema, plan
     word and commit (the search path asks at every request), and without the plan's other
     words, whose own phrases the intersection would read through."""
     for part in _parts(plan):
-        if _word_and_fallback(part) is None:
+        split = _word_and_fallback(part)
+        if split is None:
             continue
         key = ("fallback adds nothing", part)
         adds_nothing = _recall(memo, key)
         if adds_nothing is None:
-            adds_nothing = not _missed_by_words(searcher, schema, Plan("all"), part, first_only=True)
+            adds_nothing = not _missed_by_words(searcher, schema, Plan("all"), *split, first_only=True)
             _remember(memo, key, adds_nothing)
         if adds_nothing:
-            plan = _replaced(plan, part, _word_and_fallback(part)[0])
+            plan = _replaced(plan, part, split[0])
     return plan
 
 
@@ -412,14 +414,6 @@ def _exclusions(part: Plan) -> list[Plan]:
     return [part]
 
 
-def _without_query(query: tantivy.Query, excluded: tantivy.Query) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.MustNot, excluded)])
-
-
-def _and_query(query: tantivy.Query, other: tantivy.Query) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, other)])
-
-
 def _outside(searcher: tantivy.Searcher, schema: tantivy.Schema, rest: Plan,
              parts: tuple[Plan, ...]) -> list[tuple[int, tantivy.Query]]:
     """The reports of ``rest`` outside every one of ``parts``, as (sign, query) pairs whose
@@ -439,14 +433,14 @@ def _outside(searcher: tantivy.Searcher, schema: tantivy.Schema, rest: Plan,
     for part in parts:
         for exclusion in _exclusions(part):
             if _terms_only(exclusion):
-                query = _without_query(query, plan_to_query(exclusion, schema))
+                query = without_query(query, plan_to_query(exclusion, schema))
             else:
                 phrases.append(plan_to_query(exclusion, schema))
     held = _held_among(searcher, query, phrases)
     if len(held) == 1:
-        return [(1, query), (-1, _and_query(query, held[0]))]
+        return [(1, query), (-1, and_query(query, held[0]))]
     for phrase in held:
-        query = _without_query(query, phrase)
+        query = without_query(query, phrase)
     return [(1, query)]
 
 
@@ -516,19 +510,18 @@ def _has_phrase(plan: Plan) -> bool:
     return plan.kind == "phrase" or any(_has_phrase(child) for _, child in plan.children)
 
 
-def _missed_by_words(searcher: tantivy.Searcher, schema: tantivy.Schema, rest: Plan, part: Plan,
+def _missed_by_words(searcher: tantivy.Searcher, schema: tantivy.Schema, rest: Plan, words: Plan, fallback: Plan,
                      first_only: bool = False) -> list[tantivy.Query]:
-    """The reports of ``rest`` that the word ``part`` matches by its fallback alone: one
-    intersection for each part's phrase that finds some (all of them in one query where several
+    """The reports of ``rest`` that a word (``_word_and_fallback``) matches by its fallback alone:
+    one intersection for each part's phrase that finds some (all of them in one query where several
     do), or, with ``first_only``, the first found. Each phrase apart: in an intersection tantivy
     checks a phrase only for the reports the words miss, but a union of phrases is read through."""
-    words, fallback = _word_and_fallback(part)
-    outside_words = _without_query(plan_to_query(rest, schema), plan_to_query(words, schema))
+    outside_words = without_query(plan_to_query(rest, schema), plan_to_query(words, schema))
     held = _held_among(searcher, outside_words, [plan_to_query(phrase, schema) for phrase in _exclusions(fallback)],
                        first_only)
     if len(held) > 1:
-        return [_and_query(outside_words, plan_to_query(fallback, schema))]
-    return [_and_query(outside_words, phrase) for phrase in held]
+        return [and_query(outside_words, plan_to_query(fallback, schema))]
+    return [and_query(outside_words, phrase) for phrase in held]
 
 
 def _held_among(searcher: tantivy.Searcher, reports: tantivy.Query, phrases: list[tantivy.Query],
@@ -538,7 +531,7 @@ def _held_among(searcher: tantivy.Searcher, reports: tantivy.Query, phrases: lis
     a must-not, or inside a union, it reads the phrase on to its next match."""
     held = []
     for phrase in phrases:
-        if count_matches(searcher, _and_query(reports, phrase)):
+        if count_matches(searcher, and_query(reports, phrase)):
             held.append(phrase)
             if first_only:
                 break
@@ -563,7 +556,7 @@ def _fallback_apart(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Pl
             continue
         terms = [(1, _facet_aggregation(searcher, schema, _replaced(plan, part, split[0]), rates, memo))]
         terms += [(1, searcher.aggregate(missed, _facet_request(rates)))
-                  for missed in _missed_by_words(searcher, schema, rest, part)]
+                  for missed in _missed_by_words(searcher, schema, rest, *split)]
         return _combined(terms)
     return None
 
@@ -643,8 +636,7 @@ def _counted_among_leaders(searcher: tantivy.Searcher, schema: tantivy.Schema, p
     # the candidates' reports alone: tantivy's terms "include" option, which matches the list against
     # every segment's values, took twice the time
     candidates = tantivy.Query.term_set_query(schema, facet_index_field("agency"), [key for key, _ in leaders])
-    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, plan_to_query(plan, schema)),
-                                         (tantivy.Occur.Must, candidates)])
+    query = and_query(plan_to_query(plan, schema), candidates)
     result = searcher.aggregate(query, _agency_agg(len(leaders)))
     counted = _by_count(result["agency"]["buckets"])[:size]
     if len(leaders) < AGENCY_CANDIDATES:
@@ -783,9 +775,7 @@ def relevance_page(searcher: tantivy.Searcher, schema: tantivy.Schema, node, pla
         # the words' matches end on this page (or before it): how many there are
         ranked_count = offset + len(hits) if hits else count_matches(searcher, ranked_query)
         if total() > ranked_count:
-            rest = tantivy.Query.boolean_query([
-                (tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)),
-                (tantivy.Occur.MustNot, ranked_query)])
+            rest = without_query(tantivy.Query.const_score_query(query, 0.0), ranked_query)
             hits += searcher.search(rest, limit - len(hits), count=False, offset=max(0, offset - ranked_count)).hits
     return hits
 
