@@ -50,6 +50,7 @@ import tantivy
 from .aliases import ALIASES, report_aliases
 from .errors import XxgkError
 from .figure_keys import T3_ROWS, all_figure_keys
+from .index_files import IndexFileProblem, checked_meta
 from .report import Report
 from .shared_counts import SharedCounts
 from .store import DB_NAME, Store, StoreError, damaged_store_message, index_dir
@@ -99,49 +100,71 @@ class IndexDamaged(IndexOpenError):
                          f"xxgk ingest --reindex --data {Path(index_dir).parent}")
 
 
-# tantivy's files per segment (a segment with deletes has a .del file too, named in meta.json)
-SEGMENT_FILES = ("fast", "fieldnorm", "idx", "pos", "store", "term")
+# How tantivy-py words the errors of reading damaged data (a ValueError, as are a bad request's)
+_DAMAGED_DATA = ("An IO error occurred", "Data corrupted")
 
 
-# Every tantivy file ends with this number (u32, little-endian) after its footer: a file cut
-# short, or overwritten at its end, lacks it.
-FOOTER_MAGIC = (1337).to_bytes(4, "little")
+@contextmanager
+def _reading(index_dir: Path | None) -> Iterator[None]:
+    """Turn tantivy's failure to read its own files into ``IndexDamaged`` (one line naming the
+    repair), where a file changed after the start-up checks read it.
+
+    tantivy panics on a postings list it cannot decode (pyo3 raises that as its PanicException,
+    a BaseException that no ``except Exception`` stops) and fails with an I/O error on a block it
+    cannot decompress. Either would reach the user as a traceback.
+    """
+    try:
+        yield
+    except BaseException as e:
+        damaged = type(e).__name__ == "PanicException" or (
+            isinstance(e, ValueError) and str(e).startswith(_DAMAGED_DATA))
+        if not damaged:
+            raise
+        problem = f"the index is damaged (tantivy: {' '.join(str(e).split())})"
+        if index_dir is None:
+            raise IndexOpenError(problem) from None
+        raise IndexDamaged(index_dir, problem) from None
 
 
-def _whole(path: Path) -> bool:
-    with open(path, "rb") as f:
-        if f.seek(0, 2) < len(FOOTER_MAGIC):
-            return False
-        f.seek(-len(FOOTER_MAGIC), 2)
-        return f.read() == FOOTER_MAGIC
+class _GuardedSearcher:
+    """A tantivy.Searcher whose every call is read through ``_reading``."""
+
+    def __init__(self, searcher: tantivy.Searcher, index_dir: Path | None):
+        self._searcher = searcher
+        self._index_dir = index_dir
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._searcher, name)
+        if not callable(attribute):
+            return attribute
+
+        def guarded(*args, **kwargs):
+            with _reading(self._index_dir):
+                return attribute(*args, **kwargs)
+
+        setattr(self, name, guarded)  # found on the instance from now on
+        return guarded
 
 
 def indexed_count(index_dir: Path) -> int | None:
     """How many documents the index in ``index_dir`` holds, read from its meta.json without
-    opening it (no tantivy threads: ingest checks before it forks its parse workers);
+    opening it (no tantivy threads: ingest checks before it forks its parse workers), once every
+    file it names is there and whole (index_files.py: each is read once, for its checksum);
     None when there is no index there.
 
-    :raises IndexDamaged: meta.json cannot be read, or a segment it names has a file missing or cut short.
+    :raises IndexDamaged: meta.json cannot be read, or a file of a segment it names is missing,
+        cut short or changed.
     """
-    meta_path = Path(index_dir) / "meta.json"
     try:
-        meta = json.loads(meta_path.read_bytes())
-        segments = meta["segments"]
-        count = 0
-        for segment in segments:
-            name = segment["segment_id"].replace("-", "")
-            for ext in SEGMENT_FILES:
-                if not _whole(Path(index_dir) / f"{name}.{ext}"):
-                    raise IndexDamaged(index_dir, f"the index is damaged ({name}.{ext} is cut short)")
-            deletes = segment.get("deletes") or {}
-            count += segment["max_doc"] - deletes.get("num_deleted_docs", 0)
-    except FileNotFoundError as e:
-        if e.filename == str(meta_path):
+        meta = checked_meta(Path(index_dir))
+        if meta is None:
             return None
-        raise IndexDamaged(index_dir, f"the index is damaged ({Path(e.filename).name} is missing)") from None
+        return sum(segment["max_doc"] - (segment.get("deletes") or {}).get("num_deleted_docs", 0)
+                   for segment in meta["segments"])
+    except IndexFileProblem as e:
+        raise IndexDamaged(index_dir, f"the index is damaged ({e})") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise IndexDamaged(index_dir, f"the index is damaged (meta.json: {type(e).__name__}: {e})") from None
-    return count
 
 
 def check_data_dir(data_dir: str | Path, stored: int | None = None) -> None:
@@ -598,8 +621,9 @@ class ReportIndex:
         A commit made while the searcher opened leaves the commit it sees unknown: then nothing
         is shared, so no count is ever filed under another commit's name."""
         self._stamp = before = self.commit_stamp()
-        self.index.reload()  # on opening too: the reader was made before ``before`` was read
-        searcher = self.index.searcher()
+        with _reading(self.path):
+            self.index.reload()  # on opening too: the reader was made before ``before`` was read
+            searcher = _GuardedSearcher(self.index.searcher(), self.path)
         memo: dict = {}
         if self.shared_counts is not None and before is not None and self.commit_stamp() == before:
             memo["shared"] = (self.shared_counts,

@@ -39,7 +39,7 @@ from .agencies import agency_key
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
-from .index import PreparedDoc, ReportIndex, check_data_dir
+from .index import PreparedDoc, ReportIndex, check_data_dir, indexed_count
 from .index import prepare as prepare_document
 from .parse import parse_file
 from .report import Report
@@ -533,6 +533,9 @@ def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progre
         if prune:
             index = index or _open_index(config.data_dir)
             summary.pruned = prune_missing(index, store)
+        # the files this run wrote, read for their checksums while in the page cache: then
+        # the next start reads none of them (index_files.py)
+        indexed_count(index_dir(config.data_dir))
     finally:
         store.close()
     return summary
@@ -625,6 +628,7 @@ def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -
     finally:
         store.close()
     del index
+    indexed_count(fresh)  # whole before it replaces the old one (and its checksums read while in the page cache)
     old = target.with_name(INDEX_DIRNAME + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():

@@ -21,7 +21,8 @@ from indexer.cli import cli
 from indexer.collection import Collection
 from indexer.config import load_config
 from indexer.generate import generate_corpus
-from indexer.index import ReportIndex
+from indexer.index import IndexOpenError, ReportIndex
+from indexer.index_files import SEGMENT_FILES
 from indexer.ingest import LOCK_NAME, collect_files, ingest_paths
 from indexer.search import search_ids
 from indexer.store import SCHEMA_VERSION, Store, index_dir
@@ -270,17 +271,78 @@ def test_an_index_behind_the_store_is_refused(data, tmp_path):
                              f"rebuild it from the store: xxgk ingest --reindex --data {data}\n")
 
 
-def test_a_corrupted_stored_document_is_an_error_naming_the_repair(data):
-    """Bytes overwritten inside the document store pass the start-up checks (which read no
-    document): the search that meets them says so in one line."""
-    store_file = _segment_file(data, "store")
-    blob = bytearray(store_file.read_bytes())
-    blob[100:400] = bytes(300)
-    store_file.write_bytes(bytes(blob))
-    result = _run("search", "信息", "--data", str(data))
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: the index is damaged (a stored document cannot be read: ")
-    assert result.stderr.endswith("); rebuild it from the store: xxgk ingest --reindex\n")
+def _change_bytes(path: Path, start: int, count: int) -> None:
+    """Invert ``count`` bytes of ``path`` from ``start`` on, in place (as a failing disk would: the
+    file keeps its size; an open index sees the change through its memory map)."""
+    with open(path, "r+b") as f:
+        f.seek(start)
+        changed = bytes(b ^ 0xFF for b in f.read(count))
+        f.seek(start)
+        f.write(changed)
+
+
+@pytest.mark.parametrize("ext", ["store", "idx", "pos", "term", "fast"])
+def test_bytes_changed_inside_an_index_file_are_refused_at_start(data, ext):
+    """Size and end unchanged, so only the file's checksum tells (tantivy reads it nowhere)."""
+    damaged = _segment_file(data, ext)
+    _change_bytes(damaged, damaged.stat().st_size // 2, 16)
+    assert _refused_everywhere(data) == (f"Error: {index_dir(data)}: the index is damaged ({damaged.name} does not "
+                                         f"match its checksum); rebuild it from the store: "
+                                         f"xxgk ingest --reindex --data {data}")
+    _reindex_repairs(data)
+
+
+def test_each_index_file_is_read_for_its_checksum_once(data, monkeypatch):
+    """A segment file never changes once written. The ingest that wrote it read it for its
+    checksum at its end, so a start reads none; one that did change since (its time or size
+    moved) is read again, and all are where the record of the checks is gone."""
+    import indexer.index_files as index_files
+    read = []
+    real = index_files.file_problem
+    monkeypatch.setattr(index_files, "file_problem", lambda path: read.append(path.name) or real(path))
+    assert _run("search", "信息", "--data", str(data)).exit_code == 0
+    assert read == []
+    (index_dir(data) / index_files.VERIFIED_NAME).unlink()
+    assert _run("search", "信息", "--data", str(data)).exit_code == 0
+    assert sorted(read) == sorted(path.name for path in index_dir(data).iterdir() if path.suffix[1:] in SEGMENT_FILES)
+    read.clear()
+    damaged = _segment_file(data, "pos")
+    _change_bytes(damaged, 10, 4)
+    assert _run("search", "信息", "--data", str(data)).exit_code == 1
+    assert read == [damaged.name]
+
+
+def test_a_segment_with_deleted_reports_has_its_deletes_file_checked(tmp_path):
+    """A report dropped by --prune leaves a .del file, checksummed like the others."""
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    shutil.copytree(SEEDS, corpus)
+    assert ingest_paths([corpus], _config(data)).ingested == 5
+    dropped = sorted(corpus.iterdir())[0]
+    dropped.unlink()
+    assert ingest_paths([corpus], _config(data), prune=True).pruned == 1
+    (deletes,) = index_dir(data).glob("*.del")
+    assert _run("search", "信息", "--data", str(data)).stdout.startswith("4 report(s) match")
+    _change_bytes(deletes, 0, 1)
+    assert f"({deletes.name} does not match its checksum)" in _refused_everywhere(data)
+
+
+@pytest.mark.parametrize("ext, query, reopened", [("store", "信息", False), ("idx", '"信息公开"', False),
+                                                 ("idx", '"信息公开"', True)])
+def test_a_file_damaged_after_start_fails_the_search_that_meets_it_in_one_line(data, ext, query, reopened):
+    """Past the start-up checks (a file changed under a running server), the search that meets
+    the damage says so: a document block that does not decompress, or a postings list tantivy
+    panics on (a BaseException from Rust, which would otherwise end in a traceback); or the
+    reopening of the index after a commit, as a server's worker does, meets it first."""
+    collection = Collection.open(_config(data))
+    assert collection.index.count() == 5
+    damaged = _segment_file(data, ext)
+    _change_bytes(damaged, 0, damaged.stat().st_size - 200)
+    with pytest.raises(IndexOpenError, match=r"the index is damaged \(tantivy: .+\); rebuild it from the store: "
+                                             r"xxgk ingest --reindex"):
+        if reopened:
+            collection.index.reload()
+        collection.search(query)
+    collection.close()
     _reindex_repairs(data)
 
 
