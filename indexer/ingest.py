@@ -80,6 +80,18 @@ class WriteFailed(XxgkError):
 _DISK_FULL = ("database or disk is full", "no space left on device", f"os error {errno.ENOSPC}")
 
 
+# Less free space than this where a write failed: the disk is full, whatever the error said.
+# tantivy's writer thread may die of ENOSPC while the error raised says only that it died.
+_FULL_BELOW = 16 * 1024 * 1024
+
+
+def _nearly_full(data_dir: Path) -> bool:
+    try:
+        return shutil.disk_usage(data_dir).free < _FULL_BELOW
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def _writes_to(data_dir: Path) -> Iterator[None]:
     """Turn a failed write into one line (see docs/data-directory.md, "Disk full").
@@ -92,7 +104,7 @@ def _writes_to(data_dir: Path) -> Iterator[None]:
     except (sqlite3.Error, OSError, ValueError) as e:
         detail = " ".join(str(e).split())
         full = (isinstance(e, OSError) and e.errno == errno.ENOSPC) or any(
-            words in detail.lower() for words in _DISK_FULL)
+            words in detail.lower() for words in _DISK_FULL) or _nearly_full(data_dir)
         problem = f"the disk is full ({detail})" if full else f"cannot write the store or the index ({detail})"
         raise WriteFailed(f"{data_dir}: {problem} while writing a batch; the batches committed before are "
                           "kept: free some space and run the same command again"

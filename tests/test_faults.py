@@ -426,6 +426,14 @@ def test_a_full_disk_stops_ingest_in_one_line_keeping_what_was_committed(tmp_pat
     assert collection.search("信息").total == len(indexed)
     collection.close()
 
+    # run again before any space is freed: the same line, though tantivy now says only that its
+    # writer thread died (the disk is seen to be full by its free space), and nothing lost
+    again = subprocess.run(_ingest_command(corpus, data), cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 1
+    assert again.stderr.startswith(f"Error: {data}: the disk is full (") and again.stderr.count("\n") == 1
+    assert _check_consistent(data)[0] == stored
+
     subprocess.run(["mount", "-o", "remount,size=200m", str(small_disk)], check=True)
     rerun = subprocess.run(_ingest_command(corpus, data), cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)
