@@ -45,6 +45,13 @@ _NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
 _QUOTES = '"“”'
 _CLOSING_QUOTES = '"”'
 _STOP = set(" \t\r\n\u3000()")
+# Bounds of one query (docs/query-language.md, "Errors"). Each term costs the engine its own
+# postings, so a thousand of them kept a worker busy for seconds, as did one word or phrase of
+# a thousand characters (a term each); and the parser, and every step after it, recurses once
+# per parenthesis: 300 nested overran Python's stack.
+MAX_QUERY_TERMS = 256
+MAX_TEXT_CHARS = 200
+MAX_NESTING = 32
 
 
 class QuerySyntaxError(XxgkError):
@@ -286,6 +293,17 @@ class _Parser:
     def __init__(self, q: str):
         self.toks = tokenize_query(q)
         self.i = 0
+        self.depth = 0
+        terms = [tok for tok in self.toks if tok.kind == "term"]
+        if len(terms) > MAX_QUERY_TERMS:
+            raise QuerySyntaxError(f"too many terms ({len(terms)}; at most {MAX_QUERY_TERMS})",
+                                   terms[MAX_QUERY_TERMS].column,
+                                   "narrow the query with filters such as type:, province: or year:")
+        for tok in terms:
+            if isinstance(tok.node, _Text) and len(tok.node.text) > MAX_TEXT_CHARS:
+                kind = "phrase" if isinstance(tok.node, Phrase) else "word"
+                raise QuerySyntaxError(f"{kind} too long ({len(tok.node.text)} characters; at most {MAX_TEXT_CHARS})",
+                                       tok.column, "search for a part of it")
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -346,7 +364,11 @@ class _Parser:
         if tok.kind == "(":
             if self.peek().kind == ")":
                 raise QuerySyntaxError("empty parentheses", tok.column)
+            if self.depth == MAX_NESTING:
+                raise QuerySyntaxError(f"parentheses nested too deep (at most {MAX_NESTING})", tok.column)
+            self.depth += 1
             node = self.parse_or()
+            self.depth -= 1
             if self.peek().kind != ")":
                 raise QuerySyntaxError("unclosed '('", tok.column, "add the closing ')'")
             self.take()

@@ -550,15 +550,18 @@ def _fallback_apart(searcher: tantivy.Searcher, schema: tantivy.Schema, plan: Pl
     Exact; None where the plan holds no such word, or a terms count left values out. Not where
     the rest of the plan holds a phrase of its own: read through inside the intersection.
     """
-    for part in _parts(plan):
-        split, rest = _word_and_fallback(part), _without(plan, frozenset([part]))
-        if split is None or _has_phrase(rest):
-            continue
-        terms = [(1, _facet_aggregation(searcher, schema, _replaced(plan, part, split[0]), rates, memo))]
-        terms += [(1, searcher.aggregate(missed, _facet_request(rates)))
-                  for missed in _missed_by_words(searcher, schema, rest, *split)]
-        return _combined(terms)
-    return None
+    # a word's fallback is a phrase: the word qualifies where no other part holds one (found in
+    # one pass over the parts, not one per part: a query may have a thousand)
+    with_phrase = [part for part in _parts(plan) if _has_phrase(part)]
+    split = _word_and_fallback(with_phrase[0]) if len(with_phrase) == 1 else None
+    if split is None:
+        return None
+    part = with_phrase[0]
+    rest = _without(plan, frozenset([part]))
+    terms = [(1, _facet_aggregation(searcher, schema, _replaced(plan, part, split[0]), rates, memo))]
+    terms += [(1, searcher.aggregate(missed, _facet_request(rates)))
+              for missed in _missed_by_words(searcher, schema, rest, *split)]
+    return _combined(terms)
 
 
 def _whole_collection_facets(searcher: tantivy.Searcher, request: dict[str, Any]) -> dict[str, Any] | None:

@@ -46,7 +46,12 @@ QUERY_PIECES = ["信访", "政府信息", "公开", '"', "(", ")", ":", "-", "NO
                 ">=", "<=", "!=", "..", "year:", "type:", "province:", "s3:", "p5:", "flags:", "template:",
                 "level:", "applications", "t3.new.total", "procurement_count", "2020", "2019..2021", "0", "-1",
                 "1e9", "nan", "inf", "*", "\\", "\u3000", "：", "（", "）", "＂", "“", "”", "\t", "\n", "\x00"]
+# and long runs of one piece: the bounds on nesting, terms and a term's length (300 nested
+# parentheses once overran Python's stack, and a thousand terms kept a worker busy for seconds)
+RUN_PIECES = ["(", ")", "-", "信访 ", "公开", "信访 OR ", '"', "type:信访 ", "applications>0 "]
+runs = st.tuples(st.sampled_from(RUN_PIECES), st.integers(1, 1200)).map(lambda run: run[0] * run[1])
 query_text = st.one_of(st.text(), st.lists(st.sampled_from(QUERY_PIECES), max_size=12).map("".join))
+long_query_text = st.lists(runs, min_size=1, max_size=4).map("".join)
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +64,7 @@ def index(config):
     return index
 
 
-@given(q=query_text)
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_any_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
+def _result_or_syntax_error(index, q: str) -> None:
     try:
         parse_query(q)
     except QuerySyntaxError as e:
@@ -70,6 +73,18 @@ def test_any_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
         return
     result = search(index, q)
     assert 0 <= result.total <= index.count()
+
+
+@given(q=query_text)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
+    _result_or_syntax_error(index, q)
+
+
+@given(q=long_query_text)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_long_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
+    _result_or_syntax_error(index, q)
 
 
 # -- files --------------------------------------------------------------------------------

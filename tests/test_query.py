@@ -188,8 +188,25 @@ def test_comparisons_take_figure_keys_decimals_and_year():
     ("信访 OR", "OR needs a term after it at column 4", 4),
     ("信访 OR OR 民政", "OR needs a term after it at column 4", 4),
     ("AND 信访", "AND needs a term on both sides at column 1", 1),
+    # bounds (a query is taken apart recursively, and each term costs the engine its postings)
+    ("(" * 32 + "信访" + ")" * 32, None, None),
+    ("(" * 33 + "信访" + ")" * 33, "parentheses nested too deep (at most 32) at column 33", 33),
+    ("(" * 3000 + "信访" + ")" * 3000, "parentheses nested too deep (at most 32) at column 33", 33),
+    (" ".join(["信访"] * 256), None, None),
+    (" ".join(["信访"] * 257), "too many terms (257; at most 256) at column 769; narrow the query with filters "
+                                "such as type:, province: or year:", 769),
+    ('"' + "政府信息公开工作" * 25 + '"', None, None),
+    ('信访 "' + "政府信息公开工作" * 25 + '年"', "phrase too long (201 characters; at most 200) at column 4; search "
+                                                 "for a part of it", 4),
+    ("政府信息公开工作" * 26, "word too long (208 characters; at most 200) at column 1; search for a part of it", 1),
+    (" OR ".join(f"agency:局{i}" for i in range(1000)),
+     "too many terms (1000; at most 256) at column 3731; narrow the query with filters such as type:, "
+     "province: or year:", 3731),
 ])
 def test_errors_say_what_and_where(q, message, position):
+    if position is None:  # just inside a bound: a query, taken through every step to its tantivy query
+        plan_to_query(compile_plan(parse_query(q)))
+        return
     with pytest.raises(QuerySyntaxError) as info:
         parse_query(q)
     if message is not None:

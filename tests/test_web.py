@@ -187,6 +187,10 @@ def test_api_malformed_query_is_400_with_position(client):
     assert response.status_code == 400
     body = response.get_json()
     assert body["position"] == 18 and body["error"].startswith("unexpected '>' at column 18")
+    # past a bound (a server error before: 300 nested parentheses overran Python's stack)
+    response = client.get("/api/search", query_string={"q": "(" * 300 + "信访" + ")" * 300})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "parentheses nested too deep (at most 32) at column 33", "position": 33}
 
 
 def test_api_report_and_unknown_ids(client, collection):
