@@ -41,7 +41,7 @@ from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
 from .index import PreparedDoc, ReportIndex, check_data_dir, indexed_count
 from .index import prepare as prepare_document
-from .parse import parse_file
+from .parse import check_regular_file, parse_file
 from .report import Report
 from .store import BULK_CACHE_KIB, INDEX_DIRNAME, PreparedPut, Store, StoreError, index_dir, prepare_put
 from .tokenize import warm_up_segmenter
@@ -335,7 +335,10 @@ class Parsed:
 def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
     # Caught per file, whatever it is: one bad file must never stop the batch.
     try:
+        check_regular_file(candidate.path)
         data = candidate.path.read_bytes()
+    except ReaderError as e:
+        return Parsed(candidate, FAILED, reason=failure_reason(e))
     except OSError as e:
         return Parsed(candidate, FAILED, reason=f"cannot read the file: {e.strerror or e}")
     sha256 = hashlib.sha256(data).hexdigest()

@@ -18,7 +18,7 @@ from .document import Document
 from .errors import NotAReport
 from .metadata import document_to_metadata
 from .narrative import check_narrative
-from .readers import read_document
+from .readers import check_regular_file, read_document  # check_regular_file: for ingest, which reads the bytes first
 from .report import Flag, Report
 from .sections import document_to_sections
 from .tables import document_to_figures

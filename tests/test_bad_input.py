@@ -7,7 +7,11 @@ no file anywhere.
 from __future__ import annotations
 
 import io
+import os
 import random
+import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -22,6 +26,8 @@ from indexer.cli import cli
 from indexer.errors import ReaderError, UnsupportedFormat
 from indexer.readers import read_document
 from readers_helpers import write_docx
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NEWS_ARTICLE = """市政府召开全市安全生产工作会议
@@ -182,6 +188,23 @@ def test_directory(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()
     _parse_fails(tmp_path, folder, "is a directory, not a file")
+
+
+def test_a_named_pipe_or_a_device_is_refused_without_waiting_on_it(tmp_path):
+    """Opening a named pipe for reading waits for a writer: a FIFO among the reports once held
+    up a whole ingest. It fails, and the batch goes on (in a subprocess: a hang fails the test)."""
+    pipe = tmp_path / "corpus" / "pipe.txt"
+    pipe.parent.mkdir()
+    os.mkfifo(pipe)
+    shutil.copy(ROOT / "corpus" / "seeds" / "000_7eb9f2b2a221df7d.txt", pipe.parent)
+    _parse_fails(tmp_path, pipe, "not a regular file (a named pipe)")
+    with pytest.raises(ReaderError, match=r"^/dev/null: not a regular file \(a device\)$"):
+        read_document("/dev/null")
+    ingest = subprocess.run([sys.executable, "-m", "indexer.cli", "ingest", str(pipe.parent), "--data",
+                             str(tmp_path / "data")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert ingest.returncode == 0, ingest.stderr
+    assert ingest.stdout.startswith("ingested 1 ")
+    assert f"failed: {pipe}: not a regular file (a named pipe)\n" in ingest.stderr
 
 
 def test_unsupported_extension_names_it(tmp_path):

@@ -7,6 +7,7 @@ ReaderError naming the file and the problem in one line.
 """
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from ..document import Document
@@ -23,6 +24,26 @@ WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf .png .jpg .tif"
 SNIFF_BYTES = 1024
+# What a path that is not a regular file is, by its mode.
+_OTHER_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                (stat.S_ISBLK, "a device"))
+
+
+def check_regular_file(path: Path) -> None:
+    """:raises ReaderError: ``path`` is missing, a directory, or not a regular file: a named
+    pipe (opening it waits for a writer, forever: it once held up a whole ingest), a socket
+    or a device."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ReaderError(path, "no such file") from None
+    except OSError as e:
+        raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+    if stat.S_ISDIR(mode):
+        raise ReaderError(path, "is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        kind = next((name for is_kind, name in _OTHER_KINDS if is_kind(mode)), "not a file")
+        raise ReaderError(path, f"not a regular file ({kind})")
 
 
 def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
@@ -38,10 +59,7 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
     if data is not None:
         size, head = len(data), data[:SNIFF_BYTES]
     else:
-        if path.is_dir():
-            raise ReaderError(path, "is a directory, not a file")
-        if not path.is_file():
-            raise ReaderError(path, "no such file")
+        check_regular_file(path)
         try:
             size = path.stat().st_size
             with open(path, "rb") as f:
