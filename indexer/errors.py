@@ -1,6 +1,8 @@
 """Errors a user can meet, each naming the file and the problem in one line."""
 from __future__ import annotations
 
+from .paths import path_text
+
 
 class XxgkError(Exception):
     """Base of every error the command line turns into one clear line."""
@@ -10,7 +12,7 @@ class ReaderError(XxgkError):
     """A file could not be read as a document."""
 
     def __init__(self, path, problem: str):
-        self.path = str(path)
+        self.path = path_text(path)  # one line whatever the file's name holds
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 

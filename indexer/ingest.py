@@ -39,6 +39,7 @@ from .agencies import agency_key
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
+from .paths import path_text, text_path
 from .index import PreparedDoc, ReportIndex, check_data_dir, indexed_count
 from .index import prepare as prepare_document
 from .parse import check_regular_file, parse_file
@@ -531,7 +532,7 @@ def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progre
                 elif parsed.outcome == FAILED:
                     if sha256 is not None:
                         failed_by_sha.setdefault(sha256, []).append(len(summary.failed))
-                    summary.failed.append((str(path), parsed.reason))
+                    summary.failed.append((path_text(path), parsed.reason))
                 else:
                     summary.ingested += 1
                     summary.flagged += 1 if parsed.report.flags else 0
@@ -583,7 +584,7 @@ def prune_missing(index, store: Store) -> int:
 
     :returns: how many reports were dropped.
     """
-    missing = [s for s in store.sources() if not Path(s.path).exists()]
+    missing = [s for s in store.sources() if not text_path(s.path).exists()]
     missing_paths = {s.path for s in missing}
     orphans = set(store.unsourced_report_ids())
     for report_id in {s.report_id for s in missing}:

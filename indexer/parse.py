@@ -18,6 +18,7 @@ from .document import Document
 from .errors import NotAReport
 from .metadata import document_to_metadata
 from .narrative import check_narrative
+from .paths import path_text
 from .readers import check_regular_file, read_document  # check_regular_file: for ingest, which reads the bytes first
 from .report import Flag, Report
 from .sections import document_to_sections
@@ -91,7 +92,7 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
     flags += check_narrative(sections, figures.figures)
     return Report(
         id=report_id(sha256),
-        source={"path": str(document.path), "format": document.format, "sha256": sha256,
+        source={"path": path_text(document.path), "format": document.format, "sha256": sha256,
                 "url": metadata.url, "synthetic": synthetic},
         title=metadata.title,
         agency=metadata.agency,

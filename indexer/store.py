@@ -72,6 +72,7 @@ import msgspec
 import zstandard
 
 from .errors import XxgkError
+from .paths import path_text
 from .report import REGION_KEYS, Flag, Report
 from .vocabulary import report_id
 
@@ -723,7 +724,7 @@ class Store:
     def known_source(self, path: str | Path, sha256: str) -> bool:
         """Whether this exact path was ingested with these exact bytes."""
         row = self._db.execute("SELECT 1 FROM sources WHERE path = ? AND sha256 = ?",
-                               (str(path), sha256)).fetchone()
+                               (path_text(path), sha256)).fetchone()
         return row is not None
 
     def sources(self, report_id: str | None = None) -> list[SourceFile]:
@@ -820,15 +821,15 @@ class Store:
             size, mtime = 0, 0.0
         self._db.execute(
             "INSERT OR REPLACE INTO sources (path, sha256, report_id, size, mtime, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (str(path), sha256, report_id, size, mtime, now))
+            "VALUES (?, ?, ?, ?, ?, ?)", (path_text(path), sha256, report_id, size, mtime, now))
 
     def remove_source(self, path: str | Path) -> str | None:
         """Forget one source path; return the id of the report it pointed to (None if unknown)."""
         with self.transaction():
-            row = self._db.execute("SELECT report_id FROM sources WHERE path = ?", (str(path),)).fetchone()
+            row = self._db.execute("SELECT report_id FROM sources WHERE path = ?", (path_text(path),)).fetchone()
             if row is None:
                 return None
-            self._db.execute("DELETE FROM sources WHERE path = ?", (str(path),))
+            self._db.execute("DELETE FROM sources WHERE path = ?", (path_text(path),))
             return row["report_id"]
 
     def delete(self, report_id: str) -> None:

@@ -27,6 +27,7 @@ from indexer.generate import generate_corpus
 from indexer.index import ReportIndex
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError, parse_query
+from indexer.paths import path_text, text_path
 from indexer.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,17 @@ def test_any_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_a_long_query_is_a_result_or_a_syntax_error_pointing_inside_it(index, q):
     _result_or_syntax_error(index, q)
+
+
+# -- file names -----------------------------------------------------------------------------
+
+@given(name=st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\x00" not in b))
+def test_any_file_name_is_one_line_of_utf8_text_that_finds_the_file_again(name):
+    path = Path(os.fsdecode(b"/reports/" + name))
+    text = path_text(path)
+    text.encode("utf-8")
+    assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+    assert text_path(text) == path
 
 
 # -- files --------------------------------------------------------------------------------

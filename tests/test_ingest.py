@@ -189,6 +189,39 @@ def test_prune_drops_reports_whose_every_source_is_gone(corpus, data_config):
     assert store.count() == CORPUS_REPORTS - 1
 
 
+def test_a_file_named_in_gbk_or_with_a_newline_is_stored_skipped_and_kept_under_an_escaped_name(tmp_path,
+                                                                                                 data_config):
+    """Names are bytes on Linux: a GBK name (unzipped from a zip made on Chinese Windows) is not
+    UTF-8, and a name may hold a newline. Such a report failed to store (a surrogate SQLite and
+    JSON cannot hold); its name is now text with those bytes escaped as \\xNN, one line, and the
+    escapes are undone to find the file again (skip unchanged, --prune)."""
+    corpus = tmp_path / "names"
+    corpus.mkdir()
+    seeds = sorted((CORPUS / "seeds").glob("*.txt"))
+    gbk = Path(os.fsdecode(bytes(corpus) + b"/" + "信访局报告".encode("gbk") + b".txt"))
+    newline = corpus / "line\nbreak.txt"
+    shutil.copy(seeds[0], gbk)
+    shutil.copy(seeds[1], newline)
+    gbk_text = str(corpus) + "/" + "".join(f"\\x{b:02x}" for b in "信访局报告".encode("gbk")) + ".txt"
+    newline_text = str(corpus / "line\\x0abreak.txt")
+
+    summary = ingest_paths([corpus], data_config)
+    assert (summary.ingested, summary.failed) == (2, [])
+    store = Store.open(data_config.data_dir)
+    assert sorted(s.path for s in store.sources()) == sorted([gbk_text, newline_text])
+    assert {store.get(s.report_id).source["path"] for s in store.sources()} == {gbk_text, newline_text}
+    assert ingest_paths([corpus], data_config).skipped == 2
+    assert ingest_paths([corpus], data_config, prune=True).pruned == 0
+    gbk.unlink()
+    assert ingest_paths([corpus], data_config, prune=True).pruned == 1
+    assert [s.path for s in store.sources()] == [newline_text]
+
+    broken = corpus / "bad\x1b[2Jname\n.txt"
+    broken.write_bytes(b"\x00\x01 junk")
+    result = CliRunner().invoke(cli, ["ingest", str(corpus), "--data", str(data_config.data_dir)])
+    assert f"failed: {corpus}/bad\\x1b[2Jname\\x0a.txt: binary data, not a text file\n" in result.stderr
+
+
 def test_bad_files_fail_with_reason_and_the_rest_is_ingested(corpus, data_config):
     bad = corpus / "bad"
     bad.mkdir()
