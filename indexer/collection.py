@@ -166,22 +166,25 @@ class Collection:
         (export.export_chunks): what `xxgk export` writes, at any size."""
         return export_chunks(self, q, fmt, shape)
 
-    def passages(self, q: str, page: int = 1, per_page: int | None = None) -> PassagePage:
+    def passages(self, q: str, page: int = 1, per_page: int | None = None,
+                 max_reports: int | None = None) -> PassagePage:
         """One page of every sentence where ``q``'s words stand, over every matching report (indexer/passages.py).
 
         :raises QuerySyntaxError: the query is malformed.
         :raises SearchError: a bad page or per_page.
+        :raises TooManyReports: more matches than ``max_reports`` (None: no bound).
         """
         per_page = per_page or self.config.page_size
         check_paging(page, per_page)
-        return passage_page(query_passages(self, q), q, page, per_page)
+        return passage_page(query_passages(self, q, max_reports), q, page, per_page)
 
-    def passages_csv(self, q: str, url_of) -> bytes:
+    def passages_csv(self, q: str, url_of, max_reports: int | None = None) -> bytes:
         """Every passage of ``q`` as CSV bytes; ``url_of(passage)`` gives each one's address.
 
         :raises QuerySyntaxError: the query is malformed.
+        :raises TooManyReports: more matches than ``max_reports`` (None: no bound).
         """
-        return passages_to_csv(query_passages(self, q), url_of)
+        return passages_to_csv(query_passages(self, q, max_reports), url_of)
 
     def compare(self, ids: list[str]) -> Comparison:
         """These reports side by side (indexer/compare.py), in the order given.

@@ -137,15 +137,16 @@ def report_passages(report: Report, terms: TextTerms) -> list[Passage]:
     return found
 
 
-def query_passages(collection: Collection, q: str) -> Iterator[Passage]:
+def query_passages(collection: Collection, q: str, max_reports: int | None = None) -> Iterator[Passage]:
     """Every passage of every report matching ``q``, reports in relevance order.
 
     :raises QuerySyntaxError: the query is malformed.
+    :raises TooManyReports: more matches than ``max_reports`` (None: no bound), before any is read.
     """
     terms = text_terms(parse_query(q or ""))
     if terms.empty:
         return
-    for report_id in collection.search_ids(q):
+    for report_id in collection.search_ids(q, max_reports):
         report = collection.get(report_id)
         if report is not None:
             yield from report_passages(report, terms)

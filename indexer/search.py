@@ -729,6 +729,11 @@ def search(index: ReportIndex, q: str, *, page: int = 1, per_page: int = 20,
 def _page_hits(index: ReportIndex, searcher: tantivy.Searcher, node, plan, query: tantivy.Query, order,
                per_page: int, offset: int, total) -> list[Hit]:
     """``per_page`` hits from ``offset`` on, each with its snippets."""
+    if offset >= searcher.num_docs:
+        # past the last report there is nothing to show, and tantivy would first make room for
+        # offset + per_page hits: page 10^12 asked for 320 TB, and the failed allocation aborted
+        # the server's worker
+        return []
     if order is None:
         page_hits = relevance_page(searcher, index.schema, node, plan, query, per_page, offset, total)
     else:

@@ -438,6 +438,16 @@ def test_the_web_refuses_to_read_more_reports_than_its_bound_and_says_why(collec
     # a long export writes ~200 rows a report: it reads a sixth as many (at least one)
     long = client.get(f"/export.csv?q={narrow}&shape=long")
     assert long.status_code == 400 and "more than the 1 read at once" in long.get_data(as_text=True)
+    # so do the passages (every matching report cut into sentences, 0.5-1.3 ms a report): they
+    # read every report of a broad query, at 1,000,000 for minutes while holding gigabytes
+    for path in (f"/api/passages?q=信息 {narrow}", f"/passages.csv?q=信息 {narrow}", f"/passages?q=信息 {narrow}"):
+        response = client.get(path)
+        assert response.status_code == (200 if path.startswith("/passages?") else 400), path
+        assert "more than the 1 read at once" in response.get_data(as_text=True), path
+    alone = next(q for q in (f"信息 {narrow} agency_key:{hit['agency_key']}" for hit in collection.search(narrow)["hits"])
+                 if collection.search(q)["total"] == 1)
+    one_report = client.get("/api/passages", query_string={"q": alone})
+    assert one_report.status_code == 200, one_report.get_data(as_text=True)
     assert client.get(f"/api/stats?q={narrow}&rank=applications").status_code == 200
     assert collection.export("", "csv").count(b"\n") > 3  # the bound is the web's; the command line has none
 

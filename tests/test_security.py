@@ -6,7 +6,10 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -20,6 +23,7 @@ from web import create_app
 from web.downloads import ascii_file_name, attachment_headers
 from web_helpers import XSS_REPORT
 
+ROOT = Path(__file__).resolve().parent.parent
 FORMULA = "=1+2+cmd|"
 IMG = '<img src=x onerror=alert(2)>'
 # quotes, a semicolon and a would-be second parameter: none may escape the header's value
@@ -158,3 +162,21 @@ def test_no_url_path_reaches_the_file_system(hostile, path):
     response = client.get(path, follow_redirects=True)  # werkzeug merges "//" by a redirect
     assert response.status_code in (400, 404), path
     assert b"root:" not in response.data
+
+
+@pytest.mark.parametrize("path", ["/?q=&page=1000000000000", "/?q=信访&page=1000000000000&sort=-applications",
+                                  "/api/search?q=&page=1000000&per_page=100", "/search.json?q=&page=999999"])
+def test_a_page_past_the_last_report_is_empty_not_an_allocation(hostile, path):
+    """tantivy makes room for offset + limit hits before it looks: page 10^12 of the search page
+    asked it for 320 TB, and the failed allocation aborted the server's worker (SIGABRT). In a
+    subprocess, so that the abort, were it back, fails this test rather than the whole run."""
+    client, _ = hostile
+    data_dir = client.application.config["XXGK_CONFIG"].data_dir
+    served = subprocess.run([sys.executable, "-m", "indexer.cli", "serve", "--get", path, "--data", str(data_dir)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert served.returncode == 0, served.stderr[-2000:]
+    if path.startswith("/api") or ".json" in path:
+        body = json.loads(served.stdout)
+        assert body["hits"] == [] and body["total"] == 1
+    else:
+        assert served.stdout.startswith("<!doctype html>")

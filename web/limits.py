@@ -22,7 +22,8 @@ REQUEST_SECONDS = 20.0
 MAX_READ_REPORTS = 100_000
 # A long export writes a row per report and key (~200 a report): ~6 times the time a report, so
 # it reads a sixth as many (docs/benchmarks.md, "The stats page's groups counted by the index").
-LONG_EXPORT_SHARE = 6
+# So do the passages, which cut every matching report into sentences (0.5-1.3 ms a report).
+MANY_ROWS_SHARE = 6
 # Requests past their deadline whose work still runs (a tantivy search cannot be interrupted):
 # past this many in one worker, new requests are refused at once rather than piled on.
 MAX_OVERDUE = 4
@@ -120,8 +121,8 @@ def init_app(app: Flask, timeout_response: Callable[[], object]) -> None:
     app.wsgi_app = RequestDeadline(app.wsgi_app, app.config["XXGK_REQUEST_SECONDS"], on_timeout)
 
 
-def read_bound(long_export: bool = False) -> int:
+def read_bound(many_rows: bool = False) -> int:
     """How many reports one request may read from the store (``MAX_READ_REPORTS`` unless configured;
-    a long export a ``LONG_EXPORT_SHARE``th of it)."""
+    a ``MANY_ROWS_SHARE``th of it for many rows a report: a long export, the passages)."""
     bound = current_app.config["XXGK_MAX_READ_REPORTS"]
-    return max(1, bound // LONG_EXPORT_SHARE) if long_export else bound
+    return max(1, bound // MANY_ROWS_SHARE) if many_rows else bound

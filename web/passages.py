@@ -9,6 +9,7 @@ from .api import MAX_PAGE, REQUEST_ERRORS, ParameterError, int_param, query_erro
 from .collection import get_collection
 from .downloads import attachment_response
 from .htmx import template_for
+from .limits import read_bound
 from .links import link
 from .search import page_number
 from .urls import passage_anchor, passage_url, passages_with_links
@@ -29,7 +30,7 @@ def passages_context(args) -> dict:
                "page_url": lambda n: link("passages.page", q=q, page=n)}
     if q:
         try:
-            context["result"] = get_collection().passages(q, page=page)
+            context["result"] = get_collection().passages(q, page=page, max_reports=read_bound(many_rows=True))
         except REQUEST_ERRORS as e:
             context["error"] = query_error(e)
     if context["result"] is not None:
@@ -68,7 +69,8 @@ def passages_csv():
     but with full addresses."""
     q = (request.args.get("q") or "").strip()
     try:
-        body = get_collection().passages_csv(q, lambda p: request.host_url.rstrip("/") + passage_url(p, q))
+        body = get_collection().passages_csv(q, lambda p: request.host_url.rstrip("/") + passage_url(p, q),
+                                             max_reports=read_bound(many_rows=True))
     except REQUEST_ERRORS as e:
         return Response(str(e) + "\n", status=400, mimetype="text/plain")
     return attachment_response(body, "text/csv", "xxgk-passages.csv")

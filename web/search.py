@@ -271,7 +271,7 @@ def export(fmt: str):
     q = (request.args.get("q") or "").strip()
     shape = request.args.get("shape") or "reports"
     try:
-        body = get_collection().export(q, fmt, shape, read_bound(long_export=shape == "long"))
+        body = get_collection().export(q, fmt, shape, read_bound(many_rows=shape == "long"))
     except (*REQUEST_ERRORS, ExportFormatError) as e:
         return Response(str(e) + "\n", status=400, mimetype="text/plain")
     name = "xxgk-export" if shape == "reports" else f"xxgk-{shape}"
