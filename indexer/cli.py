@@ -309,7 +309,7 @@ def bench(n, as_json, workdir, queries_only, data_dir, config_path):
 @cli.command()
 @click.option("--host", default=None,
               help="address to listen on (default: config.toml's web.host, 127.0.0.1: this machine only)")
-@click.option("--port", type=int, default=None, help="port to listen on (default: config.toml's web.port)")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="port to listen on (default: config.toml's web.port)")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="gunicorn worker processes (default: 2 per core plus one, at most 8)")
 @click.option("--dev", is_flag=True, help="Flask's development server, restarting when the code changes")

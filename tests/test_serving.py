@@ -12,7 +12,9 @@ from dataclasses import replace
 
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 
+from indexer.cli import cli
 from indexer.collection import Collection
 from indexer.config import load_config
 from web import create_app
@@ -131,6 +133,17 @@ def test_default_workers_and_loopback_binding():
     assert 1 <= default_workers() <= 8
     assert gunicorn_options("127.0.0.1", 8000, 3)["bind"] == ["127.0.0.1:8000"]
     assert gunicorn_options("::1", 8000, 3)["bind"] == ["[::1]:8000"]
+
+
+@pytest.mark.parametrize("args, problem", [(["--port", "99999"], "'--port': 99999 is not in the range 1<=x<=65535"),
+                                           (["--port", "0"], "'--port': 0 is not in the range 1<=x<=65535"),
+                                           (["--workers", "0"], "'--workers': 0 is not in the range x>=1")])
+def test_a_port_or_worker_count_out_of_range_is_a_usage_error_not_a_traceback(args, problem):
+    """Port 99999 once reached gunicorn's bind() and ended in an OverflowError's traceback."""
+    result = CliRunner().invoke(cli, ["serve", *args])
+    assert result.exit_code == 2
+    assert f"Error: Invalid value for {problem}." in result.stderr
+    assert "Traceback" not in result.output
 
 
 # --- the app's own limits, through the test client -------------------------------------------
