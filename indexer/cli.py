@@ -30,6 +30,17 @@ def _config(config_path, data_dir=None):
     return config
 
 
+def _reading_config(config_path, data_dir=None):
+    """``_config`` for a command that reads a collection (search, export, serve): a data
+    directory that is not there is a mistyped --data or an ingest not yet run, never an empty
+    collection to make there (answering "0 reports match" from it)."""
+    config = _config(config_path, data_dir)
+    if not config.data_dir.is_dir():
+        raise click.ClickException(f"{config.data_dir}: no data directory there; ingest reports into it first: "
+                                   f"xxgk ingest PATH --data {config.data_dir}")
+    return config
+
+
 def common_options(func):
     """--data and --config, taken by every command."""
     func = click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -181,7 +192,7 @@ def search(query, as_json, limit, page, sort, rates, agencies, explain, data_dir
     from .collection import Collection  # on use: start-up time
     from .search import results_to_text
 
-    config = _config(config_path, data_dir)
+    config = _reading_config(config_path, data_dir)
     try:
         # the index alone answers a search (hits carry what they show); the store is not opened
         collection = Collection.open(config, store=False)
@@ -230,7 +241,7 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
     """
     from .collection import Collection  # on use: start-up time
 
-    config = _config(config_path, data_dir)
+    config = _reading_config(config_path, data_dir)
     if passages and fmt != "csv":
         raise click.UsageError("--passages exports CSV only (leave out --format json)")
     if passages and shape:
@@ -335,7 +346,7 @@ def serve(host, port, workers, dev, response_cache, get_path, data_dir, config_p
     from web import create_app  # on use: start-up time (Flask)
     from web.collection import EXTENSION, get_collection
 
-    config = _config(config_path, data_dir)
+    config = _reading_config(config_path, data_dir)
     try:
         app = create_app({"XXGK_CONFIG": config})
         with app.app_context():  # open the store and index now: a broken data directory fails here, in one line

@@ -236,6 +236,18 @@ def _reindex_repairs(data: Path) -> None:
     assert result.exit_code == 0 and result.stdout.startswith("5 report(s) match '信息'")
 
 
+def test_a_missing_data_directory_is_refused_not_made_and_searched_empty(tmp_path):
+    """A mistyped --data once made an empty store and index there, and answered '0 reports match'."""
+    missing = tmp_path / "no-such-data"
+    for args in (["search", "信息"], ["export", "信息"], ["serve", "--get", "/api/search?q=信息"]):
+        result = _run(*args, "--data", str(missing))
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stderr == (f"Error: {missing}: no data directory there; ingest reports into it first: "
+                                 f"xxgk ingest PATH --data {missing}\n")
+    assert not missing.exists()
+    assert _run("ingest", str(SEEDS), "--data", str(missing)).exit_code == 0
+
+
 def test_a_deleted_index_is_refused_not_searched_empty(data):
     shutil.rmtree(index_dir(data))
     assert _refused_everywhere(data) == (f"Error: {index_dir(data)}: the index is missing but the store holds "
