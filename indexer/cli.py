@@ -31,7 +31,7 @@ def _config(config_path, data_dir=None):
 
 
 def _reading_config(config_path, data_dir=None):
-    """``_config`` for a command that reads a collection (search, export, serve): a data
+    """``_config`` for a command that reads a collection once (search, export): a data
     directory that is not there is a mistyped --data or an ingest not yet run, never an empty
     collection to make there (answering "0 reports match" from it)."""
     config = _config(config_path, data_dir)
@@ -346,7 +346,8 @@ def serve(host, port, workers, dev, response_cache, get_path, data_dir, config_p
     from web import create_app  # on use: start-up time (Flask)
     from web.collection import EXTENSION, get_collection
 
-    config = _reading_config(config_path, data_dir)
+    # a server may start before the first ingest feeds it: its data directory is made if missing
+    config = _config(config_path, data_dir)
     try:
         app = create_app({"XXGK_CONFIG": config})
         with app.app_context():  # open the store and index now: a broken data directory fails here, in one line
