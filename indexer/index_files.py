@@ -25,6 +25,9 @@ _CHUNK = 1 << 22
 # The files whose checksum matched, by name: [size, mtime_ns, inode]. Kept in the index
 # directory, so a rebuilt index starts without it; tantivy leaves files it did not make alone.
 VERIFIED_NAME = "verified.json"
+# The same record, kept by this process too: where verified.json cannot be written (a read-only
+# copy of the data directory), a server's workers, forked after its own check, read nothing again.
+_verified_here: dict[str, dict[str, list[int]]] = {}
 # A commit made while the files were read (an ingest beside a server) may delete a segment's
 # files merged into another: the check starts again from the new meta.json this many times.
 _ATTEMPTS = 5
@@ -132,8 +135,8 @@ def checked_meta(index_dir: Path) -> dict | None:
     :raises IndexFileProblem: a file is missing, cut short or does not match its checksum.
     :raises OSError, ValueError, KeyError, TypeError, AttributeError: meta.json cannot be read.
     """
-    known = _read_verified(index_dir)
-    before = dict(known)
+    recorded = _read_verified(index_dir)
+    known = {**recorded, **_verified_here.get(str(index_dir), {})}
     meta = read_meta(index_dir)
     for attempt in range(1, _ATTEMPTS + 1):
         if meta is None:
@@ -147,6 +150,7 @@ def checked_meta(index_dir: Path) -> dict | None:
                 raise IndexFileProblem(f"{Path(e.filename).name} is missing") from None
             meta = newer  # a commit since: its files are checked instead
     now = {name: known[name] for name in segment_file_names(meta)}
-    if now != before:
+    _verified_here[str(index_dir)] = now
+    if now != recorded:
         _write_verified(index_dir, now)
     return meta
