@@ -190,6 +190,15 @@ def test_directory(tmp_path):
     _parse_fails(tmp_path, folder, "is a directory, not a file")
 
 
+def test_a_truncated_page_image_names_what_the_library_found(tmp_path):
+    """Pillow raises a bare OSError: its words, not the class name ("cannot read the file (OSError)")."""
+    image = io.BytesIO()
+    Image.new("RGB", (1600, 2200), "white").save(image, "PNG")
+    path = tmp_path / "scan.png"
+    path.write_bytes(image.getvalue()[:300])
+    _parse_fails(tmp_path, path, "cannot read the file (image file is truncated)")
+
+
 def test_a_named_pipe_or_a_device_is_refused_without_waiting_on_it(tmp_path):
     """Opening a named pipe for reading waits for a writer: a FIFO among the reports once held
     up a whole ingest. It fails, and the batch goes on (in a subprocess: a hang fails the test)."""

@@ -89,7 +89,9 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
     except MemoryError:
         raise ReaderError(path, "file too large to read") from None
     except OSError as e:
-        raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+        # an errno's words, else the library's own (Pillow: "image file is truncated"), on one line
+        detail = e.strerror or " ".join(str(e).split())[:200] or type(e).__name__
+        raise ReaderError(path, f"cannot read the file ({detail})") from None
     except Exception as e:  # a library failing on a malformed file must not become a traceback
         raise ReaderError(path, f"could not read the file ({type(e).__name__})") from None
 
