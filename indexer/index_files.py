@@ -92,11 +92,17 @@ def _read_verified(index_dir: Path) -> dict[str, list[int]]:
 
 
 def _write_verified(index_dir: Path, verified: dict[str, list[int]]) -> None:
-    """Best effort: a read-only copy of the data directory is checked afresh by every process."""
+    """Best effort: a read-only copy of the data directory is checked afresh by every process.
+
+    Written beside and renamed over the record; one left by a process killed meanwhile goes too
+    (another process's, caught mid-write, only fails its own rename: its files are read again).
+    """
     temporary = index_dir / f".{VERIFIED_NAME}.{os.getpid()}"
     try:
         temporary.write_text(json.dumps(verified, sort_keys=True), encoding="utf-8")
         os.replace(temporary, index_dir / VERIFIED_NAME)
+        for left in index_dir.glob(f".{VERIFIED_NAME}.*"):
+            left.unlink(missing_ok=True)
     except OSError:
         temporary.unlink(missing_ok=True)
 

@@ -321,11 +321,14 @@ def test_each_index_file_is_read_for_its_checksum_once(data, monkeypatch):
     record.unlink()
     assert _run("search", "信息", "--data", str(data)).exit_code == 0
     assert read == [] and record.exists()
-    # gone from both, as for a new process: every file is read
+    # gone from both, as for a new process: every file is read (and a record half-written by a
+    # process killed meanwhile is cleared away)
     record.unlink()
+    (index_dir(data) / f".{index_files.VERIFIED_NAME}.99999999").write_text("{", encoding="utf-8")
     monkeypatch.setattr(index_files, "_verified_here", {})
     assert _run("search", "信息", "--data", str(data)).exit_code == 0
     assert sorted(read) == sorted(path.name for path in index_dir(data).iterdir() if path.suffix[1:] in SEGMENT_FILES)
+    assert not list(index_dir(data).glob(f".{index_files.VERIFIED_NAME}.*"))
     read.clear()
     damaged = _segment_file(data, "pos")
     _change_bytes(damaged, 10, 4)
