@@ -2,8 +2,9 @@
 
     python tests/fuzz/fuzz.py TARGET [libFuzzer options, e.g. -max_total_time=120]
 
-TARGET: txt, html, docx, pdf, doc (needs LibreOffice) or query. A file target starts from the
-real reports of corpus/ and generated ones of its format; an input is a crash when parsing it
+TARGET: txt, md, html, docx, pdf, doc (needs LibreOffice), image (a page scan, read by OCR) or query.
+A file target starts from the real reports of corpus/ and generated ones of its format (image: pages
+of the real PDF report as a copier scans them, PNG, JPEG and TIFF); an input is a crash when parsing it
 raises anything but a ReaderError (a query: anything but a QuerySyntaxError, or a column outside
 the query). libFuzzer writes each crash to the -artifact_prefix given (make fuzz: tests/fixtures/
 fuzz_TARGET_crash-*), where tests/test_hostile.py replays it for ever after.
@@ -28,7 +29,10 @@ with atheris.instrument_imports(include=["indexer"]):
     from indexer.query import QuerySyntaxError, compile_plan, parse_query, plan_to_query
     from indexer.index import build_schema
 
-FILE_TARGETS = ("txt", "html", "docx", "pdf", "doc")
+FILE_TARGETS = ("txt", "md", "html", "docx", "pdf", "doc", "image")
+# the name an input is written under (the readers choose by the first bytes where they tell)
+INPUT_SUFFIX = {"image": "png"}
+SCANNED_PDF = ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"
 CONFIG = load_config()
 SCHEMA = build_schema()
 
@@ -38,6 +42,15 @@ def seeds(target: str, folder: Path) -> None:
     found = [p for p in (ROOT / "corpus").rglob(f"*.{target}") if not p.name.startswith("README")]
     if target in ("txt", "docx", "html", "pdf"):
         found += generate_corpus(3, folder / "generated", formats=(target,), seed=41)
+    if target == "md":  # the seeds hold markdown tables converted from PDF too
+        found += sorted((ROOT / "corpus" / "seeds").glob("*.txt"))
+    if target == "image":  # pages as a copier gives them; small, so that OCR runs often
+        from indexer.ocr.copier import scan_pages
+
+        pages = scan_pages(SCANNED_PDF, dpi=100)
+        for fmt, page in zip(("PNG", "JPEG", "TIFF"), pages):
+            page.save(folder / f"page.{fmt.lower()}", fmt)
+        found += sorted(p for p in folder.iterdir() if p.name.startswith("page."))
     if target == "doc":  # Word 97 files made from generated .docx by LibreOffice itself
         made = generate_corpus(2, folder / "generated", formats=("docx",), seed=41)
         subprocess.run(["soffice", "--headless", "--convert-to", "doc", "--outdir", str(folder / "doc"),
@@ -49,7 +62,7 @@ def seeds(target: str, folder: Path) -> None:
 
 def file_target(target: str, folder: Path):
     # the binary readers read the file itself, not bytes handed to them: each input is written
-    name = folder / f"input.{target}"
+    name = folder / f"input.{INPUT_SUFFIX.get(target, target)}"
 
     def test_one_input(data: bytes) -> None:
         name.write_bytes(data)
