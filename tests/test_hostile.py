@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from indexer.errors import ReaderError
 from indexer.generate import generate_corpus
 from indexer.index import ReportIndex
+from indexer.ocr.copier import scan_pages
 from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError, parse_query
 from indexer.paths import path_text, text_path
@@ -155,8 +156,13 @@ def _real_and_generated(tmp_path_factory) -> dict[str, list[Path]]:
     generated = tmp_path_factory.mktemp("generated")
     files = generate_corpus(4, generated, formats=("txt", "docx", "html", "pdf"), seed=31)
     corpus = [p for p in (ROOT / "corpus" / "real").iterdir() if p.suffix in (".txt", ".md", ".html", ".pdf")]
+    # page scans, read by OCR: pages of the real PDF as a copier gives them, small so OCR is quick
+    pages = scan_pages(ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf", dpi=100)
+    scans = [generated / "page.png", generated / "page.jpg"]
+    pages[0].save(scans[0], "PNG")
+    pages[1].save(scans[1], "JPEG")
     by_suffix: dict[str, list[Path]] = {}
-    for path in sorted(corpus + files + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
+    for path in sorted(corpus + files + scans + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
         by_suffix.setdefault(path.suffix, []).append(path)
     return by_suffix
 
@@ -248,6 +254,9 @@ test_a_mutated_md_file_is_a_report_or_a_reader_error = _file_test(".md", 0.5)
 test_a_mutated_html_file_is_a_report_or_a_reader_error = _file_test(".html", 1)
 test_a_mutated_docx_file_is_a_report_or_a_reader_error = _file_test(".docx", 1)
 test_a_mutated_pdf_file_is_a_report_or_a_reader_error = _file_test(".pdf", 0.5)
+# a scan that still decodes is read by OCR (~1 s a page): the fewest
+test_a_mutated_png_file_is_a_report_or_a_reader_error = _file_test(".png", 0.1)
+test_a_mutated_jpg_file_is_a_report_or_a_reader_error = _file_test(".jpg", 0.1)
 
 
 def test_fuzz_findings_stay_fixed(config, tmp_path):
