@@ -50,11 +50,12 @@ $(FUZZ_STAMP): $(STAMP)
 fuzz: $(FUZZ_STAMP)
 	@status=0; for target in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
-		log=$$(mktemp); \
-		$(BIN)/python tests/fuzz/fuzz.py $$target -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=3072 \
-			-artifact_prefix=tests/fixtures/fuzz_$${target}_ -print_final_stats=1 >$$log 2>&1 || status=1; \
+		log=$$(mktemp); scratch=$$(mktemp -d); \
+		TMPDIR=$$scratch $(BIN)/python tests/fuzz/fuzz.py $$target -max_total_time=$(FUZZ_SECONDS) -timeout=60 \
+			-rss_limit_mb=3072 -artifact_prefix=tests/fixtures/fuzz_$${target}_ -print_final_stats=1 >$$log 2>&1 \
+			|| status=1; \
 		grep -E '^(stat::|Done|==[0-9]+== ERROR|.*Uncaught Python exception|.*Test unit written)' $$log; \
-		rm -f $$log; \
+		rm -rf $$log $$scratch; \
 	done; \
 	if [ $$status != 0 ]; then echo "fuzz: crashes found, kept in tests/fixtures/fuzz_*"; fi; exit $$status
 
