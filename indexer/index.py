@@ -96,6 +96,7 @@ class IndexDamaged(IndexOpenError):
     """The index is missing, damaged or behind the store: rebuilt with `xxgk ingest --reindex`."""
 
     def __init__(self, index_dir: Path, problem: str):
+        self.problem = problem
         super().__init__(f"{index_dir}: {problem}; rebuild it from the store: "
                          f"xxgk ingest --reindex --data {Path(index_dir).parent}")
 

@@ -40,7 +40,7 @@ from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
 from .paths import path_text, text_path
-from .index import PreparedDoc, ReportIndex, check_data_dir, indexed_count
+from .index import IndexDamaged, PreparedDoc, ReportIndex, check_data_dir, indexed_count
 from .index import prepare as prepare_document
 from .parse import check_regular_file, parse_file
 from .report import Report
@@ -615,10 +615,8 @@ def rebuild_index(config: Config, *, progress: Progress | None = None, batch_siz
         return _rebuild_index(config, progress, batch_size)
 
 
-def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -> int:
-    target = index_dir(config.data_dir)
-    fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
-    shutil.rmtree(fresh, ignore_errors=True)
+def _build_index(config: Config, fresh: Path, progress: Progress | None, batch_size: int) -> int:
+    """A new index in ``fresh`` from every stored report; the agency keys recomputed as it goes."""
     store = Store.open(config.data_dir)
     try:
         total = store.count()
@@ -643,8 +641,26 @@ def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -
         store.set_agency_keys(changed_keys)
     finally:
         store.close()
-    del index
-    indexed_count(fresh)  # whole before it replaces the old one (and its checksums read while in the page cache)
+    return done
+
+
+def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -> int:
+    target = index_dir(config.data_dir)
+    fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
+    shutil.rmtree(fresh, ignore_errors=True)
+    try:
+        done = _build_index(config, fresh, progress, batch_size)
+        indexed_count(fresh)  # whole before it replaces the old one (and its checksums read while in the page cache)
+    except BaseException as e:
+        # seen before the half index is removed: that frees the space
+        full = isinstance(e, (XxgkError, OSError, ValueError, sqlite3.Error)) and _nearly_full(config.data_dir)
+        shutil.rmtree(fresh, ignore_errors=True)  # no half index left taking the space
+        if full:  # the problem alone: the repair IndexDamaged names is the command that just failed
+            detail = " ".join((e.problem if isinstance(e, IndexDamaged) else str(e)).split())
+            raise WriteFailed(f"{config.data_dir}: the disk is full ({detail}) while rebuilding the index; the "
+                              "index there before is left as it was: free about as much space as it takes and "
+                              "run the same command again") from None
+        raise
     old = target.with_name(INDEX_DIRNAME + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():

@@ -458,6 +458,18 @@ def test_a_full_disk_stops_ingest_in_one_line_keeping_what_was_committed(tmp_pat
     assert again.stderr.startswith(f"Error: {data}: the disk is full (") and again.stderr.count("\n") == 1
     assert _check_consistent(data)[0] == stored
 
+    # rebuilding the index on the full disk: refused in one line, the half-built index removed, the
+    # index there before searchable as it was
+    rebuild = subprocess.run([sys.executable, "-m", "indexer.cli", "ingest", "--reindex", "--data", str(data)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert rebuild.returncode == 1
+    assert rebuild.stderr.startswith(f"Error: {data}: the disk is full (") and rebuild.stderr.count("\n") == 1
+    assert rebuild.stderr.endswith(") while rebuilding the index; the index there before is left as it was: free "
+                                   "about as much space as it takes and run the same command again\n")
+    assert "--reindex" not in rebuild.stderr
+    assert not (data / "index.rebuild").exists()
+    assert _check_consistent(data)[0] == stored
+
     subprocess.run(["mount", "-o", "remount,size=200m", str(small_disk)], check=True)
     rerun = subprocess.run(_ingest_command(corpus, data), cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)
