@@ -493,7 +493,18 @@ def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = F
     batch_size = batch_size or batch_size_from_env()
     candidates = collect_files(paths, exclude=config.data_dir)
     with ingest_lock(config.data_dir):
+        if (index_dir(config.data_dir) / "meta.json").exists():  # else a rebuild's leftovers may be all there is
+            _remove_left_rebuilds(config.data_dir)
         return _ingest(candidates, config, prune, progress, batch_size)
+
+
+def _remove_left_rebuilds(data_dir: Path) -> None:
+    """The index.rebuild/ (and index.old/) of an `ingest --reindex` killed before it ended: a
+    rebuild runs under the same lock, so with it held no rebuild is running, and these only take
+    the space of a whole index."""
+    target = index_dir(data_dir)
+    for left in (target.with_name(INDEX_DIRNAME + ".rebuild"), target.with_name(INDEX_DIRNAME + ".old")):
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progress: Progress | None,
@@ -647,7 +658,7 @@ def _build_index(config: Config, fresh: Path, progress: Progress | None, batch_s
 def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -> int:
     target = index_dir(config.data_dir)
     fresh = target.with_name(INDEX_DIRNAME + ".rebuild")
-    shutil.rmtree(fresh, ignore_errors=True)
+    _remove_left_rebuilds(config.data_dir)
     try:
         done = _build_index(config, fresh, progress, batch_size)
         indexed_count(fresh)  # whole before it replaces the old one (and its checksums read while in the page cache)

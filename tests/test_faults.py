@@ -250,6 +250,21 @@ def test_a_missing_data_directory_is_refused_not_made_and_searched_empty(tmp_pat
     assert _run("serve", "--get", "/api/search?q=信息", "--data", str(tmp_path / "to-be-fed")).exit_code == 0
 
 
+def test_an_ingest_clears_what_a_killed_rebuild_left(data):
+    """index.rebuild/ of an `ingest --reindex` killed midway takes the space of a whole index: the
+    next ingest (under the same lock, so no rebuild runs) removes it. Not where the index itself
+    is gone (killed between its two renames): there the user is told to rebuild anyway."""
+    left = data / "index.rebuild"
+    left.mkdir()
+    (left / "meta.json").write_text("{}", encoding="utf-8")
+    assert _run("ingest", str(SEEDS), "--data", str(data)).exit_code == 0
+    assert not left.exists()
+    left.mkdir()
+    shutil.rmtree(index_dir(data))
+    assert _run("ingest", str(SEEDS), "--data", str(data)).exit_code == 1  # the index missing: refused
+    assert left.exists()
+
+
 def test_a_deleted_index_is_refused_not_searched_empty(data):
     shutil.rmtree(index_dir(data))
     assert _refused_everywhere(data) == (f"Error: {index_dir(data)}: the index is missing but the store holds "
