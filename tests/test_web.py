@@ -187,6 +187,11 @@ def test_api_malformed_query_is_400_with_position(client):
     assert response.status_code == 400
     body = response.get_json()
     assert body["position"] == 18 and body["error"].startswith("unexpected '>' at column 18")
+    # a number past Python's 4,300 digits for int() (a server error before)
+    for path in ("/api/stats", "/stats.json"):
+        response = client.get(path, query_string={"q": "", "rank": "applications", "n": "9" * 5000})
+        assert response.status_code == 400, path
+        assert response.get_json()["error"] == "n must be a whole number between 1 and 100"
     # past a bound (a server error before: 300 nested parentheses overran Python's stack)
     response = client.get("/api/search", query_string={"q": "(" * 300 + "信访" + ")" * 300})
     assert response.status_code == 400
