@@ -203,7 +203,8 @@ def _field_node(name: str, value: str, name_col: int, value_col: int) -> Node:
         year = _year(value, value_col)
         return YearRange(year, year, name_col)
     if field == "section":
-        if not re.fullmatch(r"\d+", value) or int(value) not in SECTION_NUMBERS:
+        # a few digits at most before int(), which refuses more than 4,300 (a ValueError, not this error)
+        if not re.fullmatch(r"\d{1,4}", value) or int(value) not in SECTION_NUMBERS:
             raise QuerySyntaxError(f"section {value!r} out of range", value_col, "sections are numbered 1 to 6")
         return SectionFilter(int(value), name_col)
     if field == "level" and value not in LEVELS:

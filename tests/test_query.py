@@ -176,6 +176,7 @@ def test_comparisons_take_figure_keys_decimals_and_year():
     ("信访 NOT", "nothing after 'NOT' at column 4; write -word, -\"phrase\" or -field:value", 4),
     ("section:7", "section '7' out of range at column 9; sections are numbered 1 to 6", 9),
     ("section:0", "section '0' out of range at column 9; sections are numbered 1 to 6", 9),
+    ("section:" + "9" * 5000, None, 9),  # past int()'s 4,300 digits: a ValueError before
     ("-section:5", "section: cannot be negated at column 1; name the parts to search instead", 1),
     ("level:town", "unknown level 'town' at column 7; known: central, province, city, county, township", 7),
     ("template:2020", "unknown template '2020' at column 10; known: 2019, 2021", 10),
