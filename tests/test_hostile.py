@@ -52,8 +52,11 @@ QUERY_PIECES = ["信访", "政府信息", "公开", '"', "(", ")", ":", "-", "NO
 # parentheses once overran Python's stack, and a thousand terms kept a worker busy for seconds)
 RUN_PIECES = ["(", ")", "-", "信访 ", "公开", "信访 OR ", '"', "type:信访 ", "applications>0 "]
 runs = st.tuples(st.sampled_from(RUN_PIECES), st.integers(1, 1200)).map(lambda run: run[0] * run[1])
+# and numbers past int()'s 4,300 digits ("section:" then 5,000 nines once raised its ValueError)
+long_numbers = st.tuples(st.sampled_from(["section:", "year:", "year:2019..", "applications>", "grant_rate<="]),
+                         st.integers(1, 6000)).map(lambda number: number[0] + "9" * number[1] + " ")
 query_text = st.one_of(st.text(), st.lists(st.sampled_from(QUERY_PIECES), max_size=12).map("".join))
-long_query_text = st.lists(runs, min_size=1, max_size=4).map("".join)
+long_query_text = st.lists(st.one_of(runs, long_numbers), min_size=1, max_size=4).map("".join)
 
 
 @pytest.fixture(scope="module")
