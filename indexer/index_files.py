@@ -147,15 +147,16 @@ def checked_meta(index_dir: Path) -> dict | None:
     for attempt in range(1, _ATTEMPTS + 1):
         if meta is None:
             return None
+        names = segment_file_names(meta)
         try:
-            _check_files(index_dir, segment_file_names(meta), known)
+            _check_files(index_dir, names, known)
             break
         except FileNotFoundError as e:
             newer = read_meta(index_dir)
             if attempt == _ATTEMPTS or newer == meta:
                 raise IndexFileProblem(f"{Path(e.filename).name} is missing") from None
             meta = newer  # a commit since: its files are checked instead
-    now = {name: known[name] for name in segment_file_names(meta)}
+    now = {name: known[name] for name in names}
     _verified_here[str(index_dir)] = now
     if now != recorded:
         _write_verified(index_dir, now)

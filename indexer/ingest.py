@@ -93,6 +93,13 @@ def _nearly_full(data_dir: Path) -> bool:
         return False
 
 
+def _disk_full(error: BaseException, data_dir: Path) -> bool:
+    """Whether a failed write failed for want of space: by its errno, its words, or the disk."""
+    return ((isinstance(error, OSError) and error.errno == errno.ENOSPC)
+            or any(words in " ".join(str(error).split()).lower() for words in _DISK_FULL)
+            or _nearly_full(data_dir))
+
+
 @contextlib.contextmanager
 def _writes_to(data_dir: Path) -> Iterator[None]:
     """Turn a failed write into one line (see docs/data-directory.md, "Disk full").
@@ -104,8 +111,7 @@ def _writes_to(data_dir: Path) -> Iterator[None]:
         yield
     except (sqlite3.Error, OSError, ValueError) as e:
         detail = " ".join(str(e).split())
-        full = (isinstance(e, OSError) and e.errno == errno.ENOSPC) or any(
-            words in detail.lower() for words in _DISK_FULL) or _nearly_full(data_dir)
+        full = _disk_full(e, data_dir)
         problem = f"the disk is full ({detail})" if full else f"cannot write the store or the index ({detail})"
         raise WriteFailed(f"{data_dir}: {problem} while writing a batch; the batches committed before are "
                           "kept: free some space and run the same command again"
@@ -664,7 +670,7 @@ def _rebuild_index(config: Config, progress: Progress | None, batch_size: int) -
         indexed_count(fresh)  # whole before it replaces the old one (and its checksums read while in the page cache)
     except BaseException as e:
         # seen before the half index is removed: that frees the space
-        full = isinstance(e, (XxgkError, OSError, ValueError, sqlite3.Error)) and _nearly_full(config.data_dir)
+        full = isinstance(e, (XxgkError, OSError, ValueError, sqlite3.Error)) and _disk_full(e, config.data_dir)
         shutil.rmtree(fresh, ignore_errors=True)  # no half index left taking the space
         if full:  # the problem alone: the repair IndexDamaged names is the command that just failed
             detail = " ".join((e.problem if isinstance(e, IndexDamaged) else str(e)).split())

@@ -29,6 +29,12 @@ _OTHER_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (s
                 (stat.S_ISBLK, "a device"))
 
 
+def _os_error_detail(error: OSError) -> str:
+    """An OSError in a few words on one line: its errno's, else the library's own (Pillow: "image
+    file is truncated"), else its class."""
+    return error.strerror or " ".join(str(error).split())[:200] or type(error).__name__
+
+
 def check_regular_file(path: Path) -> None:
     """:raises ReaderError: ``path`` is missing, a directory, or not a regular file: a named
     pipe (opening it waits for a writer, forever: it once held up a whole ingest), a socket
@@ -38,7 +44,7 @@ def check_regular_file(path: Path) -> None:
     except FileNotFoundError:
         raise ReaderError(path, "no such file") from None
     except OSError as e:
-        raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+        raise ReaderError(path, f"cannot read the file ({_os_error_detail(e)})") from None
     if stat.S_ISDIR(mode):
         raise ReaderError(path, "is a directory, not a file")
     if not stat.S_ISREG(mode):
@@ -65,7 +71,7 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
             with open(path, "rb") as f:
                 head = f.read(SNIFF_BYTES)
         except OSError as e:
-            raise ReaderError(path, f"cannot read the file ({e.strerror or type(e).__name__})") from None
+            raise ReaderError(path, f"cannot read the file ({_os_error_detail(e)})") from None
     if size == 0:
         raise ReaderError(path, "empty file")
     reader = choose_reader(path, head)
@@ -89,9 +95,7 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
     except MemoryError:
         raise ReaderError(path, "file too large to read") from None
     except OSError as e:
-        # an errno's words, else the library's own (Pillow: "image file is truncated"), on one line
-        detail = e.strerror or " ".join(str(e).split())[:200] or type(e).__name__
-        raise ReaderError(path, f"cannot read the file ({detail})") from None
+        raise ReaderError(path, f"cannot read the file ({_os_error_detail(e)})") from None
     except Exception as e:  # a library failing on a malformed file must not become a traceback
         raise ReaderError(path, f"could not read the file ({type(e).__name__})") from None
 
