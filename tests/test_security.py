@@ -180,3 +180,15 @@ def test_a_page_past_the_last_report_is_empty_not_an_allocation(hostile, path):
         assert body["hits"] == [] and body["total"] == 1
     else:
         assert served.stdout.startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=信访", "/stats", "/no-such-page", "/api/search?q=信访"])
+def test_a_host_header_that_is_no_host_name_gets_a_400_not_a_failed_error_page(hostile, path):
+    """werkzeug cannot bind a Host of a 64-letter label (IDNA refuses it), so no URL can be built:
+    the error page, which is made of links, then failed in turn and the server answered 500."""
+    client, _ = hostile
+    response = client.get(path, headers={"Host": "a" * 64 + ".example"})
+    assert response.status_code == 400
+    assert b"Traceback" not in response.data
+    if not path.startswith("/api"):
+        assert response.mimetype == "text/plain" and response.data.decode().startswith("Bad Request\n")

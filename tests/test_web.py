@@ -499,6 +499,24 @@ def test_chinese_by_default_english_on_request_and_kept_in_links(client):
     assert soup_of(client.get("/")).html["lang"] == "en"
 
 
+@pytest.mark.parametrize("url, status", [
+    ("/?q=信访&_method=POST&_external=1", 200),  # url_for's own options
+    ("/reports/{id}?report_id=0000000000000000&q=信访", 200),  # the path's own names
+    ("/export.xlsx?fmt=csv", 404),  # on an error page too
+    ("/no-such-page?fmt=a&a=1&a=2", 404),
+])
+def test_the_language_switch_keeps_the_page_whatever_its_query_names(client, collection, url, status):
+    """Every query value, under any name, is carried to the other language's URL as it was sent:
+    `?_method=` and a path's own name once made the page (and then its error page) fail."""
+    url = url.format(id=report_id_of(collection, "市中区信访局", 2020))
+    response = client.get(url)
+    assert response.status_code == status
+    switch = urlsplit(soup_of(response).select_one("a.lang")["href"])
+    sent = urlsplit(url)
+    assert switch.path == (sent.path if status == 200 or sent.path == "/export.xlsx" else "/")
+    assert parse_qs(switch.query) == {**parse_qs(sent.query), "lang": ["en"]}
+
+
 # -- serve --get -------------------------------------------------------------------
 
 def test_serve_get_renders_a_path_in_process(web_config):

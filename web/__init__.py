@@ -13,7 +13,8 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from flask import Flask, jsonify, make_response, render_template, request, url_for
+from flask import Flask, jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -23,7 +24,7 @@ from indexer.config import Config, load_config
 
 from . import agencies, api, collection, compare, limits, passages, reports, search
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
-from .links import current_language, link
+from .links import current_language, link, this_page_with
 from .response_cache import ResponseCache
 from .report_view import format_number
 
@@ -125,17 +126,10 @@ def _register_template_helpers(app: Flask) -> None:
             "colon": ": " if lang == "en" else "：",
             "alias_label": lambda alias: alias_label(alias, lang),
             "level_label": lambda level: label_of(LEVEL_LABELS, level, lang) if level else "",
-            "other_language_url": _other_language_url(lang),
+            "other_language_url": this_page_with(lang="zh" if lang == "en" else "en"),
         }
 
     app.add_template_filter(format_number, "num")
-
-
-def _other_language_url(lang: str) -> str:
-    args = request.args.to_dict()
-    args["lang"] = "zh" if lang == "en" else "en"
-    endpoint = request.endpoint or "search.index"
-    return url_for(endpoint, **(request.view_args or {}), **args)
 
 
 def static_version(app: Flask, filename: str) -> str | None:
@@ -212,7 +206,12 @@ def error_response(status: int, description: str | None = None):
         lang = current_language()
         title = translate(title_key, lang) if title_key else HTTP_STATUS_CODES.get(status, "Error")
         message = translate(text_key, lang) if text_key else description or ""
-        response = make_response(render_template("error.html", status=status, title=title, message=message))
+        if request_ctx.url_adapter is None:
+            # the Host header is no host name (IDNA refuses a label of over 63 letters): no URL
+            # can be built, so the page and its links cannot be made either
+            response = make_response(f"{title}\n{message}\n".encode(), {"Content-Type": "text/plain; charset=utf-8"})
+        else:
+            response = make_response(render_template("error.html", status=status, title=title, message=message))
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = "30"

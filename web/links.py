@@ -41,6 +41,22 @@ def _path_arguments(endpoint: str) -> frozenset[str]:
     return known[endpoint]
 
 
+def this_page_with(**changes: str) -> str:
+    """The URL of the page being answered, its query values as sent but for ``changes``
+    (the language switch).
+
+    The query's names never reach ``url_for`` as arguments: a name of the path (``?fmt=`` on
+    /export.xlsx) or of url_for's own options (``?_method=``) would otherwise fail the page.
+    """
+    if request.endpoint is None:  # a URL no route matched: switch on the search page
+        path = url_for("search.index")
+    else:
+        path = url_for(request.endpoint, **(request.view_args or {}))
+    pairs = [(name, value) for name, value in request.args.items(multi=True) if name not in changes]
+    pairs += changes.items()
+    return f"{path}?" + "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in pairs)
+
+
 def link(endpoint: str, **values) -> str:
     """url_for that keeps ``lang=en`` in every link, so English survives without cookies."""
     if current_language() == "en":
