@@ -254,13 +254,14 @@ def collect_files(paths: Iterable[str | Path], exclude: str | Path | None = None
     found: set[str] = set()
     for raw in paths:
         path = Path(raw).expanduser().absolute()
-        if path.is_file():
-            found.add(str(path))
-        elif path.is_dir():
+        if path.is_dir():
             for folder, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames
                                      if not d.startswith(".") and os.path.join(folder, d) != skip)
                 found.update(os.path.join(folder, name) for name in filenames if is_report_name(name))
+        elif path.exists():
+            # a file, or a pipe or device named as one: its parse says it is not a regular file
+            found.add(str(path))
         else:
             raise NoSuchPath(f"{raw}: no such file or directory")
     return [CandidateFile(Path(p), detect(p)) for p in sorted(found, key=_path_order)]

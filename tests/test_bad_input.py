@@ -214,6 +214,15 @@ def test_a_named_pipe_or_a_device_is_refused_without_waiting_on_it(tmp_path):
     assert ingest.returncode == 0, ingest.stderr
     assert ingest.stdout.startswith("ingested 1 ")
     assert f"failed: {pipe}: not a regular file (a named pipe)\n" in ingest.stderr
+    # named on the command line, a pipe or a device is a file that fails, as in a folder (it
+    # was "no such file or directory", which it is not)
+    named = subprocess.run([sys.executable, "-m", "indexer.cli", "ingest", str(pipe), "/dev/zero",
+                            str(pipe.parent / "000_7eb9f2b2a221df7d.txt"), "--data", str(tmp_path / "data2")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.startswith("ingested 1 ")
+    assert f"failed: {pipe}: not a regular file (a named pipe)\n" in named.stderr
+    assert "failed: /dev/zero: not a regular file (a device)\n" in named.stderr
 
 
 def test_unsupported_extension_names_it(tmp_path):
