@@ -118,6 +118,32 @@ def test_50_mb_text_file(tmp_path):
     _parse_fails(tmp_path, path, "text file too large (50 MB; an annual report is under 1 MB)")
 
 
+def test_a_file_larger_than_any_format_is_refused_before_it_is_read(tmp_path):
+    """Ingest reads a file whole to hash it, so an 8 GB file named .txt once went into a parse
+    worker's memory before the text reader refused it. Here the ingest runs under a 2 GB address
+    space limit, so reading it would kill the worker ("a parser process died")."""
+    from indexer.readers import MAX_FILE_BYTES
+    from indexer.readers.docx import MAX_UNCOMPRESSED_BYTES
+    from indexer.readers.html import MAX_HTML_BYTES
+    from indexer.readers.pdf import MAX_PDF_BYTES
+    from indexer.readers.text import MAX_TEXT_BYTES
+    assert MAX_FILE_BYTES == max(MAX_UNCOMPRESSED_BYTES, MAX_HTML_BYTES, MAX_PDF_BYTES, MAX_TEXT_BYTES)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    huge = folder / "huge.txt"
+    with open(huge, "wb") as f:
+        f.truncate(8 << 30)  # sparse: takes no disk
+    shutil.copy(ROOT / "corpus" / "seeds" / "000_7eb9f2b2a221df7d.txt", folder)
+    _parse_fails(tmp_path, huge, "file too large (8,192 MB; no format is read past 200 MB)")
+    limit = "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+    ingest = subprocess.run([sys.executable, "-c", limit + "from indexer.cli import cli; sys.exit(cli())", "ingest",
+                             str(folder), "--data", str(tmp_path / "data")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert ingest.returncode == 0, ingest.stderr
+    assert ingest.stdout.startswith("ingested 1 ")
+    assert f"failed: {huge}: file too large (8,192 MB; no format is read past 200 MB)\n" in ingest.stderr
+
+
 def test_news_article_is_not_a_report(tmp_path):
     path = tmp_path / "news.txt"
     path.write_text(NEWS_ARTICLE, encoding="utf-8")

@@ -24,6 +24,10 @@ WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf .png .jpg .tif"
 SNIFF_BYTES = 1024
+# No reader takes a larger file: the largest any reads is a .docx's content, 200 MB once unzipped
+# (readers/docx.py; a PDF 100 MB, text and HTML 20 MB). A larger file is refused before it is
+# read, since ingest reads a file whole to hash it: a 30 GB file named .txt would fill memory.
+MAX_FILE_BYTES = 200 * 1024 * 1024
 # What a path that is not a regular file is, by its mode.
 _OTHER_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
                 (stat.S_ISBLK, "a device"))
@@ -38,9 +42,10 @@ def _os_error_detail(error: OSError) -> str:
 def check_regular_file(path: Path) -> None:
     """:raises ReaderError: ``path`` is missing, a directory, or not a regular file: a named
     pipe (opening it waits for a writer, forever: it once held up a whole ingest), a socket
-    or a device."""
+    or a device; or larger than any reader takes (``MAX_FILE_BYTES``)."""
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
+        mode = status.st_mode
     except FileNotFoundError:
         raise ReaderError(path, "no such file") from None
     except OSError as e:
@@ -50,6 +55,9 @@ def check_regular_file(path: Path) -> None:
     if not stat.S_ISREG(mode):
         kind = next((name for is_kind, name in _OTHER_KINDS if is_kind(mode)), "not a file")
         raise ReaderError(path, f"not a regular file ({kind})")
+    if status.st_size > MAX_FILE_BYTES:
+        raise ReaderError(path, f"file too large ({status.st_size // 1_048_576:,} MB; no format is read past "
+                                f"{MAX_FILE_BYTES // 1_048_576} MB)")
 
 
 def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
