@@ -10,7 +10,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -57,10 +57,17 @@ def test_the_hostile_values_reached_the_report(hostile):
 
 def test_pages_escape_every_hostile_value(hostile):
     client, report = hostile
-    for path in (f"/reports/{report['id']}", "/?q=alert", "/stats?q=alert", "/?q=" + IMG):
-        html = client.get(path).get_data(as_text=True)
+    key = quote(report["agency_key"], safe="/")
+    for path in (f"/reports/{report['id']}", "/?q=alert", "/stats?q=alert", "/?q=" + IMG, f"/agencies/{key}",
+                 "/passages?q=alert", "/passages?q=onmouseover",
+                 "/more-facets?q=alert", "/stats?q=alert&by=type&rank=applications", "/stats?q=alert&by=agency",
+                 f"/reports/{report['id']}?q=" + quote(IMG), "/?q=" + quote('"<script>alert(1)</script>"')):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
         soup = BeautifulSoup(html, "html.parser")
         assert not soup.find_all("img") and not soup.find_all(attrs={"onerror": True}), path
+        assert not soup.find_all(attrs={"onmouseover": True}) and not soup.find_all("script", string=True), path
         assert IMG not in html and "<script>alert" not in html, path
     page = BeautifulSoup(client.get(f"/reports/{report['id']}").data, "html.parser")
     assert page.select_one(".report-meta .agency").get_text() == report["agency"]
