@@ -361,11 +361,15 @@ def serve(host, port, workers, dev, response_cache, get_path, data_dir, config_p
             sys.exit(1)
         return
     host, port = host or config.host, port or config.port
+    from web.serving import check_listen, default_workers, run_gunicorn
+
+    try:
+        check_listen(host, port)
+    except XxgkError as e:
+        raise click.ClickException(str(e)) from None
     if dev:
         app.run(host=host, port=port, threaded=True, use_reloader=True, use_debugger=False)
         return
-    from web.serving import default_workers, run_gunicorn
-
     # The check above ran in this process; each worker opens its own after the fork.
     app.extensions[EXTENSION].close()
     run_gunicorn(lambda cache_dir: create_app({"XXGK_CONFIG": config, "XXGK_RESPONSE_CACHE": cache_dir}),

@@ -6,9 +6,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -22,6 +26,8 @@ from web.serving import LIMIT_REQUEST_LINE, default_workers, gunicorn_options
 
 from server_helpers import request, running_server
 from web_helpers import build_web_data
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ACCESS_LINE = re.compile(r'^127\.0\.0\.1 - - \[[^\]]+\] "(?P<request>[^"]*)" (?P<status>\d{3}) \S+ "[^"]*" "[^"]*" '
                          r'(?P<ms>\d+)ms <(?P<pid>\d+)> (?P<cache>hit|miss|-)$', re.M)
@@ -144,6 +150,25 @@ def test_a_port_or_worker_count_out_of_range_is_a_usage_error_not_a_traceback(ar
     assert result.exit_code == 2
     assert f"Error: Invalid value for {problem}." in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_a_port_in_use_or_an_unknown_host_is_one_line_at_once(data, dev):
+    """gunicorn retried a taken port for five seconds, logged ten lines and exited; the failure is
+    now found before it starts, and named."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["--data", str(data / "data")] + (["--dev"] if dev else [])
+        for where, problem in [(["--port", str(port)], f"cannot listen on 127.0.0.1:{port}: the port is in use, "
+                                                       "perhaps by another xxgk serve: stop that program or pick another --port"),
+                               (["--host", "no-such-host.invalid", "--port", "8123"],
+                                "cannot listen on no-such-host.invalid:8123: unknown host (")]:
+            served = subprocess.run([sys.executable, "-m", "indexer.cli", "serve", *where, *args], cwd=ROOT,
+                                    capture_output=True, text=True, timeout=60)
+            assert served.returncode == 1
+            assert served.stderr.startswith("Error: " + problem) and served.stderr.count("\n") == 1, served.stderr
 
 
 # --- the app's own limits, through the test client -------------------------------------------

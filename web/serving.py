@@ -10,9 +10,11 @@ per-request deadline (``web.limits``).
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +23,8 @@ from typing import Callable
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+
+from indexer.errors import XxgkError
 
 from .collection import warm_up
 
@@ -43,6 +47,37 @@ ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 # Each worker holds its own jieba dictionary and index reader: past this, more workers cost memory
 # for no gain on a machine that size would be shared with.
 MAX_DEFAULT_WORKERS = 8
+
+
+class CannotListen(XxgkError):
+    """The address and port given cannot be listened on."""
+
+
+# What a failed bind means for the one who asked, by errno
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: "the port is in use, perhaps by another xxgk serve: stop that program or pick another --port",
+    errno.EACCES: "permission denied (ports below 1024 need root): pick another --port",
+    errno.EADDRNOTAVAIL: "no network interface of this machine has that address (--host 0.0.0.0 listens on all)",
+}
+
+
+def check_listen(host: str, port: int) -> None:
+    """Bind ``host``:``port`` once, as the server will, and let it go: a failure is one line here,
+    where gunicorn would retry for five seconds, log ten lines and exit.
+
+    :raises CannotListen: the address is unknown, taken or not this machine's.
+    """
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise CannotListen(f"cannot listen on {where}: unknown host ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn and werkzeug bind
+            probe.bind(address)
+    except OSError as e:
+        raise CannotListen(f"cannot listen on {where}: {_BIND_PROBLEMS.get(e.errno, e.strerror or str(e))}") from None
 
 
 def default_workers() -> int:
