@@ -346,17 +346,23 @@ class _Parser:
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def parse_unary(self) -> Node:
-        tok = self.peek()
-        if tok.kind in ("-", "NOT"):
-            self.take()
-            if self.peek().kind not in ("term", "("):
-                raise QuerySyntaxError(f"nothing after {'-' if tok.kind == '-' else 'NOT'!r}", tok.column,
-                                       "write -word, -\"phrase\" or -field:value")
-            child = self.parse_primary()
-            if isinstance(child, SectionFilter):
-                raise QuerySyntaxError("section: cannot be negated", tok.column, "name the parts to search instead")
-            return Not(child, tok.column)
-        return self.parse_primary()
+        # a negation of a negation (NOT -x, as -(-x) already was) cancels out: read in a loop,
+        # so that a long run of them costs no stack
+        negations = []
+        while self.peek().kind in ("-", "NOT"):
+            negations.append(self.take())
+        if not negations:
+            return self.parse_primary()
+        last = negations[-1]
+        if self.peek().kind not in ("term", "("):
+            raise QuerySyntaxError(f"nothing after {'-' if last.kind == '-' else 'NOT'!r}", last.column,
+                                   "write -word, -\"phrase\" or -field:value")
+        child = self.parse_primary()
+        if len(negations) % 2 == 0:
+            return child
+        if isinstance(child, SectionFilter):
+            raise QuerySyntaxError("section: cannot be negated", last.column, "name the parts to search instead")
+        return Not(child, negations[0].column)
 
     def parse_primary(self) -> Node:
         tok = self.take()

@@ -109,6 +109,17 @@ def test_not_keyword_negates_like_minus():
     assert parse_query("a NOT b") == And((Word("a", 1), Not(Word("b", 7), 3)))
 
 
+@pytest.mark.parametrize("q", ["NOT -type:信访", "--type:信访", "NOT NOT type:信访", "-NOT type:信访",
+                               "NOT " * 5001 + "-type:信访"])
+def test_a_negation_of_a_negation_cancels_out(q):
+    """`NOT -x` was an error ("nothing after 'NOT'") where `-(-x)` was x; a long run of them is
+    read in a loop, not on the stack."""
+    column = len(q) - len("type:信访") + 1
+    assert parse_query(q) == Filter("type", "信访", column)
+    assert parse_query("NOT " + q) == Not(Filter("type", "信访", column + 4), 1)
+    assert parse_query("NOT -section:3") == SectionFilter(3, 6)
+
+
 def test_a_hyphen_inside_a_word_is_not_negation():
     assert parse_query("covid-19") == Word("covid-19", 1)
 
@@ -174,6 +185,8 @@ def test_comparisons_take_figure_keys_decimals_and_year():
     ("信访 -", "nothing after '-' at column 4; write -word, -\"phrase\" or -field:value", 4),
     ("- 信访", "nothing after '-' at column 1; write -word, -\"phrase\" or -field:value", 1),
     ("信访 NOT", "nothing after 'NOT' at column 4; write -word, -\"phrase\" or -field:value", 4),
+    ("信访 NOT -", "nothing after '-' at column 8; write -word, -\"phrase\" or -field:value", 8),
+    ("NOT -section:5 -section:5", "section: cannot be negated at column 16; name the parts to search instead", 16),
     ("section:7", "section '7' out of range at column 9; sections are numbered 1 to 6", 9),
     ("section:0", "section '0' out of range at column 9; sections are numbered 1 to 6", 9),
     ("section:" + "9" * 5000, None, 9),  # past int()'s 4,300 digits: a ValueError before
