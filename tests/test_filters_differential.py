@@ -1,0 +1,160 @@
+"""The query language's filters and comparisons, any combination of them, against the reports
+themselves: hypothesis builds a query of field filters, year ranges and figure comparisons joined
+by AND, OR, NOT and parentheses; the reports it must match are worked out here in Python from
+each report's metadata and figures (docs/query-language.md, "Field filters" and "Comparisons"),
+and the index must return exactly those.
+
+The reports are generated ones, some edited to hold blanks, zeros, negatives and fractions, so
+that the index's zero elision, blank handling and rates all take part.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.aliases import RATES, report_aliases
+from indexer.generate import generate_corpus
+from indexer.parse import parse_file
+from indexer.search import search_ids
+from search_helpers import build_index
+
+OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq,
+       "!=": operator.ne}
+# aliases and figure keys of both templates, some with zeros elided from the index, and rates
+NAMES = ("applications", "procurement_count", "granted", "denied", "review", "litigation", "fees_amount",
+         "grant_rate", "correction_rate", "t3.new.natural", "t4.review.corrected", "t2.licensing.change",
+         "t3.total.total")
+EDITS = [{"t3.new.natural": -2}, {"t3.new.natural": 1.5}, {"t3.new.natural": None},
+         {"t3.granted.natural": None, "t4.review.corrected": None}, {"t2.licensing.change": 0},
+         {"t4.review.corrected": 3}, {"t3.total.total": None}, {"t3.new.total": 0}]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory, config):
+    folder = tmp_path_factory.mktemp("differential")
+    parsed = [parse_file(path, config, synthetic=True)
+              for path in generate_corpus(60, folder, formats=("txt",), seed=11)]
+    return [replace(r, figures={**r.figures, **edit}) for r, edit in zip(parsed, EDITS)] + parsed[len(EDITS):]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, reports):
+    return build_index(tmp_path_factory.mktemp("differential-index") / "index", reports)
+
+
+def _value(report, name):
+    return report_aliases(report.figures).get(name, report.figures.get(name))
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if value == int(value) or abs(value) < 1e6 else str(value)
+
+
+def atom_table(reports) -> list[tuple[str, frozenset[str]]]:
+    """Every filter and comparison this test draws from, with the ids of the reports it matches."""
+    table = []
+
+    def add(text, keep):
+        table.append((text, frozenset(r.id for r in reports if keep(r))))
+
+    years = sorted({r.year for r in reports if r.year})
+    for year in years + [1999]:
+        add(f"year:{year}", lambda r, year=year: r.year == year)
+    for low in years:
+        for high in (y for y in years if y >= low):
+            add(f"year:{low}..{high}", lambda r, low=low, high=high: r.year is not None and low <= r.year <= high)
+        add(f"year:{low}..", lambda r, low=low: r.year is not None and r.year >= low)
+        add(f"year:..{low}", lambda r, low=low: r.year is not None and r.year <= low)
+    fields = [("type", lambda r: r.agency_type), ("level", lambda r: r.level), ("template", lambda r: r.template),
+              ("province", lambda r: (r.region or {}).get("province")),
+              ("city", lambda r: (r.region or {}).get("city")), ("agency_key", lambda r: r.agency_key)]
+    for name, get in fields:
+        for value in sorted({get(r) for r in reports if get(r)}):
+            add(f'{name}:"{value}"', lambda r, get=get, value=value: get(r) == value)
+    for code in sorted({f.code for r in reports for f in r.flags}):
+        add(f"flag:{code}", lambda r, code=code: any(f.code == code for f in r.flags))
+    for value in (True, False):
+        add(f"synthetic:{str(value).lower()}", lambda r, value=value: bool(r.source.get("synthetic")) == value)
+    for name in NAMES:
+        present = sorted({_value(r, name) for r in reports if _value(r, name) is not None})
+        numbers = {0, -1, 1, 2.5, *present[:4], *present[-2:]} | ({0.25, 0.5} if name in RATES else set())
+        for number in sorted(numbers):
+            for op, compare in OPS.items():
+                add(f"{name}{op}{_number(number)}",
+                    lambda r, name=name, compare=compare, number=float(_number(number)):
+                        _value(r, name) is not None and compare(_value(r, name), number))
+    return table
+
+
+# The table and the set of every report, filled by the fixture: the strategies below look them up
+# by position, so hypothesis never prints (or copies) the reports themselves.
+ATOMS: list[tuple[str, frozenset[str]]] = []
+EVERYONE: list[frozenset[str]] = []
+
+
+def _atom(position: int) -> tuple[str, frozenset[str]]:
+    return ATOMS[position % len(ATOMS)]
+
+
+def _and(pair):
+    (a, left), (b, right) = pair
+    return f"{a} {b}", left & right
+
+
+def _or(pair):
+    (a, left), (b, right) = pair
+    return f"({a} OR {b})", left | right
+
+
+def _minus(child):
+    return f"-({child[0]})", EVERYONE[0] - child[1]
+
+
+def _not(child):
+    text = child[0] if " " not in child[0] else f"({child[0]})"
+    return f"NOT {text}", EVERYONE[0] - child[1]
+
+
+# (query text, expected ids): atoms joined by AND, OR and NOT, in parentheses
+queries = st.recursive(st.integers(min_value=0, max_value=10 ** 6).map(_atom),
+                       lambda children: st.one_of(st.tuples(children, children).map(_and),
+                                                  st.tuples(children, children).map(_or),
+                                                  children.map(_minus), children.map(_not)),
+                       max_leaves=6)
+
+
+@pytest.fixture(scope="module")
+def atoms(reports):
+    ATOMS[:] = atom_table(reports)
+    EVERYONE[:] = [frozenset(r.id for r in reports)]
+    return ATOMS
+
+
+def test_the_atoms_are_not_vacuous(reports):
+    """Each kind of filter has reports on both sides of it in this corpus."""
+    assert len({r.agency_type for r in reports}) > 3 and len({r.year for r in reports}) > 2
+    assert len({r.template for r in reports}) == 2 and {f.code for r in reports for f in r.flags}
+    for name in NAMES:
+        values = [_value(r, name) for r in reports]
+        assert any(v == 0 for v in values) and any(v not in (None, 0) for v in values), name
+        # a blank where the report has no such cell: the figure keys, the 2019 or 2021 template's
+        # own aliases, a rate whose divisor is 0
+        assert any(v is None for v in values) or not ("." in name or name in ("procurement_count", "fees_amount")
+                                                      or name in RATES), name
+
+
+def test_the_table_has_matches_and_misses(atoms, reports):
+    sizes = [len(ids) for _text, ids in atoms]
+    assert len(atoms) > 400 and sum(0 < size < len(reports) for size in sizes) > 0.6 * len(atoms)
+
+
+@given(query=queries)
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_any_combination_of_filters_matches_exactly_the_reports_it_describes(index, atoms, query):
+    q, expected = query
+    assert set(search_ids(index, q)) == expected, q
