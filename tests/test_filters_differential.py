@@ -10,6 +10,7 @@ that the index's zero elision, blank handling and rates all take part.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 from indexer.aliases import RATES, report_aliases
 from indexer.generate import generate_corpus
 from indexer.parse import parse_file
-from indexer.search import search_ids
+from indexer.search import rate_bucket_key, rate_buckets, search, search_ids
+from indexer.tokenize import query_terms, tokenize
 from search_helpers import build_index
 
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq,
@@ -28,6 +30,9 @@ OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
 NAMES = ("applications", "procurement_count", "granted", "denied", "review", "litigation", "fees_amount",
          "grant_rate", "correction_rate", "t3.new.natural", "t4.review.corrected", "t2.licensing.change",
          "t3.total.total")
+# words in every report, in most, in some and in none (each one word to jieba, as a query cuts it)
+WORDS = ("公开", "政府", "年度报告", "依申请公开", "工作人员", "三是", "取得", "坚持", "方便群众", "民政", "清单", "主渠道",
+         "视频", "信访", "航天")
 EDITS = [{"t3.new.natural": -2}, {"t3.new.natural": 1.5}, {"t3.new.natural": None},
          {"t3.granted.natural": None, "t4.review.corrected": None}, {"t2.licensing.change": 0},
          {"t4.review.corrected": 3}, {"t3.total.total": None}, {"t3.new.total": 0}]
@@ -90,14 +95,32 @@ def atom_table(reports) -> list[tuple[str, frozenset[str]]]:
     return table
 
 
+def word_table(reports) -> list[tuple[str, frozenset[str]]]:
+    """Each word of WORDS with the ids of the reports it matches."""
+    return [(word, frozenset(r.id for r in reports if _holds_word(r, word))) for word in WORDS]
+
+
+def _holds_word(report, word: str) -> bool:
+    """A word matches where jieba made it a word of the title, the agency name or a part, or where
+    its characters stand together in a part (whitespace between them ignored): its fallback."""
+    texts = [report.title or "", report.agency or ""] + [s.text for s in report.sections]
+    return (any(t.text == word for text in texts for t in tokenize(text))
+            or any(word in "".join(s.text.split()) for s in report.sections))
+
+
 # The table and the set of every report, filled by the fixture: the strategies below look them up
 # by position, so hypothesis never prints (or copies) the reports themselves.
 ATOMS: list[tuple[str, frozenset[str]]] = []
+WORD_ATOMS: list[tuple[str, frozenset[str]]] = []
 EVERYONE: list[frozenset[str]] = []
 
 
 def _atom(position: int) -> tuple[str, frozenset[str]]:
     return ATOMS[position % len(ATOMS)]
+
+
+def _word(position: int) -> tuple[str, frozenset[str]]:
+    return WORD_ATOMS[position % len(WORD_ATOMS)]
 
 
 def _and(pair):
@@ -120,7 +143,9 @@ def _not(child):
 
 
 # (query text, expected ids): atoms joined by AND, OR and NOT, in parentheses
-queries = st.recursive(st.integers(min_value=0, max_value=10 ** 6).map(_atom),
+# a word as often as a filter: the facets of a word in most reports are counted another way
+queries = st.recursive(st.one_of(st.integers(min_value=0, max_value=10 ** 6).map(_atom),
+                                 st.integers(min_value=0, max_value=10 ** 3).map(_word)),
                        lambda children: st.one_of(st.tuples(children, children).map(_and),
                                                   st.tuples(children, children).map(_or),
                                                   children.map(_minus), children.map(_not)),
@@ -130,8 +155,9 @@ queries = st.recursive(st.integers(min_value=0, max_value=10 ** 6).map(_atom),
 @pytest.fixture(scope="module")
 def atoms(reports):
     ATOMS[:] = atom_table(reports)
+    WORD_ATOMS[:] = word_table(reports)
     EVERYONE[:] = [frozenset(r.id for r in reports)]
-    return ATOMS
+    return ATOMS + WORD_ATOMS
 
 
 def test_the_atoms_are_not_vacuous(reports):
@@ -147,9 +173,19 @@ def test_the_atoms_are_not_vacuous(reports):
                                                       or name in RATES), name
 
 
+def test_the_words_are_each_one_word_and_not_vacuous(atoms, reports):
+    assert all([t.text for t in query_terms(word)] == [word] for word in WORDS)
+    matched = {text: len(ids) for text, ids in atoms if text in WORDS}
+    assert matched["公开"] == len(reports) and matched["航天"] == 0
+    assert sum(0 < count < len(reports) for count in matched.values()) >= 5
+
+
 def test_the_table_has_matches_and_misses(atoms, reports):
     sizes = [len(ids) for _text, ids in atoms]
     assert len(atoms) > 400 and sum(0 < size < len(reports) for size in sizes) > 0.6 * len(atoms)
+    # words in every report, in most (their facets counted from what they leave out), in some, in none
+    words = [len(ids) for text, ids in atoms if text in WORDS]
+    assert len(reports) in words and 0 in words and sum(len(reports) / 2 <= n < len(reports) for n in words) >= 4
 
 
 @given(query=queries)
@@ -158,3 +194,37 @@ def test_the_table_has_matches_and_misses(atoms, reports):
 def test_any_combination_of_filters_matches_exactly_the_reports_it_describes(index, atoms, query):
     q, expected = query
     assert set(search_ids(index, q)) == expected, q
+
+
+def _facets_of(reports) -> dict[str, Counter]:
+    """The facet counts of these reports, worked out from each report."""
+    facets = {"year": Counter(str(r.year) for r in reports if r.year is not None),
+              "type": Counter(r.agency_type for r in reports if r.agency_type),
+              "province": Counter(r.region.get("province") for r in reports if (r.region or {}).get("province")),
+              "level": Counter(r.level for r in reports if r.level),
+              "template": Counter(r.template for r in reports if r.template),
+              "flags": Counter(code for r in reports for code in {f.code for f in r.flags}),
+              "agency": Counter(r.agency_key for r in reports if r.agency_key)}
+    for rate in RATES:
+        facets[rate] = Counter()
+        for r in reports:
+            value = _value(r, rate)
+            for low, high in rate_buckets():
+                if value is not None and low <= value and (high is None or value < high):
+                    facets[rate][rate_bucket_key(low, high)] += 1
+    return facets
+
+
+@given(query=queries)
+@settings(max_examples=250, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_the_total_and_every_facet_count_what_the_matching_reports_hold(index, atoms, reports, query):
+    """The facets are counted by several routes (among the hits, or as the whole collection less
+    what a word found in most reports leaves out; the agency keys among candidates): each must
+    give what the matching reports hold."""
+    q, expected = query
+    result = search(index, q, rates=True, agencies=True)
+    assert result.total == len(expected), q
+    want = _facets_of([r for r in reports if r.id in expected])
+    for name, counts in want.items():
+        assert result.facets[name] == dict(counts), (q, name)
