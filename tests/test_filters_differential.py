@@ -10,17 +10,19 @@ that the index's zero elision, blank handling and rates all take part.
 from __future__ import annotations
 
 import operator
+import statistics
 from collections import Counter
 from dataclasses import replace
 
 import pytest
+from pytest import approx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.aliases import RATES, report_aliases
+from indexer.aliases import ALIASES, RATES, report_aliases
 from indexer.generate import generate_corpus
 from indexer.parse import parse_file
-from indexer.search import rate_bucket_key, rate_buckets, search, search_ids
+from indexer.search import OUTCOMES, rate_bucket_key, rate_buckets, search, search_ids, stats
 from indexer.tokenize import query_terms, tokenize
 from search_helpers import build_index
 
@@ -228,3 +230,56 @@ def test_the_total_and_every_facet_count_what_the_matching_reports_hold(index, a
     want = _facets_of([r for r in reports if r.id in expected])
     for name, counts in want.items():
         assert result.facets[name] == dict(counts), (q, name)
+
+
+def _group(reports) -> dict:
+    """A group's count, sums, means and the bounds of its medians, worked out from its reports."""
+    sums, means, medians = {}, {}, {}
+    for alias in ALIASES:
+        values = sorted(v for v in (_value(r, alias) for r in reports) if v is not None)
+        sums[alias] = None if not values or alias in RATES else sum(values)
+        means[alias] = sum(values) / len(values) if values else None
+        medians[alias] = (values[0], values[-1], statistics.median(values)) if values else None
+    return {"count": len(reports), "sums": sums, "means": means, "medians": medians}
+
+
+# the statistics give numbers to 4 decimals (a rate is kept to 6)
+SHOWN = 0.5e-4 + 1e-9  # and the float error of rounding a half
+
+
+def _same_group(got: dict, want: dict, where) -> None:
+    assert got["count"] == want["count"], where
+    for alias in ALIASES:
+        for kind in ("sums", "means"):
+            value = want[kind][alias]
+            assert got[kind][alias] == (None if value is None else approx(value, abs=SHOWN)), (where, kind, alias)
+        if want["medians"][alias] is None:
+            assert got["medians"][alias] is None, (where, alias)
+            continue
+        low, high, exact = want["medians"][alias]
+        # the engine's percentile estimate (DDSketch), kept within the group's values; exact where
+        # they settle it (all the same)
+        assert low - SHOWN <= got["medians"][alias] <= high + SHOWN, (where, alias)
+        if low == high:
+            assert got["medians"][alias] == approx(exact, abs=SHOWN), (where, alias)
+
+
+@given(query=queries)
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_the_statistics_of_any_filter_and_word_query_are_those_of_the_matching_reports(index, atoms, reports, query):
+    q, expected = query
+    matching = [r for r in reports if r.id in expected]
+    found = stats(index, q)
+    assert found["total"] == len(matching), q
+    for name, key_of, groups in (("per_year", lambda r: str(r.year) if r.year is not None else None, found["per_year"]),
+                                 ("per_type", lambda r: r.agency_type, found["per_type"])):
+        keys = {key_of(r) for r in matching} - {None}
+        assert set(groups) == keys, (q, name)
+        for key in keys:
+            _same_group(groups[key], _group([r for r in matching if key_of(r) == key]), (q, name, key))
+    for outcome, figure in OUTCOMES.items():
+        values = [v for v in (_value(r, figure) for r in matching) if v is not None]
+        assert found["outcomes"][outcome] == (approx(sum(values), abs=SHOWN) if values else None), (q, outcome)
+    want_rates = _facets_of(matching)
+    assert found["rates"] == {rate: dict(want_rates[rate]) for rate in RATES}, q
