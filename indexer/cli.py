@@ -9,8 +9,11 @@ app (web): it is the one module of indexer that may import web.
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
@@ -221,7 +224,8 @@ def search(query, as_json, limit, page, sort, rates, agencies, explain, data_dir
 @click.option("--long", "shape", flag_value="long",
               help="one row per report and alias, rate or figure key: report_id, agency_key, year, key, value")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="write to FILE instead of stdout")
+              help="write to FILE instead of stdout (FILE.part, renamed to FILE when whole; a pipe or "
+                   "device is written directly, a symbolic link's file through it)")
 @common_options
 def export(query, fmt, passages, shape, output, data_dir, config_path):
     """Export the figures of every report matching QUERY, one row per report.
@@ -255,12 +259,7 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
         else:
             chunks = collection.export_chunks(query, fmt, shape or "reports")
         if output:
-            # written beside the file and renamed over it at the end: a failed export leaves no half file
-            partial = Path(output).with_name(Path(output).name + ".part")
-            with partial.open("wb") as out:
-                for chunk in chunks:
-                    out.write(chunk)
-            partial.replace(output)
+            _write_export(Path(output), chunks)
         else:
             for chunk in chunks:
                 click.echo(chunk, nl=False)  # bytes go to the binary stream untouched (the BOM stays)
@@ -268,6 +267,24 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
         raise click.ClickException(str(e)) from None
     except OSError as e:
         raise click.ClickException(f"{output or 'stdout'}: cannot write the export ({e.strerror or e})") from None
+
+
+def _write_export(output: Path, chunks) -> None:
+    """Write the export's chunks to ``output``: to a file, beside it and renamed over it at the end,
+    so that a failed export leaves no half file; through a symbolic link to the file it names (the
+    link stays); to a device or a pipe (/dev/stdout, a FIFO) directly, since a rename would put a
+    file in its place."""
+    if output.exists() and not output.is_file():
+        with output.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        return
+    target = output.resolve() if output.is_symlink() else output
+    partial = target.with_name(target.name + ".part")
+    with partial.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    partial.replace(target)
 
 
 @cli.command()
@@ -408,7 +425,28 @@ def generate(n, out_dir, formats, seed, fault_share, data_dir, config_path):
 
 
 def main(argv=None):
-    cli.main(args=argv, prog_name="xxgk")
+    """The command line: click's, with a failed write of the output (stdout on a full disk, a
+    closed reader) said in one line rather than a traceback (click itself handles only a reader
+    gone away, EPIPE, and only while it writes)."""
+    try:
+        try:
+            cli.main(args=argv, prog_name="xxgk")
+        finally:
+            sys.stdout.flush()  # what is still buffered is written here, where its failure can be told
+    except OSError as e:
+        if not _writing_stdout(e):
+            raise
+        # what the failed write left in the buffer must not be written again at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if e.errno != errno.EPIPE:  # a reader gone away (| head) is no error to tell of
+            click.echo(f"Error: cannot write the output ({e.strerror or e})", err=True)
+        sys.exit(1)
+
+
+def _writing_stdout(error: OSError) -> bool:
+    """Whether ``error`` came from writing the output: in click.echo, or in main's final flush."""
+    last = traceback.extract_tb(error.__traceback__)[-1]
+    return (last.name == "echo" and Path(last.filename).parent.name == "click") or last.name == "main"
 
 
 if __name__ == "__main__":

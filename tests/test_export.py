@@ -4,6 +4,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +25,8 @@ from indexer.ingest import ingest_paths
 from indexer.store import Store, index_dir
 from store_helpers import make_report
 
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "corpus" / "seeds").glob("*.txt"))
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "corpus" / "seeds").glob("*.txt"))
 META = ["id", "agency", "agency_key", "year", "province", "city", "county", "adcode", "level", "agency_type",
         "template", "title", "published", "synthetic", "flags"]
 
@@ -127,6 +133,44 @@ def test_cli_export_stdout_and_file(small, tmp_path, config):
     result = runner.invoke(cli, ["export", "year:2019", "--format", "json", "--data", data_dir, "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert [r["year"] for r in json.loads(out.read_bytes())] == [2019, 2019]
+
+
+def test_cli_export_through_a_link_or_into_a_pipe_keeps_them_what_they_are(small, tmp_path):
+    """The export is written beside its file and renamed over it; a rename over a symbolic link
+    replaced the link with a file, and over a device or a pipe put a file in its place (as root,
+    `-o /dev/full` replaced the device). Through a link the file it names is written; a pipe is
+    written directly."""
+    data = ["--data", str(tmp_path / "data")]
+    (tmp_path / "exports").mkdir()
+    link = tmp_path / "latest.json"
+    link.symlink_to("exports/2019.json")
+    result = CliRunner().invoke(cli, ["export", "year:2019", "--format", "json", *data, "-o", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and [r["year"] for r in json.loads(link.read_bytes())] == [2019, 2019]
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["2019.json"]
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    # held open for writing until the export is done, so that the reader never waits on a pipe the
+    # export did not write to: it then reads to the end as soon as this is closed
+    held = os.open(pipe, os.O_RDWR)
+    with ThreadPoolExecutor(1) as reader:
+        received = reader.submit(pipe.read_bytes)
+        result = CliRunner().invoke(cli, ["export", "year:2019", "--format", "json", *data, "-o", str(pipe)])
+        os.close(held)
+        assert result.exit_code == 0, result.output
+        assert [r["year"] for r in json.loads(received.result(timeout=60))] == [2019, 2019]
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and not (tmp_path / "pipe.json.part").exists()
+
+
+@pytest.mark.parametrize("command", [["search", "year:2019"], ["search", "year:2019", "--json"],
+                                     ["export", "year:2019"], ["parse", "--json", str(SEEDS[0])]])
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(small, tmp_path, command):
+    """Standard output on a full disk (/dev/full) ended `search` and `parse` in a traceback."""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "indexer.cli", *command, "--data", str(tmp_path / "data")],
+                              cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: ") and "No space left on device" in done.stderr
 
 
 def test_export_of_the_ingested_seeds_answers_the_mission_query(tmp_path, config):
