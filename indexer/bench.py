@@ -282,7 +282,8 @@ def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
     :param n: how many text reports to generate and ingest.
     :param config: settings (the agency types); its data directory is never touched.
     :param workdir: keep the corpus and data directory here (default: a temporary folder, removed after);
-        its subfolders corpus, data, index-only and sample-* are replaced.
+        its subfolders corpus, data, index-only and sample-* are replaced, so it must be new, empty
+        or a workdir of an earlier bench (``_claim_workdir``).
     :param progress: called as ``progress(stage, done, total)``.
     :param seed: the generator's seed (the same seed gives the same corpus and queries).
     :param on_problem: called with one line for each problem that does not stop the run
@@ -292,10 +293,31 @@ def run_bench(n: int, config: Config, *, workdir: str | Path | None = None,
     :raises BenchError: nothing could be ingested.
     """
     if workdir is not None:
-        Path(workdir).mkdir(parents=True, exist_ok=True)
+        _claim_workdir(Path(workdir))
         return _run_bench(n, config, Path(workdir), progress, seed, on_problem, Path(corpus))
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
         return _run_bench(n, config, Path(tmp), progress, seed, on_problem, Path(corpus))
+
+
+# Marks a folder as a bench's workdir: only such a folder (or an empty one) has its subfolders replaced.
+WORKDIR_MARK = ".xxgk-bench-workdir"
+
+
+def _claim_workdir(workdir: Path) -> None:
+    """Make ``workdir`` a bench's workdir, or refuse one that holds anything else: the bench
+    replaces its corpus/ and data/, and `--workdir .` in a project would have deleted the
+    project's own.
+
+    :raises BenchError: ``workdir`` is not empty and no bench made it.
+    """
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        if not (workdir / WORKDIR_MARK).exists() and any(workdir.iterdir()):
+            raise BenchError(f"{workdir}: not empty and not a bench's workdir (its corpus/ and data/ would be "
+                             "replaced); give a new or empty folder")
+        (workdir / WORKDIR_MARK).touch()
+    except OSError as e:
+        raise BenchError(f"{workdir}: cannot use it as the bench's workdir ({e.strerror or e})") from None
 
 
 def _run_bench(n: int, config: Config, workdir: Path, progress, seed: int, on_problem, real: Path) -> dict:

@@ -292,7 +292,8 @@ def _write_export(output: Path, chunks) -> None:
               help="how many synthetic reports to generate and ingest")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 @click.option("--workdir", type=click.Path(file_okay=False),
-              help="keep the generated corpus and data directory here (default: a temporary folder)")
+              help="keep the generated corpus and data directory here: a new or empty folder, or one an "
+                   "earlier bench used (default: a temporary folder)")
 @click.option("--queries-only", is_flag=True,
               help="time the query kinds alone over --data's collection, as ingested (no generating, no ingest)")
 @common_options

@@ -5,10 +5,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from indexer import bench
-from indexer.bench import QUERY_KINDS, _corpus_parse_rates, bench_to_text, percentile, run_bench
+from indexer.bench import QUERY_KINDS, BenchError, _corpus_parse_rates, bench_to_text, percentile, run_bench
 from indexer.cli import cli
 
 
@@ -88,3 +89,22 @@ def test_corpus_parse_rates_count_failures_and_a_missing_folder(tmp_path, config
     problems.clear()
     assert _corpus_parse_rates(tmp_path / "missing", config, None, problems.append) == {}
     assert problems == [f"parse corpus: no folder {tmp_path / 'missing'}, so no parse_per_s_corpus"]
+
+
+def test_a_workdir_holding_anything_else_is_refused_untouched(tmp_path, config):
+    """The bench replaces its workdir's corpus/ and data/: `xxgk bench --workdir .` in a project
+    would have deleted the project's own. Only a new or empty folder, or one an earlier bench
+    made, is taken."""
+    project = tmp_path / "project"
+    (project / "corpus").mkdir(parents=True)
+    (project / "corpus" / "report.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(BenchError, match=r"project: not empty and not a bench's workdir \(its corpus/ and data/ "
+                                         r"would be replaced\); give a new or empty folder$"):
+        run_bench(20, config, workdir=project)
+    assert (project / "corpus" / "report.txt").read_text(encoding="utf-8") == "mine"
+    result = CliRunner().invoke(cli, ["bench", "--n", "20", "--workdir", str(project)])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: {project}: not empty")
+    earlier = tmp_path / "earlier"
+    bench._claim_workdir(earlier)  # new: taken and marked
+    (earlier / "corpus").mkdir()
+    bench._claim_workdir(earlier)  # a bench's own, with its leftovers: taken again
