@@ -93,8 +93,15 @@ def load_config(path: str | Path | None = None) -> Config:
     base = path.resolve().parent
     paths = raw.get("paths", {})
     web = raw.get("web", {})
+    for key, value in [*(("paths." + k, v) for k, v in paths.items()), *(("web." + k, web[k]) for k in
+                                                                         ("host", "secret_key") if k in web)]:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path}: {key} must be a non-empty string, not {value!r}")
+    entries = raw.get("agency_types", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError(f"{path}: agency_types must be a list of tables ([[agency_types]] name = … keywords = […])")
     types = []
-    for i, entry in enumerate(raw.get("agency_types", [])):
+    for i, entry in enumerate(entries):
         name, keywords = entry.get("name"), entry.get("keywords")
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{path}: agency_types[{i}] needs a name (a string)")
@@ -104,18 +111,18 @@ def load_config(path: str | Path | None = None) -> Config:
             raise ConfigError(f"{path}: agency_types[{i}] ({name}) has unknown keys {sorted(set(entry) - {'name', 'keywords'})}")
         types.append(AgencyType(name, tuple(keywords)))
     port, page_size = web.get("port", 5000), web.get("page_size", DEFAULT_PAGE_SIZE)
-    if not isinstance(port, int) or not 0 < port < 65536:
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         raise ConfigError(f"{path}: web.port must be a port number, not {port!r}")
-    if not isinstance(page_size, int) or not 1 <= page_size <= 200:
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= 200:
         raise ConfigError(f"{path}: web.page_size must be a whole number from 1 to 200, not {page_size!r}")
     return Config(
         data_dir=base / paths.get("data_dir", "data"),
         corpus_dir=base / paths.get("corpus_dir", "corpus"),
         agency_types=tuple(types),
-        host=str(web.get("host", "127.0.0.1")),
+        host=web.get("host", "127.0.0.1"),
         port=port,
         page_size=page_size,
-        secret_key=str(web.get("secret_key", "xxgk-dev")),
+        secret_key=web.get("secret_key", "xxgk-dev"),
         source=path,
         agency_aliases=_agency_aliases(path, raw.get("agency_aliases", {})),
     )

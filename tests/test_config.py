@@ -1,7 +1,12 @@
 """config.toml: the shipped file loads; wrong keys and values are rejected with a hint."""
-import pytest
+import json
+import tomllib
 
-from indexer.config import ConfigError, load_config
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.config import _SECTIONS, ConfigError, load_config
 
 
 def test_shipped_config_loads_taxonomy_in_order(config):
@@ -31,6 +36,14 @@ def test_paths_resolve_against_the_config_file(tmp_path):
     ("[web]\nport = 'x'\n", "web.port must be a port number"),
     ("[[agency_types]]\nname = 'x'\n", "agency_types[0] (x) needs keywords"),
     ("[paths\n", "not valid TOML"),
+    # each once a traceback (a TypeError or AttributeError), or taken as something else
+    ("[paths]\ndata_dir = 5\n", "paths.data_dir must be a non-empty string, not 5"),
+    ("[paths]\ncorpus_dir = []\n", "paths.corpus_dir must be a non-empty string, not []"),
+    ("agency_types = 5\n", "agency_types must be a list of tables"),
+    ("agency_types = [5]\n", "agency_types must be a list of tables"),
+    ("[web]\nport = true\n", "web.port must be a port number, not True"),
+    ("[web]\nhost = 5\n", "web.host must be a non-empty string, not 5"),
+    ("[web]\nsecret_key = ''\n", "web.secret_key must be a non-empty string, not ''"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, message):
     path = tmp_path / "c.toml"
@@ -44,3 +57,51 @@ def test_bad_config_is_one_clear_error(tmp_path, text, message):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+# any TOML value: what tomllib can give
+toml_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()),
+                           lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                   st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+                           max_leaves=6)
+KEYS = [(section, key) for section, keys in _SECTIONS.items() for key in sorted(keys or [None])]
+
+
+@given(entries=st.lists(st.tuples(st.sampled_from(KEYS), toml_values), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_any_value_under_any_known_key_is_a_config_or_one_clear_error(tmp_path_factory, entries):
+    raw: dict = {}
+    for (section, key), value in entries:
+        if value is None:
+            continue  # TOML has no null
+        if key is None:
+            raw[section] = value
+        else:
+            table = raw.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = value
+    path = tmp_path_factory.mktemp("config") / "c.toml"
+    path.write_text(_toml(raw), encoding="utf-8")
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError:
+        return
+    try:
+        load_config(path)
+    except ConfigError as e:
+        assert str(e).startswith(str(path)) and "\n" not in str(e)
+
+
+def _toml(raw: dict) -> str:
+    """``raw`` as TOML text, every value inline (json-like)."""
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v) if not isinstance(v, float) or v == v and abs(v) != float("inf") else "0"
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v if x is not None) + "]"
+        return "{" + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items() if x is not None) + "}"
+    return "\n".join(f"{json.dumps(k)} = {value(v)}" for k, v in raw.items()) + "\n"
