@@ -30,6 +30,14 @@ def _too_many_pages(path: Path, count: int) -> ReaderError:
 
 
 def _as_rgb(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        # a 16-bit (or 32-bit) grey scan: PIL's conversion clips it at 255 rather than scaling it, so
+        # a page scanned at 16 bits came out nearly all white, and OCR found almost no text there
+        values = np.asarray(image, dtype=np.float32)
+        brightest = float(values.max()) if values.size else 0.0
+        if brightest > 255:
+            values *= 255.0 / brightest
+        image = Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "L")
     return np.asarray(image.convert("RGB"))
 
 
