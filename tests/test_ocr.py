@@ -139,6 +139,22 @@ def test_a_16_bit_grey_scan_reads_as_its_8_bit_twin(tmp_path):
     assert sum(len(s.text) for s in by_sixteen.sections) > 300
 
 
+def test_a_jpeg_stored_sideways_is_turned_as_its_exif_orientation_says(tmp_path):
+    """Cameras and some scanners store the page sideways and say in EXIF how to show it: read as
+    stored, the page was "not a government information-disclosure annual report"."""
+    page = scan_pages(HONGZE, dpi=200, angle=0)[0].convert("RGB")
+    upright = tmp_path / "upright.jpg"
+    page.save(upright, quality=90)
+    sideways = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to show
+    page.transpose(Image.Transpose.ROTATE_90).save(sideways, quality=90, exif=exif)
+    by_upright, by_sideways = parse_file(upright), parse_file(sideways)
+    assert by_sideways.agency == by_upright.agency == "洪泽区人民政府"
+    assert [s.n for s in by_sideways.sections] == [s.n for s in by_upright.sections]
+    assert abs(sum(len(s.text) for s in by_sideways.sections) - sum(len(s.text) for s in by_upright.sections)) <= 10
+
+
 def _parse_error(path: Path) -> str:
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code != 0 and result.stdout == ""

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageSequence
+from PIL import Image, ImageOps, ImageSequence
 
 from ..errors import ReaderError
 
@@ -101,7 +101,9 @@ def image_pages(path: Path, data: bytes | None = None) -> Iterator[np.ndarray]:
         width, height = frame.size
         if width * height > MAX_PIXELS:
             raise ReaderError(path, f"image too large ({width}×{height} pixels; at most {MAX_PIXELS:,})")
-        yield _as_rgb(frame)
+        # a camera's or a scanner's JPEG may be stored sideways with its EXIF orientation saying how
+        # to show it: turned as a viewer would, or OCR reads the page on its side and finds nothing
+        yield _as_rgb(ImageOps.exif_transpose(frame))
 
 
 def image_format(path: Path, data: bytes | None = None) -> str:
