@@ -155,6 +155,28 @@ def test_a_jpeg_stored_sideways_is_turned_as_its_exif_orientation_says(tmp_path)
     assert abs(sum(len(s.text) for s in by_sideways.sections) - sum(len(s.text) for s in by_upright.sections)) <= 10
 
 
+@pytest.fixture(scope="module")
+def table_page(tmp_path_factory):
+    """Hongze's page 3 (table 三) as a 200 dpi scan, and what OCR reads on it upright."""
+    page = scan_pages(HONGZE, dpi=200, angle=0)[2].convert("RGB")
+    path = tmp_path_factory.mktemp("turned") / "page-0.png"
+    page.save(path)
+    return page, parse_file(path)
+
+
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_180])
+def test_a_page_scanned_on_its_side_or_upside_down_reads_as_upright(table_page, tmp_path, turn):
+    """A landscape table page fed in upright is stored on its side, and a stack fed the wrong way
+    upside down: read as stored, the table page gave no figure at all."""
+    page, upright = table_page
+    assert len([v for v in upright.figures.values() if v is not None]) > 90
+    path = tmp_path / "turned.png"
+    page.transpose(turn).save(path)
+    turned = parse_file(path)
+    assert turned.figures == upright.figures
+    assert [s.text for s in turned.sections] == [s.text for s in upright.sections]
+
+
 def _parse_error(path: Path) -> str:
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code != 0 and result.stdout == ""
