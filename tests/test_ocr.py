@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 import indexer.ocr.engine as ocr_engine
 from indexer.cli import cli
@@ -164,14 +164,20 @@ def table_page(tmp_path_factory):
     return page, parse_file(path)
 
 
-@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_180])
-def test_a_page_scanned_on_its_side_or_upside_down_reads_as_upright(table_page, tmp_path, turn):
+@pytest.mark.parametrize("scanned", [
+    lambda page: page.transpose(Image.Transpose.ROTATE_90), lambda page: page.transpose(Image.Transpose.ROTATE_270),
+    lambda page: page.transpose(Image.Transpose.ROTATE_180),
+    # the scanner's dark bed around a smaller sheet: its edges were taken for a table's rulings
+    lambda page: ImageOps.expand(page, border=60, fill="black"),
+], ids=["on its side", "on its other side", "upside down", "in a dark frame"])
+def test_a_page_scanned_on_its_side_upside_down_or_framed_reads_as_upright(table_page, tmp_path, scanned):
     """A landscape table page fed in upright is stored on its side, and a stack fed the wrong way
-    upside down: read as stored, the table page gave no figure at all."""
+    upside down: read as stored, the table page gave no figure at all. In a dark frame, 9 of its
+    101 figures came out null."""
     page, upright = table_page
     assert len([v for v in upright.figures.values() if v is not None]) > 90
     path = tmp_path / "turned.png"
-    page.transpose(turn).save(path)
+    scanned(page).save(path)
     turned = parse_file(path)
     assert turned.figures == upright.figures
     assert [s.text for s in turned.sections] == [s.text for s in upright.sections]

@@ -18,6 +18,10 @@ V_KERNEL = 1 / 30  # longer than a digit 1 is tall, shorter than a table row
 RULED = 0.5
 MIN_TABLE = 1 / 8   # a table spans at least this share of the page width
 MAX_SKEW = 3.0      # degrees; more is not a copier's skew (and is left alone)
+# A frame around the sheet: edge rows or columns mostly of grey under DARK_LEVEL, in a run of
+# at least DARK_MARGIN_LEAST of the side (1% of an A4 page at 200 dpi is ~23 px; a ruling is 2-5)
+DARK_LEVEL = 100
+DARK_MARGIN_LEAST = 0.01
 
 
 def binarise(gray: np.ndarray) -> np.ndarray:
@@ -65,6 +69,26 @@ def skew_angle(gray: np.ndarray) -> float:
     order = np.argsort(angles)
     cumulative = np.cumsum(np.asarray(weights)[order])
     return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])  # weighted median
+
+
+def without_dark_margins(image: np.ndarray) -> np.ndarray:
+    """The page without the dark frame a scan may have around the sheet (the scanner's lid or bed
+    beyond a smaller sheet, a photo's table): rows and columns at the edges that are mostly dark,
+    in runs of at least DARK_MARGIN_LEAST of the side. A ruling is a few pixels thick and bright
+    paper lies on both sides of it, so it is never taken for a frame."""
+    dark = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) < DARK_LEVEL
+    dark_rows = dark.mean(axis=1) > 0.5  # most of the row: its median is dark
+    dark_columns = dark.mean(axis=0) > 0.5
+
+    def margin(dark: np.ndarray) -> int:
+        run = int(np.argmin(dark)) if not dark.all() else len(dark)
+        return run if run >= DARK_MARGIN_LEAST * len(dark) else 0
+
+    top, bottom = margin(dark_rows), margin(dark_rows[::-1])
+    left, right = margin(dark_columns), margin(dark_columns[::-1])
+    if not (top or bottom or left or right) or top + bottom >= len(dark_rows) or left + right >= len(dark_columns):
+        return image
+    return np.ascontiguousarray(image[top:len(dark_rows) - bottom, left:len(dark_columns) - right])
 
 
 def deskew(image: np.ndarray) -> np.ndarray:

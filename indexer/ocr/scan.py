@@ -16,7 +16,7 @@ import numpy as np
 
 from ..document import Paragraph, Table
 from . import engine
-from .grid import binarise, deskew, find_tables, ink_marks, mark_rows, text_lines
+from .grid import binarise, deskew, find_tables, ink_marks, mark_rows, text_lines, without_dark_margins
 
 # Marks of a cell's ink that together are no taller than this many times the tables' line
 # height are one line of text (TEXT_QUANTILE: most cells hold digits, shorter than characters).
@@ -76,7 +76,7 @@ def ocr_page(image: np.ndarray, turned: bool = False) -> dict:
     way its lines read best (``_turned_upright``), and one read as nonsense is read again upside
     down; ``turned``: it has been turned already.
     """
-    image = deskew(image)
+    image = deskew(without_dark_margins(image))
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     tables = find_tables(gray)
     ink = binarise(gray)
