@@ -31,6 +31,16 @@ def test_the_skew_of_a_ruled_page_is_measured_within_a_twentieth_of_a_degree(ang
 def test_a_page_without_rulings_is_left_as_it_is():
     text_page = scan_pages(HONGZE, dpi=200, angle=0.8)[0]
     assert grid.skew_angle(gray(text_page)) == 0.0
+    assert grid.page_skew(gray(text_page)) == 0.0  # a copier's skew: the coarse measure leaves it
+
+
+@pytest.mark.parametrize("angle", [-11.0, -5.0, 4.0, 8.0])
+def test_a_page_leaning_past_a_copiers_skew_is_measured_coarsely_then_by_its_rulings(angle):
+    """Past 3° the rulings break into steps too short to be found: a hand-fed page at 5° had no
+    table and gave no figure at all."""
+    table_page = scan_pages(HONGZE, dpi=200, angle=angle)[2]
+    assert grid.skew_angle(gray(table_page)) == 0.0
+    assert grid.page_skew(gray(table_page)) == pytest.approx(-angle, abs=0.1)
 
 
 def test_ink_bands_leave_out_the_blank_paper_between_and_around_the_text():
