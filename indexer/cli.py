@@ -274,17 +274,14 @@ def _write_export(output: Path, chunks) -> None:
     so that a failed export leaves no half file; through a symbolic link to the file it names (the
     link stays); to a device or a pipe (/dev/stdout, a FIFO) directly, since a rename would put a
     file in its place."""
-    if output.exists() and not output.is_file():
-        with output.open("wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        return
-    target = output.resolve() if output.is_symlink() else output
-    partial = target.with_name(target.name + ".part")
-    with partial.open("wb") as out:
+    direct = output.exists() and not output.is_file()
+    target = output.resolve() if output.is_symlink() and not direct else output
+    written = target if direct else target.with_name(target.name + ".part")
+    with written.open("wb") as out:
         for chunk in chunks:
             out.write(chunk)
-    partial.replace(target)
+    if not direct:
+        written.replace(target)
 
 
 @cli.command()

@@ -93,8 +93,9 @@ def load_config(path: str | Path | None = None) -> Config:
     base = path.resolve().parent
     paths = raw.get("paths", {})
     web = raw.get("web", {})
-    for key, value in [*(("paths." + k, v) for k, v in paths.items()), *(("web." + k, web[k]) for k in
-                                                                         ("host", "secret_key") if k in web)]:
+    strings = {f"paths.{key}": value for key, value in paths.items()}
+    strings.update({f"web.{key}": web[key] for key in ("host", "secret_key") if key in web})
+    for key, value in strings.items():
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{path}: {key} must be a non-empty string, not {value!r}")
     entries = raw.get("agency_types", [])

@@ -61,13 +61,18 @@ _BIND_PROBLEMS = {
 }
 
 
+def address_text(host: str, port: int) -> str:
+    """host:port as a server binds it and a URL writes it ([::1]:5000 for an IPv6 address)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def check_listen(host: str, port: int) -> None:
     """Bind ``host``:``port`` once, as the server will, and let it go: a failure is one line here,
     where gunicorn would retry for five seconds, log ten lines and exit.
 
     :raises CannotListen: the address is unknown, taken or not this machine's.
     """
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = address_text(host, port)
     try:
         family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError) as e:
@@ -119,7 +124,7 @@ class GunicornServer(BaseApplication):
 def gunicorn_options(host: str, port: int, workers: int) -> dict:
     """The settings `xxgk serve` runs gunicorn with (docs/serving.md)."""
     return {
-        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "bind": [address_text(host, port)],
         "workers": workers,
         "worker_class": "gthread",
         "threads": THREADS,
