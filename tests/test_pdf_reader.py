@@ -57,6 +57,32 @@ def test_a_page_turned_by_its_rotate_entry_reads_as_displayed(tmp_path):
     _expect_text_and_grid(read_pdf(path))
 
 
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_page_shown_turned_by_a_wrong_rotate_entry_reads_as_its_text_runs(tmp_path, rotate):
+    """Text upright on the page but displayed turned (a /Rotate set by mistake): read as displayed,
+    every character stood on its side or upside down, and the Hongze report so set gave 0 of its
+    200 figures (at 180 and 270, 'not a ... report')."""
+    path = tmp_path / "wrong.pdf"
+    c = _canvas(path, pagesize=(595, 842))
+    c.setPageRotation(rotate)
+    _text_and_grid(c, 760)
+    c.showPage()
+    c.save()
+    _expect_text_and_grid(read_pdf(path))
+
+
+def test_a_page_whose_text_is_drawn_turned_reads_as_its_text_runs(tmp_path):
+    """A landscape table drawn turned on a portrait page, with no /Rotate to show it upright."""
+    path = tmp_path / "drawn.pdf"
+    c = _canvas(path, pagesize=(595, 842))
+    c.translate(595, 0)
+    c.rotate(90)
+    _text_and_grid(c, 500)
+    c.showPage()
+    c.save()
+    _expect_text_and_grid(read_pdf(path))
+
+
 def test_rulings_drawn_inside_a_form_xobject_still_make_a_table(tmp_path):
     path = tmp_path / "form.pdf"
     c = _canvas(path, pagesize=(595, 842))

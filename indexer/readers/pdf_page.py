@@ -31,8 +31,8 @@ def read_page(page) -> tuple[list[Char], int, list[Edge]]:
     raw = _api()
     textpage = page.get_textpage()
     try:
-        view = _View(page.get_mediabox(), page.get_rotation() // 90)
         page_address, textpage_address = _address(page.raw), _address(textpage.raw)
+        view = _View(page.get_mediabox(), _reading_quarter(raw, textpage_address, page.get_rotation() // 90))
         chars, unmapped, text_objects = _page_chars(raw, page_address, textpage_address, view)
         objects = _Objects(raw, page_address, text_objects)
     finally:
@@ -73,6 +73,35 @@ def has_scanned_image(page) -> bool:
             if px_w * px_h >= SCAN_PIXELS:
                 return True
     return False
+
+
+# A page is read turned the way most of its text runs when at least this share of its characters
+# runs that way and less than 1 - it the way the page is displayed.
+TURNED_TEXT_SHARE = 0.6
+# How many of a page's characters, evenly spaced, tell which way its text runs
+TURN_SAMPLE = 200
+
+
+def _reading_quarter(raw, textpage, displayed: int) -> int:
+    """The quarter turns to read the page at: as displayed (its /Rotate), unless most of its text
+    runs another way, as on a page whose /Rotate is wrong or whose text is drawn turned. Read as
+    displayed, such a page's text all stood on its side or upside down and none of it was read."""
+    count = raw.FPDFText_CountChars(textpage)
+    matrix = raw.FS_MATRIX()
+    runs = [0, 0, 0, 0]  # characters by the quarter turn their text object's matrix gives them
+    last_object, quarter = None, 0
+    for i in range(0, count, max(1, count // TURN_SAMPLE)):  # a sample is as telling, and cheaper
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        if obj != last_object:
+            raw.FPDFText_GetMatrix(textpage, i, matrix)
+            quarter = round(math.degrees(math.atan2(matrix.b, matrix.a)) / 90) % 4
+            last_object = obj
+        runs[quarter] += 1
+    most = max(range(4), key=runs.__getitem__)
+    total = sum(runs)
+    if total and runs[most] >= TURNED_TEXT_SHARE * total and runs[displayed % 4] < (1 - TURNED_TEXT_SHARE) * total:
+        return most
+    return displayed
 
 
 class _View:
