@@ -44,17 +44,24 @@ def _expect_text_and_grid(document) -> None:
     assert [type(b).__name__ for b in document.blocks] == ["Paragraph", "Paragraph", "Table"]
 
 
-def test_a_page_turned_by_its_rotate_entry_reads_as_displayed(tmp_path):
-    """A portrait page shown landscape (/Rotate 90), its content drawn turned so it shows upright."""
-    path = tmp_path / "turned.pdf"
+def _one_page(path: Path, rotate: int = 0, drawn_turned: bool = False) -> Path:
+    """A portrait page of _text_and_grid, shown turned by ``rotate`` (its /Rotate) and with its
+    content drawn a quarter turned (``drawn_turned``), as a landscape page's would be."""
     c = _canvas(path, pagesize=(595, 842))
-    c.setPageRotation(90)
-    c.translate(595, 0)
-    c.rotate(90)  # from here on, coordinates are the displayed landscape page's
-    _text_and_grid(c, 500)
+    if rotate:
+        c.setPageRotation(rotate)
+    if drawn_turned:
+        c.translate(595, 0)
+        c.rotate(90)  # from here on, coordinates are those of the page turned landscape
+    _text_and_grid(c, 500 if drawn_turned else 760)
     c.showPage()
     c.save()
-    _expect_text_and_grid(read_pdf(path))
+    return path
+
+
+def test_a_page_turned_by_its_rotate_entry_reads_as_displayed(tmp_path):
+    """A portrait page shown landscape (/Rotate 90), its content drawn turned so it shows upright."""
+    _expect_text_and_grid(read_pdf(_one_page(tmp_path / "turned.pdf", rotate=90, drawn_turned=True)))
 
 
 @pytest.mark.parametrize("rotate", [90, 180, 270])
@@ -62,25 +69,12 @@ def test_a_page_shown_turned_by_a_wrong_rotate_entry_reads_as_its_text_runs(tmp_
     """Text upright on the page but displayed turned (a /Rotate set by mistake): read as displayed,
     every character stood on its side or upside down, and the Hongze report so set gave 0 of its
     200 figures (at 180 and 270, 'not a ... report')."""
-    path = tmp_path / "wrong.pdf"
-    c = _canvas(path, pagesize=(595, 842))
-    c.setPageRotation(rotate)
-    _text_and_grid(c, 760)
-    c.showPage()
-    c.save()
-    _expect_text_and_grid(read_pdf(path))
+    _expect_text_and_grid(read_pdf(_one_page(tmp_path / "wrong.pdf", rotate=rotate)))
 
 
 def test_a_page_whose_text_is_drawn_turned_reads_as_its_text_runs(tmp_path):
     """A landscape table drawn turned on a portrait page, with no /Rotate to show it upright."""
-    path = tmp_path / "drawn.pdf"
-    c = _canvas(path, pagesize=(595, 842))
-    c.translate(595, 0)
-    c.rotate(90)
-    _text_and_grid(c, 500)
-    c.showPage()
-    c.save()
-    _expect_text_and_grid(read_pdf(path))
+    _expect_text_and_grid(read_pdf(_one_page(tmp_path / "drawn.pdf", drawn_turned=True)))
 
 
 def test_rulings_drawn_inside_a_form_xobject_still_make_a_table(tmp_path):
