@@ -48,13 +48,19 @@ _SECTIONS = {"paths": {"data_dir", "corpus_dir"}, "web": {"host", "port", "page_
              "agency_types": None, "agency_aliases": None}
 
 
+def _shown(name) -> str:
+    """A name from the file as an error shows it: as written, or quoted with its escapes where it
+    holds a line break or another control character (the error stays one line)."""
+    return name if isinstance(name, str) and name.isprintable() else repr(name)
+
+
 def _agency_aliases(path: Path, raw) -> tuple[tuple[str, str], ...]:
     """[agency_aliases] checked: names to names, no chains (a canonical name that is itself a variant)."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: [agency_aliases] must be a table of \"variant\" = \"canonical name\"")
     for variant, canonical in raw.items():
         if not isinstance(canonical, str) or not canonical.strip() or not variant.strip():
-            raise ConfigError(f"{path}: agency_aliases.{variant} must be a non-empty agency name, not {canonical!r}")
+            raise ConfigError(f"{path}: agency_aliases.{_shown(variant)} must be a non-empty agency name, not {canonical!r}")
     table = normalize_aliases(raw.items())
     for variant, canonical in table.items():
         if variant == canonical:
@@ -82,14 +88,14 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     for key, value in raw.items():
         if key not in _SECTIONS:
-            raise ConfigError(f"{path}: unknown section [{key}] (known: {', '.join(_SECTIONS)})")
+            raise ConfigError(f"{path}: unknown section [{_shown(key)}] (known: {', '.join(_SECTIONS)})")
         allowed = _SECTIONS[key]
         if allowed is not None:
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [{key}] must be a table")
             unknown = set(value) - allowed
             if unknown:
-                raise ConfigError(f"{path}: unknown key {key}.{sorted(unknown)[0]} (known: {', '.join(sorted(allowed))})")
+                raise ConfigError(f"{path}: unknown key {key}.{_shown(sorted(unknown)[0])} (known: {', '.join(sorted(allowed))})")
     base = path.resolve().parent
     paths = raw.get("paths", {})
     web = raw.get("web", {})
@@ -107,9 +113,9 @@ def load_config(path: str | Path | None = None) -> Config:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{path}: agency_types[{i}] needs a name (a string)")
         if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
-            raise ConfigError(f"{path}: agency_types[{i}] ({name}) needs keywords, a list of non-empty strings")
+            raise ConfigError(f"{path}: agency_types[{i}] ({_shown(name)}) needs keywords, a list of non-empty strings")
         if set(entry) - {"name", "keywords"}:
-            raise ConfigError(f"{path}: agency_types[{i}] ({name}) has unknown keys {sorted(set(entry) - {'name', 'keywords'})}")
+            raise ConfigError(f"{path}: agency_types[{i}] ({_shown(name)}) has unknown keys {sorted(set(entry) - {'name', 'keywords'})}")
         types.append(AgencyType(name, tuple(keywords)))
     port, page_size = web.get("port", 5000), web.get("page_size", DEFAULT_PAGE_SIZE)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
