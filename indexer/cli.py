@@ -444,7 +444,8 @@ def main(argv=None):
 def _writing_stdout(error: OSError) -> bool:
     """Whether ``error`` came from writing the output: in click.echo, or in main's final flush."""
     last = traceback.extract_tb(error.__traceback__)[-1]
-    return (last.name == "echo" and Path(last.filename).parent.name == "click") or last.name == "main"
+    return ((last.name == "echo" and Path(last.filename).parent.name == "click")
+            or (last.name == "main" and last.filename == __file__))
 
 
 if __name__ == "__main__":

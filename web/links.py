@@ -33,6 +33,11 @@ def _quoted(text: str) -> str:
     return quote_plus(text, safe=QUERY_SAFE)
 
 
+def _query(pairs) -> str:
+    """(name, value) pairs as a query string, each text quoted as werkzeug quotes it."""
+    return "&".join(f"{_quoted(name)}={_quoted(str(value))}" for name, value in pairs)
+
+
 def _path_arguments(endpoint: str) -> frozenset[str]:
     """The values that go into the endpoint's path (``report_id`` of /reports/<report_id>)."""
     known = current_app.extensions.setdefault("xxgk_path_arguments", {})
@@ -53,8 +58,7 @@ def this_page_with(**changes: str) -> str:
     else:
         path = url_for(request.endpoint, **(request.view_args or {}))
     pairs = [(name, value) for name, value in request.args.items(multi=True) if name not in changes]
-    pairs += changes.items()
-    return f"{path}?" + "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in pairs)
+    return f"{path}?{_query(pairs + list(changes.items()))}"
 
 
 def link(endpoint: str, **values) -> str:
@@ -70,7 +74,7 @@ def link(endpoint: str, **values) -> str:
         paths[key] = url_for(endpoint, **dict(path_values))
     url = paths[key]
     # urllib.parse.urlencode(..., safe=QUERY_SAFE), what werkzeug does, with each text quoted once
-    query = "&".join(f"{_quoted(name)}={_quoted(str(value))}" for name, value in values.items() if value is not None)
+    query = _query((name, value) for name, value in values.items() if value is not None)
     if query:
         url = f"{url}?{query}"
     return url if anchor is None else f"{url}#{quote(anchor, safe=ANCHOR_SAFE)}"

@@ -43,7 +43,13 @@ def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def skew_angle(gray: np.ndarray) -> float:
-    """The page's skew in degrees, from its long horizontal rulings (0 when it has none).
+    """The page's skew in degrees, from its long horizontal rulings (0 when it has none)."""
+    angle = _rulings_skew(gray)
+    return 0.0 if angle is None else angle
+
+
+def _rulings_skew(gray: np.ndarray) -> float | None:
+    """The page's skew in degrees, from its long horizontal rulings (None when it has none).
 
     Measured on the page at half size: half a pixel's error over a ruling hundreds of
     pixels long is far under the 0.05° that matter. Each ruling is one connected stroke of
@@ -69,7 +75,7 @@ def skew_angle(gray: np.ndarray) -> float:
             angles.append(angle)
             weights.append(w)
     if not angles:
-        return 0.0
+        return None
     order = np.argsort(angles)
     cumulative = np.cumsum(np.asarray(weights)[order])
     return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])  # weighted median
@@ -110,12 +116,11 @@ def deskew(image: np.ndarray) -> np.ndarray:
 def page_skew(gray: np.ndarray) -> float:
     """The turn (degrees) that straightens the page: its rulings' angle, or where it has none it
     can show, its coarse skew refined by the rulings found once turned by that (``deskew``)."""
-    angle = skew_angle(gray)
-    if angle == 0.0:
-        coarse = coarse_skew(gray)
-        if abs(coarse) > MAX_SKEW:
-            angle = coarse + skew_angle(_turned(gray, coarse, 255))
-    return angle
+    angle = _rulings_skew(gray)
+    if angle is not None:
+        return angle
+    coarse = coarse_skew(gray)
+    return coarse + skew_angle(_turned(gray, coarse, 255)) if abs(coarse) > MAX_SKEW else 0.0
 
 
 def _turned(image: np.ndarray, angle: float, paper) -> np.ndarray:

@@ -39,10 +39,12 @@ def _os_error_detail(error: OSError) -> str:
     return error.strerror or " ".join(str(error).split())[:200] or type(error).__name__
 
 
-def check_regular_file(path: Path) -> None:
-    """:raises ReaderError: ``path`` is missing, a directory, or not a regular file: a named
-    pipe (opening it waits for a writer, forever: it once held up a whole ingest), a socket
-    or a device; or larger than any reader takes (``MAX_FILE_BYTES``)."""
+def check_regular_file(path: Path) -> int:
+    """The size of ``path``, a regular file a reader may take.
+
+    :raises ReaderError: ``path`` is missing, a directory, or not a regular file: a named
+        pipe (opening it waits for a writer, forever: it once held up a whole ingest), a socket
+        or a device; or larger than any reader takes (``MAX_FILE_BYTES``)."""
     try:
         status = path.stat()
         mode = status.st_mode
@@ -58,6 +60,7 @@ def check_regular_file(path: Path) -> None:
     if status.st_size > MAX_FILE_BYTES:
         raise ReaderError(path, f"file too large ({status.st_size // 1_048_576:,} MB; no format is read past "
                                 f"{MAX_FILE_BYTES // 1_048_576} MB)")
+    return status.st_size
 
 
 def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
@@ -73,9 +76,8 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
     if data is not None:
         size, head = len(data), data[:SNIFF_BYTES]
     else:
-        check_regular_file(path)
+        size = check_regular_file(path)
         try:
-            size = path.stat().st_size
             with open(path, "rb") as f:
                 head = f.read(SNIFF_BYTES)
         except OSError as e:
