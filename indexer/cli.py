@@ -218,16 +218,16 @@ def search(query, as_json, limit, page, sort, rates, agencies, explain, data_dir
 @click.option("--passages", is_flag=True,
               help="one CSV row per matching sentence instead (id, agency, year, part, heading, offset, "
                    "sentence, url)")
-@click.option("--panel", "shape", flag_value="panel",
+@click.option("--panel", is_flag=True,
               help="one row per agency_key and year (the agency panel's report for that year, duplicate_year, "
                    "the other report ids), then every alias and rate")
-@click.option("--long", "shape", flag_value="long",
+@click.option("--long", "long_", is_flag=True,
               help="one row per report and alias, rate or figure key: report_id, agency_key, year, key, value")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="write to FILE instead of stdout (FILE.part, renamed to FILE when whole; a pipe or "
                    "device is written directly, a symbolic link's file through it)")
 @common_options
-def export(query, fmt, passages, shape, output, data_dir, config_path):
+def export(query, fmt, passages, panel, long_, output, data_dir, config_path):
     """Export the figures of every report matching QUERY, one row per report.
 
     Columns: id, agency, year, region, level, type, template, title, published,
@@ -248,8 +248,11 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
     config = _reading_config(config_path, data_dir)
     if passages and fmt != "csv":
         raise click.UsageError("--passages exports CSV only (leave out --format json)")
-    if passages and shape:
-        raise click.UsageError(f"--passages and --{shape} are two different exports: choose one")
+    # two flags, not one option with two values, so that asking for both is told rather than the last kept
+    chosen = [name for name, given in (("passages", passages), ("panel", panel), ("long", long_)) if given]
+    if len(chosen) > 1:
+        raise click.UsageError(f"--{chosen[0]} and --{chosen[1]} are two different exports: choose one")
+    shape = "panel" if panel else "long" if long_ else None
     try:
         collection = Collection.open(config)
         if passages:
@@ -266,7 +269,9 @@ def export(query, fmt, passages, shape, output, data_dir, config_path):
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     except OSError as e:
-        raise click.ClickException(f"{output or 'stdout'}: cannot write the export ({e.strerror or e})") from None
+        if not output:
+            raise  # stdout's: main() tells a failed write, and click ends quietly where the reader is gone (| head)
+        raise click.ClickException(f"{output}: cannot write the export ({e.strerror or e})") from None
 
 
 def _write_export(output: Path, chunks) -> None:

@@ -173,6 +173,21 @@ def test_output_that_cannot_be_written_is_one_line_not_a_traceback(small, tmp_pa
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: ") and "No space left on device" in done.stderr
 
 
+@pytest.mark.parametrize("command", [["search", "year:2019"], ["export", "year:2019"],
+                                     ["export", "year:2019", "--long"], ["parse", "--json", str(SEEDS[0])]])
+def test_a_reader_gone_away_is_no_error_to_tell_of(small, tmp_path, command):
+    """`xxgk export … | head` said "Error: stdout: cannot write the export (Broken pipe)": the
+    export took the closed pipe for a failed export, where search and parse end quietly."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    try:
+        done = subprocess.run([sys.executable, "-m", "indexer.cli", *command, "--data", str(tmp_path / "data")],
+                              cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")
+
+
 def test_export_of_the_ingested_seeds_answers_the_mission_query(tmp_path, config):
     config = replace(config, data_dir=tmp_path / "data")
     summary = ingest_paths(SEEDS, config)

@@ -144,8 +144,10 @@ def test_cli_panel_and_long(collection, tmp_path):
     result = runner.invoke(cli, ["export", "province:福建省", "--long", "--format", "json", *data])
     assert result.exit_code == 0 and json.loads(result.stdout_bytes) == json.loads(
         collection.export("province:福建省", "json", "long"))
-    result = runner.invoke(cli, ["export", "x", "--passages", "--panel", *data])
-    assert result.exit_code == 2 and "choose one" in result.output
+    # --panel --long gave the long export: the two were one option, and the last given was kept
+    for both in (["--passages", "--panel"], ["--panel", "--long"], ["--long", "--passages"]):
+        result = runner.invoke(cli, ["export", "x", *both, *data])
+        assert result.exit_code == 2 and "two different exports: choose one" in result.output, both
 
 
 @pytest.fixture(scope="module")
