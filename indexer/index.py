@@ -38,6 +38,10 @@ holding the writer (``Batch.add_prepared``).
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+import weakref
 import zlib
 from array import array
 from contextlib import contextmanager
@@ -544,6 +548,30 @@ class Batch:
         self._writer.delete_documents_by_term("id", report_id)
 
 
+class _ReadOnlyView:
+    """An index directory that cannot be written (a copy on a read-only disk, or one this user may
+    only read), seen through a temporary directory of links to its files.
+
+    tantivy creates a lock file in the index directory whenever it loads a searcher (its meta
+    lock, held against a writer's garbage collection), so it cannot read an index where it cannot
+    write (tantivy issue #557; tantivy-py offers no directory of our own). The links let it write
+    its locks beside them. Nothing writes the index there, so the files linked at the start stay
+    the index's. The directory goes when the process that made it ends (not a forked worker).
+    """
+
+    def __init__(self, index_dir: Path):
+        self.path = Path(tempfile.mkdtemp(prefix="xxgk-read-only-index-"))
+        for file in index_dir.iterdir():
+            if not file.name.startswith(".tantivy-"):
+                (self.path / file.name).symlink_to(file.resolve())
+        weakref.finalize(self, _remove_made_here, self.path, os.getpid())
+
+
+def _remove_made_here(path: Path, maker: int) -> None:
+    if os.getpid() == maker:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class ReportIndex:
     """One tantivy index directory, with a searcher kept open and reloaded after commits."""
 
@@ -570,11 +598,14 @@ class ReportIndex:
         path = Path(index_dir)
         try:
             path.mkdir(parents=True, exist_ok=True)
-            index = tantivy.Index(schema, path=str(path), reuse=True)
+            view = None if os.access(path, os.W_OK) else _ReadOnlyView(path)
+            index = tantivy.Index(schema, path=str(view.path if view else path), reuse=True)
         except (OSError, ValueError) as e:
             # tantivy refuses an index built with another schema ("the schema does not match")
             raise IndexDamaged(path, f"cannot open the index ({' '.join(str(e).split())})") from None
-        return cls(index, path, shared_counts)
+        opened = cls(index, path, shared_counts)
+        opened._read_only_view = view  # kept as long as the index is
+        return opened
 
     def commit_stamp(self) -> tuple[int, int, int] | None:
         """Which commit is the last: every commit, in any process, replaces meta.json (a new file

@@ -12,6 +12,7 @@ size, time and inode are those of its last good check is not read again (``VERIF
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
@@ -104,7 +105,8 @@ def _write_verified(index_dir: Path, verified: dict[str, list[int]]) -> None:
         for left in index_dir.glob(f".{VERIFIED_NAME}.*"):
             left.unlink(missing_ok=True)
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # on a read-only disk unlink fails too (EROFS, not ENOENT)
+            temporary.unlink(missing_ok=True)
 
 
 def _check_files(index_dir: Path, names: list[str], known: dict[str, list[int]]) -> None:

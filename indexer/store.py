@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -379,6 +380,30 @@ def _newer(db: Path, version: int) -> StoreError:
                       f"{SCHEMA_VERSION}): upgrade xxgk-search (pip install -U xxgk-search), or use another --data")
 
 
+def _read_only_uri(db: Path) -> str:
+    """The URI that opens ``db`` for reading.
+
+    Reading a WAL database takes its shared-memory file (``-shm``) beside it, which SQLite creates
+    where it is missing. On a read-only disk it cannot, so a copy made after the last connection
+    closed (no ``-wal``, no ``-shm``) would not open: there it is opened immutable, which needs
+    neither and misses nothing, since no log holds anything. A copy with a log is read with it.
+
+    :raises StoreError: a copy on a read-only disk with a log but no ``-shm`` (SQLite cannot read
+        that log, and ignoring it would lose its commits).
+    """
+    uri = f"{db.absolute().as_uri()}?mode=ro"
+    if os.access(db.parent, os.W_OK):
+        return uri
+    log, shared = db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+    if not log.exists() or log.stat().st_size == 0:
+        return uri + "&immutable=1"
+    if not shared.exists():
+        raise StoreError(f"{db}: a read-only copy with its write-ahead log ({log.name}) but not {shared.name}: "
+                         f"copy the data directory again, with both or after sqlite3 {db.name} "
+                         f"'PRAGMA wal_checkpoint(TRUNCATE)'")
+    return uri
+
+
 def _check_store(db: Path, connection: sqlite3.Connection) -> int:
     """Refuse a store from a newer version before anything else reads or writes it; return its
     data format. The first read of the file: one cut short or not SQLite at all fails here,
@@ -541,6 +566,8 @@ class Store:
         :raises StoreError: the directory or database cannot be created or read.
         """
         data_dir = Path(data_dir)
+        if data_dir.is_dir() and not os.access(data_dir, os.W_OK):
+            return cls.open_readonly(data_dir)  # a copy on a read-only disk: served, never written
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(data_dir / DB_NAME, isolation_level=None, check_same_thread=False)
@@ -569,7 +596,8 @@ class Store:
 
     @classmethod
     def open_readonly(cls, data_dir: str | Path) -> "Store":
-        """The existing store in ``data_dir``, for lookups only (ingest's parse workers).
+        """The existing store in ``data_dir``, for lookups only (ingest's parse workers, and every
+        reader of a data directory that cannot be written).
 
         It sees committed writes only, never those of another connection's open transaction.
 
@@ -577,7 +605,7 @@ class Store:
         """
         data_dir = Path(data_dir)
         try:
-            connection = sqlite3.connect(f"{(data_dir / DB_NAME).absolute().as_uri()}?mode=ro", uri=True,
+            connection = sqlite3.connect(_read_only_uri(data_dir / DB_NAME), uri=True,
                                          isolation_level=None, check_same_thread=False)
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA busy_timeout=10000")
