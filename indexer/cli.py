@@ -429,24 +429,27 @@ def generate(n, out_dir, formats, seed, fault_share, data_dir, config_path):
 
 def main(argv=None):
     """The command line: click's, with a failed write of the output (stdout on a full disk, a
-    closed reader) said in one line rather than a traceback (click itself handles only a reader
-    gone away, EPIPE, and only while it writes)."""
+    closed reader, an encoding that has no Chinese) said in one line rather than a traceback
+    (click itself handles only a reader gone away, EPIPE, and only while it writes)."""
     try:
         try:
             cli.main(args=argv, prog_name="xxgk")
         finally:
             sys.stdout.flush()  # what is still buffered is written here, where its failure can be told
-    except OSError as e:
+    except (OSError, UnicodeEncodeError) as e:
         if not _writing_stdout(e):
             raise
         # what the failed write left in the buffer must not be written again at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        if e.errno != errno.EPIPE:  # a reader gone away (| head) is no error to tell of
+        if isinstance(e, UnicodeEncodeError):  # PYTHONIOENCODING or a locale that has no Chinese
+            click.echo(f"Error: the output's encoding ({e.encoding}) cannot write Chinese: "
+                       "set PYTHONIOENCODING=utf-8 or a UTF-8 locale", err=True)
+        elif e.errno != errno.EPIPE:  # a reader gone away (| head) is no error to tell of
             click.echo(f"Error: cannot write the output ({e.strerror or e})", err=True)
         sys.exit(1)
 
 
-def _writing_stdout(error: OSError) -> bool:
+def _writing_stdout(error: Exception) -> bool:
     """Whether ``error`` came from writing the output: in click.echo, or in main's final flush."""
     last = traceback.extract_tb(error.__traceback__)[-1]
     return ((last.name == "echo" and Path(last.filename).parent.name == "click")

@@ -173,6 +173,19 @@ def test_output_that_cannot_be_written_is_one_line_not_a_traceback(small, tmp_pa
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: ") and "No space left on device" in done.stderr
 
 
+@pytest.mark.parametrize("command", [["search", "year:2019"], ["search", "year:2019", "--json"],
+                                     ["parse", str(SEEDS[0])]])
+def test_an_output_encoding_without_chinese_is_one_line_not_a_traceback(small, tmp_path, command):
+    """PYTHONIOENCODING=latin-1 (or a locale of that kind) ended every command printing Chinese
+    in a UnicodeEncodeError traceback."""
+    done = subprocess.run([sys.executable, "-m", "indexer.cli", *command, "--data", str(tmp_path / "data")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert done.returncode == 1
+    assert done.stderr == ("Error: the output's encoding (latin-1) cannot write Chinese: "
+                           "set PYTHONIOENCODING=utf-8 or a UTF-8 locale\n")
+
+
 @pytest.mark.parametrize("command", [["search", "year:2019"], ["export", "year:2019"],
                                      ["export", "year:2019", "--long"], ["parse", "--json", str(SEEDS[0])]])
 def test_a_reader_gone_away_is_no_error_to_tell_of(small, tmp_path, command):
