@@ -31,6 +31,7 @@ from indexer.parse import parse_file
 from indexer.query import QuerySyntaxError, parse_query
 from indexer.paths import path_text, text_path
 from indexer.search import search
+from mhtml_helpers import word_mht
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -228,8 +229,15 @@ def _real_and_generated(tmp_path_factory) -> dict[str, list[Path]]:
     scans = [generated / "page.png", generated / "page.jpg"]
     pages[0].save(scans[0], "PNG")
     pages[1].save(scans[1], "JPEG")
+    # pages saved as one file: Chromium's of the real page, Word's of a generated one with a picture
+    saved = [ROOT / "tests" / "fixtures" / "mhtml" / "fj_pingtan_2024_page.mhtml", generated / "word.mht"]
+    page = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
+    picture = io.BytesIO()
+    pages[0].resize((400, 560)).save(picture, "PNG")
+    saved[1].write_bytes(word_mht(page.replace('<meta charset="utf-8">', "").replace(
+        "</body>", '<img src="report.files/image001.png"></body>'), {"report.files/image001.png": picture.getvalue()}))
     by_suffix: dict[str, list[Path]] = {}
-    for path in sorted(corpus + files + scans + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
+    for path in sorted(corpus + files + scans + saved + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
         by_suffix.setdefault(path.suffix, []).append(path)
     return by_suffix
 
@@ -321,6 +329,8 @@ test_a_mutated_md_file_is_a_report_or_a_reader_error = _file_test(".md", 0.5)
 test_a_mutated_html_file_is_a_report_or_a_reader_error = _file_test(".html", 1)
 test_a_mutated_docx_file_is_a_report_or_a_reader_error = _file_test(".docx", 1)
 test_a_mutated_pdf_file_is_a_report_or_a_reader_error = _file_test(".pdf", 0.5)
+test_a_mutated_mhtml_file_is_a_report_or_a_reader_error = _file_test(".mhtml", 0.5)
+test_a_mutated_mht_file_is_a_report_or_a_reader_error = _file_test(".mht", 0.5)
 # a scan that still decodes is read by OCR (~1 s a page): the fewest
 test_a_mutated_png_file_is_a_report_or_a_reader_error = _file_test(".png", 0.1)
 test_a_mutated_jpg_file_is_a_report_or_a_reader_error = _file_test(".jpg", 0.1)

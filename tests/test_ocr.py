@@ -23,6 +23,7 @@ from indexer.generate import generate_corpus
 from indexer.ingest import OCR_DIRNAME, ingest_paths
 from indexer.parse import parse_file
 from indexer.ocr.copier import make_scan_pdf, scan_pages
+from mhtml_helpers import blink_mhtml, word_mht
 from ocr_helpers import EXACT_SHARE, assert_no_wrong_figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,7 +268,7 @@ def _text_and_pictures(original_document, pictures):
     return out
 
 
-def test_table_pictures_in_docx_and_saved_html(table_pictures, tmp_path):
+def test_table_pictures_in_docx_saved_html_and_pages_saved_as_one_file(table_pictures, tmp_path):
     from docx import Document as WordDocument
     from docx.shared import Cm
 
@@ -288,9 +289,17 @@ def test_table_pictures_in_docx_and_saved_html(table_pictures, tmp_path):
             (tmp_path / "report_files" / value.name).write_bytes(value.read_bytes())
             html.append(f'<p><img src="report_files/{value.name}"></p>')
     word.save(tmp_path / "report.docx")
-    (tmp_path / "report.html").write_text("".join(html) + "</body></html>", encoding="utf-8")
+    page = "".join(html) + "</body></html>"
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    # saved as one file: the pictures inside, by address (Word) or by Content-ID (cid:)
+    inside = {f"report_files/{p.name}": p.read_bytes() for p in table_pictures}
+    (tmp_path / "report.mht").write_bytes(word_mht(page.replace("charset='utf-8'", ""), inside))
+    (tmp_path / "report.mhtml").write_bytes(blink_mhtml(
+        page.replace('src="report_files/', 'src="cid:report_files/'), "https://www.hongze.gov.cn/nb.htm",
+        {f"cid:{src}": data for src, data in inside.items()}, by_content_id=True))
     cache = tmp_path / "ocr"
-    for name, fmt in (("report.docx", "docx"), ("report.html", "html")):
+    for name, fmt in (("report.docx", "docx"), ("report.html", "html"), ("report.mht", "mhtml"),
+                      ("report.mhtml", "mhtml")):
         report = parse_file(tmp_path / name, ocr_cache=cache)  # the second reuses the pictures' OCR
         assert report.source["format"] == fmt
         assert "ocr" in {f.code for f in report.flags}

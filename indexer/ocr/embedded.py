@@ -14,6 +14,7 @@ import re
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import cv2
@@ -66,29 +67,53 @@ def docx_pictures(path: Path) -> list[Picture]:
         return out
 
 
+def pictures_of(fmt: str, path: Path) -> list[Picture]:
+    """The pictures of a .docx, a saved page or a page saved as one file, each with the text before it."""
+    if fmt == "docx":
+        return docx_pictures(path)
+    return html_pictures(path) if fmt == "html" else mhtml_pictures(path)
+
+
 def html_pictures(path: Path) -> list[Picture]:
     """The pictures of a saved page that lie beside it on disk, each with the text before it."""
-    from bs4 import BeautifulSoup
-
     from ..readers.html import decode_html
 
     data = path.read_bytes()
+
+    def on_disk(src: str) -> bytes | None:
+        parsed = urlparse(src)
+        if parsed.scheme not in ("", "file") or not parsed.path:
+            return None  # a web address: not fetched
+        local = (path.parent / unquote(parsed.path)).resolve()
+        return local.read_bytes() if local.is_file() else None
+
     # most pages have no picture on disk beside them: tell so without parsing the page again
     sources = (unquote(urlparse(m.decode("latin-1")).path) for m in IMG_SRC.findall(data))
     if not any(s and (path.parent / s).is_file() for s in sources):
         return []
-    soup = BeautifulSoup(decode_html(data, path), "lxml")
+    return _page_pictures(decode_html(data, path), on_disk)
+
+
+def mhtml_pictures(path: Path) -> list[Picture]:
+    """The pictures a page saved as one file carries inside, each with the text before it."""
+    from ..readers.mhtml import saved_page
+
+    page = saved_page(path)
+    return _page_pictures(page.html, page.resource) if page.has_pictures() else []
+
+
+def _page_pictures(html: str, fetch: Callable[[str], bytes | None]) -> list[Picture]:
+    """Every <img> of a page whose bytes ``fetch`` finds for its src, with the text before it."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
     out: list[Picture] = []
     for img in soup.find_all("img"):
-        src = img.get("src") or ""
-        parsed = urlparse(src)
-        if parsed.scheme not in ("", "file") or not parsed.path:
-            continue  # a web address: not fetched
-        local = (path.parent / unquote(parsed.path)).resolve()
-        if not local.is_file():
+        data = fetch(img.get("src") or "")
+        if not data:
             continue
         previous = img.find_previous(string=lambda s: s.strip() and s.parent.name not in ("script", "style"))
-        out.append((previous.strip() if previous else "", local.read_bytes()))
+        out.append((previous.strip() if previous else "", data))
     return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..document import Document
 from ..errors import NoTextLayer, ReaderError, UnsupportedFormat
-from .magic import IMAGE_MAGIC, OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC
+from .magic import IMAGE_MAGIC, OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC, is_mhtml
 from .text import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -22,7 +22,9 @@ WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
 WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 # Page images: scans, read by OCR (indexer/ocr/).
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
-SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .pdf .png .jpg .tif"
+# A web page saved as one file (readers/mhtml.py).
+MHTML_SUFFIXES = {".mht", ".mhtml"}
+SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .mht .mhtml .pdf .png .jpg .tif"
 SNIFF_BYTES = 1024
 # No reader takes a larger file: the largest any reads is a .docx's content, 200 MB once unzipped
 # (readers/docx.py; a PDF 100 MB, text and HTML 20 MB). A larger file is refused before it is
@@ -93,10 +95,10 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
         if reader is read_pdf_or_scan:
             return read_pdf_or_scan(path, data, ocr_cache)
         document = reader(path)
-        if document.format in ("docx", "html"):
-            from ..ocr.embedded import add_picture_tables, docx_pictures, html_pictures
+        if document.format in ("docx", "html", "mhtml"):
+            from ..ocr.embedded import add_picture_tables, pictures_of
 
-            pictures = docx_pictures(path) if document.format == "docx" else html_pictures(path)
+            pictures = pictures_of(document.format, path)
             if pictures:  # tables pasted as pictures: read by OCR where they stand
                 document = add_picture_tables(document, pictures, ocr_cache)
         return document
@@ -138,6 +140,11 @@ def choose_reader(path: Path, head: bytes):
     if head.startswith(RTF_MAGIC) and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | {""}:
         from .doc import read_doc
         return read_doc
+    # a page saved as one file; Word saves one under .doc too ("single file web page")
+    if suffix in MHTML_SUFFIXES or (
+            is_mhtml(head) and suffix in HTML_SUFFIXES | TEXT_SUFFIXES | WORD97_SUFFIXES | WORD_SUFFIXES | {""}):
+        from .mhtml import read_mhtml
+        return read_mhtml  # one that is not MHTML is told so by it
     # Web pages offering a "Word" download often send HTML named .doc.
     if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES | WORD97_SUFFIXES | {""} and _looks_like_html(head)):
         from .html import read_html

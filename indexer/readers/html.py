@@ -60,8 +60,15 @@ def read_html(path: str | Path) -> Document:
     size = path.stat().st_size
     if size > MAX_HTML_BYTES:
         raise ReaderError(path, f"HTML file too large ({size // 1_048_576} MB; an annual report page is under 5 MB)")
-    data = path.read_bytes()
-    text = decode_html(data, path)
+    return html_to_document(decode_html(path.read_bytes(), path), path)
+
+
+def html_to_document(text: str, path: Path, fmt: str = "html") -> Document:
+    """A decoded page's report: its paragraphs and tables, and its title/date/URL (``fmt``: the
+    file's own format, "mhtml" for a page saved as one file).
+
+    :raises ReaderError: an empty or unparsable page.
+    """
     if not text.strip():
         raise ReaderError(path, "empty HTML page")
     try:
@@ -75,7 +82,7 @@ def read_html(path: str | Path) -> Document:
         if published:
             meta["published"] = published
     blocks = page_to_blocks(root)
-    return Document(path=str(path), format="html", blocks=blocks, meta=meta)
+    return Document(path=str(path), format=fmt, blocks=blocks, meta=meta)
 
 
 def decode_html(data: bytes, path) -> str:
@@ -84,14 +91,19 @@ def decode_html(data: bytes, path) -> str:
         return decode_bytes(data, path)
     declared = META_CHARSET.search(data[:8192])
     if declared:
-        name = declared.group(1).decode("ascii").lower()
-        if name in ("gb2312", "gbk", "gb_2312-80", "x-gbk"):
-            name = "gb18030"  # the superset: pages labelled GB2312 hold GBK characters
+        name = codec_of(declared.group(1).decode("ascii"))
         try:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError):
             pass
     return decode_bytes(data, path)
+
+
+def codec_of(charset: str) -> str:
+    """The codec to decode a declared charset with: GB18030 for the GB2312 family (the superset:
+    pages and Word files labelled GB2312 hold GBK characters)."""
+    name = charset.strip().lower()
+    return "gb18030" if name in ("gb2312", "gbk", "gb_2312-80", "x-gbk") else name
 
 
 def page_meta(root) -> dict[str, str]:

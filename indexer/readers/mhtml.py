@@ -1,0 +1,109 @@
+"""Web pages saved as one file (MHTML, RFC 2557): Chromium's and Edge's "Webpage, Single File"
+(.mhtml), Internet Explorer's and Word's "单个文件网页" (.mht), and Word documents saved that
+way under a .doc name, as some sites offer their reports for download.
+
+The file is a MIME message of type multipart/related: the page's HTML is one part (quoted-printable
+or base64, in its own charset), and its pictures, style sheets and frames are the others, each
+named by its address (Content-Location) or by a Content-ID. The page part is read as a saved
+page is (readers/html.py); the pictures are there for the tables pasted as pictures (ocr/embedded.py).
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from urllib.parse import urljoin
+
+from ..document import Document
+from ..errors import ReaderError
+from .html import codec_of, decode_html, html_to_document
+
+# The page with its pictures, style sheets and fonts inside (base64 adds a third): a report's
+# page with its table pictures stays well under this.
+MAX_MHTML_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SavedPage:
+    """The page part of an MHTML file, decoded, and the parts beside it."""
+    html: str
+    location: str  # the page's address as saved ("" where none is given)
+    message: Message
+
+    def resource(self, src: str) -> bytes | None:
+        """The bytes of the part an ``src`` of the page names (relative to the page's address,
+        or cid:), or None where no part has that name."""
+        wanted_id = src[4:].strip("<>") if src.lower().startswith("cid:") else None
+        wanted = urljoin(self.location, src) if wanted_id is None else None
+        for part in self.message.walk():
+            if part.is_multipart():
+                continue
+            if wanted_id is not None:
+                found = (part.get("Content-ID") or "").strip().strip("<>") == wanted_id
+            else:
+                location = (part.get("Content-Location") or "").strip()
+                found = bool(location) and urljoin(self.location, location) == wanted
+            if found:
+                return part.get_payload(decode=True)
+        return None
+
+    def has_pictures(self) -> bool:
+        return any(part.get_content_maintype() == "image" for part in self.message.walk())
+
+
+def read_mhtml(path: str | Path) -> Document:
+    """Read a page saved as one file into the report's paragraphs and tables.
+
+    :raises ReaderError: too large, not a saved page (no HTML part), or an unreadable page.
+    """
+    path = Path(path)
+    page = saved_page(path)
+    document = html_to_document(page.html, path, "mhtml")
+    if "url" not in document.meta and re.match(r"https?://", page.location):
+        document.meta["url"] = page.location  # the address it was saved from
+    return document
+
+
+def saved_page(path: Path) -> SavedPage:
+    """The page part of an MHTML file and the message around it.
+
+    :raises ReaderError: too large, or no HTML part.
+    """
+    size = path.stat().st_size
+    if size > MAX_MHTML_BYTES:
+        raise ReaderError(path, f"web archive too large ({size // 1_048_576} MB; a report page saved "
+                                f"with its pictures is under {MAX_MHTML_BYTES // 1_048_576} MB)")
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.compat32)
+    part = _page_part(message)
+    if part is None:
+        raise ReaderError(path, "not a web page saved as one file (no HTML part in the MHTML)")
+    data = part.get_payload(decode=True) or b""
+    location = (part.get("Content-Location") or message.get("Snapshot-Content-Location") or "").strip()
+    return SavedPage(_decoded(data, part.get_content_charset(), path), location, message)
+
+
+def _page_part(message: Message) -> Message | None:
+    """The part RFC 2557 names the root (the ``start`` parameter's Content-ID), else the first
+    HTML part (Chromium, Word and IE put the page first)."""
+    parts = [p for p in message.walk() if not p.is_multipart()]
+    start = (message.get_param("start") or "")
+    start = start.strip().strip("<>") if isinstance(start, str) else ""
+    if start:
+        for part in parts:
+            if (part.get("Content-ID") or "").strip().strip("<>") == start:
+                return part
+    return next((p for p in parts if p.get_content_type() in ("text/html", "application/xhtml+xml")), None)
+
+
+def _decoded(data: bytes, charset: str | None, path: Path) -> str:
+    """The part's text in the charset its header gives (Word: gb2312, which means GBK and more),
+    else as a page's bytes are decoded (its <meta charset>, then the text decoder's guesses)."""
+    if charset:
+        try:
+            return data.decode(codec_of(charset))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_html(data, path)
