@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from conftest import ROOT
 from indexer.errors import ReaderError
 from indexer.generate import generate_corpus
+from indexer.ingest import ingest_paths
 from indexer.parse import parse_file
 from indexer.readers import choose_reader, read_document
 from indexer.readers.mhtml import read_mhtml
@@ -88,3 +90,13 @@ def test_the_first_bytes_tell_a_saved_page_under_any_common_name(tmp_path):
     assert choose_reader(Path("report.doc"), word) is read_mhtml
     # a text that only starts like a header is still a text
     assert choose_reader(Path("notes.txt"), b"Subject: 2020 annual report\r\n\r\nbody") is not read_mhtml
+
+
+def test_a_folder_of_saved_pages_is_ingested(generated, tmp_path, config):
+    """A folder's walk took .mht and .mhtml for files of no report and left them out."""
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "pingtan.mhtml").write_bytes(SAVED_BY_CHROMIUM.read_bytes())
+    (folder / "word.mht").write_bytes(word_mht(generated[0].read_text(encoding="utf-8"), {}))
+    summary = ingest_paths([folder], replace(config, data_dir=tmp_path / "data"))
+    assert (summary.ingested, summary.failed) == (2, [])
