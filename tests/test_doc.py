@@ -53,6 +53,10 @@ def word97(tmp_path_factory) -> dict[str, Path]:
     files["seed.dot"] = shutil.copyfile(docs[-1], work / "doc" / "seed001.dot")
     files["seed_rtf.doc"] = shutil.copyfile(seed_rtf, work / "rtf" / "seed001_rtf.doc")
     files["seed.docx"] = seed_docx
+    # Word 2003 XML, as Word saved it (.xml) and as sites offer it (.doc)
+    for i, xml in enumerate(soffice_convert(generated, "xml:MS Word 2003 XML", work / "wordml")):
+        files[f"gen{i}.xml"] = xml
+        files[f"gen{i}.wordml.doc"] = shutil.copyfile(xml, xml.with_suffix(".doc"))
     for doc in (files["seed.doc"], files["gen0"]):
         assert doc.read_bytes().startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # a real OLE Word file
     assert seed_rtf.read_bytes().startswith(b"{\\rtf")
@@ -71,6 +75,19 @@ def test_generated_doc_gives_the_ground_truth(word97, index):
     assert got["source"]["format"] == "doc"
     assert got["id"] == hashlib.sha256(doc.read_bytes()).hexdigest()[:16]  # the .doc's own bytes
     # the .docx's identity (id, sha256, format) is not the .doc's; everything read must be equal
+    differences = [d for d in report_differences(got, want)
+                   if not d.startswith(("id:", "source.sha256:", "source.format:"))]
+    assert not differences, f"{doc.name} ({want['agency']} {want['year']}):\n  " + "\n  ".join(differences)
+
+
+@pytest.mark.parametrize("name", [f"gen{i}.{kind}" for i in range(2) for kind in ("xml", "wordml.doc")])
+def test_generated_word2003_xml_gives_the_ground_truth(word97, name):
+    """Word 2003's XML documents were refused: "unsupported format '.xml'", or under .doc "damaged"."""
+    doc = word97[name]
+    assert b'<?mso-application progid="Word.Document"?>' in doc.read_bytes()[:200]
+    want = _truth(doc)
+    got = parse_file(doc, synthetic=True).to_dict()
+    assert got["source"]["format"] == "wordml"
     differences = [d for d in report_differences(got, want)
                    if not d.startswith(("id:", "source.sha256:", "source.format:"))]
     assert not differences, f"{doc.name} ({want['agency']} {want['year']}):\n  " + "\n  ".join(differences)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..document import Document
 from ..errors import NoTextLayer, ReaderError, UnsupportedFormat
-from .magic import IMAGE_MAGIC, OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC, is_mhtml
+from .magic import IMAGE_MAGIC, OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC, is_mhtml, is_word2003_xml
 from .text import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -24,7 +24,7 @@ WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 # A web page saved as one file (readers/mhtml.py).
 MHTML_SUFFIXES = {".mht", ".mhtml"}
-SUPPORTED = ".txt .md .docx .doc .wps .rtf .html .mht .mhtml .pdf .png .jpg .tif"
+SUPPORTED = ".txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .png .jpg .tif"
 SNIFF_BYTES = 1024
 # No reader takes a larger file: the largest any reads is a .docx's content, 200 MB once unzipped
 # (readers/docx.py; a PDF 100 MB, text and HTML 20 MB). A larger file is refused before it is
@@ -140,6 +140,9 @@ def choose_reader(path: Path, head: bytes):
     if head.startswith(RTF_MAGIC) and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | {""}:
         from .doc import read_doc
         return read_doc
+    if is_word2003_xml(head) and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | {".xml", ""}:
+        from .doc import read_doc
+        return read_doc  # Word 2003 XML, which LibreOffice converts as it does a .doc
     # a page saved as one file; Word saves one under .doc too ("single file web page")
     if suffix in MHTML_SUFFIXES or (
             is_mhtml(head) and suffix in HTML_SUFFIXES | TEXT_SUFFIXES | WORD97_SUFFIXES | WORD_SUFFIXES | {""}):

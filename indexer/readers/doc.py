@@ -1,4 +1,4 @@
-"""Word 97 .doc/.dot, WPS .wps and RTF: LibreOffice converts them to .docx, read_docx reads that.
+"""Word 97 .doc/.dot, WPS .wps, RTF and Word 2003 XML: LibreOffice converts them to .docx, read_docx reads that.
 
 Going through .docx keeps Word's tables as tables (merged cells included),
 where a text export would flatten them. Each conversion runs headless in a
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..document import Document
 from ..errors import ReaderError
-from .magic import OLE_MAGIC, RTF_MAGIC
+from .magic import OLE_MAGIC, RTF_MAGIC, is_word2003_xml
 from .docx import read_docx
 
 # The LibreOffice program: this variable if set (a path or a name on PATH), else soffice.
@@ -32,6 +32,8 @@ CONVERSION_TIMEOUT = 60
 TIMEOUT_ENV = "XXGK_SOFFICE_TIMEOUT"
 # source.format: the file's own format, by its extension (RTF by its content, whatever the name).
 FORMAT_BY_SUFFIX = {".doc": "doc", ".dot": "doc", ".wps": "wps", ".rtf": "rtf"}
+# The bytes looked at to tell RTF, Office 97 and Word 2003 XML apart (as readers/__init__.py does).
+SNIFF_BYTES = 1024
 
 
 def read_doc(path: str | Path) -> Document:
@@ -53,10 +55,14 @@ def read_doc(path: str | Path) -> Document:
 
 
 def document_format(path: Path) -> str:
-    """The file's own format for ``source.format``: rtf by content, else doc/wps by extension."""
+    """The file's own format for ``source.format``: rtf and wordml (Word 2003 XML) by content,
+    else doc/wps by extension."""
     with open(path, "rb") as f:
-        if f.read(len(RTF_MAGIC)) == RTF_MAGIC:
-            return "rtf"
+        head = f.read(SNIFF_BYTES)
+    if head.startswith(RTF_MAGIC):
+        return "rtf"
+    if is_word2003_xml(head):
+        return "wordml"
     return FORMAT_BY_SUFFIX.get(path.suffix.lower(), "doc")
 
 
@@ -69,11 +75,13 @@ def choose_import_filter(path: Path) -> str | None:
     as .wps (a Microsoft Works .wps, unheard of among these reports, is refused as damaged).
     """
     with open(path, "rb") as f:
-        head = f.read(len(OLE_MAGIC))
+        head = f.read(SNIFF_BYTES)
     if head.startswith(RTF_MAGIC):
         return "Rich Text Format"
     if head.startswith(OLE_MAGIC):
         return "MS Word 97"
+    if is_word2003_xml(head):
+        return "MS Word 2003 XML"
     return None
 
 

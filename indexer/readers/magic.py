@@ -22,3 +22,11 @@ def is_mhtml(head: bytes) -> bool:
     Content-Type is multipart/related, or Chromium's mark (its folded Subject, the page's title,
     can push the Content-Type past the bytes looked at)."""
     return bool(_SAVED_BY.match(head) or (_FIRST_HEADER.match(head) and _MULTIPART_RELATED.search(head)))
+
+# Word 2003's XML document (WordprocessingML), which Word saved as .xml and sites offer as .doc.
+_WORD2003_XML = re.compile(rb'<\?mso-application\s+progid="Word\.Document"\s*\?>|<w:wordDocument\b')
+
+
+def is_word2003_xml(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a Word 2003 XML document."""
+    return bool(_WORD2003_XML.search(head))
