@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import quopri
 
-WORD_PREAMBLE = ("此文档为“单个文件网页”，也称为“Web 档案”文件。如果您看到此消息，但是您的浏览器或编辑器不支持"
-                 "“Web 档案”文件。请下载支持“Web 档案”的浏览器，如 Windows® Internet Explorer®。")
+WORD_PREAMBLE = ("此文档为“单个文件网页”，也称为“Web 档案”文件。如果您看到此消息，"
+                 "但是您的浏览器或编辑器不支持“Web 档案”文件。"
+                 "请下载支持“Web 档案”的浏览器，如 Windows® Internet Explorer®。")
 
 
 def _quoted_printable(data: bytes) -> bytes:

@@ -1,4 +1,5 @@
-"""Word 97 .doc/.dot, WPS .wps, RTF and Word 2003 XML: LibreOffice converts them to .docx, read_docx reads that.
+"""Word 97 .doc/.dot, WPS .wps, RTF and Word 2003 XML: LibreOffice converts them to .docx,
+read_docx reads that.
 
 Going through .docx keeps Word's tables as tables (merged cells included),
 where a text export would flatten them. Each conversion runs headless in a
