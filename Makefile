@@ -40,7 +40,7 @@ test: $(STAMP) system-deps
 # Coverage-guided fuzzing (atheris), FUZZ_SECONDS per target; not part of `make test`. A crash is
 # kept as tests/fixtures/fuzz_<target>_crash-*, which tests/test_hostile.py then replays.
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS ?= query txt md html mhtml docx pdf image $(if $(shell command -v soffice),doc)
+FUZZ_TARGETS ?= query txt md html mhtml docx pdf ofd image $(if $(shell command -v soffice),doc)
 FUZZ_STAMP := $(VENV)/.installed-fuzz
 
 $(FUZZ_STAMP): $(STAMP)

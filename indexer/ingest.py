@@ -50,7 +50,7 @@ from .tokenize import warm_up_segmenter
 from .workers import map_unordered
 
 # What a folder's walk takes (a file named on the command line is read whatever its name).
-REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf",
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf", ".ofd",
                              ".png", ".jpg", ".jpeg", ".tif", ".tiff"}) | MHTML_SUFFIXES  # images: scans, by OCR
 # Where ingest keeps scans' OCR output by sha256, in the data directory (docs/data-directory.md).
 OCR_DIRNAME = "ocr"

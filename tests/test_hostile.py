@@ -32,6 +32,7 @@ from indexer.query import QuerySyntaxError, parse_query
 from indexer.paths import path_text, text_path
 from indexer.search import search
 from mhtml_helpers import word_mht
+from ofd_helpers import pdf_to_ofd
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -236,8 +237,12 @@ def _real_and_generated(tmp_path_factory) -> dict[str, list[Path]]:
     pages[0].resize((400, 560)).save(picture, "PNG")
     saved[1].write_bytes(word_mht(page.replace('<meta charset="utf-8">', "").replace(
         "</body>", '<img src="report.files/image001.png"></body>'), {"report.files/image001.png": picture.getvalue()}))
+    # OFD: the real PDF report and a generated one, as a converter writes them
+    ofds = [generated / "hongze.ofd", generated / "generated.ofd"]
+    ofds[0].write_bytes(pdf_to_ofd(ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"))
+    ofds[1].write_bytes(pdf_to_ofd(next(p for p in files if p.suffix == ".pdf"), scaled=True))
     by_suffix: dict[str, list[Path]] = {}
-    for path in sorted(corpus + files + scans + saved + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
+    for path in sorted(corpus + files + scans + saved + ofds + sorted((ROOT / "corpus" / "seeds").glob("*.txt"))[:1]):
         by_suffix.setdefault(path.suffix, []).append(path)
     return by_suffix
 
@@ -272,7 +277,7 @@ def _splice(data: bytes, draw) -> bytes:
 
 
 def _zip_entries(data: bytes, draw) -> bytes:
-    """A .docx with entries removed, swapped or emptied (the zip itself stays well formed)."""
+    """A .docx or .ofd with entries removed, swapped or emptied (the zip itself stays well formed)."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
     names = [name for name, _ in entries]
@@ -301,7 +306,7 @@ MUTATIONS = {"truncate": _truncate, "flip": _flip, "splice": _splice}
 def _check_file_mutation(samples, config, scratch: Path, suffix: str, data_strategy) -> None:
     path = data_strategy.draw(st.sampled_from(samples[suffix]))
     data = path.read_bytes()
-    zipped = suffix == ".docx" and data_strategy.draw(st.booleans())
+    zipped = suffix in (".docx", ".ofd") and data_strategy.draw(st.booleans())
     if zipped:  # on the intact file: a byte flipped before would leave no zip to rewrite
         data = _zip_entries(data, data_strategy.draw)
     for _ in range(data_strategy.draw(st.integers(0 if zipped else 1, 3))):
@@ -331,6 +336,7 @@ test_a_mutated_docx_file_is_a_report_or_a_reader_error = _file_test(".docx", 1)
 test_a_mutated_pdf_file_is_a_report_or_a_reader_error = _file_test(".pdf", 0.5)
 test_a_mutated_mhtml_file_is_a_report_or_a_reader_error = _file_test(".mhtml", 0.5)
 test_a_mutated_mht_file_is_a_report_or_a_reader_error = _file_test(".mht", 0.5)
+test_a_mutated_ofd_file_is_a_report_or_a_reader_error = _file_test(".ofd", 1)
 # a scan that still decodes is read by OCR (~1 s a page): the fewest
 test_a_mutated_png_file_is_a_report_or_a_reader_error = _file_test(".png", 0.1)
 test_a_mutated_jpg_file_is_a_report_or_a_reader_error = _file_test(".jpg", 0.1)

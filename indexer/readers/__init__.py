@@ -24,7 +24,7 @@ WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 # A web page saved as one file (readers/mhtml.py).
 MHTML_SUFFIXES = {".mht", ".mhtml"}
-SUPPORTED = ".txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .png .jpg .tif"
+SUPPORTED = ".txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .ofd .png .jpg .tif"
 SNIFF_BYTES = 1024
 # No reader takes a larger file: the largest any reads is a .docx's content, 200 MB once unzipped
 # (readers/docx.py; a PDF 100 MB, text and HTML 20 MB). A larger file is refused before it is
@@ -122,6 +122,9 @@ def choose_reader(path: Path, head: bytes):
         return read_pdf_or_scan
     if head.startswith(IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
         return read_image
+    if suffix == ".ofd":
+        from .ofd import read_ofd
+        return read_ofd  # a zip of XML pages; one that is not a zip is told so by it
     if head.startswith(ZIP_MAGIC):
         from .docx import read_docx
         if suffix in WORD_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in (".doc", ".wps", ""):

@@ -154,12 +154,12 @@ def _read_pages(pdf):
         total_chars += page_chars
         unmapped += page_unmapped
         if chars:
-            _place_page(number, chars, edges, items, lines)
+            place_page(number, chars, edges, items, lines)
     items.sort(key=lambda item: (item[0], item[1]))
     return items, lines, total_chars, unmapped, pictured
 
 
-def _place_page(number: int, chars: list[Char], edges: list[Edge], items: list, lines: list[_Line]) -> None:
+def place_page(number: int, chars: list[Char], edges: list[Edge], items: list, lines: list[_Line]) -> None:
     """One page's tables and the text lines outside them, each with its top."""
     tables = [t for t in find_tables(edges, _closing_edges(edges)) if _is_real_table(t)]
     placed = [(t.bbox, table_to_rows(t, chars)) for t in tables]

@@ -190,6 +190,70 @@ def curve_edges(points: list[tuple[float, float]]) -> list[Edge]:
     return edges
 
 
+def subpath_shapes(ops: list[tuple[str, tuple[float, float]]]):
+    """Each subpath as a line, a rectangle or a curve, with its points (user space).
+
+    The classification is pdfminer's: a move and a line (closed or not) is a line;
+    four sides whose corners square up and close is a rectangle; anything else a curve.
+    """
+    for subpath in _split_subpaths(ops):
+        shape = "".join(op for op, _ in subpath)
+        points = [p for _, p in subpath]
+        if len(shape) < 2:
+            continue
+        if len(shape) > 3 and shape.endswith("lh") and points[-2] == points[0]:
+            shape = shape[:-2] + "h"  # a closing line drawn back to the start, then closed
+            points.pop()
+        if shape in ("ml", "mlh"):
+            yield "line", points[:2]
+        elif shape in ("mlllh", "mllll"):
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
+            square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+            yield ("rect" if points[0] == points[4] and square else "curve"), points
+        else:
+            yield "curve", points
+
+
+def _split_subpaths(ops):
+    current: list = []
+    for op in ops:
+        if op[0] == "m":
+            if current:
+                yield current
+            current = [op]
+        elif current:
+            current.append(op)
+    if current:
+        yield current
+
+
+# A path: its ops ("m" move, "l" line, "c" a curve's end, "h" close, each with its point), whether
+# it is stroked, and whether it is filled with a colour other than white.
+PaintedPath = tuple[list[tuple[str, tuple[float, float]]], bool, bool]
+
+
+def paths_to_edges(paths: list[PaintedPath], on_page) -> list[Edge]:
+    """The visible rulings as edges: every line; rectangles and curves that are stroked, or
+    filled with a colour other than white. ``on_page`` maps a path's point to the page's
+    (x from the left, y from the top)."""
+    lines, rects, curves = [], [], []
+    for ops, stroke, coloured_fill in paths:
+        for kind, points in subpath_shapes(ops):
+            if kind != "line" and not (stroke or coloured_fill):
+                continue
+            shown = [on_page(x, y) for x, y in points]
+            xs = [p[0] for p in shown]
+            ys = [p[1] for p in shown]
+            x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+            if kind == "line":
+                lines.append(line_edge(x0, x1, top, bottom, x1 - x0, bottom - top))
+            elif kind == "rect":
+                rects += rect_edges(x0, x1, top, bottom, x1 - x0, bottom - top)
+            else:
+                curves += curve_edges(shown)
+    return lines + rects + curves
+
+
 def _long_enough(edge: Edge, min_length: float) -> bool:
     return (edge.height if edge.orientation == "v" else edge.width) >= min_length
 

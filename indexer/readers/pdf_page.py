@@ -11,7 +11,7 @@ import ctypes
 import functools
 import math
 
-from .pdf_layout import Char, Edge, curve_edges, line_edge, rect_edges
+from .pdf_layout import Char, Edge, paths_to_edges
 
 # A fill this light (0-255, every channel) is white paper: the background behind text, not a ruling.
 WHITE = 242
@@ -261,63 +261,12 @@ class _Objects:
         self.paths.append((ops, stroke, coloured))
 
 
-def _subpath_shapes(ops: list[tuple[str, tuple[float, float]]]):
-    """Each subpath as a line, a rectangle or a curve, with its points (user space).
-
-    The classification is pdfminer's: a move and a line (closed or not) is a line;
-    four sides whose corners square up and close is a rectangle; anything else a curve.
-    """
-    for subpath in _split_subpaths(ops):
-        shape = "".join(op for op, _ in subpath)
-        points = [p for _, p in subpath]
-        if len(shape) < 2:
-            continue
-        if len(shape) > 3 and shape.endswith("lh") and points[-2] == points[0]:
-            shape = shape[:-2] + "h"  # a closing line drawn back to the start, then closed
-            points.pop()
-        if shape in ("ml", "mlh"):
-            yield "line", points[:2]
-        elif shape in ("mlllh", "mllll"):
-            (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
-            square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
-            yield ("rect" if points[0] == points[4] and square else "curve"), points
-        else:
-            yield "curve", points
-
-
-def _split_subpaths(ops):
-    current: list = []
-    for op in ops:
-        if op[0] == "m":
-            if current:
-                yield current
-            current = [op]
-        elif current:
-            current.append(op)
-    if current:
-        yield current
-
-
 def _page_edges(objects: _Objects, view: _View) -> list[Edge]:
-    """The visible rulings as edges: every line; rectangles and curves that are
-    stroked, or filled with a colour other than white."""
-    lines, rects, curves = [], [], []
-    for ops, stroke, coloured_fill in objects.paths:
-        for kind, points in _subpath_shapes(ops):
-            if kind != "line" and not (stroke or coloured_fill):
-                continue
-            shown = [view.point(x, y) for x, y in points]
-            xs = [p[0] for p in shown]
-            ys = [p[1] for p in shown]
-            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-            top, bottom = view.height - y1, view.height - y0
-            if kind == "line":
-                lines.append(line_edge(x0, x1, top, bottom, x1 - x0, y1 - y0))
-            elif kind == "rect":
-                rects += rect_edges(x0, x1, top, bottom, x1 - x0, y1 - y0)
-            else:
-                curves += curve_edges([(x, view.height - y) for x, y in shown])
-    return lines + rects + curves
+    """The visible rulings as edges (pdf_layout.paths_to_edges), on the page as displayed."""
+    def on_page(x: float, y: float) -> tuple[float, float]:
+        shown_x, shown_y = view.point(x, y)
+        return shown_x, view.height - shown_y
+    return paths_to_edges(objects.paths, on_page)
 
 
 def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int, set[int]]:

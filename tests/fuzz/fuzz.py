@@ -2,8 +2,8 @@
 
     python tests/fuzz/fuzz.py TARGET [libFuzzer options, e.g. -max_total_time=120]
 
-TARGET: txt, md, html, mhtml (a page saved as one file), docx, pdf, doc (needs LibreOffice), image (a
-page scan, read by OCR) or query.
+TARGET: txt, md, html, mhtml (a page saved as one file), docx, pdf, ofd, doc (needs LibreOffice), image
+(a page scan, read by OCR) or query.
 A file target starts from the real reports of corpus/ and generated ones of its format (image: pages
 of the real PDF report as a copier scans them, PNG, JPEG and TIFF); an input is a crash when parsing it
 raises anything but a ReaderError (a query: anything but a QuerySyntaxError, or a column outside
@@ -30,7 +30,7 @@ with atheris.instrument_imports(include=["indexer"]):
     from indexer.query import QuerySyntaxError, compile_plan, parse_query, plan_to_query
     from indexer.index import build_schema
 
-FILE_TARGETS = ("txt", "md", "html", "mhtml", "docx", "pdf", "doc", "image")
+FILE_TARGETS = ("txt", "md", "html", "mhtml", "docx", "pdf", "ofd", "doc", "image")
 # the name an input is written under (the readers choose by the first bytes where they tell)
 INPUT_SUFFIX = {"image": "png"}
 SCANNED_PDF = ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"
@@ -51,6 +51,13 @@ def seeds(target: str, folder: Path) -> None:
         for i, page in enumerate(generate_corpus(2, folder / "generated", formats=("html",), seed=41)):
             (folder / f"word{i}.mht").write_bytes(word_mht(page.read_text(encoding="utf-8"), {}))
             found.append(folder / f"word{i}.mht")
+    if target == "ofd":  # the real PDF report and generated ones as a converter writes them as OFD
+        sys.path.insert(0, str(ROOT / "tests"))
+        from ofd_helpers import pdf_to_ofd
+
+        for i, pdf in enumerate([SCANNED_PDF, *generate_corpus(2, folder / "generated", formats=("pdf",), seed=41)]):
+            (folder / f"converted{i}.ofd").write_bytes(pdf_to_ofd(pdf, scaled=i == 2))
+            found.append(folder / f"converted{i}.ofd")
     if target == "md":  # the seeds hold markdown tables converted from PDF too
         found += sorted((ROOT / "corpus" / "seeds").glob("*.txt"))
     if target == "image":  # pages as a copier gives them; small, so that OCR runs often

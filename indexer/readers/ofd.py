@@ -1,0 +1,306 @@
+"""OFD (GB/T 33190-2016, 版式文档): China's own fixed-layout format, which government offices
+publish beside or instead of PDF.
+
+An OFD file is a zip of XML: ``OFD.xml`` names the document (``DocRoot``), its ``Document.xml``
+the pages (and the template pages drawn under or over them), and each page's ``Content.xml``
+holds layers of objects placed in millimetres from the page's top-left corner:
+
+- a ``TextObject`` (a ``Boundary`` box, a font ``Size``, an optional ``CTM``) holds
+  ``TextCode``s: a run of characters, the first at (X, Y) on the baseline, each next one
+  ``DeltaX`` further (``g N d`` repeats d N times);
+- a ``PathObject`` draws ``AbbreviatedData`` ("M x y L x y … C"): the rulings of tables;
+- a ``PageBlock`` groups objects.
+
+The characters become boxes and the paths rulings, in points as the PDF reader has them, and
+readers/pdf.py makes paragraphs and tables of them as it does of a PDF page's
+(readers/pdf_layout.py). Images (a scanned OFD) are not read.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from ..document import Document
+from ..errors import ReaderError
+from .pdf import MAX_PAGES, MIN_CHARS_PER_PAGE, items_to_blocks, place_page
+from .pdf_layout import Char, Edge, paths_to_edges
+
+MAX_OFD_BYTES = 100 * 1024 * 1024
+# The most XML read from the zip in all: a report's pages are a few MB; a zip bomb is not read.
+MAX_XML_BYTES = 200 * 1024 * 1024
+POINTS_PER_MM = 72 / 25.4
+# Where a glyph stands on its baseline, as a share of its size (the PDF reader's boxes: an em
+# tall, standing on the descent).
+ASCENT, DESCENT = 0.88, 0.12
+# The widest a Latin glyph is in the fonts reports use (Times New Roman's widths, the widest of
+# theirs and the Chinese fonts' half-width 0.5), as a share of the em: a wider advance is a gap.
+LATIN_WIDTHS = {**dict.fromkeys("mw", 0.78), **dict.fromkeys("MW@%", 0.94),
+                **dict.fromkeys("ABCDEFGHIJKLNOPQRSTUVXYZ&", 0.72)}
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def read_ofd(path: str | Path) -> Document:
+    """Read an OFD report's text into paragraphs and tables.
+
+    :raises ReaderError: not an OFD, damaged, too large, or pages without text (a scanned OFD).
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_OFD_BYTES:
+        raise ReaderError(path, f"OFD too large ({size // 1_048_576} MB)")
+    try:
+        with zipfile.ZipFile(path) as package:
+            pages, title = _OfdPackage(path, package).read()
+    except zipfile.BadZipFile:
+        raise ReaderError(path, "damaged OFD (not a zip archive)") from None
+    except etree.XMLSyntaxError as e:
+        raise ReaderError(path, f"damaged OFD (unreadable XML: {e.msg})") from None
+    if not pages:
+        raise ReaderError(path, "OFD has no pages")
+    total_chars = sum(len(chars) for chars, _ in pages)
+    if total_chars < MIN_CHARS_PER_PAGE * len(pages):
+        raise ReaderError(path, "scanned OFD (its pages are pictures, without text): print it to PDF to OCR it")
+    items: list = []
+    lines: list = []
+    for number, (chars, edges) in enumerate(pages):
+        if chars:
+            place_page(number, chars, edges, items, lines)
+    items.sort(key=lambda item: (item[0], item[1]))
+    meta = {"title": title} if title else {}
+    return Document(path=str(path), format="ofd", blocks=items_to_blocks(items, lines, len(pages)), meta=meta)
+
+
+def _local(element) -> str:
+    """An element's name without its namespace (producers write ofd: or none)."""
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(element, name: str) -> list:
+    return [child for child in element if _local(child) == name]
+
+
+def _child(element, name: str):
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _numbers(text: str | None) -> list[float]:
+    return [float(n) for n in NUMBER.findall(text or "")]
+
+
+def _compose(inner: tuple, outer: tuple) -> tuple:
+    """The matrix that applies ``inner`` and then ``outer`` (a b c d e f, as PDF's)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _apply(m: tuple, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+class _OfdPackage:
+    """One OFD zip: its first document's pages as (chars, edges), and its title."""
+
+    def __init__(self, path: Path, package: zipfile.ZipFile):
+        self.path = path
+        self.package = package
+        self.names = {name.lstrip("/"): name for name in package.namelist()}
+        self.read_bytes = 0
+
+    def xml(self, name: str):
+        """A part of the package, parsed (no entities, no network: the text is untrusted)."""
+        info = self.package.getinfo(self.names[name])
+        self.read_bytes += info.file_size
+        if self.read_bytes > MAX_XML_BYTES:
+            raise ReaderError(self.path, f"OFD too large ({self.read_bytes // 1_048_576} MB of XML unpacked)")
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+        return etree.fromstring(self.package.read(info), parser)
+
+    def resolve(self, base: str, location: str) -> str:
+        """A part's name from a location in the part ``base`` (relative to its folder, or to the
+        package where it starts with /, or where only that names a part)."""
+        location = (location or "").strip().replace("\\", "/")
+        if not location:
+            raise ReaderError(self.path, "damaged OFD (a part without a location)")
+        candidates = [location.lstrip("/")] if location.startswith("/") else [
+            posixpath.normpath(posixpath.join(posixpath.dirname(base), location)), posixpath.normpath(location)]
+        for name in candidates:
+            if name in self.names:
+                return name
+        raise ReaderError(self.path, f"damaged OFD (missing part {location!r})")
+
+    def read(self) -> tuple[list[tuple[list[Char], list[Edge]]], str | None]:
+        if "OFD.xml" not in self.names:
+            raise ReaderError(self.path, "not an OFD file (no OFD.xml in the zip)")
+        body = _child(self.xml("OFD.xml"), "DocBody")
+        root_location = _child(body, "DocRoot") if body is not None else None
+        if root_location is None:
+            raise ReaderError(self.path, "damaged OFD (OFD.xml names no document)")
+        info = _child(body, "DocInfo")
+        title_element = _child(info, "Title") if info is not None else None
+        title = (title_element.text or "").strip() if title_element is not None else ""
+        document_name = self.resolve("OFD.xml", root_location.text)
+        document = self.xml(document_name)
+        common = _child(document, "CommonData")
+        default_box = self._box(common)
+        templates = {}
+        for template in _children(common, "TemplatePage") if common is not None else []:
+            templates[template.get("ID")] = self.resolve(document_name, template.get("BaseLoc"))
+        listed = _child(document, "Pages")
+        page_parts = _children(listed, "Page") if listed is not None else []
+        if len(page_parts) > MAX_PAGES:
+            raise ReaderError(self.path, f"OFD has {len(page_parts)} pages; an annual report has far fewer")
+        pages = []
+        for part in page_parts:
+            name = self.resolve(document_name, part.get("BaseLoc"))
+            page = self.xml(name)
+            layers = [self.xml(templates[t.get("TemplateID")]) for t in _children(page, "Template")
+                      if t.get("TemplateID") in templates]
+            layers.append(page)
+            pages.append(self._page_objects(layers, self._box(page) or default_box))
+        return pages, title or None
+
+    @staticmethod
+    def _box(element) -> tuple[float, float, float, float] | None:
+        area = _child(element, "Area") if element is not None and _local(element) == "Page" else None
+        area = area if area is not None else (_child(element, "PageArea") if element is not None else None)
+        physical = _child(area, "PhysicalBox") if area is not None else None
+        numbers = _numbers(physical.text) if physical is not None else []
+        return tuple(numbers[:4]) if len(numbers) >= 4 else None
+
+    def _page_objects(self, layers: list, box) -> tuple[list[Char], list[Edge]]:
+        """The characters and rulings of a page and its templates, in points from the top-left."""
+        chars: list[Char] = []
+        paths: list = []
+        origin = box[:2] if box else (0.0, 0.0)
+        for layer_root in layers:
+            content = _child(layer_root, "Content")
+            for layer in _children(content, "Layer") if content is not None else []:
+                self._objects(layer, IDENTITY, chars, paths)
+
+        def on_page(x: float, y: float) -> tuple[float, float]:
+            return (x - origin[0]) * POINTS_PER_MM, (y - origin[1]) * POINTS_PER_MM
+        for char in chars:
+            char.x0, char.top = on_page(char.x0, char.top)
+            char.x1, char.bottom = on_page(char.x1, char.bottom)
+            char.size *= POINTS_PER_MM
+        return chars, paths_to_edges(paths, on_page)
+
+    def _objects(self, block, outer: tuple, chars: list[Char], paths: list) -> None:
+        for element in block:
+            kind = _local(element)
+            if kind == "PageBlock":
+                self._objects(element, outer, chars, paths)
+                continue
+            if kind not in ("TextObject", "PathObject"):
+                continue
+            boundary = _numbers(element.get("Boundary"))
+            if len(boundary) < 4:
+                continue
+            ctm = _numbers(element.get("CTM"))
+            # object space -> the boundary's (its CTM) -> the page's (the boundary's corner)
+            placed = (ctm[:6] if len(ctm) >= 6 else IDENTITY)
+            placed = _compose(_compose(placed, (1.0, 0.0, 0.0, 1.0, boundary[0], boundary[1])), outer)
+            if kind == "TextObject":
+                chars += _text_chars(element, placed)
+            elif element.get("Stroke", "true").lower() != "false" or element.get("Fill", "false").lower() == "true":
+                ops = _path_ops(_child(element, "AbbreviatedData"), placed)
+                if ops:
+                    paths.append((ops, element.get("Stroke", "true").lower() != "false",
+                                  element.get("Fill", "false").lower() == "true"))
+
+
+def _deltas(text: str | None) -> list[float]:
+    """DeltaX/DeltaY: numbers, where "g N d" stands for N times d."""
+    tokens = (text or "").split()
+    out: list[float] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "g" and i + 2 < len(tokens):
+            count, value = _numbers(tokens[i + 1]), _numbers(tokens[i + 2])
+            if count and value:
+                out += [value[0]] * min(int(count[0]), 100_000)
+            i += 3
+            continue
+        found = _numbers(tokens[i])
+        if found:
+            out.append(found[0])
+        i += 1
+    return out
+
+
+def _widest_latin(ch: str) -> float:
+    return LATIN_WIDTHS.get(ch, 0.5)
+
+
+def _text_chars(element, placed: tuple) -> list[Char]:
+    """A text object's characters, their boxes in millimetres on the page (scaled by ``placed``)."""
+    size = (_numbers(element.get("Size")) or [3.5])[0]
+    a, b, c, d = placed[:4]
+    scale = abs(a * d - b * c) ** 0.5 or 1.0
+    upright = abs(b) < 1e-6 and abs(c) < 1e-6 and a > 0 and d > 0
+    out: list[Char] = []
+    x = y = 0.0
+    for code in _children(element, "TextCode"):
+        text = code.text or ""
+        x = (_numbers(code.get("X")) or [x])[0]
+        y = (_numbers(code.get("Y")) or [y])[0]
+        dx, dy = _deltas(code.get("DeltaX")), _deltas(code.get("DeltaY"))
+        for i, ch in enumerate(text):
+            # OFD gives no glyph's width, only the advance to the next (DeltaX): that, up to an em
+            # for a full-width character and WIDEST_ASCII for a Latin one, so that a wider advance
+            # leaves the gap the page shows (between words, before a spaced-out 。)
+            widest = size * (_widest_latin(ch) if ch.isascii() else 1.0)
+            advance = dx[i] if i < len(dx) else 0.0
+            width = min(advance, widest) if advance > 0 else widest
+            (px, py), (qx, _) = _apply(placed, x, y), _apply(placed, x + width, y)
+            glyph = size * scale
+            # a space is kept: the layout cuts words at it (readers/pdf_layout.py)
+            out.append(Char(ch, min(px, qx), max(px, qx), py - glyph * ASCENT, py + glyph * DESCENT, glyph, upright))
+            x += dx[i] if i < len(dx) else (dx[-1] if dx else width)
+            y += dy[i] if i < len(dy) else 0.0
+    return out
+
+
+_PATH_TOKEN = re.compile(r"[A-Za-z]|" + NUMBER.pattern)
+_PATH_ARGS = {"S": 2, "M": 2, "L": 2, "Q": 4, "B": 6, "A": 7, "C": 0}
+
+
+def _path_ops(data, placed: tuple) -> list[tuple[str, tuple[float, float]]]:
+    """AbbreviatedData as the PDF reader's path ops: "m" a move, "l" a line, "c" a curve's end, "h" a close."""
+    if data is None:
+        return []
+    tokens = _PATH_TOKEN.findall(data.text or "")
+    ops: list[tuple[str, tuple[float, float]]] = []
+    start = None
+    i = 0
+    while i < len(tokens):
+        command = tokens[i]
+        arity = _PATH_ARGS.get(command)
+        if arity is None:
+            i += 1
+            continue
+        values = [float(t) for t in tokens[i + 1:i + 1 + arity]]
+        i += 1 + arity
+        if len(values) < arity:
+            break
+        if command == "C":
+            if start is not None:
+                ops.append(("h", start))
+            continue
+        point = _apply(placed, values[-2], values[-1])
+        if command in ("M", "S"):
+            ops.append(("m", point))
+            start = point
+        elif not ops:
+            continue  # a line or curve with no point to start from
+        else:
+            ops.append(("l" if command == "L" else "c", point))
+    return ops
