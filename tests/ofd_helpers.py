@@ -110,3 +110,32 @@ def pdf_to_ofd(pdf_path: Path, *, scaled: bool = False, title: str | None = None
                              f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {NS}><ofd:Content>'
                              f'<ofd:Layer ID="{i + 1}" Type="Body">{objects}</ofd:Layer></ofd:Content></ofd:Page>')
     return out.getvalue()
+
+
+def scans_to_ofd(pictures: list[bytes], media_format: str = "JPEG", page_mm: tuple[float, float] = (210, 297)) -> bytes:
+    """A scanned OFD, as scanners and converters of paper write one: each page a picture that
+    fills it (an ImageObject naming a MultiMedia of the document's resources), no text."""
+    width, height = page_mm
+    suffix = {"JPEG": "jpg", "PNG": "png", "TIFF": "tif"}.get(media_format, media_format.lower())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {NS} Version="1.0" DocType="OFD">'
+                                    "<ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        listed = "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pictures)))
+        package.writestr("Doc_0/Document.xml",
+                         f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {NS}><ofd:CommonData>'
+                         f"<ofd:PageArea><ofd:PhysicalBox>0 0 {width} {height}</ofd:PhysicalBox></ofd:PageArea>"
+                         "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes></ofd:CommonData>"
+                         f"<ofd:Pages>{listed}</ofd:Pages></ofd:Document>")
+        media = "".join(f'<ofd:MultiMedia ID="{1000 + i}" Type="Image" Format="{media_format}">'
+                        f"<ofd:MediaFile>Image_{i}.{suffix}</ofd:MediaFile></ofd:MultiMedia>" for i in range(len(pictures)))
+        package.writestr("Doc_0/DocumentRes.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res {NS} BaseLoc="Res">'
+                                                  f"<ofd:MultiMedias>{media}</ofd:MultiMedias></ofd:Res>")
+        for i, picture in enumerate(pictures):
+            package.writestr(f"Doc_0/Res/Image_{i}.{suffix}", picture)
+            package.writestr(f"Doc_0/Pages/Page_{i}/Content.xml",
+                             f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {NS}><ofd:Content><ofd:Layer ID="1">'
+                             f'<ofd:ImageObject ID="{2000 + i}" Boundary="0 0 {width} {height}" '
+                             f'CTM="{width} 0 0 {height} 0 0" ResourceID="{1000 + i}"/>'
+                             "</ofd:Layer></ofd:Content></ofd:Page>")
+    return out.getvalue()

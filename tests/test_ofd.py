@@ -16,7 +16,7 @@ from indexer.generate import generate_corpus
 from indexer.parse import parse_file
 from indexer.readers import read_document
 from indexer.readers.ofd import _deltas
-from ofd_helpers import NS, pdf_to_ofd
+from ofd_helpers import NS, pdf_to_ofd, scans_to_ofd
 from roundtrip_helpers import report_differences
 
 HONGZE = ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"
@@ -148,3 +148,30 @@ def test_a_folder_of_ofd_reports_is_ingested(generated, tmp_path, config):
         (folder / (pdf.stem + ".ofd")).write_bytes(pdf_to_ofd(pdf))
     summary = ingest_paths([folder], replace(config, data_dir=tmp_path / "data"))
     assert (summary.ingested, summary.failed) == (2, [])
+
+
+def test_a_scanned_ofd_is_read_by_ocr(tmp_path):
+    """An OFD of scanned pages (each page a picture that fills it) was refused; its pictures are
+    now read as page scans are: never a wrong figure, most of them exact."""
+    from indexer.ocr.copier import scan_pages
+    from ocr_helpers import EXACT_SHARE, assert_no_wrong_figure
+
+    pictures = []
+    for page in scan_pages(HONGZE, dpi=200):
+        jpeg = io.BytesIO()
+        page.convert("L").save(jpeg, "JPEG", quality=85)
+        pictures.append(jpeg.getvalue())
+    path = tmp_path / "scanned.ofd"
+    path.write_bytes(scans_to_ofd(pictures))
+    report = parse_file(path, ocr_cache=tmp_path / "ocr")
+    assert report.source["format"] == "ofd" and "ocr" in {f.code for f in report.flags}
+    assert assert_no_wrong_figure(parse_file(HONGZE), report) >= EXACT_SHARE
+
+
+def test_a_scanned_ofd_whose_pictures_are_not_images_read_here_is_told(tmp_path):
+    """JBIG2, which scanners put in OFD, is not an image PIL reads: one line, not a traceback."""
+    path = tmp_path / "jbig2.ofd"
+    path.write_bytes(scans_to_ofd([b"\x97JB2\r\n\x1a\n" + bytes(64)], media_format="JB2"))
+    with pytest.raises(ReaderError) as raised:
+        read_document(path)
+    assert str(raised.value) == f"{path}: page 1's scanned picture: not a readable image (damaged or of an unknown kind)"

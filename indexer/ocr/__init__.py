@@ -79,10 +79,44 @@ def read_pdf_pages(path: str | Path, numbers: list[int], data: bytes | None = No
         records = _ocr_images(path, pages.pdf_pages(path, numbers), numbers)
         if cache_dir:
             cache.save(cache_dir, sha256, records, numbers)
+    return {n: page_blocks(record) for n, record in zip(numbers, records)}, _summary(records, numbers)
+
+
+def read_page_pictures(path: str | Path, pictures: dict[int, bytes], data: bytes | None = None,
+                       cache_dir: Path | None = None) -> tuple[dict[int, list[Block]], dict]:
+    """OCR the pages of a file that holds each scanned page as a picture (an OFD), as
+    ``read_pdf_pages`` does a PDF's.
+
+    :param pictures: each scanned page's picture (its first frame is the page), by number from 0.
+    :raises ReaderError: a picture that is not an image read here (JBIG2, say), more pages than
+        OCR reads, or OCR over its time limit.
+    """
+    path = Path(path)
+    if data is None:
+        data = path.read_bytes()
+    numbers = sorted(pictures)
+    sha256 = hashlib.sha256(data).hexdigest()
+    records = cache.load(cache_dir, sha256, RECORD_VERSION, numbers) if cache_dir else None
+    if records is None:
+        records = _ocr_images(path, (_page_picture(path, n, pictures[n]) for n in numbers), numbers)
+        if cache_dir:
+            cache.save(cache_dir, sha256, records, numbers)
+    return {n: page_blocks(record) for n, record in zip(numbers, records)}, _summary(records, numbers)
+
+
+def _page_picture(path: Path, number: int, picture: bytes) -> np.ndarray:
+    try:
+        return next(pages.image_pages(path, picture))
+    except ReaderError as e:
+        raise ReaderError(path, f"page {number + 1}'s scanned picture: {e.problem}") from None
+
+
+def _summary(records: list[dict], numbers: list[int]) -> dict:
+    """Document.ocr of scanned pages read among others: engine, pages, page_numbers (from 1),
+    mean_confidence (None where nothing legible was found)."""
     confidences = [b["conf"] for record in records for b in record["boxes"]]
-    summary = {"engine": ENGINE_NAME, "pages": len(records), "page_numbers": [n + 1 for n in numbers],
-               "mean_confidence": round(sum(confidences) / len(confidences), 3) if confidences else None}
-    return {n: page_blocks(record) for n, record in zip(numbers, records)}, summary
+    return {"engine": ENGINE_NAME, "pages": len(records), "page_numbers": [n + 1 for n in numbers],
+            "mean_confidence": round(sum(confidences) / len(confidences), 3) if confidences else None}
 
 
 def _ocr_pages(path: Path, kind: str, data: bytes) -> list[dict]:

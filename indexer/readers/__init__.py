@@ -94,6 +94,8 @@ def read_document(path: str | Path, data: bytes | None = None, ocr_cache: Path |
             return read_image(path, data, ocr_cache)
         if reader is read_pdf_or_scan:
             return read_pdf_or_scan(path, data, ocr_cache)
+        if reader is read_ofd_or_scan:
+            return read_ofd_or_scan(path, data, ocr_cache)
         document = reader(path)
         if document.format in ("docx", "html", "mhtml"):
             from ..ocr.embedded import add_picture_tables, pictures_of
@@ -123,8 +125,7 @@ def choose_reader(path: Path, head: bytes):
     if head.startswith(IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
         return read_image
     if suffix == ".ofd":
-        from .ofd import read_ofd
-        return read_ofd  # a zip of XML pages; one that is not a zip is told so by it
+        return read_ofd_or_scan  # a zip of XML pages; one that is not a zip is told so by it
     if head.startswith(ZIP_MAGIC):
         from .docx import read_docx
         if suffix in WORD_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in (".doc", ".wps", ""):
@@ -184,6 +185,18 @@ def read_pdf_or_scan(path: Path, data: bytes | None = None, ocr_cache: Path | No
         from ..ocr import read_scan  # on use: start-up time (ONNX Runtime, OpenCV)
 
         return read_scan(path, "pdf", data, ocr_cache)
+
+
+def read_ofd_or_scan(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:
+    """An OFD by its text, its scanned pages (a page that is a picture) by OCR."""
+    from .ofd import read_ofd
+
+    def scanned_pages(pictures: dict[int, bytes]):
+        from ..ocr import read_page_pictures  # on use: a text OFD never loads the OCR engine
+
+        return read_page_pictures(path, pictures, data, ocr_cache)
+
+    return read_ofd(path, scanned_pages)
 
 
 def read_image(path: Path, data: bytes | None = None, ocr_cache: Path | None = None) -> Document:

@@ -20,13 +20,16 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
-from ..document import Document
+from ..document import Block, Document
 from ..errors import ReaderError
-from .pdf import MAX_PAGES, MIN_CHARS_PER_PAGE, items_to_blocks, place_page
+from .pdf import MAX_PAGES, MIN_CHARS_PER_PAGE, ScannedPage, items_to_blocks, place_page
+from .pdf_page import SCAN_AREA
 from .pdf_layout import Char, Edge, paths_to_edges
 
 MAX_OFD_BYTES = 100 * 1024 * 1024
@@ -42,12 +45,17 @@ LATIN_WIDTHS = {**dict.fromkeys("mw", 0.78), **dict.fromkeys("MW@%", 0.94),
                 **dict.fromkeys("ABCDEFGHIJKLNOPQRSTUVXYZ&", 0.72)}
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+# Reads the scanned pages of an OFD (each page's picture's bytes, by number from 0): each page's
+# blocks, and the OCR summary (Document.ocr).
+ScannedPictures = Callable[[dict[int, bytes]], tuple[dict[int, list[Block]], dict]]
 
 
-def read_ofd(path: str | Path) -> Document:
-    """Read an OFD report's text into paragraphs and tables.
+def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> Document:
+    """Read an OFD report's text into paragraphs and tables; its scanned pages (a page that is a
+    picture, without text) by ``scanned_pages``, where given.
 
-    :raises ReaderError: not an OFD, damaged, too large, or pages without text (a scanned OFD).
+    :raises ReaderError: not an OFD, damaged, too large, or no text (a scanned OFD, read without
+        ``scanned_pages``, or pictures it cannot read).
     """
     path = Path(path)
     size = path.stat().st_size
@@ -55,24 +63,42 @@ def read_ofd(path: str | Path) -> Document:
         raise ReaderError(path, f"OFD too large ({size // 1_048_576} MB)")
     try:
         with zipfile.ZipFile(path) as package:
-            pages, title = _OfdPackage(path, package).read()
-    except zipfile.BadZipFile:
-        raise ReaderError(path, "damaged OFD (not a zip archive)") from None
+            ofd = _OfdPackage(path, package)
+            pages, title = ofd.read()
+            pictured = {n: ofd.media(page.picture) for n, page in enumerate(pages)
+                        if page.picture and sum(1 for c in page.chars if not c.text.isspace()) < MIN_CHARS_PER_PAGE}
+    except zipfile.BadZipFile as e:
+        problem = "not a zip archive" if str(e) == "File is not a zip file" else f"zip: {e}"
+        raise ReaderError(path, f"damaged OFD ({problem})") from None
     except etree.XMLSyntaxError as e:
         raise ReaderError(path, f"damaged OFD (unreadable XML: {e.msg})") from None
     if not pages:
         raise ReaderError(path, "OFD has no pages")
-    total_chars = sum(len(chars) for chars, _ in pages)
-    if total_chars < MIN_CHARS_PER_PAGE * len(pages):
-        raise ReaderError(path, "scanned OFD (its pages are pictures, without text): print it to PDF to OCR it")
+    total_chars = sum(len(page.chars) for page in pages)
+    if total_chars < MIN_CHARS_PER_PAGE * len(pages) and not (pictured and scanned_pages):
+        problem = "its pages are pictures" if pictured else "its pages hold no text"
+        raise ReaderError(path, f"scanned OFD ({problem}, and no text was read)")
     items: list = []
     lines: list = []
-    for number, (chars, edges) in enumerate(pages):
-        if chars:
-            place_page(number, chars, edges, items, lines)
+    for number, page in enumerate(pages):
+        if page.chars and number not in pictured:
+            place_page(number, page.chars, page.edges, items, lines)
+    ocr = None
+    if pictured and scanned_pages:
+        by_page, ocr = scanned_pages(pictured)
+        ocr = dict(ocr, total_pages=len(pages))
+        items += [(number, float("-inf"), ScannedPage(blocks)) for number, blocks in by_page.items()]
     items.sort(key=lambda item: (item[0], item[1]))
     meta = {"title": title} if title else {}
-    return Document(path=str(path), format="ofd", blocks=items_to_blocks(items, lines, len(pages)), meta=meta)
+    return Document(path=str(path), format="ofd", blocks=items_to_blocks(items, lines, len(pages)), meta=meta,
+                    ocr=ocr)
+
+
+@dataclass
+class _Page:
+    chars: list[Char]
+    edges: list[Edge]
+    picture: str | None  # the part holding the largest picture that could be a scan of the page
 
 
 def _local(element) -> str:
@@ -136,7 +162,7 @@ class _OfdPackage:
                 return name
         raise ReaderError(self.path, f"damaged OFD (missing part {location!r})")
 
-    def read(self) -> tuple[list[tuple[list[Char], list[Edge]]], str | None]:
+    def read(self) -> tuple[list[_Page], str | None]:
         if "OFD.xml" not in self.names:
             raise ReaderError(self.path, "not an OFD file (no OFD.xml in the zip)")
         body = _child(self.xml("OFD.xml"), "DocBody")
@@ -153,6 +179,7 @@ class _OfdPackage:
         templates = {}
         for template in _children(common, "TemplatePage") if common is not None else []:
             templates[template.get("ID")] = self.resolve(document_name, template.get("BaseLoc"))
+        self.media_files = self._media_files(document_name, common)
         listed = _child(document, "Pages")
         page_parts = _children(listed, "Page") if listed is not None else []
         if len(page_parts) > MAX_PAGES:
@@ -167,6 +194,35 @@ class _OfdPackage:
             pages.append(self._page_objects(layers, self._box(page) or default_box))
         return pages, title or None
 
+    def _media_files(self, document_name: str, common) -> dict[str, str]:
+        """The package part of every picture (MultiMedia) the document's resources list, by ID."""
+        files: dict[str, str] = {}
+        locations = [_child(common, name) for name in ("PublicRes", "DocumentRes")] if common is not None else []
+        for location in locations:
+            if location is None or not (location.text or "").strip():
+                continue
+            res_name = self.resolve(document_name, location.text)
+            res = self.xml(res_name)
+            folder = posixpath.join(posixpath.dirname(res_name), res.get("BaseLoc") or "")
+            for media in res.iter():
+                if _local(media) != "MultiMedia" or media.get("Type", "Image") != "Image":
+                    continue
+                media_file = _child(media, "MediaFile")
+                if media_file is not None and (media_file.text or "").strip():
+                    try:
+                        files[media.get("ID")] = self.resolve(posixpath.join(folder, "_"), media_file.text)
+                    except ReaderError:
+                        continue  # a picture missing from the package: a page without it
+        return files
+
+    def media(self, name: str) -> bytes:
+        """A picture's bytes, within the package's bound (a picture is not XML, but unpacked all the same)."""
+        info = self.package.getinfo(self.names[name])
+        self.read_bytes += info.file_size
+        if self.read_bytes > MAX_XML_BYTES:
+            raise ReaderError(self.path, f"OFD too large ({self.read_bytes // 1_048_576} MB unpacked)")
+        return self.package.read(info)
+
     @staticmethod
     def _box(element) -> tuple[float, float, float, float] | None:
         area = _child(element, "Area") if element is not None and _local(element) == "Page" else None
@@ -175,15 +231,22 @@ class _OfdPackage:
         numbers = _numbers(physical.text) if physical is not None else []
         return tuple(numbers[:4]) if len(numbers) >= 4 else None
 
-    def _page_objects(self, layers: list, box) -> tuple[list[Char], list[Edge]]:
-        """The characters and rulings of a page and its templates, in points from the top-left."""
+    def _page_objects(self, layers: list, box) -> _Page:
+        """The characters and rulings of a page and its templates, in points from the top-left,
+        and the part of its largest picture if that could be the page scanned."""
         chars: list[Char] = []
         paths: list = []
+        pictures: list[tuple[float, str]] = []
         origin = box[:2] if box else (0.0, 0.0)
         for layer_root in layers:
             content = _child(layer_root, "Content")
             for layer in _children(content, "Layer") if content is not None else []:
-                self._objects(layer, IDENTITY, chars, paths)
+                self._objects(layer, IDENTITY, chars, paths, pictures)
+        picture = None
+        if pictures and box:
+            area, picture = max(pictures)
+            if area < SCAN_AREA * box[2] * box[3]:
+                picture = None  # a logo or a seal, not a page
 
         def on_page(x: float, y: float) -> tuple[float, float]:
             return (x - origin[0]) * POINTS_PER_MM, (y - origin[1]) * POINTS_PER_MM
@@ -191,18 +254,22 @@ class _OfdPackage:
             char.x0, char.top = on_page(char.x0, char.top)
             char.x1, char.bottom = on_page(char.x1, char.bottom)
             char.size *= POINTS_PER_MM
-        return chars, paths_to_edges(paths, on_page)
+        return _Page(chars, paths_to_edges(paths, on_page), picture)
 
-    def _objects(self, block, outer: tuple, chars: list[Char], paths: list) -> None:
+    def _objects(self, block, outer: tuple, chars: list[Char], paths: list, pictures: list) -> None:
         for element in block:
             kind = _local(element)
             if kind == "PageBlock":
-                self._objects(element, outer, chars, paths)
+                self._objects(element, outer, chars, paths, pictures)
                 continue
-            if kind not in ("TextObject", "PathObject"):
+            if kind not in ("TextObject", "PathObject", "ImageObject"):
                 continue
             boundary = _numbers(element.get("Boundary"))
             if len(boundary) < 4:
+                continue
+            if kind == "ImageObject":
+                if element.get("ResourceID") in self.media_files:
+                    pictures.append((boundary[2] * boundary[3], self.media_files[element.get("ResourceID")]))
                 continue
             ctm = _numbers(element.get("CTM"))
             # object space -> the boundary's (its CTM) -> the page's (the boundary's corner)

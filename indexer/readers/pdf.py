@@ -53,7 +53,7 @@ ScannedPages = Callable[[list[int]], tuple[dict[int, list[Block]], dict]]
 
 
 @dataclass
-class _ScannedPage:
+class ScannedPage:
     blocks: list[Block]
 
 
@@ -119,7 +119,7 @@ def read_pdf(path: str | Path, scanned_pages: ScannedPages | None = None) -> Doc
         # the page's few characters (a page number stamped on the scan) give way to its OCR
         items = [item for item in items if item[0] not in by_page]
         lines = [line for line in lines if line.page not in by_page]
-        items += [(number, float("-inf"), _ScannedPage(blocks)) for number, blocks in by_page.items()]
+        items += [(number, float("-inf"), ScannedPage(blocks)) for number, blocks in by_page.items()]
         items.sort(key=lambda item: (item[0], item[1]))
     blocks = items_to_blocks(items, lines, page_count)
     meta = {"title": title} if title else {}
@@ -138,7 +138,7 @@ def _metadata_title(title: str | None) -> str | None:
 def _read_pages(pdf):
     """Per page: tables (with their top) and text lines outside them; and the pages
     that are pictures without text (scanned pages, by number from 0)."""
-    items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line | _ScannedPage)
+    items: list[tuple[int, float, object]] = []  # (page, top, Table | _Line | ScannedPage)
     lines: list[_Line] = []
     pictured: list[int] = []
     total_chars = unmapped = 0
@@ -371,10 +371,10 @@ def items_to_blocks(items, lines: list[_Line], page_count: int) -> list[Paragrap
         current, current_level = [], None
 
     for _, _, item in items:
-        if isinstance(item, (Table, _ScannedPage)):
+        if isinstance(item, (Table, ScannedPage)):
             flush()
             previous = None
-            blocks.extend(item.blocks if isinstance(item, _ScannedPage) else [item])
+            blocks.extend(item.blocks if isinstance(item, ScannedPage) else [item])
             continue
         line = item
         if _is_dropped(line, furniture):
