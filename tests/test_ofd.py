@@ -94,6 +94,8 @@ def test_template_pages_title_nested_blocks_and_absolute_locations(tmp_path):
 def test_delta_runs_are_expanded():
     assert _deltas("g 3 4.5 2 g 2 1") == [4.5, 4.5, 4.5, 2.0, 1.0, 1.0]
     assert _deltas(None) == [] and _deltas("g x 1 3") == [3.0]
+    assert _deltas("g 1e12 1 " * 1000, 5) == [1.0] * 5  # never more than the run's characters
+    assert _deltas("g 1e400 2 3", 5) == [3.0]  # a count too large for a float is no count
 
 
 @pytest.mark.parametrize("content, problem", [

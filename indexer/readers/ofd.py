@@ -17,6 +17,7 @@ readers/pdf.py makes paragraphs and tables of them as it does of a PDF page's
 """
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import zipfile
@@ -74,7 +75,7 @@ def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> 
         raise ReaderError(path, f"damaged OFD (unreadable XML: {e.msg})") from None
     if not pages:
         raise ReaderError(path, "OFD has no pages")
-    total_chars = sum(len(page.chars) for page in pages)
+    total_chars = sum(1 for page in pages for c in page.chars if not c.text.isspace())
     if total_chars < MIN_CHARS_PER_PAGE * len(pages) and not (pictured and scanned_pages):
         problem = "its pages are pictures" if pictured else "its pages hold no text"
         raise ReaderError(path, f"scanned OFD ({problem}, and no text was read)")
@@ -117,7 +118,8 @@ def _child(element, name: str):
 
 
 def _numbers(text: str | None) -> list[float]:
-    return [float(n) for n in NUMBER.findall(text or "")]
+    """The numbers of an attribute; one too large for a float (1e400) is left out, not infinite."""
+    return [value for value in map(float, NUMBER.findall(text or "")) if math.isfinite(value)]
 
 
 def _compose(inner: tuple, outer: tuple) -> tuple:
@@ -284,16 +286,17 @@ class _OfdPackage:
                                   element.get("Fill", "false").lower() == "true"))
 
 
-def _deltas(text: str | None) -> list[float]:
-    """DeltaX/DeltaY: numbers, where "g N d" stands for N times d."""
+def _deltas(text: str | None, limit: int = 100_000) -> list[float]:
+    """DeltaX/DeltaY: numbers, where "g N d" stands for N times d; at most ``limit`` of them
+    (a run's characters: more are never used, and "g 1e9 1" must not fill the memory)."""
     tokens = (text or "").split()
     out: list[float] = []
     i = 0
-    while i < len(tokens):
+    while i < len(tokens) and len(out) < limit:
         if tokens[i] == "g" and i + 2 < len(tokens):
             count, value = _numbers(tokens[i + 1]), _numbers(tokens[i + 2])
             if count and value:
-                out += [value[0]] * min(int(count[0]), 100_000)
+                out += [value[0]] * int(max(0.0, min(count[0], limit - len(out))))
             i += 3
             continue
         found = _numbers(tokens[i])
@@ -319,7 +322,7 @@ def _text_chars(element, placed: tuple) -> list[Char]:
         text = code.text or ""
         x = (_numbers(code.get("X")) or [x])[0]
         y = (_numbers(code.get("Y")) or [y])[0]
-        dx, dy = _deltas(code.get("DeltaX")), _deltas(code.get("DeltaY"))
+        dx, dy = _deltas(code.get("DeltaX"), len(text)), _deltas(code.get("DeltaY"), len(text))
         for i, ch in enumerate(text):
             # OFD gives no glyph's width, only the advance to the next (DeltaX): that, up to an em
             # for a full-width character and WIDEST_ASCII for a Latin one, so that a wider advance
@@ -354,9 +357,9 @@ def _path_ops(data, placed: tuple) -> list[tuple[str, tuple[float, float]]]:
         if arity is None:
             i += 1
             continue
-        values = [float(t) for t in tokens[i + 1:i + 1 + arity]]
+        values = [float(t) for t in tokens[i + 1:i + 1 + arity] if not t.isalpha()]
         i += 1 + arity
-        if len(values) < arity:
+        if len(values) < arity or not all(map(math.isfinite, values)):
             break
         if command == "C":
             if start is not None:
