@@ -26,6 +26,12 @@ COARSE_GAIN = 1.1
 # at least DARK_MARGIN_LEAST of the side (1% of an A4 page at 200 dpi is ~23 px; a ruling is 2-5)
 DARK_LEVEL = 100
 DARK_MARGIN_LEAST = 0.01
+# A photographed sheet (``flattened_sheet``): the paper, brighter than the ground it lies on, is at
+# least SHEET_LEAST of the photo, and a corner stands off its square box by more than SHEET_SLANT
+# of the box's side (seen at an angle: a sheet lying square is a frame, cut by ``without_dark_margins``).
+SHEET_LEAST = 0.3
+SHEET_SLANT = 0.01
+SHEET_LOOK_SIDE = 1000  # the photo is looked at this long, at most
 
 
 def binarise(gray: np.ndarray) -> np.ndarray:
@@ -79,6 +85,45 @@ def _rulings_skew(gray: np.ndarray) -> float | None:
     order = np.argsort(angles)
     cumulative = np.cumsum(np.asarray(weights)[order])
     return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])  # weighted median
+
+
+def flattened_sheet(image: np.ndarray) -> np.ndarray:
+    """A sheet photographed at an angle, lying on a darker ground (a desk, a table), as if it had
+    been scanned: its four corners found and the perspective undone. Anything else (a scan, whose
+    paper fills the image; a sheet lying square in a frame; no four-cornered sheet) as it is."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    scale = min(1.0, SHEET_LOOK_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    _, paper = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # the text and rulings on the paper are holes in it: closed, so the sheet is one shape
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return image
+    sheet = cv2.convexHull(max(contours, key=cv2.contourArea))
+    if cv2.contourArea(sheet) < SHEET_LEAST * small.size:
+        return image
+    quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2).astype(np.float32)
+    if len(quad) != 4:
+        return image
+    x, y, w, h = cv2.boundingRect(quad)
+    box = np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
+    corners = _clockwise_from_top_left(quad)
+    if np.abs(corners - box).max() <= SHEET_SLANT * max(w, h):
+        return image
+    corners /= scale
+    width = int(max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])))
+    height = int(max(np.linalg.norm(corners[3] - corners[0]), np.linalg.norm(corners[2] - corners[1])))
+    target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
+    matrix = cv2.getPerspectiveTransform(corners, target)
+    return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+
+
+def _clockwise_from_top_left(points: np.ndarray) -> np.ndarray:
+    """Four corners as top-left, top-right, bottom-right, bottom-left."""
+    by_sum, by_difference = points.sum(axis=1), np.diff(points, axis=1).ravel()
+    return np.float32([points[np.argmin(by_sum)], points[np.argmin(by_difference)],
+                       points[np.argmax(by_sum)], points[np.argmax(by_difference)]])
 
 
 def without_dark_margins(image: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..document import Paragraph, Table
 from . import engine
-from .grid import binarise, deskew, find_tables, ink_marks, mark_rows, text_lines, without_dark_margins
+from .grid import binarise, deskew, find_tables, flattened_sheet, ink_marks, mark_rows, text_lines, without_dark_margins
 
 # Marks of a cell's ink that together are no taller than this many times the tables' line
 # height are one line of text (TEXT_QUANTILE: most cells hold digits, shorter than characters).
@@ -33,7 +33,7 @@ CROP_MARGIN = 4
 # Page pixels of white left and right of a cell's ink in a strip, which adds engine.STRIP_GAP of
 # its own between cells: the rest was width the recogniser paid for (a third of a strip of zeros).
 STRIP_SIDE_MARGIN = 1
-RECORD_VERSION = 5
+RECORD_VERSION = 6
 # A page is on its side when at least SIDEWAYS_LEAST of its detected lines stand (height over
 # SIDEWAYS_RATIO times width) and they outnumber the lying ones SIDEWAYS_RATIO to 1; which way to
 # turn it is read from its DIRECTION_LINES longest lines.
@@ -76,7 +76,7 @@ def ocr_page(image: np.ndarray, turned: bool = False) -> dict:
     way its lines read best (``_turned_upright``), and one read as nonsense is read again upside
     down; ``turned``: it has been turned already.
     """
-    image = deskew(without_dark_margins(image))
+    image = deskew(without_dark_margins(flattened_sheet(image)))
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     tables = find_tables(gray)
     ink = binarise(gray)
