@@ -180,3 +180,27 @@ def test_an_unsure_character_is_read_again_with_its_neighbours_only(monkeypatch)
     again = engine._read_body_line(line)
     assert [c for c, _x, _p in again] == [c for c, _x, _p in plain]
     assert len(widths) == 2 and widths[1] < engine._line_input(line, 1.0).shape[1] / 3
+
+
+def _on_a_desk(page: np.ndarray, corners) -> np.ndarray:
+    h, w = page.shape[:2]
+    size = (int(w * 1.24), int(h * 1.24))
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
+                                         np.float32([[size[0] * x, size[1] * y] for x, y in corners]))
+    return cv2.warpPerspective(page, matrix, size, borderValue=(92, 84, 70))
+
+
+def test_only_a_sheet_photographed_at_an_angle_is_flattened():
+    """The view is undone where the sheet's four corners lie on the photo, off square; a scan, a
+    sheet square in a dark frame, or a sheet that runs out of the photo is left as it is."""
+    page = np.asarray(scan_pages(HONGZE, dpi=100, angle=0)[2].convert("RGB"))
+    h, w = page.shape[:2]
+    photo = _on_a_desk(page, [(0.14, 0.08), (0.86, 0.10), (0.93, 0.92), (0.07, 0.90)])
+    flat = grid.flattened_sheet(photo)
+    assert flat is not photo and abs(flat.shape[1] / flat.shape[0] - w / h) < 0.1
+    # the page's rulings run level again: its skew is a copier's at most
+    assert abs(grid.page_skew(cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY))) < 1.0
+    framed = cv2.copyMakeBorder(page, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    cut = _on_a_desk(page, [(0.14, 0.08), (0.86, 0.10), (1.1, 1.2), (-0.1, 1.2)])  # its foot out of the photo
+    for left_alone in (page, framed, cut):
+        assert grid.flattened_sheet(left_alone) is left_alone

@@ -111,6 +111,10 @@ def flattened_sheet(image: np.ndarray) -> np.ndarray:
     corners = _clockwise_from_top_left(quad)
     if np.abs(corners - box).max() <= SHEET_SLANT * max(w, h):
         return image
+    rows, columns = small.shape
+    inside = SHEET_SLANT * max(rows, columns)
+    if ((corners < inside) | (corners > np.float32([columns, rows]) - 1 - inside)).any():
+        return image  # a corner on the photo's edge: the sheet runs out of the photo, its corners unknown
     corners /= scale
     width = int(max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])))
     height = int(max(np.linalg.norm(corners[3] - corners[0]), np.linalg.norm(corners[2] - corners[1])))
