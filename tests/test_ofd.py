@@ -15,7 +15,7 @@ from indexer.errors import ReaderError
 from indexer.generate import generate_corpus
 from indexer.parse import parse_file
 from indexer.readers import read_document
-from indexer.readers.ofd import _deltas
+from indexer.readers.ofd import _deltas, read_ofd
 from ofd_helpers import NS, pdf_to_ofd, scans_to_ofd
 from roundtrip_helpers import report_differences
 
@@ -114,7 +114,8 @@ def test_what_is_not_a_readable_ofd_is_one_line(tmp_path, content, problem):
     assert str(raised.value).startswith(f"{path}: {problem}") and "\n" not in str(raised.value)
 
 
-def test_a_scanned_ofd_is_told_not_read(tmp_path):
+def test_an_ofd_with_neither_text_nor_a_picture_of_a_page_is_told(tmp_path):
+    """Its one ImageObject names a picture the package does not hold."""
     parts = {
         "OFD.xml": f'<ofd:OFD {NS}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
         "Doc_0/Document.xml": f'<ofd:Document {NS}><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
@@ -124,8 +125,9 @@ def test_a_scanned_ofd_is_told_not_read(tmp_path):
     }
     path = tmp_path / "scan.ofd"
     path.write_bytes(_package(parts))
-    with pytest.raises(ReaderError, match="scanned OFD"):
+    with pytest.raises(ReaderError) as raised:
         read_document(path)
+    assert str(raised.value) == f"{path}: OFD without text (its pages hold neither text nor a picture of a page)"
 
 
 def test_entities_in_the_xml_are_not_expanded(tmp_path):
@@ -165,6 +167,8 @@ def test_a_scanned_ofd_is_read_by_ocr(tmp_path):
         pictures.append(jpeg.getvalue())
     path = tmp_path / "scanned.ofd"
     path.write_bytes(scans_to_ofd(pictures))
+    with pytest.raises(ReaderError, match="scanned OFD \\(its pages are pictures, and OCR was not asked for\\)"):
+        read_ofd(path)  # the reader alone; read_document gives it the OCR
     report = parse_file(path, ocr_cache=tmp_path / "ocr")
     assert report.source["format"] == "ofd" and "ocr" in {f.code for f in report.flags}
     assert assert_no_wrong_figure(parse_file(HONGZE), report) >= EXACT_SHARE

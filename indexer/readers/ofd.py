@@ -31,7 +31,7 @@ from ..document import Block, Document
 from ..errors import ReaderError
 from .pdf import MAX_PAGES, MIN_CHARS_PER_PAGE, ScannedPage, items_to_blocks, place_page
 from .pdf_page import SCAN_AREA
-from .pdf_layout import Char, Edge, paths_to_edges
+from .pdf_layout import Char, Edge, compose, paths_to_edges
 
 MAX_OFD_BYTES = 100 * 1024 * 1024
 # The most XML read from the zip in all: a report's pages are a few MB; a zip bomb is not read.
@@ -77,8 +77,9 @@ def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> 
         raise ReaderError(path, "OFD has no pages")
     total_chars = sum(1 for page in pages for c in page.chars if not c.text.isspace())
     if total_chars < MIN_CHARS_PER_PAGE * len(pages) and not (pictured and scanned_pages):
-        problem = "its pages are pictures" if pictured else "its pages hold no text"
-        raise ReaderError(path, f"scanned OFD ({problem}, and no text was read)")
+        if pictured:
+            raise ReaderError(path, "scanned OFD (its pages are pictures, and OCR was not asked for)")
+        raise ReaderError(path, "OFD without text (its pages hold neither text nor a picture of a page)")
     items: list = []
     lines: list = []
     for number, page in enumerate(pages):
@@ -120,13 +121,6 @@ def _child(element, name: str):
 def _numbers(text: str | None) -> list[float]:
     """The numbers of an attribute; one too large for a float (1e400) is left out, not infinite."""
     return [value for value in map(float, NUMBER.findall(text or "")) if math.isfinite(value)]
-
-
-def _compose(inner: tuple, outer: tuple) -> tuple:
-    """The matrix that applies ``inner`` and then ``outer`` (a b c d e f, as PDF's)."""
-    a, b, c, d, e, f = inner
-    A, B, C, D, E, F = outer
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
 def _apply(m: tuple, x: float, y: float) -> tuple[float, float]:
@@ -276,7 +270,7 @@ class _OfdPackage:
             ctm = _numbers(element.get("CTM"))
             # object space -> the boundary's (its CTM) -> the page's (the boundary's corner)
             placed = (ctm[:6] if len(ctm) >= 6 else IDENTITY)
-            placed = _compose(_compose(placed, (1.0, 0.0, 0.0, 1.0, boundary[0], boundary[1])), outer)
+            placed = compose(compose(placed, (1.0, 0.0, 0.0, 1.0, boundary[0], boundary[1])), outer)
             if kind == "TextObject":
                 chars += _text_chars(element, placed)
             elif element.get("Stroke", "true").lower() != "false" or element.get("Fill", "false").lower() == "true":

@@ -227,6 +227,14 @@ def _split_subpaths(ops):
         yield current
 
 
+def compose(inner: tuple, outer: tuple) -> tuple:
+    """The affine matrix (a, b, c, d, e, f) applying ``inner`` then ``outer``."""
+    a1, b1, c1, d1, e1, f1 = inner
+    a0, b0, c0, d0, e0, f0 = outer
+    return (a1 * a0 + b1 * c0, a1 * b0 + b1 * d0, c1 * a0 + d1 * c0, c1 * b0 + d1 * d0,
+            e1 * a0 + f1 * c0 + e0, e1 * b0 + f1 * d0 + f0)
+
+
 # A path: its ops ("m" move, "l" line, "c" a curve's end, "h" close, each with its point), whether
 # it is stroked, and whether it is filled with a colour other than white.
 PaintedPath = tuple[list[tuple[str, tuple[float, float]]], bool, bool]

@@ -11,7 +11,7 @@ import ctypes
 import functools
 import math
 
-from .pdf_layout import Char, Edge, paths_to_edges
+from .pdf_layout import Char, Edge, compose, paths_to_edges
 
 # A fill this light (0-255, every channel) is white paper: the background behind text, not a ruling.
 WHITE = 242
@@ -169,14 +169,6 @@ def _api() -> _AddressApi:
     return _AddressApi(pypdfium2.raw)
 
 
-def _compose(inner: tuple, outer: tuple) -> tuple:
-    """The affine matrix (a, b, c, d, e, f) applying ``inner`` then ``outer``."""
-    a1, b1, c1, d1, e1, f1 = inner
-    a0, b0, c0, d0, e0, f0 = outer
-    return (a1 * a0 + b1 * c0, a1 * b0 + b1 * d0, c1 * a0 + d1 * c0, c1 * b0 + d1 * d0,
-            e1 * a0 + f1 * c0 + e0, e1 * b0 + f1 * d0 + f0)
-
-
 class _Objects:
     """A page's paths in content order (forms entered), with how each is painted.
 
@@ -209,7 +201,7 @@ class _Objects:
     def _walk_form(self, form, outer: tuple | None) -> None:
         raw = self.raw
         matrix = self._object_matrix(form)
-        inner = matrix if outer is None else _compose(matrix, outer)
+        inner = matrix if outer is None else compose(matrix, outer)
         for k in range(raw.FPDFFormObj_CountObjects(form)):
             obj = raw.FPDFFormObj_GetObject(form, k)
             kind = raw.FPDFPageObj_GetType(obj)
@@ -236,7 +228,7 @@ class _Objects:
             spans = [(i, j) for i, j in spans if j - i <= 3]
         if not spans:
             return
-        a_, b_, c_, d_, e_, f_ = self._object_matrix(obj) if outer is None else _compose(self._object_matrix(obj), outer)
+        a_, b_, c_, d_, e_, f_ = self._object_matrix(obj) if outer is None else compose(self._object_matrix(obj), outer)
         x, y = self._x, self._y
         get_point, get_close, bezier = raw.FPDFPathSegment_GetPoint, raw.FPDFPathSegment_GetClose, raw.FPDF_SEGMENT_BEZIERTO
         ops: list[tuple[str, tuple[float, float]]] = []
@@ -294,7 +286,7 @@ def _page_chars(raw, page, textpage, view: _View) -> tuple[list[Char], int, set[
             raw.FPDFText_GetMatrix(textpage, i, matrix)
             a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
             if turned:
-                a, b, c, d = _compose((a, b, c, d, 0, 0), (*view.turn, 0, 0))[:4]
+                a, b, c, d = compose((a, b, c, d, 0, 0), (*view.turn, 0, 0))[:4]
             font_em = raw.FPDFText_GetFontSize(textpage, i) * math.hypot(c, d)
             upright = a * d > 0 and b * c <= 0
             last_object = obj
