@@ -113,7 +113,7 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     """
     from tqdm import tqdm  # on use: start-up time
 
-    from .ingest import REPORT_SUFFIXES, ingest_paths, rebuild_index
+    from .ingest import WALKED_SUFFIXES, ingest_paths, rebuild_index
     from .summary import untyped_summary
 
     if not paths and not (prune or reindex):
@@ -154,7 +154,7 @@ def ingest(paths, prune, reindex, data_dir, config_path):
         click.echo(f"failed: {path}: {reason}", err=True)
     if paths and summary.files == 0:
         raise click.ClickException(f"no report files found under {', '.join(paths)} "
-                                   f"(looked for {', '.join(sorted(REPORT_SUFFIXES))})")
+                                   f"(looked for {', '.join(sorted(WALKED_SUFFIXES))})")
     if summary.files and len(summary.failed) == summary.files:
         raise click.ClickException("no file could be ingested (see the reasons above)")
     if summary.failed:

@@ -31,11 +31,13 @@ import os
 import shutil
 import signal
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .agencies import agency_key
+from .archives import ARCHIVE_SUFFIXES, Member, archive_members, is_archive_name, member_exists, read_member
 from .config import Config
 from .errors import ReaderError, XxgkError
 from .metadata import OTHER_AGENCY_TYPE
@@ -52,6 +54,8 @@ from .workers import map_unordered
 # What a folder's walk takes (a file named on the command line is read whatever its name).
 REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf", ".ofd",
                              ".png", ".jpg", ".jpeg", ".tif", ".tiff"}) | MHTML_SUFFIXES  # images: scans, by OCR
+# What a folder's walk looks for: report files, and zip archives of them (archives.py).
+WALKED_SUFFIXES = REPORT_SUFFIXES | ARCHIVE_SUFFIXES
 # Where ingest keeps scans' OCR output by sha256, in the data directory (docs/data-directory.md).
 OCR_DIRNAME = "ocr"
 # `xxgk generate` leaves this file in every folder it writes.
@@ -178,8 +182,14 @@ class IngestSummary:
 
 @dataclass(frozen=True)
 class CandidateFile:
+    """A file to ingest. One inside a zip archive has ``archive`` and ``member`` too, and its
+    ``path`` is the archive's path followed by the member's (archives.py); ``problem`` says why
+    an archive itself could not be opened."""
     path: Path
     synthetic: bool
+    archive: Path | None = None
+    member: Member | None = None
+    problem: str | None = None
 
 
 def batch_size_from_env(default: int = DEFAULT_BATCH_SIZE) -> int:
@@ -194,7 +204,7 @@ def batch_size_from_env(default: int = DEFAULT_BATCH_SIZE) -> int:
 # -- finding files ------------------------------------------------------------
 
 def is_report_name(name: str) -> bool:
-    """Whether a file found while walking a directory is a report to ingest."""
+    """Whether a file found while walking a directory (or an archive) is a report to ingest."""
     if name.startswith(".") or name.upper().startswith("README"):
         return False
     return os.path.splitext(name)[1].lower() in REPORT_SUFFIXES  # Path(name).suffix, without the object
@@ -260,13 +270,31 @@ def collect_files(paths: Iterable[str | Path], exclude: str | Path | None = None
             for folder, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames
                                      if not d.startswith(".") and os.path.join(folder, d) != skip)
-                found.update(os.path.join(folder, name) for name in filenames if is_report_name(name))
+                found.update(os.path.join(folder, name) for name in filenames
+                             if is_report_name(name) or (is_archive_name(name) and not name.startswith(".")))
         elif path.exists():
             # a file, or a pipe or device named as one: its parse says it is not a regular file
             found.add(str(path))
         else:
             raise NoSuchPath(f"{raw}: no such file or directory")
-    return [CandidateFile(Path(p), detect(p)) for p in sorted(found, key=_path_order)]
+    candidates = []
+    for p in sorted(found, key=_path_order):
+        if is_archive_name(p) and os.path.isfile(p):
+            candidates += _archive_candidates(Path(p), detect(p))
+        else:
+            candidates.append(CandidateFile(Path(p), detect(p)))
+    return candidates
+
+
+def _archive_candidates(archive: Path, synthetic: bool) -> list[CandidateFile]:
+    """The report files inside a zip archive, each under the archive's path; an archive that
+    cannot be opened is one candidate that fails with the reason."""
+    try:
+        members = archive_members(archive)
+    except ReaderError as e:
+        return [CandidateFile(archive, synthetic, problem=failure_reason(e))]
+    return [CandidateFile(archive / member.name, synthetic, archive, member) for member in members
+            if is_report_name(Path(member.name).name) and not member.name.startswith("__MACOSX/")]
 
 
 # -- parsing ------------------------------------------------------------------
@@ -344,9 +372,14 @@ class Parsed:
 
 def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
     # Caught per file, whatever it is: one bad file must never stop the batch.
+    if candidate.problem:
+        return Parsed(candidate, FAILED, reason=candidate.problem)
     try:
-        check_regular_file(candidate.path)
-        data = candidate.path.read_bytes()
+        if candidate.archive is not None:
+            data = read_member(candidate.archive, candidate.member, candidate.path)
+        else:
+            check_regular_file(candidate.path)
+            data = candidate.path.read_bytes()
     except ReaderError as e:
         return Parsed(candidate, FAILED, reason=failure_reason(e))
     except OSError as e:
@@ -361,8 +394,10 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
         signal.alarm(timeout)
         info: dict = {}
         try:
-            report = parse_file(candidate.path, _worker_config, synthetic=candidate.synthetic, data=data,
-                                ocr_cache=_worker_config.data_dir / OCR_DIRNAME, info=info)
+            with _readable_copy(candidate, data) as readable:
+                report = parse_file(readable, _worker_config, synthetic=candidate.synthetic, data=data,
+                                    ocr_cache=_worker_config.data_dir / OCR_DIRNAME, info=info,
+                                    source_path=candidate.path)
         finally:
             signal.alarm(0)
         if report.source["sha256"] != sha256:
@@ -375,6 +410,19 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
                       document=document, pages=info.get("ocr_pages", 0))
     except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on
         return Parsed(candidate, FAILED, sha256, reason=failure_reason(e))
+
+
+@contextlib.contextmanager
+def _readable_copy(candidate: CandidateFile, data: bytes) -> Iterator[Path]:
+    """The file to read: the candidate's own, or a member of an archive copied into a temporary
+    folder under its own name (PDFium, python-docx and LibreOffice read files, not bytes)."""
+    if candidate.archive is None:
+        yield candidate.path
+        return
+    with tempfile.TemporaryDirectory(prefix="xxgk-member-") as folder:
+        copy = Path(folder) / candidate.path.name
+        copy.write_bytes(data)
+        yield copy
 
 
 def _parse_one_with_timeout(candidate: CandidateFile) -> Parsed:
@@ -604,7 +652,9 @@ def prune_missing(index, store: Store) -> int:
 
     :returns: how many reports were dropped.
     """
-    missing = [s for s in store.sources() if not text_path(s.path).exists()]
+    listings: dict = {}  # each archive's members, read once
+    missing = [s for s in store.sources()
+               if not text_path(s.path).exists() and not member_exists(text_path(s.path), listings)]
     missing_paths = {s.path for s in missing}
     orphans = set(store.unsourced_report_ids())
     for report_id in {s.report_id for s in missing}:

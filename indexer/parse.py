@@ -38,7 +38,8 @@ def file_sha256(path: str | Path) -> str:
 
 
 def parse_file(path: str | Path, config: Config | None = None, *, synthetic: bool = False,
-               data: bytes | None = None, ocr_cache: Path | None = None, info: dict | None = None) -> Report:
+               data: bytes | None = None, ocr_cache: Path | None = None, info: dict | None = None,
+               source_path: str | Path | None = None) -> Report:
     """Parse one file into the canonical report.
 
     :param path: the report file (txt, md, docx, html, pdf).
@@ -47,10 +48,14 @@ def parse_file(path: str | Path, config: Config | None = None, *, synthetic: boo
     :param data: the file's bytes, if the caller has read them already.
     :param ocr_cache: where a scan's OCR output is kept by sha256 (ingest: the data directory's ocr/).
     :param info: if given, receives ``ocr_pages`` (pages read by OCR) for a scan.
+    :param source_path: the report's ``source.path`` where ``path`` is a copy (a file inside a zip
+        archive: ``archive.zip/member``); default ``path``.
     :raises ReaderError: the file cannot be read, or is not an annual report.
     """
     config = config or load_config()
     document = read_document(path, data, ocr_cache)
+    if source_path is not None:
+        document.path = str(source_path)
     if info is not None and document.ocr:
         info["ocr_pages"] = document.ocr["pages"]
     sha256 = document.sha256 or file_sha256(path)  # a text reader hashed the bytes it read
