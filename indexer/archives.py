@@ -10,6 +10,7 @@ most MAX_MEMBERS members are looked at, and a member larger than any reader take
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import zipfile
 import zlib
@@ -94,9 +95,8 @@ def read_member(archive: Path, member: Member, shown: Path) -> bytes:
         raise ReaderError(shown, f"file too large ({member.size // 1_048_576:,} MB; no format is read past "
                                  f"{MAX_FILE_BYTES // 1_048_576} MB)")
     try:
-        with zipfile.ZipFile(archive) as z:
-            with z.open(member.raw) as f:
-                data = f.read(MAX_FILE_BYTES + 1)  # the declared size may lie
+        with _opened(archive).open(member.raw) as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # the declared size may lie
     except KeyError:
         raise ReaderError(shown, "no longer in its zip archive") from None
     except RuntimeError as e:  # zipfile: "File ... is encrypted, password required for extraction"
@@ -106,6 +106,24 @@ def read_member(archive: Path, member: Member, shown: Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise ReaderError(shown, f"file too large (over {MAX_FILE_BYTES // 1_048_576} MB unpacked)")
     return data
+
+
+# The archive a process read a member of last, kept open: its members come one after another,
+# and opening the zip for each would read its whole directory again each time (quadratic). Kept
+# by process: a forked parse worker must not read through its parent's file (one shared offset).
+_last_opened: list[tuple[tuple, zipfile.ZipFile]] = []
+
+
+def _opened(archive: Path) -> zipfile.ZipFile:
+    status = archive.stat()
+    key = (os.getpid(), str(archive), status.st_ino, status.st_size, status.st_mtime_ns)
+    if _last_opened and _last_opened[0][0] == key:
+        return _last_opened[0][1]
+    opened = zipfile.ZipFile(archive)
+    for _, old in _last_opened:
+        old.close()
+    _last_opened[:] = [(key, opened)]
+    return opened
 
 
 def member_exists(path: Path, listings: dict[Path, set[str] | None]) -> bool:

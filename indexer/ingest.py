@@ -28,6 +28,7 @@ import gc
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import signal
 import sqlite3
@@ -293,8 +294,23 @@ def _archive_candidates(archive: Path, synthetic: bool) -> list[CandidateFile]:
         members = archive_members(archive)
     except ReaderError as e:
         return [CandidateFile(archive, synthetic, problem=failure_reason(e))]
-    return [CandidateFile(archive / member.name, synthetic, archive, member) for member in members
-            if is_report_name(Path(member.name).name) and not member.name.startswith("__MACOSX/")]
+    taken: dict[str, Member] = {}
+    for member in members:  # two names cleaned to one path ("a/../b.txt", "b.txt"): the first
+        if is_report_name(Path(member.name).name) and not member.name.startswith("__MACOSX/"):
+            taken.setdefault(member.name, member)
+    # `xxgk generate`'s marker zipped with its reports marks them as it does in a folder
+    marked = {posixpath.dirname(m.name) for m in members if posixpath.basename(m.name) == SYNTHETIC_MARKER}
+
+    def generated(name: str) -> bool:
+        folder = posixpath.dirname(name)
+        while True:
+            if folder in marked:
+                return True
+            if not folder:
+                return False
+            folder = posixpath.dirname(folder)
+    return [CandidateFile(archive / member.name, synthetic or generated(member.name), archive, member)
+            for member in taken.values()]
 
 
 # -- parsing ------------------------------------------------------------------

@@ -134,3 +134,18 @@ def test_a_mutated_archive_is_listed_and_read_or_told_in_one_line(tmp_path, data
             archives.read_member(archive, member, archive / member.name)
         except ReaderError as e:
             assert "\n" not in str(e)
+
+
+def test_generated_reports_zipped_with_their_marker_stay_synthetic(tmp_path, config):
+    """`xxgk generate` marks its folder; zipped, the reports lost the mark and were taken for real ones."""
+    from indexer.generate import generate_corpus
+
+    made = generate_corpus(2, tmp_path / "generated", formats=("txt",), seed=3)
+    archive = tmp_path / "generated.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in (*made, tmp_path / "generated" / ".xxgk-synthetic"):
+            z.write(path, f"batch/{path.name}")
+    data = replace(config, data_dir=tmp_path / "data")
+    assert ingest_paths([archive], data).ingested == 2
+    collection = Collection.open(data)
+    assert [collection.get(h["id"]).source["synthetic"] for h in collection.search("")["hits"]] == [True, True]
