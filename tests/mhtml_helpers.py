@@ -36,10 +36,12 @@ def word_mht(html: str, pictures: dict[str, bytes]) -> bytes:
     return b"\r\n".join(out)
 
 
-def blink_mhtml(html: str, url: str, pictures: dict[str, bytes], *, by_content_id: bool = False) -> bytes:
+def blink_mhtml(html: str, url: str, pictures: dict[str, bytes], *, by_content_id: bool = False,
+                frames: dict[str, tuple[str, str]] | None = None) -> bytes:
     """As Chromium saves "网页，单个文件": From: <Saved by Blink>, the page in UTF-8
     (quoted-printable) at ``url``, each picture in base64 at its address resolved against ``url``,
-    or (``by_content_id``) under a Content-ID that the page's src names as cid:."""
+    or (``by_content_id``) under a Content-ID that the page's src names as cid:; each of
+    ``frames`` (Content-ID -> (address, html)) a page of its own, as Chromium keeps an iframe's."""
     from urllib.parse import urljoin
 
     boundary = b"------MultipartBoundary--kq0Jl3V2Xh8eC4xYb9pR1tZsN6wQmA7uF5dHgT2oLc----"
@@ -54,5 +56,9 @@ def blink_mhtml(html: str, url: str, pictures: dict[str, bytes], *, by_content_i
         name = (f"Content-ID: <{src[4:]}>" if by_content_id else f"Content-Location: {urljoin(url, src)}")
         out += [boundary, b"Content-Type: image/png", b"Content-Transfer-Encoding: base64", name.encode(), b"",
                 _base64_lines(data), b""]
+    for content_id, (address, frame) in (frames or {}).items():
+        out += [boundary, b"Content-Type: text/html", f"Content-ID: <{content_id}>".encode(),
+                b"Content-Transfer-Encoding: quoted-printable", f"Content-Location: {address}".encode(), b"",
+                _quoted_printable(frame.encode("utf-8")), b""]
     out += [boundary + b"--", b""]
     return b"\r\n".join(out)

@@ -100,3 +100,19 @@ def test_a_folder_of_saved_pages_is_ingested(generated, tmp_path, config):
     (folder / "word.mht").write_bytes(word_mht(generated[0].read_text(encoding="utf-8"), {}))
     summary = ingest_paths([folder], replace(config, data_dir=tmp_path / "data"))
     assert (summary.ingested, summary.failed) == (2, [])
+
+
+def test_a_report_shown_in_a_frame_is_read_from_the_frame_part(generated, tmp_path):
+    """Some sites show the article in an iframe: Chromium keeps it as a page part of its own, and
+    the saved page's own part holds only the site around it ("not a ... report" before)."""
+    page = generated[0]
+    want = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    outer = ('<html><head><meta charset="utf-8"><title>政府信息公开</title></head><body><nav>首页 | 信息公开</nav>'
+             '<iframe src="cid:frame-7F3A@mhtml.blink"></iframe><footer>网站标识码</footer></body></html>')
+    path = tmp_path / "framed.mhtml"
+    path.write_bytes(blink_mhtml(outer, SAVED_FROM, {}, frames={
+        "frame-7F3A@mhtml.blink": (want["source"]["url"], page.read_text(encoding="utf-8"))}))
+    got = parse_file(path, synthetic=True).to_dict()
+    want = {**want, "id": got["id"], "source": {**want["source"], "format": "mhtml", "sha256": got["source"]["sha256"]}}
+    differences = report_differences(got, want)
+    assert not differences, "\n  ".join(differences)

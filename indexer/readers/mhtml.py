@@ -5,7 +5,8 @@ way under a .doc name, as some sites offer their reports for download.
 The file is a MIME message of type multipart/related: the page's HTML is one part (quoted-printable
 or base64, in its own charset), and its pictures, style sheets and frames are the others, each
 named by its address (Content-Location) or by a Content-ID. The page part is read as a saved
-page is (readers/html.py); the pictures are there for the tables pasted as pictures (ocr/embedded.py).
+page is (readers/html.py), or the frame that holds the report where the page only shows it in an
+iframe; the pictures are there for the tables pasted as pictures (ocr/embedded.py).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from urllib.parse import urljoin
 
 from ..document import Document
 from ..errors import ReaderError
-from .html import codec_of, decode_html, html_to_document
+from .html import FIRST_PART, LAST_PART, codec_of, decode_html, html_to_document
 
 # The page with its pictures, style sheets and fonts inside (base64 adds a third): a report's
 # page with its table pictures stays well under this.
@@ -80,22 +81,43 @@ def saved_page(path: Path) -> SavedPage:
     part = _page_part(message)
     if part is None:
         raise ReaderError(path, "not a web page saved as one file (no HTML part in the MHTML)")
-    data = part.get_payload(decode=True) or b""
+    html = _part_text(part, path)
+    if not _holds_report(html):
+        # a site that shows the article in a frame: the saved page holds it as a part of its own
+        for frame in _html_parts(message):
+            text = _part_text(frame, path) if frame is not part else ""
+            if _holds_report(text):
+                part, html = frame, text
+                break
     location = (part.get("Content-Location") or message.get("Snapshot-Content-Location") or "").strip()
-    return SavedPage(_decoded(data, part.get_content_charset(), path), location, message)
+    return SavedPage(html, location, message)
+
+
+def _part_text(part: Message, path: Path) -> str:
+    return _decoded(part.get_payload(decode=True) or b"", part.get_content_charset(), path)
+
+
+def _holds_report(html: str) -> bool:
+    """Whether a page's text names the report's first part and its last (readers/html.py looks
+    for the body between them)."""
+    return FIRST_PART in html and LAST_PART in html
+
+
+def _html_parts(message: Message) -> list[Message]:
+    return [p for p in message.walk()
+            if not p.is_multipart() and p.get_content_type() in ("text/html", "application/xhtml+xml")]
 
 
 def _page_part(message: Message) -> Message | None:
     """The part RFC 2557 names the root (the ``start`` parameter's Content-ID), else the first
     HTML part (Chromium, Word and IE put the page first)."""
-    parts = [p for p in message.walk() if not p.is_multipart()]
     start = (message.get_param("start") or "")
     start = start.strip().strip("<>") if isinstance(start, str) else ""
     if start:
-        for part in parts:
-            if (part.get("Content-ID") or "").strip().strip("<>") == start:
+        for part in message.walk():
+            if not part.is_multipart() and (part.get("Content-ID") or "").strip().strip("<>") == start:
                 return part
-    return next((p for p in parts if p.get_content_type() in ("text/html", "application/xhtml+xml")), None)
+    return next(iter(_html_parts(message)), None)
 
 
 def _decoded(data: bytes, charset: str | None, path: Path) -> str:
