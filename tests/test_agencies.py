@@ -247,12 +247,19 @@ def test_the_agency_charts_are_inline_svg_with_gaps_for_blanks(client):
     assert soup.select_one("script[src*=chart]") is None                   # no chart library
     rates = soup.select_one("#chart-rates svg")
     grant = rates.select_one('g[data-series="grant_rate"]')
-    assert len(grant.select("polyline")) == 1 and len(grant.select("circle")) == 3
-    # correction_rate is blank in 2019 and known in 2022 and 2024: one segment of two points
+    # known in 2019, 2022 and 2024, with no report in 2020, 2021 or 2023: a point each and no line
+    # between them (one would draw years nobody reported)
+    assert len(grant.select("circle")) == 3
+    assert [len(p["points"].split()) for p in grant.select("polyline")] == [1, 1, 1]
+    # correction_rate is blank in 2019 and known in 2022 and 2024: two points
     correction = rates.select_one('g[data-series="correction_rate"]')
-    assert [len(p["points"].split()) for p in correction.select("polyline")] == [2]
+    assert [len(p["points"].split()) for p in correction.select("polyline")] == [1, 1]
     counts = soup.select_one("#chart-counts svg")
-    assert [t.get_text() for t in counts.select("text")][-3:] == ["2019", "2022", "2024"]
+    labels = [t for t in counts.select("text") if t.get_text() in ("2019", "2022", "2024")]
+    assert [t.get_text() for t in labels] == ["2019", "2022", "2024"]
+    # each year where it falls in time: 2019 to 2022 is half as wide again as 2022 to 2024
+    x = [float(t["x"]) for t in labels]
+    assert abs((x[1] - x[0]) / (x[2] - x[1]) - 1.5) < 0.01
 
 
 def test_agency_links_from_report_pages_hits_and_facets(client, collection):
@@ -277,3 +284,15 @@ def test_the_agency_api_is_the_panel_and_unknown_keys_are_404(client, collection
     missing = client.get("/api/agencies/000000/nobody")
     assert missing.status_code == 404 and "nobody" in missing.get_json()["error"]
     assert client.get("/agencies/000000/nobody").status_code == 404
+
+
+def test_a_chart_joins_consecutive_years_only():
+    from web.agencies import line_chart
+
+    chart = line_chart([2019, 2020, 2021, 2023], {"handled": [10.0, None, 30.0, 40.0], "granted": [1.0, 2.0, 3.0, 4.0]})
+    handled, granted = chart["lines"]
+    assert [len(segment.split()) for segment in handled["segments"]] == [1, 1, 1]   # a blank, then a year unreported
+    assert [len(segment.split()) for segment in granted["segments"]] == [3, 1]
+    assert [x for x, _ in chart["x_labels"]] == sorted(x for x, _ in chart["x_labels"])
+    x = dict((year, x) for x, year in chart["x_labels"])
+    assert abs((x[2023] - x[2021]) / (x[2021] - x[2020]) - 2) < 0.01

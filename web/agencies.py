@@ -44,8 +44,10 @@ def _nice_top(value: float) -> float:
 
 
 def line_chart(years: list[int], series: dict[str, list[float | None]], top: float | None = None) -> dict:
-    """An SVG line chart's geometry: one line per series over the years, broken where a value is
-    blank (a gap, never a drop to 0); ``top`` fixes the y axis (1 for rates), else it fits the data.
+    """An SVG line chart's geometry: one line per series over the years, each year placed by its
+    distance in time (2019, 2022, 2024: three years apart, then two), broken where a value is blank
+    or a year has no report (a gap, never a drop to 0 nor a line drawn across years not known);
+    ``top`` fixes the y axis (1 for rates), else it fits the data.
 
     Returns {"width", "height", "x_labels": [(x, year)], "y_ticks": [(y, value)],
     "lines": [{"name", "colour", "dash", "segments": ["x,y x,y …"], "points": [(x, y, value)]}]}.
@@ -53,10 +55,11 @@ def line_chart(years: list[int], series: dict[str, list[float | None]], top: flo
     values = [v for vs in series.values() for v in vs if v is not None]
     top = top or _nice_top(max(values, default=0) or 1)
     span_x = WIDTH - 2 * MARGIN
-    step = span_x / (len(years) - 1) if len(years) > 1 else 0
+    first, last = (min(years), max(years)) if years else (0, 0)
 
     def x_of(i: int) -> float:
-        return round(MARGIN + (i * step if len(years) > 1 else span_x / 2), 1)
+        share = (years[i] - first) / (last - first) if last > first else 0.5
+        return round(MARGIN + share * span_x, 1)
 
     def y_of(value: float) -> float:
         return round(HEIGHT - MARGIN - (min(value, top) / top) * (HEIGHT - 2 * MARGIN), 1)
@@ -65,11 +68,12 @@ def line_chart(years: list[int], series: dict[str, list[float | None]], top: flo
     for name, vs in series.items():
         segments, current, points = [], [], []
         for i, value in enumerate(vs):
-            if value is None:
+            if value is None or (i and years[i] - years[i - 1] > 1):  # a blank, or years without a report
                 if current:
                     segments.append(current)
                 current = []
-                continue
+                if value is None:
+                    continue
             point = (x_of(i), y_of(value))
             current.append(point)
             points.append((*point, value))
