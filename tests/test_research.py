@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pybtex.database import parse_string
 from werkzeug.http import parse_options_header
 
-from indexer.aliases import ALIASES, COUNT_ALIASES, alias_sources, report_aliases
+from indexer.aliases import ALIASES, COUNT_ALIASES, RATES, alias_sources, report_aliases
 from indexer.citation import citation_to_bibtex, citation_to_ris, report_citation
 from indexer.cli import cli
 from indexer.figure_keys import TEMPLATES, figure_keys
@@ -28,7 +28,7 @@ from indexer.passages import report_passages, split_sentences
 from indexer.query import parse_query, text_terms
 from indexer.report import Report
 from web import create_app
-from web.report_view import cells_by_flag, format_number
+from web.report_view import cells_by_flag, format_number, format_rate
 from web_helpers import CORPUS
 
 SENTENCE_ENDS = "。！？；\n"
@@ -396,11 +396,13 @@ def test_compare_page_shows_every_figure_side_by_side(client, collection):
     assert set(rows) == set(ALIASES) | set(figure_keys("2021"))
     for key, tr in rows.items():
         values = [report_aliases(r.figures)[key] if key in ALIASES else r.figures.get(key) for r in reports]
-        assert [td.get_text() for td in tr.select("td")] == [format_number(v) for v in values]
+        shown = format_rate if key in RATES else format_number  # a rate as a percentage, as the agency page has it
+        assert [td.get_text() for td in tr.select("td")] == [shown(v) for v in values]
         assert ("differs" in tr.get("class", [])) == (len({("blank",) if v is None else float(v) for v in values}) > 1)
     assert rows["applications"].select_one("th").get_text().startswith("新收申请")
     assert rows["t3.new.total"].select_one("th").get_text().startswith("一、本年新收政府信息公开申请数量 · 总计")
     assert "differs" in rows["applications"]["class"]  # 74 against 34
+    assert rows["grant_rate"].select("td")[0].get_text().endswith("%")
 
 
 def test_compare_across_templates_shows_both_templates_keys(client, collection):

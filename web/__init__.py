@@ -26,7 +26,7 @@ from . import agencies, api, collection, compare, limits, passages, reports, sea
 from .i18n import LEVEL_LABELS, alias_label, label_of, translate
 from .links import current_language, link, this_page_with
 from .response_cache import ResponseCache
-from .report_view import format_number
+from .report_view import format_number, format_rate
 
 # Scripts only from our own static files: an injected <script> or on* attribute never runs.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -130,6 +130,7 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(format_number, "num")
+    app.add_template_filter(format_rate, "percent")
 
 
 def static_version(app: Flask, filename: str) -> str | None:

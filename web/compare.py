@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request
 
+from indexer.aliases import RATES
 from indexer.compare import MAX_REPORTS, MIN_REPORTS, CompareError, Comparison, UnknownReportsError, parse_ids
 
 from .collection import get_collection
@@ -38,7 +39,7 @@ def page():
         labels = {row.key: alias_label(row.key, lang) if group.group == "aliases" else row.label
                   for group in comparison.groups for row in group.rows}
     return render_template("compare.html", ids=ids, comparison=comparison, error=error, labels=labels,
-                           min_reports=MIN_REPORTS, max_reports=MAX_REPORTS), status
+                           rates=RATES, min_reports=MIN_REPORTS, max_reports=MAX_REPORTS), status
 
 
 @bp.get("/api/compare")

@@ -225,6 +225,11 @@ def agency_years(reports: list[Report], current_id: str) -> dict:
     return {"columns": columns, "rows": rows}
 
 
+def format_rate(value) -> str:
+    """A rate (a share, 0-1) for display as a percentage with one decimal; blank for None."""
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
 def format_number(value) -> str:
     """A figure for display: blank for None (never 0), whole numbers without a decimal point."""
     if value is None:
