@@ -46,15 +46,15 @@ from .paths import path_text, text_path
 from .index import IndexDamaged, PreparedDoc, ReportIndex, check_data_dir, indexed_count
 from .index import prepare as prepare_document
 from .parse import check_regular_file, parse_file
-from .readers import MHTML_SUFFIXES
+from .readers import IMAGE_SUFFIXES, MHTML_SUFFIXES
 from .report import Report
 from .store import BULK_CACHE_KIB, INDEX_DIRNAME, PreparedPut, Store, StoreError, index_dir, prepare_put
 from .tokenize import warm_up_segmenter
 from .workers import map_unordered
 
 # What a folder's walk takes (a file named on the command line is read whatever its name).
-REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf", ".ofd",
-                             ".png", ".jpg", ".jpeg", ".tif", ".tiff"}) | MHTML_SUFFIXES  # images: scans, by OCR
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".docx", ".doc", ".dot", ".wps", ".rtf", ".html", ".htm", ".pdf",
+                             ".ofd"}) | MHTML_SUFFIXES | IMAGE_SUFFIXES  # images: scans and photos, by OCR
 # What a folder's walk looks for: report files, and zip archives of them (archives.py).
 WALKED_SUFFIXES = REPORT_SUFFIXES | ARCHIVE_SUFFIXES
 # Where ingest keeps scans' OCR output by sha256, in the data directory (docs/data-directory.md).

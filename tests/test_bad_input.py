@@ -255,7 +255,7 @@ def test_unsupported_extension_names_it(tmp_path):
     path = tmp_path / "figures.xlsx"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("xl/workbook.xml", "<workbook/>")
-    _parse_fails(tmp_path, path, "unsupported format '.xlsx' (a zip archive; supported: .txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .ofd .png .jpg .tif)")
+    _parse_fails(tmp_path, path, "unsupported format '.xlsx' (a zip archive; supported: .txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .ofd .png .jpg .tif .heic .webp .bmp)")
     other = tmp_path / "report.wpd"
     other.write_text("一、总体情况", encoding="utf-8")
     with pytest.raises(UnsupportedFormat, match=r"unsupported format '\.wpd'"):

@@ -214,6 +214,32 @@ def test_a_page_photographed_at_an_angle_reads_as_scanned(table_page, tmp_path, 
     assert photo.figures == upright.figures
 
 
+def test_a_phone_photo_saved_as_heic_reads_as_scanned(table_page, tmp_path):
+    """iPhones save photos as HEIC: "unsupported format '.heic'" before. The table page
+    photographed at an angle and saved as HEIC reads every figure."""
+    page, upright = table_page
+    path = tmp_path / "IMG_0412.HEIC"
+    _photographed(page, [(0.12, 0.07), (0.88, 0.09), (0.94, 0.93), (0.06, 0.91)]).save(path, format="HEIF", quality=85)
+    assert path.read_bytes()[4:12] == b"ftypheic"
+    photo = parse_file(path)
+    assert photo.source["format"] == "heic" and photo.figures == upright.figures
+
+
+@pytest.mark.parametrize("fmt, suffix", [("WEBP", "webp"), ("BMP", "bmp")])
+def test_pages_saved_as_webp_or_bmp_are_page_images(table_page, tmp_path, fmt, suffix):
+    from indexer.ocr import pages
+    from indexer.readers import choose_reader, read_image
+
+    page, _ = table_page
+    path = tmp_path / f"page.{suffix}"
+    page.save(path, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    head = path.read_bytes()[:1024]
+    assert choose_reader(path.with_suffix(".txt"), head) is read_image  # by its first bytes, whatever its name
+    assert pages.image_format(path) == suffix
+    (frame,) = pages.image_pages(path)
+    assert frame.shape == (page.height, page.width, 3) and (frame == np.asarray(page)).all()
+
+
 def _parse_error(path: Path) -> str:
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code != 0 and result.stdout == ""

@@ -5,6 +5,8 @@ exhausted memory: pixels per page (also PIL's decompression-bomb guard) and page
 """
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +24,7 @@ MAX_PAGES = 60
 MIN_SIDE = 300
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL refuses larger images before decoding them
 
-IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tif", "BMP": "bmp", "GIF": "gif", "WEBP": "webp"}
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tif", "BMP": "bmp", "GIF": "gif", "WEBP": "webp", "HEIF": "heic"}
 
 
 def _too_many_pages(path: Path, count: int) -> ReaderError:
@@ -70,11 +72,21 @@ def pdf_pages(path: Path, numbers: list[int] | None = None) -> Iterator[np.ndarr
         pdf.close()
 
 
+@functools.cache
+def _register_heif() -> None:
+    """Teach PIL HEIF (a phone's HEIC photo), once, on the first image opened: pillow-heif's
+    libheif loads only where images are read."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
 def open_image(path: Path, data: bytes | None = None) -> Image.Image:
     """An image file, opened lazily; its format checked and its size bounded before decoding."""
     import io
     import warnings
 
+    _register_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..document import Document
 from ..errors import NoTextLayer, ReaderError, UnsupportedFormat
-from .magic import IMAGE_MAGIC, OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC, is_mhtml, is_word2003_xml
+from .magic import OLE_MAGIC, RTF_MAGIC, ZIP_MAGIC, is_image, is_mhtml, is_word2003_xml
 from .text import read_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -21,10 +21,10 @@ WORD_SUFFIXES = {".docx", ".docm", ".dotx"}
 # Read through LibreOffice's conversion to .docx (readers/doc.py).
 WORD97_SUFFIXES = {".doc", ".dot", ".wps", ".rtf"}
 # Page images: scans, read by OCR (indexer/ocr/).
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif", ".webp", ".bmp"}
 # A web page saved as one file (readers/mhtml.py).
 MHTML_SUFFIXES = {".mht", ".mhtml"}
-SUPPORTED = ".txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .ofd .png .jpg .tif"
+SUPPORTED = ".txt .md .docx .doc .wps .rtf .xml (Word 2003) .html .mht .mhtml .pdf .ofd .png .jpg .tif .heic .webp .bmp"
 SNIFF_BYTES = 1024
 # No reader takes a larger file: the largest any reads is a .docx's content, 200 MB once unzipped
 # (readers/docx.py; a PDF 100 MB, text and HTML 20 MB). A larger file is refused before it is
@@ -122,7 +122,7 @@ def choose_reader(path: Path, head: bytes):
     suffix = path.suffix.lower()
     if b"%PDF-" in head:
         return read_pdf_or_scan
-    if head.startswith(IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
+    if is_image(head) or suffix in IMAGE_SUFFIXES:
         return read_image
     if suffix == ".ofd":
         return read_ofd_or_scan  # a zip of XML pages; one that is not a zip is told so by it

@@ -9,6 +9,17 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97 containers: .doc, .
 RTF_MAGIC = b"{\\rtf"
 ZIP_MAGIC = b"PK\x03\x04"  # .docx and every other Office Open XML file
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # png, jpg, tif (both byte orders)
+# HEIF (a phone's HEIC photo): an ISO box "ftyp" at byte 4 with one of HEIF's brands (an MP4 video has others)
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def is_image(head: bytes) -> bool:
+    """Whether a file's first bytes are a page image's: PNG, JPEG, TIFF, HEIF, WebP or BMP."""
+    return (head.startswith(IMAGE_MAGIC) or (head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS)
+            or (head.startswith(b"RIFF") and head[8:12] == b"WEBP")
+            # BMP: "BM", then (at byte 14) the size of one of its header versions, so a text that
+            # happens to begin with "BM" is not taken for one
+            or (head.startswith(b"BM") and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)))
 
 # A page saved as one file (MHTML) opens with MIME headers: "MIME-Version: 1.0" (Word, IE) or
 # "From: <Saved by Blink>" (Chromium), and its Content-Type is multipart/related.
