@@ -73,7 +73,7 @@ def archive_members(archive: Path) -> list[Member]:
         with zipfile.ZipFile(archive) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise ReaderError(archive, f"damaged zip archive ({e})") from None
+        raise ReaderError(archive, f"damaged zip archive ({' '.join(str(e).split())})") from None
     if len(infos) > MAX_MEMBERS:
         raise ReaderError(archive, f"zip archive of {len(infos):,} members; at most {MAX_MEMBERS:,} are read")
     members = []
@@ -100,9 +100,10 @@ def read_member(archive: Path, member: Member, shown: Path) -> bytes:
     except KeyError:
         raise ReaderError(shown, "no longer in its zip archive") from None
     except RuntimeError as e:  # zipfile: "File ... is encrypted, password required for extraction"
-        raise ReaderError(shown, f"cannot read it from its zip archive ({e})") from None
+        raise ReaderError(shown, f"cannot read it from its zip archive ({' '.join(str(e).split())})") from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as e:
-        raise ReaderError(shown, f"cannot read it from its zip archive ({type(e).__name__}: {e})") from None
+        raise ReaderError(shown, f"cannot read it from its zip archive ({type(e).__name__}: "
+                                 f"{' '.join(str(e).split())})") from None
     if len(data) > MAX_FILE_BYTES:
         raise ReaderError(shown, f"file too large (over {MAX_FILE_BYTES // 1_048_576} MB unpacked)")
     return data

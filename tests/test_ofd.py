@@ -105,6 +105,8 @@ def test_delta_runs_are_expanded():
     (_package({"OFD.xml": f"<ofd:OFD {NS}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"}),
      "damaged OFD (missing part 'Doc_0/Document.xml')"),
     (_package({"OFD.xml": "<ofd:OFD><unclosed>"}), "damaged OFD (unreadable XML"),
+    # libxml2 says this one over two lines (found by the mutation test)
+    (_package({"OFD.xml": "<\x00ofd:OFD/>"}), "damaged OFD (unreadable XML: "),
 ])
 def test_what_is_not_a_readable_ofd_is_one_line(tmp_path, content, problem):
     path = tmp_path / "report.ofd"

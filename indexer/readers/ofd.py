@@ -69,10 +69,10 @@ def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> 
             pictured = {n: ofd.media(page.picture) for n, page in enumerate(pages)
                         if page.picture and sum(1 for c in page.chars if not c.text.isspace()) < MIN_CHARS_PER_PAGE}
     except zipfile.BadZipFile as e:
-        problem = "not a zip archive" if str(e) == "File is not a zip file" else f"zip: {e}"
+        problem = "not a zip archive" if str(e) == "File is not a zip file" else f"zip: {_one_line(e)}"
         raise ReaderError(path, f"damaged OFD ({problem})") from None
-    except etree.XMLSyntaxError as e:
-        raise ReaderError(path, f"damaged OFD (unreadable XML: {e.msg})") from None
+    except etree.XMLSyntaxError as e:  # libxml2's message may run over lines ("…range\n, line 1")
+        raise ReaderError(path, f"damaged OFD (unreadable XML: {_one_line(e.msg)})") from None
     if not pages:
         raise ReaderError(path, "OFD has no pages")
     total_chars = sum(1 for page in pages for c in page.chars if not c.text.isspace())
@@ -94,6 +94,10 @@ def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> 
     meta = {"title": title} if title else {}
     return Document(path=str(path), format="ofd", blocks=items_to_blocks(items, lines, len(pages)), meta=meta,
                     ocr=ocr)
+
+
+def _one_line(message) -> str:
+    return " ".join(str(message).split())
 
 
 @dataclass
