@@ -36,7 +36,8 @@ from .config import Config
 from .errors import XxgkError
 from .generate import generate_corpus
 from .index import ReportIndex
-from .ingest import collect_files, ingest_paths
+from .candidates import collect_files
+from .ingest import ingest_paths
 from .parse import parse_file
 from .store import index_dir
 from .tokenize import tokenize

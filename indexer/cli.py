@@ -113,7 +113,8 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     """
     from tqdm import tqdm  # on use: start-up time
 
-    from .ingest import WALKED_SUFFIXES, ingest_paths, rebuild_index
+    from .candidates import WALKED_SUFFIXES
+    from .ingest import ingest_paths, rebuild_index
     from .summary import untyped_summary
 
     if not paths and not (prune or reindex):

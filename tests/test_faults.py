@@ -23,7 +23,8 @@ from indexer.config import load_config
 from indexer.generate import generate_corpus
 from indexer.index import IndexOpenError, ReportIndex
 from indexer.index_files import SEGMENT_FILES
-from indexer.ingest import LOCK_NAME, collect_files, ingest_paths
+from indexer.candidates import collect_files
+from indexer.ingest import LOCK_NAME, ingest_paths
 from indexer.search import search_ids
 from indexer.store import SCHEMA_VERSION, Store, index_dir
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pillow_heif import register_heif_opener
 
 from indexer.errors import ReaderError
 from indexer.generate import generate_corpus
@@ -227,9 +228,11 @@ def _real_and_generated(tmp_path_factory) -> dict[str, list[Path]]:
     corpus = [p for p in (ROOT / "corpus" / "real").iterdir() if p.suffix in (".txt", ".md", ".html", ".pdf")]
     # page scans, read by OCR: pages of the real PDF as a copier gives them, small so OCR is quick
     pages = scan_pages(ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf", dpi=100)
-    scans = [generated / "page.png", generated / "page.jpg"]
+    scans = [generated / "page.png", generated / "page.jpg", generated / "page.heic"]
     pages[0].save(scans[0], "PNG")
     pages[1].save(scans[1], "JPEG")
+    register_heif_opener()  # PIL writes HEIF once pillow-heif is registered (the readers register it on use)
+    pages[2].convert("RGB").save(scans[2], "HEIF", quality=60)  # a phone's photo format, decoded by libheif
     # pages saved as one file: Chromium's of the real page, Word's of a generated one with a picture
     saved = [ROOT / "tests" / "fixtures" / "mhtml" / "fj_pingtan_2024_page.mhtml", generated / "word.mht"]
     page = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
@@ -340,6 +343,7 @@ test_a_mutated_ofd_file_is_a_report_or_a_reader_error = _file_test(".ofd", 1)
 # a scan that still decodes is read by OCR (~1 s a page): the fewest
 test_a_mutated_png_file_is_a_report_or_a_reader_error = _file_test(".png", 0.1)
 test_a_mutated_jpg_file_is_a_report_or_a_reader_error = _file_test(".jpg", 0.1)
+test_a_mutated_heic_file_is_a_report_or_a_reader_error = _file_test(".heic", 0.1)
 
 
 def test_fuzz_findings_stay_fixed(config, tmp_path):

@@ -21,7 +21,8 @@ from indexer.cli import cli
 from indexer.collection import Collection
 from indexer.generate import MARKER, generate_corpus
 from indexer.index import ReportIndex
-from indexer.ingest import SYNTHETIC_MARKER, NoSuchPath, collect_files, index_dir, ingest_paths, rebuild_index
+from indexer.candidates import SYNTHETIC_MARKER, NoSuchPath, collect_files
+from indexer.ingest import index_dir, ingest_paths, rebuild_index
 from indexer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,7 +307,8 @@ def test_cli_ingest_summary_failures_and_exit_codes(corpus, tmp_path):
     empty.mkdir()
     result = runner.invoke(cli, ["ingest", str(empty), "--data", data])
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: no report files found under {empty} (looked for .doc, .docx, ")
+    assert result.stderr.startswith(f"Error: no report files found under {empty} (looked for .bmp, .doc, .docx, ")
+    assert result.stderr.endswith(", .wps, .zip)\n")
 
     result = runner.invoke(cli, ["ingest", "--data", data])
     assert result.exit_code == 2

@@ -217,6 +217,9 @@ def test_a_page_photographed_at_an_angle_reads_as_scanned(table_page, tmp_path, 
 def test_a_phone_photo_saved_as_heic_reads_as_scanned(table_page, tmp_path):
     """iPhones save photos as HEIC: "unsupported format '.heic'" before. The table page
     photographed at an angle and saved as HEIC reads every figure."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()  # to write one here (the readers register it to read)
     page, upright = table_page
     path = tmp_path / "IMG_0412.HEIC"
     _photographed(page, [(0.12, 0.07), (0.88, 0.09), (0.94, 0.93), (0.06, 0.91)]).save(path, format="HEIF", quality=85)
