@@ -172,7 +172,10 @@ def test_a_scanned_ofd_is_read_by_ocr(tmp_path):
     with pytest.raises(ReaderError, match="scanned OFD \\(its pages are pictures, and OCR was not asked for\\)"):
         read_ofd(path)  # the reader alone; read_document gives it the OCR
     report = parse_file(path, ocr_cache=tmp_path / "ocr")
-    assert report.source["format"] == "ofd" and "ocr" in {f.code for f in report.flags}
+    assert report.source["format"] == "ofd"
+    (ocr,) = [f for f in report.flags if f.code == "ocr"]
+    # every page a picture: said as an image-only PDF's is, not as "the others from the text layer"
+    assert ocr.detail.startswith("read by OCR: ") and ", 5 page(s), mean confidence" in ocr.detail
     assert assert_no_wrong_figure(parse_file(HONGZE), report) >= EXACT_SHARE
 
 

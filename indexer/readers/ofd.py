@@ -88,7 +88,10 @@ def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> 
     ocr = None
     if pictured and scanned_pages:
         by_page, ocr = scanned_pages(pictured)
-        ocr = dict(ocr, total_pages=len(pages))
+        if len(pictured) < len(pages):  # some pages from their text: the flag names those OCR read
+            ocr = dict(ocr, total_pages=len(pages))
+        else:  # a scan, every page read by OCR, as an image-only PDF's flag says
+            ocr = {key: ocr[key] for key in ("engine", "pages", "mean_confidence")}
         items += [(number, float("-inf"), ScannedPage(blocks)) for number, blocks in by_page.items()]
     items.sort(key=lambda item: (item[0], item[1]))
     meta = {"title": title} if title else {}
