@@ -10,10 +10,13 @@ most MAX_MEMBERS members are looked at, and a member larger than any reader take
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
+import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +128,32 @@ def _opened(archive: Path) -> zipfile.ZipFile:
         old.close()
     _last_opened[:] = [(key, opened)]
     return opened
+
+
+@contextlib.contextmanager
+def member_copy(shown: Path, data: bytes) -> Iterator[Path]:
+    """A member's bytes as a file of its own name in a temporary folder, while it is read
+    (PDFium, python-docx and LibreOffice read files, not bytes); removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="xxgk-member-") as folder:
+        copy = Path(folder) / shown.name
+        copy.write_bytes(data)
+        yield copy
+
+
+def member_at(path: Path) -> tuple[Path, Member] | None:
+    """The archive and member that ``path`` names (``archive.zip/member``, a report's
+    ``source.path``), or None where no archive is on the way.
+
+    :raises ReaderError: the archive cannot be opened, or holds no such member.
+    """
+    for archive in path.parents:
+        if is_archive_name(archive.name) and archive.is_file():
+            wanted = posixpath.normpath(path.relative_to(archive).as_posix())
+            found = next((m for m in archive_members(archive) if m.name == wanted), None)
+            if found is None:
+                raise ReaderError(path, f"no such file in the zip archive {archive.name}")
+            return archive, found
+    return None
 
 
 def member_exists(path: Path, listings: dict[Path, set[str] | None]) -> bool:

@@ -72,12 +72,11 @@ def parse(file, as_json, strict, data_dir, config_path):
 
     Example: xxgk parse corpus/seeds/000_7eb9f2b2a221df7d.txt --json
     """
-    from .parse import parse_file  # on use: start-up time
-    from .summary import report_summary
+    from .summary import report_summary  # on use: start-up time
 
     config = _config(config_path, data_dir)
     try:
-        report = parse_file(file, config)  # a scan is OCR'd afresh: parse writes nothing, not even a cache
+        report = _parse_path(Path(file), config)
     except XxgkError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
@@ -90,6 +89,21 @@ def parse(file, as_json, strict, data_dir, config_path):
         sys.exit(1)
     if strict and report.flags:
         sys.exit(1)
+
+
+def _parse_path(path: Path, config):
+    """The report in a file, or in an archive's member that ``path`` names as ingest records it
+    (``…/2020年报.zip/年报/报告0.txt``). A scan is OCR'd afresh: parse writes nothing, not even a cache."""
+    from .archives import member_at, member_copy, read_member
+    from .parse import parse_file
+
+    located = None if path.exists() else member_at(path)
+    if located is None:
+        return parse_file(path, config)
+    archive, member = located
+    data = read_member(archive, member, path)
+    with member_copy(path, data) as copy:
+        return parse_file(copy, config, data=data, source_path=path)
 
 
 @cli.command()

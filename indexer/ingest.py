@@ -30,13 +30,12 @@ import os
 import shutil
 import signal
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .agencies import agency_key
-from .archives import member_exists, read_member
+from .archives import member_copy, member_exists, read_member
 from .candidates import CandidateFile, collect_files
 from .config import Config
 from .errors import ReaderError, XxgkError
@@ -294,14 +293,11 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
 
 @contextlib.contextmanager
 def _readable_copy(candidate: CandidateFile, data: bytes) -> Iterator[Path]:
-    """The file to read: the candidate's own, or a member of an archive copied into a temporary
-    folder under its own name (PDFium, python-docx and LibreOffice read files, not bytes)."""
+    """The file to read: the candidate's own, or an archive member's copy (archives.member_copy)."""
     if candidate.archive is None:
         yield candidate.path
         return
-    with tempfile.TemporaryDirectory(prefix="xxgk-member-") as folder:
-        copy = Path(folder) / candidate.path.name
-        copy.write_bytes(data)
+    with member_copy(candidate.path, data) as copy:
         yield copy
 
 

@@ -4,6 +4,7 @@ extracted outside, and a rerun, a prune and a bad archive or member behave as fo
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -149,3 +150,17 @@ def test_generated_reports_zipped_with_their_marker_stay_synthetic(tmp_path, con
     assert ingest_paths([archive], data).ingested == 2
     collection = Collection.open(data)
     assert [collection.get(h["id"]).source["synthetic"] for h in collection.search("")["hits"]] == [True, True]
+
+
+def test_parse_reads_a_member_named_as_ingest_records_it(tmp_path, config):
+    """A report's source.path inside an archive can be given to `xxgk parse` again."""
+    archive = _bulk_download(tmp_path)
+    runner = CliRunner()
+    for member in ("年报/报告0.txt", "pdf/洪泽区.pdf"):
+        result = runner.invoke(cli, ["parse", str(archive / member), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["source"]["path"] == str(archive / member)
+    missing = runner.invoke(cli, ["parse", str(archive / "年报" / "nope.txt")])
+    assert missing.stderr == f"Error: {archive / '年报' / 'nope.txt'}: no such file in the zip archive {archive.name}\n"
+    whole = runner.invoke(cli, ["parse", str(archive)])
+    assert whole.exit_code == 1 and "xxgk ingest reads the reports inside it" in whole.stderr

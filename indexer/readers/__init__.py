@@ -130,6 +130,9 @@ def choose_reader(path: Path, head: bytes):
         from .docx import read_docx
         if suffix in WORD_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in (".doc", ".wps", ""):
             return read_docx
+        if suffix == ".zip":  # an archive of reports: ingest's to open (indexer/archives.py)
+            raise UnsupportedFormat(path, "a zip archive: xxgk ingest reads the reports inside it, and xxgk parse "
+                                          "one of them named as ARCHIVE.zip/MEMBER")
         raise UnsupportedFormat(path, f"unsupported format '{suffix}' (a zip archive; supported: {SUPPORTED})")
     if head.startswith(OLE_MAGIC):
         from .docx import is_word97
