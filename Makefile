@@ -17,12 +17,13 @@ $(STAMP): pyproject.toml setup.py indexer/_phrase_slots.c
 install: $(STAMP)
 
 # Debian's packages (never `playwright install`): chromium and a CJK font for the browser tests,
-# LibreOffice for .doc/.wps, and libGL and GLib, which OpenCV (under the OCR engine, whose models
-# come in its wheel) loads. Installed only where one is missing.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libgl1 libglib2.0-0
+# LibreOffice for .doc/.wps, libGL and GLib, which OpenCV (under the OCR engine, whose models
+# come in its wheel) loads, and Ghostscript, with which a test turns a PDF's text into outlines.
+# Installed only where one is missing.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libgl1 libglib2.0-0 ghostscript
 system-deps:
 	@if ! test -x /usr/bin/chromium || ! fc-list 2>/dev/null | grep -qi wqy || ! command -v soffice >/dev/null \
-			|| ! ldconfig -p | grep -q libGL.so.1; then \
+			|| ! ldconfig -p | grep -q libGL.so.1 || ! command -v gs >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi

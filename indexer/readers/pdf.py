@@ -29,7 +29,7 @@ from pathlib import Path
 from ..document import Block, Document, Paragraph, Table
 from ..errors import NoTextLayer, ReaderError
 from .pdf_layout import Char, Edge, TextLine, chars_to_lines, find_tables, line_edge
-from .pdf_page import has_scanned_image, read_page
+from .pdf_page import has_outlined_text, has_scanned_image, read_page
 
 NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?(?:%|万元|元|件|个|项)?$")
 # Consecutive lines ending in two or more numbers, this many or more: an unruled table.
@@ -147,7 +147,7 @@ def _read_pages(pdf):
         try:
             chars, page_unmapped, edges = read_page(page)
             page_chars = sum(1 for c in chars if c.text.strip())
-            if page_chars - page_unmapped < MIN_CHARS_PER_PAGE and has_scanned_image(page):
+            if page_chars - page_unmapped < MIN_CHARS_PER_PAGE and (has_scanned_image(page) or has_outlined_text(page)):
                 pictured.append(number)
         finally:
             page.close()

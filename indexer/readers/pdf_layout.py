@@ -196,7 +196,7 @@ def subpath_shapes(ops: list[tuple[str, tuple[float, float]]]):
     The classification is pdfminer's: a move and a line (closed or not) is a line;
     four sides whose corners square up and close is a rectangle; anything else a curve.
     """
-    for subpath in _split_subpaths(ops):
+    for subpath in split_subpaths(ops):
         shape = "".join(op for op, _ in subpath)
         points = [p for _, p in subpath]
         if len(shape) < 2:
@@ -214,7 +214,7 @@ def subpath_shapes(ops: list[tuple[str, tuple[float, float]]]):
             yield "curve", points
 
 
-def _split_subpaths(ops):
+def split_subpaths(ops):
     current: list = []
     for op in ops:
         if op[0] == "m":

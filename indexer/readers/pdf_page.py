@@ -11,7 +11,7 @@ import ctypes
 import functools
 import math
 
-from .pdf_layout import Char, Edge, compose, paths_to_edges
+from .pdf_layout import Char, Edge, compose, paths_to_edges, split_subpaths
 
 # A fill this light (0-255, every channel) is white paper: the background behind text, not a ruling.
 WHITE = 242
@@ -22,6 +22,9 @@ WHITE = 242
 SCAN_SPAN = 0.5
 SCAN_AREA = 0.1
 SCAN_PIXELS = 300 * 300
+# A page of text turned into outlines draws each glyph as filled curves: Hongze's table page so
+# turned holds ~1,400 such shapes. Its table rulings hold none, a drawn seal a few dozen.
+OUTLINED_SUBPATHS = 300
 
 
 def read_page(page) -> tuple[list[Char], int, list[Edge]]:
@@ -71,6 +74,22 @@ def has_scanned_image(page) -> bool:
             except pypdfium2.PdfiumError:  # an image PDFium cannot size is no page to OCR
                 continue
             if px_w * px_h >= SCAN_PIXELS:
+                return True
+    return False
+
+
+def has_outlined_text(page) -> bool:
+    """Whether a pypdfium2 page draws its text as outlines (text "turned into curves", 转曲, so
+    that it cannot be edited): at least OUTLINED_SUBPATHS filled shapes that curve, as glyphs do.
+    A table's rulings and shading are straight; a chart or a drawn seal curves in far fewer shapes.
+    Asked only of pages with (almost) no characters, as ``has_scanned_image`` is."""
+    raw = _api()
+    objects = _Objects(raw, _address(page.raw), set())
+    curved = 0
+    for ops, _stroke, filled in objects.paths:
+        if filled:
+            curved += sum(1 for subpath in split_subpaths(ops) if any(op == "c" for op, _ in subpath))
+            if curved >= OUTLINED_SUBPATHS:
                 return True
     return False
 
