@@ -3,9 +3,9 @@
     python tests/fuzz/fuzz.py TARGET [libFuzzer options, e.g. -max_total_time=120]
 
 TARGET: txt, md, html, mhtml (a page saved as one file), docx, pdf, ofd, doc (needs LibreOffice), image
-(a page scan, read by OCR) or query.
+(a page scan or photo: PNG, JPEG, TIFF, HEIC; read by OCR) or query.
 A file target starts from the real reports of corpus/ and generated ones of its format (image: pages
-of the real PDF report as a copier scans them, PNG, JPEG and TIFF); an input is a crash when parsing it
+of the real PDF report as a copier scans them, PNG, JPEG, TIFF and HEIC); an input is a crash when parsing it
 raises anything but a ReaderError (a query: anything but a QuerySyntaxError, or a column outside
 the query). libFuzzer writes each crash to the -artifact_prefix given (make fuzz: tests/fixtures/
 fuzz_TARGET_crash-*), where tests/test_hostile.py replays it for ever after.
@@ -63,9 +63,12 @@ def seeds(target: str, folder: Path) -> None:
     if target == "image":  # pages as a copier gives them; small, so that OCR runs often
         from indexer.ocr.copier import scan_pages
 
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()  # a phone's HEIC photo too, decoded by libheif
         pages = scan_pages(SCANNED_PDF, dpi=100)
-        for fmt, page in zip(("PNG", "JPEG", "TIFF"), pages):
-            page.save(folder / f"page.{fmt.lower()}", fmt)
+        for fmt, page in zip(("PNG", "JPEG", "TIFF", "HEIF"), pages):
+            page.convert("RGB").save(folder / f"page.{fmt.lower()}", fmt)
         found += sorted(p for p in folder.iterdir() if p.name.startswith("page."))
     if target == "doc":  # Word 97 files made from generated .docx by LibreOffice itself
         made = generate_corpus(2, folder / "generated", formats=("docx",), seed=41)
