@@ -200,6 +200,14 @@ def test_only_a_sheet_photographed_at_an_angle_is_flattened():
     assert flat is not photo and abs(flat.shape[1] / flat.shape[0] - w / h) < 0.1
     # the page's rulings run level again: its skew is a copier's at most
     assert abs(grid.page_skew(cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY))) < 1.0
+    # light falling unevenly (55% darker on the right): brightness splits the paper, its edges find it
+    h_, w_ = photo.shape[:2]
+    shade = np.linspace(1.0, 0.45, w_)[None, :, None] * np.linspace(1.0, 0.72, h_)[:, None, None]
+    shaded = (photo * shade).astype(np.uint8)
+    assert grid._paper_quad(cv2.cvtColor(cv2.resize(shaded, None, fx=0.5, fy=0.5), cv2.COLOR_RGB2GRAY)) is None
+    flat = grid.flattened_sheet(shaded)
+    assert flat is not shaded and abs(flat.shape[1] / flat.shape[0] - w / h) < 0.1
+    assert abs(grid.page_skew(cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY))) < 1.0
     framed = cv2.copyMakeBorder(page, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(0, 0, 0))
     cut = _on_a_desk(page, [(0.14, 0.08), (0.86, 0.10), (1.1, 1.2), (-0.1, 1.2)])  # its foot out of the photo
     for left_alone in (page, framed, cut):

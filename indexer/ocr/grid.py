@@ -32,6 +32,8 @@ DARK_MARGIN_LEAST = 0.01
 SHEET_LEAST = 0.3
 SHEET_SLANT = 0.01
 SHEET_LOOK_SIDE = 1000  # the photo is looked at this long, at most
+# The ground a photographed sheet lies on: its edge's median under this share of the middle's.
+GROUND_DARKER = 0.75
 
 
 def binarise(gray: np.ndarray) -> np.ndarray:
@@ -94,17 +96,10 @@ def flattened_sheet(image: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     scale = min(1.0, SHEET_LOOK_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    _, paper = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # the text and rulings on the paper are holes in it: closed, so the sheet is one shape
-    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
-    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return image
-    sheet = cv2.convexHull(max(contours, key=cv2.contourArea))
-    if cv2.contourArea(sheet) < SHEET_LEAST * small.size:
-        return image
-    quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2).astype(np.float32)
-    if len(quad) != 4:
+    quad = _paper_quad(small)
+    if quad is None and _on_a_darker_ground(small):
+        quad = _edged_quad(small)  # light falling unevenly splits the paper by brightness: its edges hold
+    if quad is None:
         return image
     x, y, w, h = cv2.boundingRect(quad)
     box = np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
@@ -121,6 +116,41 @@ def flattened_sheet(image: np.ndarray) -> np.ndarray:
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     matrix = cv2.getPerspectiveTransform(corners, target)
     return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+
+
+def _paper_quad(small: np.ndarray) -> np.ndarray | None:
+    """The four corners of the largest bright shape (Otsu's threshold), if it covers SHEET_LEAST."""
+    _, paper = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # the text and rulings on the paper are holes in it: closed, so the sheet is one shape
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return _four_corners(max(contours, key=cv2.contourArea), small.size) if contours else None
+
+
+def _edged_quad(small: np.ndarray) -> np.ndarray | None:
+    """The four corners of the largest closed outline among the photo's edges (Canny), if it covers SHEET_LEAST."""
+    edges = cv2.Canny(cv2.GaussianBlur(small, (5, 5), 0), 50, 150)
+    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return _four_corners(max(contours, key=cv2.contourArea), small.size) if contours else None
+
+
+def _four_corners(contour: np.ndarray, photo_area: int) -> np.ndarray | None:
+    sheet = cv2.convexHull(contour)
+    if cv2.contourArea(sheet) < SHEET_LEAST * photo_area:
+        return None
+    quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True).reshape(-1, 2).astype(np.float32)
+    return quad if len(quad) == 4 else None
+
+
+def _on_a_darker_ground(small: np.ndarray) -> bool:
+    """Whether the photo's edge (its outer 2%) is much darker than its middle: paper on a desk, not
+    a scan, whose edge is paper too."""
+    rows, columns = small.shape
+    ring = max(2, int(0.02 * min(rows, columns)))
+    edge = np.concatenate([small[:ring].ravel(), small[-ring:].ravel(), small[:, :ring].ravel(), small[:, -ring:].ravel()])
+    middle = small[rows // 4:rows - rows // 4, columns // 4:columns - columns // 4]
+    return float(np.median(edge)) < GROUND_DARKER * float(np.median(middle))
 
 
 def _clockwise_from_top_left(points: np.ndarray) -> np.ndarray:
