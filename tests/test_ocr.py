@@ -4,7 +4,6 @@ or null with ocr_uncertain, never another number (docs/ocr.md)."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import unicodedata
 from dataclasses import replace
@@ -18,7 +17,6 @@ from PIL import Image, ImageDraw, ImageOps
 import indexer.ocr.engine as ocr_engine
 from indexer.cli import cli
 from indexer.collection import Collection
-from indexer.errors import ReaderError
 from indexer.generate import generate_corpus
 from indexer.ingest import OCR_DIRNAME, ingest_paths
 from indexer.parse import parse_file
@@ -296,7 +294,6 @@ def test_ingest_reads_scans_in_its_workers_with_the_cache(hongze, tmp_path, conf
 @pytest.fixture(scope="module")
 def table_pictures(tmp_path_factory):
     """Hongze's tables as pictures (cropped from its scanned pages), each with the heading it follows."""
-    import cv2
     import numpy as np
 
     from indexer.ocr.grid import find_tables

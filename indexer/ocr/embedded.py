@@ -8,7 +8,6 @@ the tables stand where the report printed them.
 from __future__ import annotations
 
 import hashlib
-import io
 import posixpath
 import re
 import unicodedata
