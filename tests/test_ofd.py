@@ -186,3 +186,12 @@ def test_a_scanned_ofd_whose_pictures_are_not_images_read_here_is_told(tmp_path)
     with pytest.raises(ReaderError) as raised:
         read_document(path)
     assert str(raised.value) == f"{path}: page 1's scanned picture: not a readable image (damaged or of an unknown kind)"
+
+
+def test_more_scanned_pages_than_ocr_reads_is_one_clear_line(tmp_path):
+    """The bound a mixed PDF's scanned pages have: the pictures are not even decoded."""
+    path = tmp_path / "long_scan.ofd"
+    path.write_bytes(scans_to_ofd([b"not looked at"] * 61))
+    with pytest.raises(ReaderError) as raised:
+        read_document(path)
+    assert str(raised.value) == f"{path}: 61 scanned pages; OCR reads at most 60 pages a file"

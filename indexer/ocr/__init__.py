@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -71,15 +71,7 @@ def read_pdf_pages(path: str | Path, numbers: list[int], data: bytes | None = No
     :raises ReaderError: more pages than OCR reads, or OCR over its time limit.
     """
     path = Path(path)
-    if data is None:
-        data = path.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    records = cache.load(cache_dir, sha256, RECORD_VERSION, numbers) if cache_dir else None
-    if records is None:
-        records = _ocr_images(path, pages.pdf_pages(path, numbers), numbers)
-        if cache_dir:
-            cache.save(cache_dir, sha256, records, numbers)
-    return {n: page_blocks(record) for n, record in zip(numbers, records)}, _summary(records, numbers)
+    return _read_numbered_pages(path, numbers, lambda: pages.pdf_pages(path, numbers), data, cache_dir)
 
 
 def read_page_pictures(path: str | Path, pictures: dict[int, bytes], data: bytes | None = None,
@@ -92,13 +84,22 @@ def read_page_pictures(path: str | Path, pictures: dict[int, bytes], data: bytes
         OCR reads, or OCR over its time limit.
     """
     path = Path(path)
+    numbers = sorted(pictures)
+    return _read_numbered_pages(path, numbers, lambda: (_page_picture(path, n, pictures[n]) for n in numbers),
+                                data, cache_dir)
+
+
+def _read_numbered_pages(path: Path, numbers: list[int], images: Callable[[], Iterator[np.ndarray]],
+                         data: bytes | None, cache_dir: Path | None) -> tuple[dict[int, list[Block]], dict]:
+    """Some pages of a file, by number from 0, OCR'd from ``images`` (made only where the cache
+    holds no record of those pages) or their cached records: each page's blocks, and the summary."""
+    pages.check_scanned_pages(path, len(numbers))
     if data is None:
         data = path.read_bytes()
-    numbers = sorted(pictures)
     sha256 = hashlib.sha256(data).hexdigest()
     records = cache.load(cache_dir, sha256, RECORD_VERSION, numbers) if cache_dir else None
     if records is None:
-        records = _ocr_images(path, (_page_picture(path, n, pictures[n]) for n in numbers), numbers)
+        records = _ocr_images(path, images(), numbers)
         if cache_dir:
             cache.save(cache_dir, sha256, records, numbers)
     return {n: page_blocks(record) for n, record in zip(numbers, records)}, _summary(records, numbers)

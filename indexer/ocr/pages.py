@@ -6,7 +6,6 @@ exhausted memory: pixels per page (also PIL's decompression-bomb guard) and page
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +30,12 @@ def _too_many_pages(path: Path, count: int) -> ReaderError:
     return ReaderError(path, f"scan of {count} pages; OCR reads at most {MAX_PAGES} pages a file")
 
 
+def check_scanned_pages(path: Path, count: int) -> None:
+    """:raises ReaderError: more scanned pages among a file's others than OCR reads (MAX_PAGES)."""
+    if count > MAX_PAGES:
+        raise ReaderError(path, f"{count} scanned pages; OCR reads at most {MAX_PAGES} pages a file")
+
+
 def _as_rgb(image: Image.Image) -> np.ndarray:
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         # a 16-bit (or 32-bit) grey scan: PIL's conversion clips it at 255 rather than scaling it, so
@@ -51,8 +56,8 @@ def pdf_page_count(path: Path) -> int:
 
 
 def pdf_pages(path: Path, numbers: list[int] | None = None) -> Iterator[np.ndarray]:
-    """A PDF's pages (or those of ``numbers``, from 0) rendered at DPI (less for a page so
-    large it would pass MAX_PIXELS)."""
+    """A PDF's pages (or those of ``numbers``, from 0, bounded by the caller: ``check_scanned_pages``)
+    rendered at DPI (less for a page so large it would pass MAX_PIXELS)."""
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(str(path))
@@ -61,8 +66,6 @@ def pdf_pages(path: Path, numbers: list[int] | None = None) -> Iterator[np.ndarr
             numbers = list(range(len(pdf)))
             if len(numbers) > MAX_PAGES:
                 raise _too_many_pages(path, len(numbers))
-        elif len(numbers) > MAX_PAGES:
-            raise ReaderError(path, f"{len(numbers)} scanned pages; OCR reads at most {MAX_PAGES} pages a file")
         for number in numbers:
             page = pdf[number]
             width, height = page.get_size()  # points
