@@ -34,7 +34,7 @@ from .pdf_page import SCAN_AREA
 from .pdf_layout import Char, Edge, compose, paths_to_edges
 
 MAX_OFD_BYTES = 100 * 1024 * 1024
-# The most XML read from the zip in all: a report's pages are a few MB; a zip bomb is not read.
+# The most read from the zip in all (XML and pictures): a report's pages are a few MB; a zip bomb is not read.
 MAX_XML_BYTES = 200 * 1024 * 1024
 POINTS_PER_MM = 72 / 25.4
 # Where a glyph stands on its baseline, as a share of its size (the PDF reader's boxes: an em
@@ -66,7 +66,7 @@ def read_ofd(path: str | Path, scanned_pages: ScannedPictures | None = None) -> 
         with zipfile.ZipFile(path) as package:
             ofd = _OfdPackage(path, package)
             pages, title = ofd.read()
-            pictured = {n: ofd.media(page.picture) for n, page in enumerate(pages)
+            pictured = {n: ofd.unpacked(page.picture) for n, page in enumerate(pages)
                         if page.picture and sum(1 for c in page.chars if not c.text.isspace()) < MIN_CHARS_PER_PAGE}
     except zipfile.BadZipFile as e:
         problem = "not a zip archive" if str(e) == "File is not a zip file" else f"zip: {_one_line(e)}"
@@ -143,14 +143,19 @@ class _OfdPackage:
         self.names = {name.lstrip("/"): name for name in package.namelist()}
         self.read_bytes = 0
 
-    def xml(self, name: str):
-        """A part of the package, parsed (no entities, no network: the text is untrusted)."""
+    def unpacked(self, name: str) -> bytes:
+        """A part's bytes, within the bound on all the package unpacks (MAX_XML_BYTES: XML and
+        pictures alike)."""
         info = self.package.getinfo(self.names[name])
         self.read_bytes += info.file_size
         if self.read_bytes > MAX_XML_BYTES:
-            raise ReaderError(self.path, f"OFD too large ({self.read_bytes // 1_048_576} MB of XML unpacked)")
+            raise ReaderError(self.path, f"OFD too large ({self.read_bytes // 1_048_576} MB unpacked)")
+        return self.package.read(info)
+
+    def xml(self, name: str):
+        """A part of the package, parsed (no entities, no network: the text is untrusted)."""
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
-        return etree.fromstring(self.package.read(info), parser)
+        return etree.fromstring(self.unpacked(name), parser)
 
     def resolve(self, base: str, location: str) -> str:
         """A part's name from a location in the part ``base`` (relative to its folder, or to the
@@ -180,8 +185,16 @@ class _OfdPackage:
         common = _child(document, "CommonData")
         default_box = self._box(common)
         templates = {}
-        for template in _children(common, "TemplatePage") if common is not None else []:
-            templates[template.get("ID")] = self.resolve(document_name, template.get("BaseLoc"))
+        for declared in _children(common, "TemplatePage") if common is not None else []:
+            templates[declared.get("ID")] = self.resolve(document_name, declared.get("BaseLoc"))
+        parsed: dict[str, object] = {}
+
+        def template(name: str):
+            """A template page, parsed once however many pages are drawn on it."""
+            if name not in parsed:
+                parsed[name] = self.xml(name)
+            return parsed[name]
+
         self.media_files = self._media_files(document_name, common)
         listed = _child(document, "Pages")
         page_parts = _children(listed, "Page") if listed is not None else []
@@ -191,7 +204,7 @@ class _OfdPackage:
         for part in page_parts:
             name = self.resolve(document_name, part.get("BaseLoc"))
             page = self.xml(name)
-            layers = [self.xml(templates[t.get("TemplateID")]) for t in _children(page, "Template")
+            layers = [template(templates[t.get("TemplateID")]) for t in _children(page, "Template")
                       if t.get("TemplateID") in templates]
             layers.append(page)
             pages.append(self._page_objects(layers, self._box(page) or default_box))
@@ -217,14 +230,6 @@ class _OfdPackage:
                     except ReaderError:
                         continue  # a picture missing from the package: a page without it
         return files
-
-    def media(self, name: str) -> bytes:
-        """A picture's bytes, within the package's bound (a picture is not XML, but unpacked all the same)."""
-        info = self.package.getinfo(self.names[name])
-        self.read_bytes += info.file_size
-        if self.read_bytes > MAX_XML_BYTES:
-            raise ReaderError(self.path, f"OFD too large ({self.read_bytes // 1_048_576} MB unpacked)")
-        return self.package.read(info)
 
     @staticmethod
     def _box(element) -> tuple[float, float, float, float] | None:
