@@ -146,9 +146,8 @@ def member_at(path: Path) -> tuple[Path, Member] | None:
 
     :raises ReaderError: the archive cannot be opened, or holds no such member.
     """
-    for archive in path.parents:
-        if is_archive_name(archive.name) and archive.is_file():
-            wanted = posixpath.normpath(path.relative_to(archive).as_posix())
+    for archive, wanted in _archives_above(path):
+        if archive.is_file():
             found = next((m for m in archive_members(archive) if m.name == wanted), None)
             if found is None:
                 raise ReaderError(path, f"no such file in the zip archive {archive.name}")
@@ -162,9 +161,7 @@ def member_exists(path: Path, listings: dict[Path, set[str] | None]) -> bool:
     :param listings: each archive's member paths, filled as archives are looked at (None: the
         archive is gone or unreadable), so that a prune opens each archive once.
     """
-    for archive in path.parents:
-        if not is_archive_name(archive.name):
-            continue
+    for archive, wanted in _archives_above(path):
         if archive not in listings:
             try:
                 listings[archive] = {m.name for m in archive_members(archive)} if archive.is_file() else None
@@ -172,5 +169,13 @@ def member_exists(path: Path, listings: dict[Path, set[str] | None]) -> bool:
                 listings[archive] = None
         names = listings[archive]
         if names is not None:
-            return posixpath.normpath(path.relative_to(archive).as_posix()) in names
+            return wanted in names
     return False
+
+
+def _archives_above(path: Path) -> Iterator[tuple[Path, str]]:
+    """Each folder above ``path`` named as an archive, nearest first, with the member path it
+    would hold ``path`` under."""
+    for archive in path.parents:
+        if is_archive_name(archive.name):
+            yield archive, posixpath.normpath(path.relative_to(archive).as_posix())

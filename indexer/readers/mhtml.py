@@ -43,7 +43,7 @@ class SavedPage:
             if part.is_multipart():
                 continue
             if wanted_id is not None:
-                found = (part.get("Content-ID") or "").strip().strip("<>") == wanted_id
+                found = _content_id(part) == wanted_id
             else:
                 location = (part.get("Content-Location") or "").strip()
                 found = bool(location) and urljoin(self.location, location) == wanted
@@ -115,9 +115,14 @@ def _page_part(message: Message) -> Message | None:
     start = start.strip().strip("<>") if isinstance(start, str) else ""
     if start:
         for part in message.walk():
-            if not part.is_multipart() and (part.get("Content-ID") or "").strip().strip("<>") == start:
+            if not part.is_multipart() and _content_id(part) == start:
                 return part
     return next(iter(_html_parts(message)), None)
+
+
+def _content_id(part: Message) -> str:
+    """A part's Content-ID without its angle brackets, as cid: addresses and ``start`` name it."""
+    return (part.get("Content-ID") or "").strip().strip("<>")
 
 
 def _decoded(data: bytes, charset: str | None, path: Path) -> str:
