@@ -7,7 +7,8 @@ The key is ``<region>/<name>`` (docs/report-format.md#agency-key):
   by ``-``; without an adcode, the settled province/city/county names joined by ``-``; ``-`` when
   nothing of the place is settled. So 市中区信访局 of 枣庄 (370402) and of 济南 (370103) stay two.
 - name: the agency name normalised by ``normalize_agency_name``: NFKC, no whitespace or quotes,
-  the abbreviations of ``ABBREVIATIONS`` written out, then the alias table of config.toml
+  the abbreviations of ``ABBREVIATIONS`` written out, a place named alone written as its
+  government (福州市晋安区 -> 福州市晋安区人民政府, region.py ``place_government``), then the alias table of config.toml
   (``[agency_aliases]``, variant = canonical name) applied. So 平潭综合实验区管委会,
   平潭综合实验区管理委员会 and (by the shipped alias) 平潭综合实验区 are one name.
 """
@@ -18,6 +19,7 @@ import unicodedata
 from typing import Iterable, Mapping
 
 from .aliases import report_aliases
+from .region import place_government
 from .report import Report
 from .results import AgencyPanel, AgencyReport, AgencyYear
 
@@ -35,7 +37,7 @@ def _rules(name: str) -> str:
     name = _DROPPED.sub("", unicodedata.normalize("NFKC", name))
     for pattern, replacement in ABBREVIATIONS:
         name = pattern.sub(replacement, name)
-    return name
+    return place_government(name) or name  # 福州市晋安区 is 福州市晋安区人民政府
 
 
 def normalize_aliases(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:

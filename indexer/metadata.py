@@ -8,7 +8,9 @@ agency-type taxonomy.
 Level rules (``agency_to_level``), first match wins:
 - central: a State Council organ (国务院…, 国家…局, 中华人民共和国…, a bare
   …部 / …总局 / …总署 naming no place);
-- township: a 乡/镇/街道 organ (…镇人民政府, …街道办事处);
+- township: a 乡/镇/街道 organ (…镇人民政府, …街道办事处, 佛堂镇政府), or a town or street
+  named alone (义乌市佛堂镇: its 人民政府), the name read as its agency key writes it
+  (agencies.py ``normalize_agency_name``);
 - from the unit the agency's own name starts with: a province, autonomous
   region or municipality (上海市科委, 重庆市财政局) -> province; a
   prefecture-level city -> city; a district, county or county-level city
@@ -20,8 +22,11 @@ Level rules (``agency_to_level``), first match wins:
 
 Agency type (``agency_to_type``): the configured taxonomy is matched against the
 organ's own name, after its place names (平潭综合实验区社会事业局 -> 社会事业局), so
-that a place name never decides the type; an agency that is a place alone (平潭综合
-实验区) is matched whole. An organ the taxonomy does not know is ``其他`` (listed
+that a place name never decides the type (公安县人民政府 is judged on 人民政府). The name is
+first read as its agency key writes it (agencies.py ``normalize_agency_name``): 晋安区政府 is
+晋安区人民政府, and a division, town or street named alone is that place's government
+(福州市晋安区 -> 福州市晋安区人民政府, 佛堂镇 -> 佛堂镇人民政府, region.py
+``place_government``); a zone alone (平潭综合实验区) is matched whole. An organ the taxonomy does not know is ``其他`` (listed
 by the ingest summary, so that config.toml can be extended), never a guess.
 """
 from __future__ import annotations
@@ -32,6 +37,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .document import Document
+from .agencies import normalize_agency_name
 from .region import place_and_organ, resolve_region
 from .report import REGION_KEYS, Flag, Section
 from .sections import PAGE_NUMBER_LINE, normalise_spaces, paragraph_offsets
@@ -43,7 +49,9 @@ CN_YEAR_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八�
 
 _YEAR = r"((?:19|20)\d{2}|[〇○零Ｏ一二三四五六七八九]{4})"
 _TITLE_YEAR = re.compile(_YEAR + r"\s*年")
-_TITLE_BOILERPLATE = re.compile(r"政府信息公开|政务公开|信息公开|年度报告|工作报告")
+_TITLE_BOILERPLATE = re.compile(r"政府信息公开|政务公开|信息公开|年度报告|工作报告|年报")
+# How a title ends: …年度报告, or the short form …政府信息公开年报 many sites use.
+_TITLE_END = re.compile(r"报告|年报(?!告)")
 _ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会)$")
 _SENTENCE_MARKS = re.compile(r"[。，；：！？,;:!?《》]")
 _STATS_PERIOD = re.compile(r"统计(?:期限|周期|时限|时间|区间|范围|期)?\s*(?:为|是|自|从|：|:)?\s*(?:自|从)?\s*"
@@ -94,17 +102,17 @@ def _small_cn_number(text: str) -> int | None:
 
 
 def _looks_like_title(text: str) -> bool:
-    return "报告" in text and len(text) <= MAX_TITLE_LENGTH and not _SENTENCE_MARKS.search(text)
+    return bool(_TITLE_END.search(text)) and len(text) <= MAX_TITLE_LENGTH and not _SENTENCE_MARKS.search(text)
 
 
 def document_to_title(document: Document, sections: list[Section]) -> str | None:
-    """The report's own title: the line(s) before part 1 ending in 报告, joined when broken
+    """The report's own title: the line(s) before part 1 ending in 报告 (or 年报), joined when broken
     (铁东区政务服务局2020年度政府信息公开工作 / 年度报告); else the container's title.
 
-    In a run-together page the title is the text before the first 报告 of the first paragraph.
+    In a run-together page the title is the text up to the first 报告 (or 年报) of the first paragraph.
     """
     first_part = min((s.start for s in sections), default=None)
-    lines = [p.text.strip() for offset, p in paragraph_offsets(document)[:TITLE_SCAN_PARAGRAPHS]
+    lines = [_unquoted(p.text.strip()) for offset, p in paragraph_offsets(document)[:TITLE_SCAN_PARAGRAPHS]
              if first_part is None or offset < first_part]
     for i, line in enumerate(lines):
         candidate = _title_prefix(line)
@@ -122,14 +130,21 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
     return normalise_spaces(meta_title) if meta_title else None
 
 
+def _unquoted(line: str) -> str:
+    """A line wholly inside title marks without it: 《…年度报告》 -> …年度报告."""
+    if line.startswith("《") and line.endswith("》") and line.count("《") == 1 and line.count("》") == 1:
+        return line[1:-1].strip()
+    return line
+
+
 def _title_prefix(line: str) -> str | None:
-    """The title part of a line: the whole line, or the words before the first 报告."""
-    if _looks_like_title(line) and line.rstrip().endswith("报告"):
+    """The title part of a line: the whole line, or the words up to the first 报告 (or 年报)."""
+    if _looks_like_title(line) and line.rstrip().endswith(("报告", "年报")):
         return line
-    end = line.find("报告")
-    if 0 < end <= MAX_TITLE_LENGTH:
-        prefix = line[: end + 2]
-        if not _SENTENCE_MARKS.search(prefix) and not prefix.startswith(("本报告", "报告")):
+    end = _TITLE_END.search(line)
+    if end and 0 < end.start() <= MAX_TITLE_LENGTH:
+        prefix = line[: end.end()]
+        if not _SENTENCE_MARKS.search(prefix) and not prefix.startswith(("本报告", "报告", "本年报", "年报")):
             return prefix
     return None
 
@@ -140,7 +155,7 @@ def _is_title_start_missing(title: str, previous: str) -> bool:
     if not previous or len(previous) > MAX_TITLE_LENGTH // 2 or _SENTENCE_MARKS.search(previous):
         return False
     head = normalise_spaces(title)
-    if head.startswith(("年度报告", "报告", "工作")):
+    if head.startswith(("年度报告", "报告", "年报", "工作")):
         return True
     if _TITLE_YEAR.match(head) or head.startswith(("政府信息公开", "政务公开")):
         return bool(_ORGAN_END.search(normalise_spaces(previous)) or _TITLE_YEAR.search(previous))
@@ -251,7 +266,7 @@ def agency_to_level(agency: str | None, unit_kind: str | None, region: dict[str,
         return None
     if unit_kind is None and agency[:1] not in "省市区县" and _CENTRAL.search(agency):
         return "central"
-    if _TOWNSHIP.search(agency):
+    if _TOWNSHIP.search(normalize_agency_name(agency)):  # 佛堂镇政府, 义乌市佛堂镇: a 镇人民政府
         return "township"
     if unit_kind == "zone":
         return "county"
@@ -276,8 +291,8 @@ def agency_to_type(agency: str | None, config: Config) -> str | None:
     """
     if not agency:
         return None
-    organ = place_and_organ(agency)[1]
-    return config.classify_agency(organ or agency) or OTHER_AGENCY_TYPE
+    name = normalize_agency_name(agency)  # 晋安区政府, 福州市晋安区: 晋安区人民政府's
+    return config.classify_agency(place_and_organ(name)[1] or name) or OTHER_AGENCY_TYPE
 
 
 def document_to_metadata(document: Document, sections: list[Section], config: Config) -> Metadata:

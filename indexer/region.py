@@ -423,6 +423,41 @@ def place_and_organ(name: str) -> tuple[str, str]:
     return name[:len(name) - len(rest)], rest
 
 
+# A town's or a street's name as an agency writes it alone (佛堂镇, 星沙街道): towns and streets
+# are below the division table, so they are known by their ending.
+_TOWN = re.compile(r"^[^市县区省州旗盟府\s]{1,8}[乡镇]$")  # not 人民政府新店镇: an organ before it
+_STREET = re.compile(r"^[^市县区省州旗盟府\s]{1,8}街道$")
+# Endings of areas a committee governs, divisions of the table among them; a few such areas have a
+# 人民政府 (上海市浦东新区), so an agency named by one of them alone gives no government at all.
+_COMMITTEE_RUN = ZONE_SUFFIXES + ("园区",)
+
+
+@lru_cache(maxsize=4096)
+def place_government(name: str) -> str | None:
+    """The government a report in the name of a place alone speaks for, else None.
+
+    A report titled with a place and no organ (福州市晋安区2016年…, 上海市2022年…, 佛堂镇2021年…)
+    is that place's people's government's, as the Regulations' 各级人民政府 report: 福州市晋安区 ->
+    福州市晋安区人民政府, 义乌市佛堂镇 -> 义乌市佛堂镇人民政府, 星沙街道 -> 星沙街道办事处. A zone
+    or special area alone (平潭综合实验区) is governed by a committee (管委会), not a 人民政府, so
+    it gives None, as do 上海市浦东新区 (see ``_COMMITTEE_RUN``) and every name with an organ of
+    its own (晋安区档案馆).
+    """
+    organ = place_and_organ(name)[1]
+    if not organ:
+        return None
+    if _STREET.match(organ):
+        return name + "办事处"
+    if _TOWN.match(organ):
+        return name + "人民政府"
+    if organ.endswith(_COMMITTEE_RUN) or any(organ in area.names for area in load_special_areas()):
+        return None  # 雄安新区 and 苏州工业园区 are divisions too, but run by a committee
+    mentions = text_to_mentions(organ, load_gazetteer(), min_length=2)
+    if mentions and mentions[0].start == 0 and mentions[0].end == len(organ):
+        return name + "人民政府"
+    return None
+
+
 def leading_zone(name: str) -> str | None:
     """平潭综合实验区管委会 -> 平潭综合实验区: a zone named at the start of an agency name."""
     best = None

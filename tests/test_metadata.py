@@ -283,6 +283,58 @@ def test_agency_type_from_the_organ_after_its_place(agency, organ, agency_type):
     assert agency_to_type(agency, CONFIG) == agency_type
 
 
+# A report in the name of a place alone is that place's government's (region.py place_government).
+@pytest.mark.parametrize("title_agency, agency_type, level, key_name", [
+    ("上海市", "人民政府", "province", "上海市人民政府"),
+    ("福州市晋安区", "人民政府", "county", "福州市晋安区人民政府"),
+    ("宿迁市", "人民政府", "city", "宿迁市人民政府"),
+    ("湘西土家族苗族自治州", "人民政府", "city", "湘西土家族苗族自治州人民政府"),
+    ("公安县", "人民政府", "county", "公安县人民政府"),          # the place's name never decides: not 公安
+    ("义乌市佛堂镇", "乡镇街道", "township", "义乌市佛堂镇人民政府"),
+    ("佛堂镇", "乡镇街道", "township", "佛堂镇人民政府"),
+    ("长沙县星沙街道", "乡镇街道", "township", "长沙县星沙街道办事处"),
+    # a committee governs these, and 浦东新区 has a 人民政府: no government is assumed
+    ("上海市浦东新区", "其他", "county", "上海市浦东新区"),
+    ("苏州工业园区", "其他", "county", "苏州工业园区"),
+    # an organ of its own is judged as before
+    ("晋安区档案馆", "其他", "county", "晋安区档案馆"),
+    ("泰州市人民政府", "人民政府", "city", "泰州市人民政府"),
+    # 政府 for 人民政府, as the agency key reads it
+    ("晋安区政府", "人民政府", "county", "晋安区人民政府"),
+    ("义乌市佛堂镇政府", "乡镇街道", "township", "义乌市佛堂镇人民政府"),
+])
+def test_a_place_named_alone_is_its_government(title_agency, agency_type, level, key_name):
+    from indexer.agencies import agency_key
+    document = doc(f"{title_agency}2021年政府信息公开工作年度报告", "一、总体情况", "2021年，本机关认真贯彻《条例》。")
+    metadata = metadata_of(document)
+    assert (metadata.agency, metadata.agency_type, metadata.level) == (title_agency, agency_type, level)
+    assert agency_key(metadata.agency, metadata.region).endswith("/" + key_name)
+
+
+@pytest.mark.parametrize("line, title", [
+    ("福州市晋安区人民政府2020年政府信息公开年报",) * 2,
+    ("福州市晋安区人民政府政府信息公开工作2020年年报",) * 2,
+    ("《福州市晋安区人民政府2020年政府信息公开工作年度报告》", "福州市晋安区人民政府2020年政府信息公开工作年度报告"),
+])
+def test_titles_in_short_forms_and_title_marks(line, title):
+    metadata = metadata_of(doc(line, "一、总体情况", "2020年，本机关认真贯彻《条例》。"))
+    assert (metadata.title, metadata.agency, metadata.year) == (title, "福州市晋安区人民政府", 2020)
+
+
+def test_a_place_and_its_government_are_one_agency():
+    from indexer.agencies import normalize_agency_name, normalize_aliases
+    assert normalize_agency_name("福州市晋安区") == normalize_agency_name("福州市晋安区人民政府") \
+        == normalize_agency_name("福州市晋安区政府") == "福州市晋安区人民政府"
+    assert normalize_agency_name("佛堂镇") == "佛堂镇人民政府"
+    assert normalize_agency_name("福州市晋安区人民政府新店镇") == "福州市晋安区人民政府新店镇"  # an organ before the town
+    # an alias written with the place alone matches the reports so titled
+    aliases = normalize_aliases([("晋安区", "福州市晋安区人民政府")])
+    assert normalize_agency_name("晋安区", aliases) == normalize_agency_name("晋安区人民政府", aliases) \
+        == "福州市晋安区人民政府"
+    # the shipped alias of a zone named alone is untouched
+    assert normalize_agency_name("平潭综合实验区", dict(CONFIG.agency_aliases)) == "平潭综合实验区管理委员会"
+
+
 def test_real_page_of_a_bureau_the_taxonomy_does_not_know(tmp_path):
     """The real 2024 pingtan page, retitled as its 社会事业局's report."""
     from indexer.parse import parse_file
