@@ -183,6 +183,31 @@ def test_text_items_split_numbering_from_values():
         ("1.属于国家秘密", ["0000000"]), ("2.其他法律行政法规禁止公开", ["0000000"])]
 
 
+def test_a_signed_value_in_running_text_starts_a_value_of_its_own():
+    items = text_to_items("行政事业性收费35-15第二十条 其他 12 −3 4")
+    assert [(i.label.strip(), i.segments) for i in items][:2] == [("行政事业性收费", ["35", "-15"]),
+                                                                   ("第二十条 其他", ["12", "-3", "4"])]
+
+
+def test_crawled_2019_table_two_with_a_negative_change():
+    """The real 2019 page with its fees row as Pingtan's 2020 page prints one (35 last year, -15 this
+    year, run together as 35-15): 35 and -15, not 3 and 5 with -15 dropped. A row whose signed part
+    still runs two values together stays null."""
+    page = (CORPUS_REAL / "fj_pingtan_2019_page.txt").read_text(encoding="utf-8")
+    assert "行政事业性收费350第二十条" in page and "行政处罚26480430行政强制" in page
+    page = page.replace("行政事业性收费350第二十条", "行政事业性收费35-15第二十条")
+    page = page.replace("行政处罚26480430行政强制", "行政处罚2648-18538行政强制")
+    paragraphs = [Paragraph(line) for line in page.split("\n")]
+    part = document_to_figures(Document(path="p.txt", format="txt", blocks=paragraphs))
+    assert (part.figures["t2.fees.prev_items"], part.figures["t2.fees.change"]) == (35, -15)
+    assert [part.figures[f"t2.penalty.{c}"] for c in ("prev_items", "change", "decisions")] == [None] * 3
+    assert any(f.code == "digits_ambiguous" and f.where == "t2.penalty" for f in part.flags)
+    golden = json.loads((GOLDEN_DIR / "fj_pingtan_2019_page.json").read_text(encoding="utf-8"))["figures"]
+    changed = {k for k in golden if k.startswith(("t2.fees.", "t2.penalty."))}
+    assert {k: v for k, v in part.figures.items() if k not in changed} == \
+        {k: v for k, v in golden.items() if k not in changed}
+
+
 def test_text_items_skip_narrative_counts():
     items = text_to_items("集中公开现行有效行政规范性文件698件，制发88件")
     assert all(not i.segments for i in items)

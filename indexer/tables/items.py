@@ -24,7 +24,12 @@ VALUE_CELL = re.compile(r"[+-]?\d[\d\s.,]*(?:万元|元)?")
 # A digit that can be a value: not a numbering digit (2.其他…), which is no value even
 # glued to the values before it.
 _DIGIT = r"(?:\d(?![.．、]\s*[\u4e00-\u9fff“\"(（]))"
-RUN = re.compile(rf"{_DIGIT}(?:{_DIGIT}|[ \t]|[.](?={_DIGIT})|,(?={_DIGIT}{{3}}(?!{_DIGIT})))*(?:\s*(?:万元|元))?")
+# A sign inside a run starts the next value: 行政事业性收费35-15 is 35 and -15 (table 二's 本年增/减
+# of the 2019 format), never 3 5 with -15 left over.
+_SIGNED = r"[-+\u2212](?=\d)"
+RUN = re.compile(rf"{_DIGIT}(?:{_DIGIT}|[ \t]|{_SIGNED}|[.](?={_DIGIT})|,(?={_DIGIT}{{3}}(?!{_DIGIT})))*"
+                 r"(?:\s*(?:万元|元))?")
+_PIECE_BREAK = re.compile(rf"\s+|(?={_SIGNED})")
 TRAILING_RUN = re.compile(r"\d\s*(?:万元|元)?\s*$")
 PLACEHOLDER = re.compile(r"[-—–－―/／\\、]+|无")
 # Matched at the end of a digit run (pattern.match(text, end)).
@@ -115,7 +120,7 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
 
 
 def _run_pieces(run: str) -> list[str]:
-    pieces = run.split()
+    pieces = [piece.replace("\u2212", "-") for piece in _PIECE_BREAK.split(run) if piece]
     if len(pieces) > 1 and pieces[-1] in ("元", "万元"):  # "6.8 万元": the unit belongs to the amount
         pieces = pieces[:-2] + [pieces[-2] + pieces[-1]]
     return pieces
