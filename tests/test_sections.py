@@ -151,6 +151,19 @@ def test_missing_part_five_heading_recovered_from_its_first_subheading():
     assert sections[1].text.startswith("（一）主要问题")
 
 
+@pytest.mark.parametrize("first", ["（一）2024 年工作中存在问题的改进情况", "（一）上年度存在问题的改进情况",
+                                   "（一）2024年度存在的主要问题整改情况"])
+def test_missing_part_five_heading_recovered_from_a_look_back_at_last_year(first):
+    """The 2021 format's part 5 often opens with last year's problems; a conversion that lost the
+    part's heading (上海市人民政府办公厅 2025, as converted to markdown) keeps that subheading."""
+    document = doc("四、政府信息公开行政复议、行政诉讼情况", "维持纠正", first, "加强解读。",
+                   "（二）2025 年工作中存在的主要问题", "人手不足。", "六、其他需要报告的事项", "无")
+    sections = document_to_sections(document)
+    assert [s.n for s in sections] == [4, 5, 6]
+    assert sections[1].heading == CANONICAL_HEADINGS[5] and sections[1].text.startswith(first)
+    assert_offsets(document)
+
+
 def test_own_narrative_numbering_then_annex():
     """上海市科委 2024: the narrative numbers its own topics; the template parts come in an annex."""
     document = doc("一、总体情况", "概述。", "二、工作机制保障", "甲", "三、主动公开工作情况", "乙",
