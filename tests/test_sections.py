@@ -98,6 +98,20 @@ def test_renumbered_headings_and_variant_wordings():
     assert_offsets(document)
 
 
+@pytest.mark.parametrize("heading", ["五、存在问题及改进情况", "五、存在的问题和改进措施", "五、工作中存在的主要问题及改进措施",
+                                     "五、主要问题及改进情况"])
+def test_part_five_heading_wordings(heading):
+    document = doc("四、政府信息公开行政复议、行政诉讼情况", "维持纠正", heading, "一是存在问题。",
+                   "六、其他需要报告的事项", "无")
+    assert headings(document) == [(4, "四、政府信息公开行政复议、行政诉讼情况"), (5, heading), (6, "六、其他需要报告的事项")]
+    assert_offsets(document)
+
+
+def test_a_sentence_on_problems_is_no_part_five_heading():
+    document = doc("一、总体情况", "存在问题及时整改。", "二、主动公开政府信息情况", "甲")
+    assert [n for n, _ in headings(document)] == [1, 2]
+
+
 def test_part_four_heading_with_tiqi_before_review():
     # Seen in generated and real reports: 提起 stands before 行政复议, not before 行政诉讼.
     document = doc("三、收到和处理政府信息公开申请情况", "甲",
