@@ -51,13 +51,13 @@ from .vocabulary import CANONICAL_HEADINGS
 # fall anywhere inside a title in PDF text, so each literal character is
 # allowed to be followed by whitespace (see _spaced).
 _TITLE_SOURCES = {
-    1: r"总体情况",
+    1: r"(?:总体(?:工作)?|基本)情况|(?:总体|工作)?概况|概述",
     2: r"主动公开政府信息(?:的)?情况",
     3: r"收到和处理政府信息公开申请(?:的)?情况",
     4: r"(?:因)?(?:政府信息公开)?(?:申请)?(?:提起)?行政法?复议[、和及与,，]?(?:提起)?行政诉讼(?:的)?(?:情况)?",
     5: r"(?:政府信息公开工作)?(?:工作中)?(?:存在的?主要问题(?:及|和|与|以及)?(?:改进)?|存在的?问题(?:及|和|与|以及)改进"
        r"|主要问题(?:及|和|与|以及)改进)(?:情况|措施)?",
-    6: r"其他需要报告的事项",
+    6: r"其他需要(?:报告|说明)的?事项|需要(?:报告|说明)的其他事项|其他事项",
 }
 
 CN_DIGITS = "一二三四五六七八九十"
@@ -100,16 +100,18 @@ TITLE_PATTERNS = {n: re.compile(_spaced(p)) for n, p in _TITLE_SOURCES.items()}
 MARKED_TITLE_PATTERNS = {n: re.compile(_MARKER + "(?P<title>" + _spaced(p) + ")") for n, p in _TITLE_SOURCES.items()}
 TEXT_ANCHOR_PATTERNS = {n: re.compile(p) for n, p in _TEXT_ANCHORS.items()}
 
-# A character every wording of a title holds (none of its optional words): a paragraph
-# without it cannot hold the title; this test costs far less than any search.
-_TITLE_CHARS = {1: "总", 2: "动", 3: "申", 4: "讼", 5: "题", 6: "项"}
-# Titles 4 and 5 open with optional words, which keeps the regex engine from skipping
-# ahead to them (it tries the pattern at every character). A paragraph holds such a
-# title exactly when it holds the words every wording has, which open on a fixed
-# character the engine jumps to: those are searched for instead.
+# Characters one of which every wording of a title holds (none of its optional words): a
+# paragraph without them cannot hold the title; this test costs far less than any search.
+_TITLE_CHARS = {1: "总基概", 2: "动", 3: "申", 4: "讼", 5: "题", 6: "项"}
+# Titles 4 and 5 open with optional words, and 1 and 6 are alternatives, which keeps the
+# regex engine from skipping ahead to them (it tries the pattern at every character). A
+# paragraph holding such a title holds words every wording has, which open on a few fixed
+# characters the engine jumps to: those are searched for first.
 _TITLE_REQUIRED = {
+    1: (r"总体(?:工作)?情况", r"基本情况", r"概[况述]"),
     4: (r"行政法?复议[、和及与,，]?(?:提起)?行政诉讼",),
     5: (r"存在的?主要问题", r"存在的?问题(?:及|和|与|以及)改进", r"主要问题(?:及|和|与|以及)改进"),
+    6: (r"事项",),
 }
 TITLE_SEARCHES = TITLE_PATTERNS | {n: re.compile("|".join(map(_spaced, required)))
                                     for n, required in _TITLE_REQUIRED.items()}
@@ -171,8 +173,8 @@ def text_to_heading_candidates(paragraphs: list[tuple[int, Paragraph]]) -> list[
         text = paragraph.text
         # Both kinds hold the title: most paragraphs have none, and looking for the
         # title alone is far cheaper than trying a marker at every character.
-        titles = [n for n, char in _TITLE_CHARS.items()
-                  if char in text and TITLE_SEARCHES[n].search(text) is not None]
+        titles = [n for n, chars in _TITLE_CHARS.items()
+                  if any(map(text.__contains__, chars)) and TITLE_SEARCHES[n].search(text) is not None]
         for n in titles:
             for match in MARKED_TITLE_PATTERNS[n].finditer(text):
                 if match.start() > 0 and not _inline_marker_allowed(text, match.start()):

@@ -107,6 +107,14 @@ def test_part_five_heading_wordings(heading):
     assert_offsets(document)
 
 
+@pytest.mark.parametrize("first, last", [("一、总体工作情况", "六、其他需要报告事项"), ("一、基本情况", "六、其他事项"),
+                                         ("一、概述", "六、需要说明的其他事项"), ("一、工作概况", "六、其他需要说明的事项")])
+def test_part_one_and_six_heading_wordings(first, last):
+    document = doc("标题", first, "甲", "二、主动公开政府信息情况", "乙", "五、存在的主要问题及改进情况", "丙", last, "无")
+    assert headings(document) == [(1, first), (2, "二、主动公开政府信息情况"), (5, "五、存在的主要问题及改进情况"), (6, last)]
+    assert_offsets(document)
+
+
 def test_a_sentence_on_problems_is_no_part_five_heading():
     document = doc("一、总体情况", "存在问题及时整改。", "二、主动公开政府信息情况", "甲")
     assert [n for n, _ in headings(document)] == [1, 2]
