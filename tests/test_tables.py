@@ -90,6 +90,24 @@ def test_template_from_wording(labels, template):
     assert detect_template(labels) == template
 
 
+def test_a_report_from_before_the_template_has_none():
+    """Pingtan's 2018 report (the format before 2019) names 政府集中采购 in its narrative and has no
+    table 二 or 三: the weaker evidence counts only inside those tables, so the template is unknown,
+    and its narrative counts (文件90份) are no table 四 either."""
+    paragraphs = ["平潭综合实验区2018年度政府信息公开工作年度报告",
+                  "本报告由概述、主动公开政府信息情况、因政府信息公开申请行政复议、提起行政诉讼的情况、"
+                  "政府信息公开工作存在的主要问题及改进措施共五个部分组成。",
+                  "一、概述", "截至发文之日，共主动公开政策性文件90份。",
+                  "二、主动公开政府信息情况", "主要类别有：行政事业性收费信息3条，政府集中采购项目类信息55条。",
+                  "四、因政府信息公开申请行政复议、提起行政诉讼的情况", "2018年未收到有关申请。",
+                  "五、主要问题和改进措施", "下一步，我区将加强队伍建设。"]
+    result = document_to_figures(Document(path="p.txt", format="txt", blocks=[Paragraph(p) for p in paragraphs]))
+    assert result.template is None
+    assert all(value is None for value in result.figures.values())
+    assert {f.code for f in result.flags} == {"template_unknown", "missing_table_3", "missing_table_4"}
+    assert detect_template(paragraphs, []) is None and detect_template(paragraphs) == "2019"
+
+
 # ---------------------------------------------------------------- digits
 
 

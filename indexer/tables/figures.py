@@ -44,9 +44,10 @@ def document_to_figures(document: Document) -> FigureResult:
         (template_unknown, missing_table_<n>, digits_ambiguous, rows_unaligned, unit_assumed).
     """
     items = document_to_items(document)
-    template = detect_template_normalised([item.norm for item in items])
-    result = FigureResult(template)
     regions = find_regions(items)
+    in_tables = _region(items, regions.t2) + _region(items, regions.t3)
+    template = detect_template_normalised([item.norm for item in items], [item.norm for item in in_tables])
+    result = FigureResult(template)
     if template is None:
         result.flags.append(Flag("template_unknown", None,
                                  "neither table 二's headers nor other wording tell the 2019 from the 2021 format"))

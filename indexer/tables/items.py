@@ -33,7 +33,7 @@ _PIECE_BREAK = re.compile(rf"\s+|(?={_SIGNED})")
 TRAILING_RUN = re.compile(r"\d\s*(?:万元|元)?\s*$")
 PLACEHOLDER = re.compile(r"[-—–－―/／\\、]+|无")
 # Matched at the end of a digit run (pattern.match(text, end)).
-COUNTER_AFTER = re.compile(r"\s*[件条个项次篇家%％年月日号期名位所起余多场天人户]")
+COUNTER_AFTER = re.compile(r"\s*[件条个项次篇份家%％年月日号期名位所起余多场天人户]")
 
 
 @dataclass(slots=True)

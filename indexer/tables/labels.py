@@ -179,15 +179,22 @@ def _match_t3_labelled(label: str, template: str, at_end: bool) -> str | None:
     return match_row(label, _t3_cores(template), canonical=_canonical_labels(template), at_end=at_end)
 
 
-def detect_template(labels: list[str]) -> str | None:
-    """The template version from the labels' wording: table 二's headers first, then other evidence."""
-    return detect_template_normalised([normalise(label) for label in labels])
+def detect_template(labels: list[str], table_labels: list[str] | None = None) -> str | None:
+    """The template version from the labels' wording: table 二's headers first, then other evidence
+    (from ``table_labels`` alone when given: the labels of tables 二 and 三)."""
+    return detect_template_normalised([normalise(label) for label in labels],
+                                      None if table_labels is None else [normalise(label) for label in table_labels])
 
 
-def detect_template_normalised(norms: list[str]) -> str | None:
-    """detect_template for labels already normalised (``Item.norm``)."""
-    text = "".join(norms)
+def detect_template_normalised(norms: list[str], table_norms: list[str] | None = None) -> str | None:
+    """detect_template for labels already normalised (``Item.norm``).
+
+    The weaker evidence (政府集中采购, 逾期不补正 …) is looked for in ``table_norms`` when given: a
+    report of the years before the template (2018) names 政府集中采购 in its narrative.
+    """
+    texts = ("".join(norms), "".join(norms if table_norms is None else table_norms))
     for strength in (0, 1):
+        text = texts[strength]
         hits = {t: sum(word in text for word in evidence[strength]) for t, evidence in TEMPLATE_EVIDENCE.items()}
         if hits["2019"] and not hits["2021"]:
             return "2019"
