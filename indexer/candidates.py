@@ -34,12 +34,14 @@ class NoSuchPath(XxgkError):
 class CandidateFile:
     """A file to ingest. One inside a zip archive has ``archive`` and ``member`` too, and its
     ``path`` is the archive's path followed by the member's (archives.py); ``problem`` says why
-    an archive itself could not be opened."""
+    an archive itself could not be opened. A stored report parsed again (``xxgk ingest
+    --reparse``) has its ``report_id``: its bytes are the store's copy, its path its source's."""
     path: Path
     synthetic: bool
     archive: Path | None = None
     member: Member | None = None
     problem: str | None = None
+    report_id: str | None = None
 
 
 def is_report_name(name: str) -> bool:

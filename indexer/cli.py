@@ -112,8 +112,11 @@ def _parse_path(path: Path, config):
               help="drop reports whose every source file is gone (anywhere, not only under PATHS)")
 @click.option("--reindex", is_flag=True,
               help="first rebuild the search index from the stored reports (after an upgrade changed it)")
+@click.option("--reparse", is_flag=True,
+              help="first parse every stored report again with this version, from the store's copy of its file "
+                   "(after an upgrade that reads reports better)")
 @common_options
-def ingest(paths, prune, reindex, data_dir, config_path):
+def ingest(paths, prune, reindex, reparse, data_dir, config_path):
     """Add or update the reports in PATHS (directories recurse).
 
     Unchanged files are skipped by hash; the same file under another name is
@@ -128,11 +131,11 @@ def ingest(paths, prune, reindex, data_dir, config_path):
     from tqdm import tqdm  # on use: start-up time
 
     from .candidates import WALKED_SUFFIXES
-    from .ingest import ingest_paths, rebuild_index
-    from .summary import untyped_summary
+    from .ingest import ingest_paths, rebuild_index, reparse_stored
+    from .summary import reparse_lines, untyped_summary
 
-    if not paths and not (prune or reindex):
-        raise click.UsageError("give at least one PATH (or --prune / --reindex alone)")
+    if not paths and not (prune or reindex or reparse):
+        raise click.UsageError("give at least one PATH (or --prune / --reindex / --reparse alone)")
     config = _config(config_path, data_dir)
     bars = {}
 
@@ -149,8 +152,14 @@ def ingest(paths, prune, reindex, data_dir, config_path):
         if reindex:
             count = rebuild_index(config, progress=progress_bar("report"))
             click.echo(f"reindexed {count} reports from {config.data_dir}")
-            if not paths and not prune:
-                return
+        if reparse:
+            reparsed = reparse_stored(config, progress=progress_bar("report parsed again"))
+            for line in reparse_lines(reparsed, config.data_dir):
+                click.echo(line)
+            for path, reason in reparsed.failed:
+                click.echo(f"failed: {path}: {reason} (kept as it was)", err=True)
+        if not paths and not prune:
+            return
         summary = ingest_paths(paths, config, prune=prune, progress=progress_bar("file"))
     except XxgkError as e:
         raise click.ClickException(str(e)) from None

@@ -26,6 +26,7 @@ import errno
 import fcntl
 import gc
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -225,8 +226,8 @@ def failure_reason(error: BaseException) -> str:
     return " ".join(reason.split())
 
 
-# What became of a file (Parsed.outcome).
-PARSED, SKIPPED, DUPLICATE, FAILED = "parsed", "skipped", "duplicate", "failed"
+# What became of a file (Parsed.outcome); UNCHANGED: a stored report parsed again to the same JSON.
+PARSED, SKIPPED, DUPLICATE, FAILED, UNCHANGED = "parsed", "skipped", "duplicate", "failed", "unchanged"
 
 
 @dataclass
@@ -247,6 +248,7 @@ class Parsed:
     reason: str | None = None
     document: PreparedDoc | None = None
     pages: int = 0  # pages read by OCR
+    changed_figures: int = 0  # a stored report parsed again: how many of its figures differ now
 
 
 def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
@@ -254,7 +256,11 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
     if candidate.problem:
         return Parsed(candidate, FAILED, reason=candidate.problem)
     try:
-        if candidate.archive is not None:
+        if candidate.report_id is not None:
+            data = _worker_store.original(candidate.report_id) if _worker_store is not None else None
+            if data is None:
+                return Parsed(candidate, FAILED, reason="its original file is not in the store")
+        elif candidate.archive is not None:
             data = read_member(candidate.archive, candidate.member, candidate.path)
         else:
             check_regular_file(candidate.path)
@@ -265,7 +271,7 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
         return Parsed(candidate, FAILED, reason=f"cannot read the file: {e.strerror or e}")
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        if _worker_store is not None:
+        if _worker_store is not None and candidate.report_id is None:
             if _worker_store.known_source(candidate.path, sha256):
                 return Parsed(candidate, SKIPPED, sha256)
             if _worker_store.known_sha(sha256):
@@ -284,17 +290,25 @@ def _parse_one(candidate: CandidateFile, timeout: int = 0) -> Parsed:
         # The file copy, the JSON and the index document's tokens are made here too,
         # off the main process, which indexes and commits serially and is the bottleneck.
         prepared = prepare_put(report, candidate.path, data)
+        changed_figures = 0
+        if candidate.report_id is not None:
+            stored = _worker_store.report_json(candidate.report_id)
+            if stored == prepared.report_json:
+                return Parsed(candidate, UNCHANGED, sha256, pages=info.get("ocr_pages", 0))
+            before = json.loads(stored)["figures"] if stored else {}
+            changed_figures = sum(before.get(k) != v for k, v in report.figures.items())
         document = prepare_document(report)
         return Parsed(candidate, PARSED, sha256, replace(report, sections=[], cells={}, figures={}), prepared,
-                      document=document, pages=info.get("ocr_pages", 0))
+                      document=document, pages=info.get("ocr_pages", 0), changed_figures=changed_figures)
     except (Exception, ParseTimeout) as e:  # noqa: BLE001 - the reason is reported, the batch goes on
         return Parsed(candidate, FAILED, sha256, reason=failure_reason(e))
 
 
 @contextlib.contextmanager
 def _readable_copy(candidate: CandidateFile, data: bytes) -> Iterator[Path]:
-    """The file to read: the candidate's own, or an archive member's copy (archives.member_copy)."""
-    if candidate.archive is None:
+    """The file to read: the candidate's own, or a copy of an archive member's or a stored
+    report's bytes named as its source is (archives.member_copy)."""
+    if candidate.archive is None and candidate.report_id is None:
         yield candidate.path
         return
     with member_copy(candidate.path, data) as copy:
@@ -370,14 +384,26 @@ class _BatchWriter:
 
     def add(self, parsed: Parsed) -> None:
         """Add a parsed report: to the index and the store."""
+        self._write(parsed, lambda: self._store.put(parsed.report, parsed.candidate.path, parsed.prepared))
+
+    def replace(self, parsed: Parsed) -> None:
+        """Rewrite a stored report parsed again: its index document and its store row."""
+        self._write(parsed, lambda: self._store.update(parsed.report, parsed.prepared))
+
+    def _write(self, parsed: Parsed, to_store: Callable[[], None]) -> None:
         if self._writer is None:
             self._writer = self._open_writer()
         with _writes_to(self._data_dir):
             self._begin()
-            self._writer.add_prepared(parsed.document)
-            self._store.put(parsed.report, parsed.candidate.path, parsed.prepared)
+            self._writer.add_prepared(parsed.document)  # replaces the document with its id
+            to_store()
         self.pending += 1
         self.pending_bytes += len(parsed.prepared.report_json)
+
+    def commit_if_full(self, batch_size: int) -> None:
+        """Commit once the batch holds ``batch_size`` reports or MAX_BATCH_BYTES of JSON."""
+        if self.pending >= batch_size or self.pending_bytes >= MAX_BATCH_BYTES:
+            self.commit()
 
     def add_source(self, path: Path, sha256: str) -> None:
         """Record another path of a stored (or this batch's) report."""
@@ -402,6 +428,26 @@ class _BatchWriter:
 
 def _open_index(data_dir: Path) -> ReportIndex:
     return ReportIndex.open(index_dir(data_dir))
+
+
+@contextlib.contextmanager
+def _parsing_into(candidates: list[CandidateFile], config: Config,
+                  store: Store) -> Iterator[tuple[Iterator[Parsed], _BatchWriter, list[ReportIndex]]]:
+    """The outcomes of parsing ``candidates``, the batch writer they go to, and (once a report
+    is written) the index it writes. On the way out of an error the store's open transaction
+    rolls back first; the caller commits the last batch."""
+    opened: list[ReportIndex] = []
+    with contextlib.ExitStack() as writing:
+        outcomes = writing.enter_context(contextlib.closing(parse_files(candidates, config)))
+
+        def open_writer():
+            opened.append(_open_index(config.data_dir))  # opened after the workers have forked (see parse_files)
+            # one writer for the whole run, committing every batch: merges go on in between
+            return writing.enter_context(opened[0].batch())
+
+        batch = _BatchWriter(open_writer, store)
+        writing.callback(batch.rollback)
+        yield outcomes, batch, opened
 
 
 def ingest_paths(paths: Iterable[str | Path], config: Config, *, prune: bool = False,
@@ -445,25 +491,13 @@ def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progre
     summary = IngestSummary(files=len(candidates))
     check_data_dir(config.data_dir)
     store = Store.open(config.data_dir, cache_kib=BULK_CACHE_KIB)
-    index = None
     try:
         # before any work: adding to a missing or damaged index would leave it short of the store
         check_data_dir(config.data_dir, store.count())
         # the path stored for each file's bytes this run (the workers only see committed batches)
         stored: dict[str, Path] = {}
         failed_by_sha: dict[str, list[int]] = {}
-        with contextlib.ExitStack() as writing:
-            outcomes = writing.enter_context(contextlib.closing(parse_files(candidates, config)))
-
-            def open_writer():
-                nonlocal index
-                index = _open_index(config.data_dir)  # opened after the workers have forked (see parse_files)
-                # one writer for the whole run, committing every batch: merges go on in between
-                return writing.enter_context(index.batch())
-
-            batch = _BatchWriter(open_writer, store)
-            # on the way out of an error, the store's open transaction rolls back first
-            writing.callback(batch.rollback)
+        with _parsing_into(candidates, config, store) as (outcomes, batch, opened):
             pages = 0
             for done, parsed in enumerate(outcomes, 1):
                 pages += parsed.pages
@@ -484,15 +518,13 @@ def _ingest(candidates: list[CandidateFile], config: Config, prune: bool, progre
                         summary.untyped[parsed.report.agency] = summary.untyped.get(parsed.report.agency, 0) + 1
                     stored[sha256] = path
                     batch.add(parsed)
-                    if batch.pending >= batch_size or batch.pending_bytes >= MAX_BATCH_BYTES:
-                        batch.commit()
+                    batch.commit_if_full(batch_size)
                 if progress:
                     progress(done, len(candidates), pages=pages)
             _settle_failed_copies(summary, failed_by_sha, stored, batch)
             batch.commit()
         if prune:
-            index = index or _open_index(config.data_dir)
-            summary.pruned = prune_missing(index, store)
+            summary.pruned = prune_missing(opened[0] if opened else _open_index(config.data_dir), store)
         # the files this run wrote, read for their checksums while in the page cache: then
         # the next start reads none of them (index_files.py)
         indexed_count(index_dir(config.data_dir))
@@ -521,6 +553,60 @@ def _settle_failed_copies(summary: IngestSummary, failed_by_sha: dict[str, list[
             summary.failed[i] = (summary.failed[i][0], f"{reason} (same bytes as {Path(first_path).name})")
     if dropped:
         summary.failed = [f for i, f in enumerate(summary.failed) if i not in dropped]
+
+
+@dataclass
+class ReparseSummary:
+    """What ``reparse_stored`` did. ``changed`` holds (source path, how many figures differ) for
+    every report whose JSON came out differently; ``failed`` (source path, reason) for every
+    report that could not be parsed again, which stays as it was."""
+    reports: int = 0
+    unchanged: int = 0
+    changed: list[tuple[str, int]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def reparse_stored(config: Config, *, progress: Progress | None = None,
+                   batch_size: int | None = None) -> ReparseSummary:
+    """Parse every stored report again, from the copy of its file the store keeps, with this
+    version's parser; rewrite each that comes out differently (its store row and its index
+    document, in batches committed as ingest commits them), and leave the others as they are.
+
+    A collection ingested before the parser read some layout better keeps its old figures,
+    since ingest skips files it has seen: this brings it up to date without its files
+    (docs/data-directory.md#parsing-again).
+
+    :raises IngestBusy: another ingest is running on the same data directory (nothing is done).
+    """
+    batch_size = batch_size or batch_size_from_env()
+    with ingest_lock(config.data_dir):
+        check_data_dir(config.data_dir)
+        store = Store.open(config.data_dir, cache_kib=BULK_CACHE_KIB)
+        try:
+            check_data_dir(config.data_dir, store.count())
+            candidates = [CandidateFile(text_path(r.source["path"]), bool(r.source.get("synthetic")), report_id=r.id)
+                          for r in store.all_reports()]
+            summary = ReparseSummary(reports=len(candidates))
+            with _parsing_into(candidates, config, store) as (outcomes, batch, _):
+                pages = 0
+                for done, parsed in enumerate(outcomes, 1):
+                    pages += parsed.pages
+                    shown = path_text(parsed.candidate.path)
+                    if parsed.outcome == UNCHANGED:
+                        summary.unchanged += 1
+                    elif parsed.outcome == FAILED:
+                        summary.failed.append((shown, parsed.reason))
+                    else:
+                        summary.changed.append((shown, parsed.changed_figures))
+                        batch.replace(parsed)
+                        batch.commit_if_full(batch_size)
+                    if progress:
+                        progress(done, len(candidates), pages=pages)
+                batch.commit()
+            indexed_count(index_dir(config.data_dir))
+        finally:
+            store.close()
+    return summary
 
 
 def prune_missing(index, store: Store) -> int:

@@ -676,6 +676,11 @@ class Store:
     def _report(self, row: sqlite3.Row) -> Report:
         return Report.from_dict(json.loads(self._report_json(row)))
 
+    def report_json(self, report_id: str) -> bytes | None:
+        """The canonical JSON of the report with this id as stored, or None."""
+        row = self._db.execute("SELECT id, json FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return self._report_json(row) if row else None
+
     def original(self, report_id: str) -> bytes | None:
         """The bytes of the report's original file (None if the report or its copy is unknown)."""
         row = self._db.execute("SELECT o.bytes FROM reports r JOIN originals o ON o.sha256 = r.sha256"
@@ -812,6 +817,22 @@ class Store:
                 self._db.execute("INSERT INTO originals (sha256, bytes) VALUES (?, ?)",
                                  (report.source["sha256"], self._compress(KIND_ORIGINAL, prepared.original)))
             self._record_source(file_path, report.source["sha256"], report.id, now)
+
+    def update(self, report: Report, prepared: PreparedPut) -> None:
+        """Rewrite a stored report as it was parsed again (``xxgk ingest --reparse``): its row
+        only. Its original, its sources and when it was ingested stay as they are.
+
+        :raises StoreError: no report with this id is stored.
+        """
+        row = report_to_row(report, "", prepared.report_json, prepared.figures_json)
+        columns = [c for c in _REPORT_COLUMNS if c not in ("id", "sha256", "ingested_at")]
+        with self.transaction():
+            row["json"] = self._compress(KIND_JSON, prepared.report_json)
+            cursor = self._db.execute(
+                f"UPDATE reports SET {', '.join(f'{c} = CAST(? AS TEXT)' if c in _JSON_COLUMNS else f'{c} = ?' for c in columns)}"
+                " WHERE id = ?", [*(row[c] for c in columns), report.id])
+            if cursor.rowcount != 1:
+                raise StoreError(f"report {report.id} is not stored: nothing to update")
 
     def _compress(self, kind: str, data: bytes) -> bytes:
         """Compress a value to store. Once the store holds DICTIONARY_SAMPLE values of a kind

@@ -1,11 +1,12 @@
-"""Readable text summaries: one canonical report (for `xxgk parse`), and the agencies an
-ingest run could not type (for `xxgk ingest`)."""
+"""Readable text summaries: one canonical report (for `xxgk parse`), the agencies an
+ingest run could not type, and what parsing the stored reports again changed (for `xxgk ingest`)."""
 from __future__ import annotations
 
 from .metadata import OTHER_AGENCY_TYPE
 from .report import Report
 
 MAX_UNTYPED_LISTED = 30
+MAX_CHANGED_LISTED = 30
 TAXONOMY_HINT = "add a type or keyword for them to [[agency_types]] in config.toml, then ingest again"
 
 
@@ -46,4 +47,19 @@ def untyped_summary(untyped: dict[str, int], limit: int = MAX_UNTYPED_LISTED) ->
     lines += [f"  {agency}  ({count} report{'s' if count > 1 else ''})" for agency, count in ranked[:limit]]
     if len(ranked) > limit:
         lines.append(f"  … and {len(ranked) - limit} more")
+    return lines
+
+
+def reparse_lines(summary, data_dir, limit: int = MAX_CHANGED_LISTED) -> list[str]:
+    """Lines saying what parsing the stored reports again did (``ingest.ReparseSummary``): the
+    counts, then the reports whose figures changed, most figures first.
+
+    :param limit: how many reports to name; the rest are counted.
+    """
+    figures = sorted(((path, n) for path, n in summary.changed if n), key=lambda item: (-item[1], item[0]))
+    lines = [f"parsed again {summary.reports} reports: {len(summary.changed)} changed ({len(figures)} of them "
+             f"in their figures), {summary.unchanged} unchanged, failed {len(summary.failed)}  [{data_dir}]"]
+    lines += [f"  {path}  ({n} figure{'s' if n > 1 else ''} changed)" for path, n in figures[:limit]]
+    if len(figures) > limit:
+        lines.append(f"  … and {len(figures) - limit} more")
     return lines

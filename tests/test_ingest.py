@@ -312,7 +312,7 @@ def test_cli_ingest_summary_failures_and_exit_codes(corpus, tmp_path):
 
     result = runner.invoke(cli, ["ingest", "--data", data])
     assert result.exit_code == 2
-    assert "give at least one PATH (or --prune / --reindex alone)" in result.stderr
+    assert "give at least one PATH (or --prune / --reindex / --reparse alone)" in result.stderr
 
 
 BATCH = 25
