@@ -441,7 +441,7 @@ def place_government(name: str) -> str | None:
     福州市晋安区人民政府, 义乌市佛堂镇 -> 义乌市佛堂镇人民政府, 星沙街道 -> 星沙街道办事处. A zone
     or special area alone (平潭综合实验区) is governed by a committee (管委会), not a 人民政府, so
     it gives None, as do 上海市浦东新区 (see ``_COMMITTEE_RUN``) and every name with an organ of
-    its own (晋安区档案馆).
+    its own (晋安区地方志办公室).
     """
     organ = place_and_organ(name)[1]
     if not organ:

@@ -18,6 +18,10 @@ def test_shipped_config_loads_taxonomy_in_order(config):
     # 政府办公室 is listed before 人民政府, so the office is not taken for the government.
     assert config.classify_agency("洪泽区人民政府办公室") == "政府办公室"
     assert config.classify_agency("洪泽区人民政府") == "人民政府"
+    # departments every city and county has: 教育和体育局 stays 教育, 财政金融局 财政
+    assert [config.classify_agency(a) for a in ("沭阳县工业和信息化局", "市经信委", "市教育和体育局", "区体育局",
+                                                "平潭综合实验区财政金融局", "市地方金融监督管理局", "洪泽区档案馆")] == \
+        ["工业和信息化", "工业和信息化", "教育", "体育", "财政", "地方金融", "档案"]
     assert config.classify_agency("某某协会") is None
     assert config.classify_agency(None) is None
 

@@ -274,7 +274,7 @@ def test_special_areas_file_names_real_provinces_and_cities_with_a_source(tmp_pa
     ("洪泽区人民政府", "人民政府", "人民政府"),
     ("市民政局", "民政局", "民政"),
     ("沭阳县市场监督管理局", "市场监督管理局", "市场监管"),
-    ("洪泽区档案馆", "档案馆", "其他"),
+    ("洪泽区地方志办公室", "地方志办公室", "其他"),
 ])
 def test_agency_type_from_the_organ_after_its_place(agency, organ, agency_type):
     from indexer.metadata import agency_to_type
@@ -297,7 +297,7 @@ def test_agency_type_from_the_organ_after_its_place(agency, organ, agency_type):
     ("上海市浦东新区", "其他", "county", "上海市浦东新区"),
     ("苏州工业园区", "其他", "county", "苏州工业园区"),
     # an organ of its own is judged as before
-    ("晋安区档案馆", "其他", "county", "晋安区档案馆"),
+    ("晋安区地方志办公室", "其他", "county", "晋安区地方志办公室"),
     ("泰州市人民政府", "人民政府", "city", "泰州市人民政府"),
     # 政府 for 人民政府, as the agency key reads it
     ("晋安区政府", "人民政府", "county", "晋安区人民政府"),
