@@ -52,6 +52,11 @@ _TITLE_YEAR = re.compile(_YEAR + r"\s*年")
 _TITLE_BOILERPLATE = re.compile(r"政府信息公开|政务公开|信息公开|年度报告|工作报告|年报")
 # How a title ends: …年度报告, or the short form …政府信息公开年报 many sites use.
 _TITLE_END = re.compile(r"报告|年报(?!告)")
+# A preamble that names the report it opens, on pages whose title line is lost or says no more
+# than 政府信息公开工作年度报告: 现公布周至县人民政府办公室2021年政府信息公开工作年度报告。
+_TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
+                                + r"\s*年度?(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))")
+_BOOK_TITLE = re.compile(r"《[^《》]*》")
 _ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会)$")
 _SENTENCE_MARKS = re.compile(r"[。，；：！？,;:!?《》]")
 _STATS_PERIOD = re.compile(r"统计(?:期限|周期|时限|时间|区间|范围|期)?\s*(?:为|是|自|从|：|:)?\s*(?:自|从)?\s*"
@@ -125,9 +130,23 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
             j -= 1
         title = normalise_spaces(candidate)
         if re.search(r"政府信息公开|政务公开|信息公开", title):
-            return title
+            return title if title_to_agency(title) else _title_in_preamble(lines) or title
     meta_title = document.meta.get("title")
-    return normalise_spaces(meta_title) if meta_title else None
+    if meta_title and title_to_agency(normalise_spaces(meta_title)):
+        return normalise_spaces(meta_title)
+    return _title_in_preamble(lines) or (normalise_spaces(meta_title) if meta_title else None)
+
+
+def _title_in_preamble(lines: list[str]) -> str | None:
+    """The report's title as its preamble names it (现公布…年度报告), where it names an organ
+    (not 我单位…, not a notice's title inside 《》)."""
+    for line in lines:
+        for match in _TITLE_IN_PREAMBLE.finditer(_BOOK_TITLE.sub("》", line)):
+            title = normalise_spaces(match.group("title"))
+            agency = title_to_agency(title)
+            if agency and not agency.startswith(("我", "本", "该")) and _ORGAN_END.search(agency):
+                return title
+    return None
 
 
 def _unquoted(line: str) -> str:

@@ -321,6 +321,23 @@ def test_titles_in_short_forms_and_title_marks(line, title):
     assert (metadata.title, metadata.agency, metadata.year) == (title, "福州市晋安区人民政府", 2020)
 
 
+@pytest.mark.parametrize("paragraphs, title", [
+    # no title line: the preamble names the report it opens
+    (("根据《条例》规定，现公布周至县人民政府办公室2021年政府信息公开工作年度报告。本报告所列数据的统计期限为2021年1月1日至2021年12月31日。",),
+     "周至县人民政府办公室2021年政府信息公开工作年度报告"),
+    # a title line naming no agency: the preamble's title is taken
+    (("政府信息公开工作年度报告", "现向社会公布保康县农业农村局2021年度政府信息公开工作年度报告。"),
+     "保康县农业农村局2021年度政府信息公开工作年度报告"),
+    # a pronoun, or a notice's title inside 《》, names no agency
+    (("根据《条例》规定，编制并公布我单位2021年政府信息公开工作年度报告。",), None),
+    (("根据《平武县人民政府办公室关于发布2021年度政府信息公开工作年度报告的通知》要求，现将2021年度工作情况报告如下：",), None),
+])
+def test_a_title_named_in_the_preamble(paragraphs, title):
+    metadata = metadata_of(doc(*paragraphs, "一、总体情况", "2021年，本机关认真贯彻《条例》。"))
+    assert metadata.title == (title or (paragraphs[0] if len(paragraphs) > 1 else None))
+    assert metadata.agency == (title[:title.index("2021")] if title else None)
+
+
 def test_a_place_and_its_government_are_one_agency():
     from indexer.agencies import normalize_agency_name, normalize_aliases
     assert normalize_agency_name("福州市晋安区") == normalize_agency_name("福州市晋安区人民政府") \
