@@ -22,13 +22,14 @@ from .aliases import report_aliases
 from .region import place_government
 from .report import Report
 from .results import AgencyPanel, AgencyReport, AgencyYear
+from .vocabulary import GOVERNMENT
 
 NO_REGION = "-"
 # (pattern, replacement): abbreviations agencies write either way, spelled out
 ABBREVIATIONS = (
     (re.compile(r"管委会"), "管理委员会"),
     # 区政府 and 区人民政府 name the same government
-    (re.compile(r"(?<!人民)政府(?=办公室|办公厅|$)"), "人民政府"),
+    (re.compile(r"(?<!人民)政府(?=办公室|办公厅|$)"), GOVERNMENT),
 )
 _DROPPED = re.compile(r"[\s\"'“”‘’《》「」『』]+")
 

@@ -26,7 +26,8 @@ that a place name never decides the type (公安县人民政府 is judged on 人
 first read as its agency key writes it (agencies.py ``normalize_agency_name``): 晋安区政府 is
 晋安区人民政府, and a division, town or street named alone is that place's government
 (福州市晋安区 -> 福州市晋安区人民政府, 佛堂镇 -> 佛堂镇人民政府, region.py
-``place_government``); a zone alone (平潭综合实验区) is matched whole. An organ the taxonomy does not know is ``其他`` (listed
+``place_government``); a zone alone (平潭综合实验区) is matched whole. A department named after
+its government (大足区人民政府外事办公室) is judged on its own name (外事办公室), not as the government. An organ the taxonomy does not know is ``其他`` (listed
 by the ingest summary, so that config.toml can be extended), never a guess.
 """
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .agencies import normalize_agency_name
 from .region import place_and_organ, resolve_region
 from .report import REGION_KEYS, Flag, Section
 from .sections import PAGE_NUMBER_LINE, normalise_spaces, paragraph_offsets
+from .vocabulary import GOVERNMENT
 
 TITLE_SCAN_PARAGRAPHS = 8
 MAX_TITLE_LENGTH = 80
@@ -311,7 +313,13 @@ def agency_to_type(agency: str | None, config: Config) -> str | None:
     if not agency:
         return None
     name = normalize_agency_name(agency)  # 晋安区政府, 福州市晋安区: 晋安区人民政府's
-    return config.classify_agency(place_and_organ(name)[1] or name) or OTHER_AGENCY_TYPE
+    organ = place_and_organ(name)[1] or name
+    kind = config.classify_agency(organ)
+    if organ.startswith(GOVERNMENT) and organ != GOVERNMENT and kind == config.classify_agency(GOVERNMENT):
+        # a department named after its government (人民政府外事办公室, 人民政府研究室) is not the
+        # government: it is judged on its own name (人民政府办公室 is judged whole: its type comes first)
+        kind = config.classify_agency(organ[len(GOVERNMENT):])
+    return kind or OTHER_AGENCY_TYPE
 
 
 def document_to_metadata(document: Document, sections: list[Section], config: Config) -> Metadata:

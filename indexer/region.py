@@ -46,6 +46,7 @@ from pypinyin import lazy_pinyin
 
 from .errors import XxgkError
 from .report import REGION_KEYS, Flag
+from .vocabulary import GOVERNMENT, STREET_OFFICE
 
 ZONE_SUFFIXES = ("综合实验区", "综合试验区", "经济技术开发区", "高新技术产业开发区", "经济开发区",
                  "高新技术开发区", "开发区", "高新区", "新区", "试验区", "实验区", "示范区", "管理区")
@@ -447,14 +448,14 @@ def place_government(name: str) -> str | None:
     if not organ:
         return None
     if _STREET.match(organ):
-        return name + "办事处"
+        return name + STREET_OFFICE
     if _TOWN.match(organ):
-        return name + "人民政府"
+        return name + GOVERNMENT
     if organ.endswith(_COMMITTEE_RUN) or any(organ in area.names for area in load_special_areas()):
         return None  # 雄安新区 and 苏州工业园区 are divisions too, but run by a committee
     mentions = text_to_mentions(organ, load_gazetteer(), min_length=2)
     if mentions and mentions[0].start == 0 and mentions[0].end == len(organ):
-        return name + "人民政府"
+        return name + GOVERNMENT
     return None
 
 

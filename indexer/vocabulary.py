@@ -25,6 +25,9 @@ def report_id(sha256: str) -> str:
 
 
 LEVELS = ("central", "province", "city", "county", "township")
+# A place's people's government, and the office of a street (a township's own government).
+GOVERNMENT = "人民政府"
+STREET_OFFICE = "办事处"
 TEMPLATES = ("2019", "2021")
 
 # field of the query language (`type:信访`) -> the index field it filters on

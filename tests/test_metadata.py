@@ -275,6 +275,11 @@ def test_special_areas_file_names_real_provinces_and_cities_with_a_source(tmp_pa
     ("市民政局", "民政局", "民政"),
     ("沭阳县市场监督管理局", "市场监督管理局", "市场监管"),
     ("洪泽区地方志办公室", "地方志办公室", "其他"),
+    # departments named after their government are not the government
+    ("重庆市大足区人民政府外事办公室", "人民政府外事办公室", "外事"),
+    ("沈阳市人民政府国有资产监督管理委员会", "人民政府国有资产监督管理委员会", "国有资产"),
+    ("福州市人民政府研究室", "人民政府研究室", "其他"),
+    ("上海市人民政府办公厅", "人民政府办公厅", "政府办公室"),
 ])
 def test_agency_type_from_the_organ_after_its_place(agency, organ, agency_type):
     from indexer.metadata import agency_to_type
