@@ -56,7 +56,7 @@ _TITLE_BOILERPLATE = re.compile(r"政府信息公开|政务公开|信息公开|�
 _TITLE_END = re.compile(r"报告|年报(?!告)")
 # A preamble that names the report it opens, on pages whose title line is lost or says no more
 # than 政府信息公开工作年度报告: 现公布周至县人民政府办公室2021年政府信息公开工作年度报告。
-_TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
+_TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)《?(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
                                 + r"\s*年度?(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))")
 _BOOK_TITLE = re.compile(r"《[^《》]*》")
 _ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会)$")
@@ -140,10 +140,13 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
 
 
 def _title_in_preamble(lines: list[str]) -> str | None:
-    """The report's title as its preamble names it (现公布…年度报告), where it names an organ
-    (not 我单位…, not a notice's title inside 《》)."""
+    """The report's title as its preamble names it (现公布…年度报告, 现发布《…年度报告》), where it
+    names an organ (not 我单位…), and not from inside another document's title (《…关于发布…的通知》)."""
     for line in lines:
-        for match in _TITLE_IN_PREAMBLE.finditer(_BOOK_TITLE.sub("》", line)):
+        quoted = [m.span() for m in _BOOK_TITLE.finditer(line)]
+        for match in _TITLE_IN_PREAMBLE.finditer(line):
+            if any(start < match.start() < end for start, end in quoted):
+                continue
             title = normalise_spaces(match.group("title"))
             agency = title_to_agency(title)
             if agency and not agency.startswith(("我", "本", "该")) and _ORGAN_END.search(agency):

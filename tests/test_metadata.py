@@ -336,6 +336,9 @@ def test_titles_in_short_forms_and_title_marks(line, title):
     # a pronoun, or a notice's title inside 《》, names no agency
     (("根据《条例》规定，编制并公布我单位2021年政府信息公开工作年度报告。",), None),
     (("根据《平武县人民政府办公室关于发布2021年度政府信息公开工作年度报告的通知》要求，现将2021年度工作情况报告如下：",), None),
+    # the report's own title inside 《》
+    (("根据《中华人民共和国政府信息公开条例》要求，现发布《白银区人民路街道2021年政府信息公开工作年度报告》。",),
+     "白银区人民路街道2021年政府信息公开工作年度报告"),
 ])
 def test_a_title_named_in_the_preamble(paragraphs, title):
     metadata = metadata_of(doc(*paragraphs, "一、总体情况", "2021年，本机关认真贯彻《条例》。"))
