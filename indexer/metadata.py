@@ -59,6 +59,9 @@ _TITLE_END = re.compile(r"报告|年报(?!告)")
 _TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)《?(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
                                 + r"\s*年度?(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))")
 _BOOK_TITLE = re.compile(r"《[^《》]*》")
+# What stands before the agency whose report a title names: its issuer (…办公室关于), or the
+# notice that publishes it (关于印发…).
+_ISSUED = re.compile(r"^(?:.*?关于)?(?:印发|公布|发布|转发)?")
 _ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会)$")
 _SENTENCE_MARKS = re.compile(r"[。，；：！？,;:!?《》]")
 _STATS_PERIOD = re.compile(r"统计(?:期限|周期|时限|时间|区间|范围|期)?\s*(?:为|是|自|从|：|:)?\s*(?:自|从)?\s*"
@@ -189,7 +192,9 @@ def _is_title_start_missing(title: str, previous: str) -> bool:
 def title_to_agency(title: str | None) -> str | None:
     """The agency as the title names it: the words before the year or the 政府信息公开… boilerplate.
 
-    市民政局政府信息公开工作2019年度报告 -> 市民政局; 2024年上海市科委… -> 上海市科委.
+    市民政局政府信息公开工作2019年度报告 -> 市民政局; 2024年上海市科委… -> 上海市科委. A title
+    in which one organ issues another's report names that other: 洪泽区人民政府办公室关于洪泽区2020年…
+    -> 洪泽区 (the district's report, its office issuing it); 关于印发洪泽区2020年…的通知 -> 洪泽区.
     """
     if not title:
         return None
@@ -201,7 +206,7 @@ def title_to_agency(title: str | None) -> str | None:
         if match:
             cut = min(cut, match.start())
     agency = re.sub(r"(?:关于|的|[（(]|\s)+$", "", text[:cut]).strip()
-    agency = re.sub(r"^关于", "", agency)
+    agency = _ISSUED.sub("", agency)
     return agency or None
 
 

@@ -79,6 +79,10 @@ def test_title_from_a_run_together_page_and_fallback_to_container():
     ("XX区人民政府政府信息公开工作年度报告", "XX区人民政府"),
     ("XX局关于2020年度政府信息公开工作年度报告", "XX局"),
     ("（2021年）XX局政务公开工作年度报告", "XX局"),
+    # an office issuing its district's report, a notice publishing it
+    ("洪泽区人民政府办公室关于洪泽区2020年政府信息公开工作年度报告", "洪泽区"),
+    ("关于印发洪泽区2020年政府信息公开工作年度报告的通知", "洪泽区"),
+    ("关于公布XX局2020年度政府信息公开工作年度报告", "XX局"),
 ])
 def test_title_to_agency(title, agency):
     assert title_to_agency(title) == agency
