@@ -6,6 +6,8 @@ The key is ``<region>/<name>`` (docs/report-format.md#agency-key):
   adcode stands for (a special zone such as 平潭综合实验区 carries its province's adcode), joined
   by ``-``; without an adcode, the settled province/city/county names joined by ``-``; ``-`` when
   nothing of the place is settled. So 市中区信访局 of 枣庄 (370402) and of 济南 (370103) stay two.
+  The name then starts at the deepest place it names when the region settles them all
+  (江苏省淮安市洪泽区教育局 -> 洪泽区教育局).
 - name: the agency name normalised by ``normalize_agency_name``: NFKC, no whitespace or quotes,
   the abbreviations of ``ABBREVIATIONS`` written out, a place named alone written as its
   government (福州市晋安区 -> 福州市晋安区人民政府, region.py ``place_government``), then the alias table of config.toml
@@ -19,7 +21,7 @@ import unicodedata
 from typing import Iterable, Mapping
 
 from .aliases import report_aliases
-from .region import place_government
+from .region import leading_places, place_government
 from .report import Report
 from .results import AgencyPanel, AgencyReport, AgencyYear
 from .vocabulary import GOVERNMENT
@@ -79,7 +81,21 @@ def agency_key(agency: str | None, region: Mapping[str, str | None] | None,
     if not agency or not agency.strip():
         return None
     name = normalize_agency_name(agency, aliases)
-    return f"{region_key(region)}/{name}" if name else None
+    return f"{region_key(region)}/{_from_deepest_place(name, region or {})}" if name else None
+
+
+def _from_deepest_place(name: str, region: Mapping[str, str | None]) -> str:
+    """The name from the deepest place it starts with, where the region settles every place it
+    names: 江苏省淮安市洪泽区教育局 and 淮安市洪泽区教育局 -> 洪泽区教育局, as that bureau writes
+    itself other years. A place the region does not settle (a shared 市中区 left ambiguous) keeps
+    the whole name."""
+    places = leading_places(name)
+    if len(places) < 2:
+        return name
+    settled = [unit for unit in (region.get("province"), region.get("city"), region.get("county")) if unit]
+    if all(any(unit.startswith(place) for unit in settled) for place in places):
+        return name[sum(map(len, places[:-1])):]
+    return name
 
 
 def key_name(key: str) -> str:

@@ -409,8 +409,18 @@ def place_and_organ(name: str) -> tuple[str, str]:
     Places are divisions of the table, special areas and zones (…实验区, …开发区), as
     many as lead the name; an organ naming no place has an empty place.
     """
+    places = leading_places(name)
+    rest = name[sum(map(len, places)):]
+    if rest == name and len(name) > 2 and name[0] in "省市区县":
+        rest = name[1:]
+    return name[:len(name) - len(rest)], rest
+
+
+def leading_places(name: str) -> list[str]:
+    """The place names an agency name starts with, as written, but never the whole name (a place
+    named alone stands as its own organ): 江苏省淮安市洪泽区教育局 -> [江苏省, 淮安市, 洪泽区]."""
     gazetteer = load_gazetteer()
-    rest = name
+    places, rest = [], name
     while rest:
         written = next((w for area in load_special_areas() for w in area.names if rest.startswith(w)), None)
         if written is None:
@@ -418,10 +428,9 @@ def place_and_organ(name: str) -> tuple[str, str]:
             written = mentions[0].name if mentions and mentions[0].start == 0 else leading_zone(rest)
         if not written or len(written) >= len(rest):
             break
+        places.append(written)
         rest = rest[len(written):]
-    if rest == name and len(name) > 2 and name[0] in "省市区县":
-        rest = name[1:]
-    return name[:len(name) - len(rest)], rest
+    return places
 
 
 # A town's or a street's name as an agency writes it alone (佛堂镇, 星沙街道): towns and streets

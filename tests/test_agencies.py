@@ -86,6 +86,21 @@ def test_region_key_rules():
     assert agency_key("  ", {"adcode": "370402"}) is None
 
 
+def test_the_name_starts_at_the_deepest_place_the_region_settles():
+    hongze = {"province": "江苏省", "city": "淮安市", "county": "洪泽区", "adcode": "320813"}
+    assert {agency_key(name, hongze) for name in ("江苏省淮安市洪泽区教育局", "淮安市洪泽区教育局", "洪泽区教育局")} \
+        == {"320813/洪泽区教育局"}
+    assert agency_key("淮安市洪泽区", hongze) == agency_key("洪泽区人民政府", hongze) == "320813/洪泽区人民政府"
+    # a place the region does not settle keeps the whole name: a shared 市中区 left at its province
+    # is not 山东省信访局, nor is a county the region has not settled
+    shandong = {"province": "山东省", "city": None, "county": None, "adcode": "370000"}
+    assert agency_key("山东省市中区信访局", shandong) == "370000/山东省市中区信访局"
+    assert agency_key("山东省信访局", shandong) == "370000/山东省信访局"
+    huaian = {"province": "江苏省", "city": "淮安市", "county": None, "adcode": "320800"}
+    assert agency_key("淮安市洪泽区教育局", huaian) == "320800/淮安市洪泽区教育局"
+    assert agency_key("江苏省淮安市教育局", huaian) == "320800/淮安市教育局"
+
+
 def test_name_rules_and_aliases():
     assert normalize_agency_name("洪泽区政府") == normalize_agency_name("洪泽区人民政府") == "洪泽区人民政府"
     assert normalize_agency_name("洪泽区政府办公室") == "洪泽区人民政府办公室"

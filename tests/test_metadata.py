@@ -295,7 +295,7 @@ def test_agency_type_from_the_organ_after_its_place(agency, organ, agency_type):
 # A report in the name of a place alone is that place's government's (region.py place_government).
 @pytest.mark.parametrize("title_agency, agency_type, level, key_name", [
     ("上海市", "人民政府", "province", "上海市人民政府"),
-    ("福州市晋安区", "人民政府", "county", "福州市晋安区人民政府"),
+    ("福州市晋安区", "人民政府", "county", "晋安区人民政府"),  # the key starts at the deepest place
     ("宿迁市", "人民政府", "city", "宿迁市人民政府"),
     ("湘西土家族苗族自治州", "人民政府", "city", "湘西土家族苗族自治州人民政府"),
     ("公安县", "人民政府", "county", "公安县人民政府"),          # the place's name never decides: not 公安
