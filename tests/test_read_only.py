@@ -63,7 +63,15 @@ def read_only(source: Path, mount_point: Path):
 
 
 def _copy_without_log(original: Path, to: Path) -> Path:
-    """A copy made after the last connection closed: no -wal, no -shm."""
+    """A copy made after the last connection closed: no -wal, no -shm. The log is checkpointed
+    first, as the last connection's close does, so that nothing is in it alone whichever
+    process closed last (the ingest's parse workers hold read connections too)."""
+    connection = sqlite3.connect(original / DB_NAME)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0
+    finally:
+        connection.close()
     shutil.copytree(original, to)
     for name in (DB_NAME + "-wal", DB_NAME + "-shm"):
         (to / name).unlink(missing_ok=True)
