@@ -1,6 +1,7 @@
 """file -> canonical report: the whole parsing pipeline in one place.
 
     read_document  (readers/)   file -> Document (paragraphs, tables)
+    document_to_simplified      Document in traditional characters -> the same in simplified
     document_to_sections        Document -> the six parts with offsets
     document_to_figures         Document -> template, figure keys, raw cells, table flags
     document_to_metadata        Document + sections -> title, agency, year, region, level, type
@@ -21,6 +22,7 @@ from .narrative import check_narrative
 from .paths import path_text
 from .readers import check_regular_file, read_document  # check_regular_file: for ingest, which reads the bytes first
 from .report import Flag, Report
+from .script import document_to_simplified
 from .sections import document_to_sections
 from .tables import document_to_figures
 from .tables.ocr_check import apply_ocr_confidence
@@ -53,7 +55,7 @@ def parse_file(path: str | Path, config: Config | None = None, *, synthetic: boo
     :raises ReaderError: the file cannot be read, or is not an annual report.
     """
     config = config or load_config()
-    document = read_document(path, data, ocr_cache)
+    document = document_to_simplified(read_document(path, data, ocr_cache))
     if source_path is not None:
         document.path = str(source_path)
     if info is not None and document.ocr:
@@ -88,6 +90,9 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
     flags: list[Flag] = []
     if document.ocr:
         flags.append(Flag("ocr", None, ocr_detail(document.ocr)))
+    if "script_converted" in document.meta:
+        flags.append(Flag("script_converted", None, f"written in traditional characters: read as simplified "
+                                                     f"(OpenCC t2s, {document.meta['script_converted']} characters changed)"))
     found = {s.n for s in sections}
     flags += [Flag(f"missing_section_{n}", f"s{n}", f"part {n} not found") for n in range(1, SECTION_COUNT + 1)
               if n not in found]

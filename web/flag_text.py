@@ -31,6 +31,8 @@ FLAG_EXPLANATIONS = {
                          "Digits in the table run together and cannot be split into cells in only one way; those cells are left empty."),
     "rows_unaligned": ("表格的数字行与栏目行对不齐，无法确定数字属于哪一行。",
                        "The table's value rows do not line up with its labelled rows, so it is unclear which row some values belong to."),
+    "script_converted": ("本报告以繁体字写成，已转为简体（OpenCC）后读取；正文按简体显示，原件保持原样。",
+                         "This report is written in traditional characters; it was read as simplified (OpenCC), and its text is shown simplified. The original is as written."),
     "ocr": ("本报告全部或部分页面是扫描件（或表格是图片），其文字和表格由 OCR 识别（引擎、哪些页、平均置信度见说明）。",
             "This report, or some of its pages or table pictures, is a scan: read by OCR (engine, which pages and mean confidence in the detail)."),
     "ocr_uncertain": ("OCR 对该单元格的识别把握不足，且表格自身的勾稽关系无法确认，保留为空。",

@@ -36,9 +36,10 @@ MAX_HEADING_PREFIX = 8
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 DATE_VALUE = r"\s*[:：]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-# Publication labels first; a bare 日期/时间 only when no page says 发布.
-DATE_LABELS = [re.compile(r"(?:发布时间|发布日期|发文日期|公开日期|成文日期)" + DATE_VALUE),
-               re.compile(r"(?:日期|时间)" + DATE_VALUE)]
+# Publication labels first; a bare 日期/时间 only when no page says 发布 (either also in the
+# traditional characters of a site's 繁體 pages).
+DATE_LABELS = [re.compile(r"(?:[发發][布佈](?:时间|時間|日期)|[发發]文日期|公[开開]日期|成文日期)" + DATE_VALUE),
+               re.compile(r"(?:日期|时间|時間)" + DATE_VALUE)]
 DATE_META_NAMES = {"pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime"}
 # The meta set the national government-site platform (政府网站集约化平台) and TRS/Hanweb
 # templates write: the article's own title and address, beside the site's <title>.

@@ -21,7 +21,9 @@ from ..errors import DecodeError, ReaderError
 BOOKMARK = re.compile(r"\[bookmark: [^\]\n]*\]")  # within one line
 MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-CRAWLER_FIELDS = {"标题": "title", "发布时间": "published", "原文链接": "url"}
+# (the same crawler on a site's 繁體 pages writes its labels in traditional characters)
+CRAWLER_FIELDS = {"标题": "title", "发布时间": "published", "原文链接": "url",
+                  "標題": "title", "發佈時間": "published", "發布時間": "published", "原文鏈接": "url"}
 CRAWLER_BODY = re.compile(r"^=+\s*正文\s*=+$")
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 4096
