@@ -59,6 +59,9 @@ _TITLE_END = re.compile(r"报告|年报(?!告)")
 _TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)《?(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
                                 + r"\s*年度?(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))")
 _BOOK_TITLE = re.compile(r"《[^《》]*》")
+# 报告 inside a longer name, not a report's title ending: …年度报告格式 (the national template),
+# …年度报告编制工作的通知, …年度报告(的)解读. (关于印发…年度报告的通知 does name the report it publishes.)
+_REPORT_AS_A_WORD = re.compile(r"格式|模板|编制|的?解读|图解")
 # What stands before the agency whose report a title names: its issuer (…办公室关于), or the
 # notice that publishes it (关于印发…).
 _ISSUED = re.compile(r"^(?:.*?关于)?(?:印发|公布|发布|转发)?")
@@ -169,7 +172,7 @@ def _title_prefix(line: str) -> str | None:
     if _looks_like_title(line) and line.rstrip().endswith(("报告", "年报")):
         return line
     end = _TITLE_END.search(line)
-    if end and 0 < end.start() <= MAX_TITLE_LENGTH:
+    if end and 0 < end.start() <= MAX_TITLE_LENGTH and not _REPORT_AS_A_WORD.match(line, end.end()):
         prefix = line[: end.end()]
         if not _SENTENCE_MARKS.search(prefix) and not prefix.startswith(("本报告", "报告", "本年报", "年报")):
             return prefix

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from .agencies import agency_key
@@ -78,6 +79,16 @@ def ocr_detail(ocr: dict) -> str:
     return f"read by OCR: {ocr['engine']}, {pages}, {legible}"
 
 
+# A notice that carries the template's blank tables or talks of the reports: 关于印发《…年度报告格式》的通知,
+# 关于做好…年度报告编制工作的通知, 关于…年度报告的解读.
+_NOTICE_TITLE = re.compile(r"^.{0,80}年度报告.{0,40}(?:通知|解读|函)\s*$")
+
+
+def _is_a_notice(document: Document) -> bool:
+    first = next((p.text.strip() for p in document.paragraphs if p.text.strip()), "")
+    return bool(_NOTICE_TITLE.match(first))
+
+
 def document_to_report(document: Document, sha256: str, config: Config, *, synthetic: bool = False) -> Report:
     sections = document_to_sections(document)
     figures = document_to_figures(document)
@@ -87,6 +98,9 @@ def document_to_report(document: Document, sha256: str, config: Config, *, synth
         raise NotAReport(document.path, "not a government information-disclosure annual report "
                                         "(none of the six parts and none of the three tables found)")
     metadata = document_to_metadata(document, sections, config)
+    if metadata.title is None and all(v is None for v in figures.figures.values()) and _is_a_notice(document):
+        raise NotAReport(document.path, "a notice about the annual reports (the national template, a call to "
+                                        "write or publish them), not a report")
     flags: list[Flag] = []
     if document.ocr:
         flags.append(Flag("ocr", None, ocr_detail(document.ocr)))

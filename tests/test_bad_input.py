@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -149,6 +150,39 @@ def test_news_article_is_not_a_report(tmp_path):
     path.write_text(NEWS_ARTICLE, encoding="utf-8")
     _parse_fails(tmp_path, path, "not a government information-disclosure annual report "
                                  "(none of the six parts and none of the three tables found)")
+
+
+def _with_blank_tables(heading_lines: str, tail: str) -> str:
+    """A seed's three tables with every value cell emptied, between some lines of a notice."""
+    seed = (ROOT / "corpus" / "seeds" / "001_c79327e4fbc2ded3.txt").read_text(encoding="utf-8")
+    tables = seed[seed.index("二、主动公开政府信息情况"):seed.index("五、存在的主要问题及改进情况")]
+    return heading_lines + re.sub(r"(?m)^\t\s*\d[\d.]*\s*$", "\t", tables) + tail
+
+
+def test_the_notice_issuing_the_national_template_is_not_a_report(tmp_path):
+    """Sites post the State Council office's notice that issues the template, its blank tables
+    included, in the same column as the reports; it was stored as a report of 中华人民共和国."""
+    path = tmp_path / "notice.txt"
+    path.write_text(_with_blank_tables(
+        "国务院办公厅政府信息与政务公开办公室关于印发《中华人民共和国政府信息公开工作年度报告格式》的通知\n"
+        "各省、自治区、直辖市人民政府办公厅，国务院各部委、各直属机构办公厅（室）：\n"
+        "现将修订后的《中华人民共和国政府信息公开工作年度报告格式》印发给你们，请认真贯彻执行。\n"
+        "中华人民共和国政府信息公开工作年度报告格式\n一、报告内容\n（一）总体情况。这一项报告本机关政府信息公开工作总体情况。\n",
+        "二、有关要求\n各地区各部门要按时完成年度报告的编制和发布。\n"), encoding="utf-8")
+    _parse_fails(tmp_path, path, "a notice about the annual reports (the national template, a call to write or "
+                                 "publish them), not a report")
+
+
+def test_a_report_published_by_a_notice_is_a_report(tmp_path):
+    """关于印发…年度报告的通知 followed by the report: the notice names the report it publishes."""
+    seed = (ROOT / "corpus" / "seeds" / "000_7eb9f2b2a221df7d.txt").read_text(encoding="utf-8")
+    path = tmp_path / "published.txt"
+    path.write_text("关于印发枣庄市市中区信访局2020年度政府信息公开工作年度报告的通知\n" + seed.split("\n", 1)[1],
+                    encoding="utf-8")
+    from indexer.parse import parse_file
+    report = parse_file(path)
+    assert (report.agency, report.year) == ("枣庄市市中区信访局", 2020)
+    assert report.figures == parse_file(ROOT / "corpus" / "seeds" / "000_7eb9f2b2a221df7d.txt").figures
 
 
 def _ole_word97() -> bytes:
