@@ -419,13 +419,11 @@ def place_and_organ(name: str) -> tuple[str, str]:
 def leading_places(name: str) -> list[str]:
     """The place names an agency name starts with, as written, but never the whole name (a place
     named alone stands as its own organ): 江苏省淮安市洪泽区教育局 -> [江苏省, 淮安市, 洪泽区]."""
-    gazetteer = load_gazetteer()
     places, rest = [], name
     while rest:
         written = next((w for area in load_special_areas() for w in area.names if rest.startswith(w)), None)
         if written is None:
-            mentions = text_to_mentions(rest[:16], gazetteer, min_length=2)
-            written = mentions[0].name if mentions and mentions[0].start == 0 else leading_zone(rest)
+            written = _division_at_start(rest) or leading_zone(rest)
         if not written or len(written) >= len(rest):
             break
         places.append(written)
@@ -462,10 +460,13 @@ def place_government(name: str) -> str | None:
         return name + GOVERNMENT
     if organ.endswith(_COMMITTEE_RUN) or any(organ in area.names for area in load_special_areas()):
         return None  # 雄安新区 and 苏州工业园区 are divisions too, but run by a committee
-    mentions = text_to_mentions(organ, load_gazetteer(), min_length=2)
-    if mentions and mentions[0].start == 0 and mentions[0].end == len(organ):
-        return name + GOVERNMENT
-    return None
+    return name + GOVERNMENT if _division_at_start(organ) == organ else None
+
+
+def _division_at_start(text: str) -> str | None:
+    """The division name ``text`` starts with, as written (晋安区教育局 -> 晋安区), or None."""
+    mentions = text_to_mentions(text[:16], load_gazetteer(), min_length=2)
+    return mentions[0].name if mentions and mentions[0].start == 0 else None
 
 
 def leading_zone(name: str) -> str | None:

@@ -527,6 +527,11 @@ _REPORT_COLUMNS = ("id", "sha256", "agency", "agency_key", "year", "template", "
 _JSON_COLUMNS = frozenset({"figures_json"})
 _INSERT_REPORT = (f"INSERT OR REPLACE INTO reports ({', '.join(_REPORT_COLUMNS)}) VALUES "
                   f"({', '.join('CAST(? AS TEXT)' if c in _JSON_COLUMNS else '?' for c in _REPORT_COLUMNS)})")
+# A report parsed again (Store.update): every column but its identity and when it was ingested.
+_UPDATED_COLUMNS = tuple(c for c in _REPORT_COLUMNS if c not in ("id", "sha256", "ingested_at"))
+_UPDATE_REPORT = (f"UPDATE reports SET "
+                  f"{', '.join(f'{c} = CAST(? AS TEXT)' if c in _JSON_COLUMNS else f'{c} = ?' for c in _UPDATED_COLUMNS)}"
+                  f" WHERE id = ?")
 
 
 def _light_report(row: sqlite3.Row) -> Report:
@@ -824,13 +829,10 @@ class Store:
 
         :raises StoreError: no report with this id is stored.
         """
-        row = report_to_row(report, "", prepared.report_json, prepared.figures_json)
-        columns = [c for c in _REPORT_COLUMNS if c not in ("id", "sha256", "ingested_at")]
+        row = report_to_row(report, "", prepared.report_json, prepared.figures_json)  # its ingested_at is kept
         with self.transaction():
             row["json"] = self._compress(KIND_JSON, prepared.report_json)
-            cursor = self._db.execute(
-                f"UPDATE reports SET {', '.join(f'{c} = CAST(? AS TEXT)' if c in _JSON_COLUMNS else f'{c} = ?' for c in columns)}"
-                " WHERE id = ?", [*(row[c] for c in columns), report.id])
+            cursor = self._db.execute(_UPDATE_REPORT, [*(row[c] for c in _UPDATED_COLUMNS), report.id])
             if cursor.rowcount != 1:
                 raise StoreError(f"report {report.id} is not stored: nothing to update")
 

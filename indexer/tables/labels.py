@@ -192,7 +192,8 @@ def detect_template_normalised(norms: list[str], table_norms: list[str] | None =
     The weaker evidence (政府集中采购, 逾期不补正 …) is looked for in ``table_norms`` when given: a
     report of the years before the template (2018) names 政府集中采购 in its narrative.
     """
-    texts = ("".join(norms), "".join(norms if table_norms is None else table_norms))
+    whole = "".join(norms)
+    texts = (whole, whole if table_norms is None else "".join(table_norms))
     for strength in (0, 1):
         text = texts[strength]
         hits = {t: sum(word in text for word in evidence[strength]) for t, evidence in TEMPLATE_EVIDENCE.items()}
