@@ -150,8 +150,11 @@ _TAB_ROW = _CELL_LINE + r"(?:\n(?:" + _CELL_LINE + "|" + _RUN_ON_LINE + r"))*+"
 TAB_TABLE = re.compile(_TAB_ROW + r"(?:\n" + _BLANK_LINE + r"\n" + _TAB_ROW + r")*+")
 TAB_ROW_BREAK = re.compile(r"\n" + _BLANK_LINE + r"\n")
 TAB_RUN_ON = re.compile(r"\n" + _RUN_ON_LINE)
-# Markdown table rows: lines whose first non-blank character is | with another | after it.
-_MD_ROW = r"[^\S\n]*\|[^\n]*\|[^\n]*"
+# Table rows written with bars: markdown's (a line whose first non-blank character is | with
+# another | after it) and trafilatura's before 2.1, a bar after every cell and none before the
+# first (规章 | 0 | 0 | 0 |), the two mixed in 2.0. A run of such lines is one table.
+_MD_ROW = r"[^\S\n]*(?:\|[^\n]*\|[^\n]*|[^\s|][^\n]*\|[^\S\n]*)(?=\n|$)"
+MD_ROW = re.compile(_MD_ROW)
 MD_TABLE = re.compile(_MD_ROW + r"(?:\n" + _MD_ROW + r")*+")
 
 
@@ -160,6 +163,7 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
     if "[" in text:
         text = BOOKMARK.sub("", text)
     blocks: list[Paragraph | Table] = []
+    bar_tables: list[tuple[Table, str]] = []  # and how its rows are written
     start, end = 0, len(text)
     while start <= end:  # start: where a line begins
         if text.startswith("\t", start):
@@ -170,11 +174,17 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
         stop = text.find("\n", start)
         stop = end if stop < 0 else stop
         stripped = text[start:stop].strip()
-        if stripped.startswith("|") and stripped.count("|") >= 2:  # a markdown table row
+        if "|" in stripped and MD_ROW.match(text, start):
             table = MD_TABLE.match(text, start)
-            rows = [_md_cells(line) for line in table.group(0).split("\n") if not MD_SEPARATOR.match(line)]
-            if rows:
-                blocks.append(Table(rows))
+            every_line = table.group(0).split("\n")
+            lines = [line for line in every_line if not MD_SEPARATOR.match(line)]
+            found = _bar_table(lines)
+            if isinstance(found, Table):
+                blocks.append(found)
+                bar_tables.append((found, "markdown" if len(lines) < len(every_line) else
+                                   "barred" if all(line.lstrip().startswith("|") for line in lines) else "unbarred"))
+            else:
+                blocks.extend(found)
             start = table.end() + 1
             continue
         if stripped and stripped not in ("\u2002", "\u3000"):
@@ -184,7 +194,34 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
             else:
                 blocks.append(Paragraph(stripped))
         start = stop + 1
+    _mark_moved_blanks(bar_tables)
     return blocks
+
+
+def _mark_moved_blanks(bar_tables: list[tuple[Table, str]]) -> None:
+    """Mark the bar tables whose blank cells may have been moved to their rows' ends.
+
+    trafilatura's text before 2.3 drops blank cells and pads the row at its end (规章 | 0 | 6 | |
+    for 0, blank, 6), its rows with or without a leading bar ("unbarred", "barred"), never with
+    markdown's |---| line under a header. Markdown writers keep every cell in its column; so does
+    trafilatura 2.3, whose sign is a blank cell before a filled one in some row (a header row's
+    leading blanks, a blank middle cell). Where the document shows neither sign, trailing blanks
+    may be moved ones; rows lacking a leading bar are trafilatura's before 2.3 whatever else.
+    """
+    in_place = any(written == "markdown" for _, written in bar_tables) or \
+        any(_blank_before_filled(row) for table, _ in bar_tables for row in table.rows)
+    for table, written in bar_tables:
+        table.blanks_moved = written == "unbarred" or not in_place
+
+
+def _blank_before_filled(row: list[str]) -> bool:
+    seen_blank = False
+    for cell in row:
+        if not cell.strip():
+            seen_blank = True
+        elif seen_blank:
+            return True
+    return False
 
 
 def _tab_table(text: str) -> Table:
@@ -193,6 +230,17 @@ def _tab_table(text: str) -> Table:
     if TAB_RUN_ON.search(text):  # a line without a tab continues the cell above it
         rows = [[cell.replace("\n", "") for cell in row] for row in rows]
     return Table(rows)
+
+
+def _bar_table(lines: list[str]) -> Table | list[Paragraph]:
+    """A run of bar rows as a table, unless no row has two filled cells: then each row is the
+    line of text it holds (a page's title or date set in a layout table: 卓尼县人民政府2020年度
+    …年度报告 | |||; a lone heading a bar ends: 一、总体情况 |)."""
+    rows = [_md_cells(line) for line in lines]
+    if any(sum(1 for cell in row if cell.strip()) >= 2 for row in rows):
+        return Table(rows)
+    texts = (" ".join(cell.strip() for cell in row if cell.strip()) for row in rows)
+    return [Paragraph(text) for text in texts if text]
 
 
 def _md_cells(line: str) -> list[str]:

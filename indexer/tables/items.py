@@ -43,7 +43,9 @@ class Item:
     ``segments`` are the value cells in order (None for a blank cell); in running
     text they are the space-separated pieces of a digit run, which may hold several
     values run together (``text`` is True). ``raws`` holds each segment's cell as written.
-    ``norm`` is the label as matched (labels.normalise).
+    ``norm`` is the label as matched (labels.normalise). ``blanks_moved``: the row's blank
+    cells were dropped by its converter (document.Table), so ``segments`` are its values
+    alone, in their columns only if there are as many as the columns (``values_unplaced``).
     """
     label: str
     segments: list[Segment] = field(default_factory=list)
@@ -51,6 +53,7 @@ class Item:
     text: bool = False
     in_table: bool = False
     block: int = 0
+    blanks_moved: bool = False
     norm: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -126,17 +129,29 @@ def _run_pieces(run: str) -> list[str]:
     return pieces
 
 
-def row_to_items(row: list[str], block: int) -> list[Item]:
+def row_to_items(row: list[str], block: int, *, blanks_moved: bool = False) -> list[Item]:
     """A table row -> one item: label cells joined, then the cells after the last label cell.
 
     A row with a single filled cell holding label and digits (a text line a PDF
-    extractor took for a table) is read as running text.
+    extractor took for a table) is read as running text. A row whose blanks were moved
+    (``Item.blanks_moved``) keeps its values alone, without the blanks padding its end.
     """
     read = _read_row(tuple(row))
     if isinstance(read, str):
         return text_to_items(read, block, in_table=True)
     label, segments, raws = read
-    return [Item(label, list(segments), list(raws), in_table=True, block=block)]
+    if blanks_moved:
+        kept = len(segments)
+        while kept and not raws[kept - 1].strip():
+            kept -= 1
+        segments, raws = segments[:kept], raws[:kept]
+    return [Item(label, list(segments), list(raws), in_table=True, block=block, blanks_moved=blanks_moved)]
+
+
+def values_unplaced(item: Item, n: int) -> bool:
+    """Whether a row whose blanks were moved has too few values to know their columns
+    (规章 | 0 | 6 | | may be 0, blank, 6 or 0, 6, blank)."""
+    return item.blanks_moved and 0 < len(item.segments) < n
 
 
 # Header rows, label rows and rows of zeros recur in nearly every report: a row is
@@ -160,15 +175,55 @@ def _read_row(row: tuple[str, ...]) -> tuple[str, tuple[Segment, ...], tuple[str
 
 
 def document_to_items(document: Document) -> list[Item]:
-    """Every block of the document as items, in reading order."""
+    """Every block of the document as items, in reading order.
+
+    In a document whose tables were flattened one cell a line, a line of label followed by
+    lines that are each one value is that table row (``_cells_one_a_line``).
+    """
+    blocks = document.blocks
+    one_a_line = _cells_one_a_line(blocks)
     items: list[Item] = []
-    for index, block in enumerate(document.blocks):
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
         if isinstance(block, Table):
             for row in block.rows:
-                items.extend(row_to_items(row, index))
+                items.extend(row_to_items(row, index, blanks_moved=block.blanks_moved))
         elif isinstance(block, Paragraph):
-            items.extend(text_to_items(block.text, index))
+            line_items = text_to_items(block.text, index)
+            end = _value_lines_end(blocks, index + 1) if one_a_line else index + 1
+            if end > index + 1 and not _is_value_cell(block.text) and not any(i.segments for i in line_items):
+                items.extend(row_to_items([block.text] + [b.text for b in blocks[index + 1:end]], index,
+                                          blanks_moved=True))
+                index = end
+                continue
+            items.extend(line_items)
+        index += 1
     return items
+
+
+# Tables flattened one cell a line, blank cells gone (trafilatura's text before 1.12, a PDF's
+# text in reading order; so a row's blanks count as moved): 信息内容 / 本年制发件数 / … / 规章 / 0 /
+# 0 / 0. Told by table 二's header:
+# 信息内容 on a line of its own, a column's name on the next. Only then is a line holding one
+# value taken as a cell of the row above: elsewhere it may be a page number.
+_COLUMN_NAME = re.compile(r"本年|上一年|采购")
+
+
+def _cells_one_a_line(blocks: list) -> bool:
+    for block, following in zip(blocks, blocks[1:]):
+        if isinstance(block, Paragraph) and isinstance(following, Paragraph) and \
+                normalise(block.text) == "信息内容" and _COLUMN_NAME.match(following.text.strip()):
+            return True
+    return False
+
+
+def _value_lines_end(blocks: list, start: int) -> int:
+    """The index after the run of paragraphs from ``start`` that are each one value cell."""
+    end = start
+    while end < len(blocks) and isinstance(blocks[end], Paragraph) and _is_value_cell(blocks[end].text):
+        end += 1
+    return end
 
 
 @dataclass

@@ -24,6 +24,18 @@ def join_raw(raws: list[str]) -> str:
     return " | ".join(r for r in raws)
 
 
+def values_unplaced_flag(part: TablePart, keys: list[str] | tuple[str, ...], where: str, raws: list[str]) -> None:
+    """A row whose converter moved its blank cells and left fewer values than columns
+    (items.values_unplaced): its keys null, unread, flagged ``blanks_moved``."""
+    raw = join_raw(raws)
+    part.unread.update(keys)
+    for key in keys:
+        part.cells[key] = {"raw": raw, "note": "blank cells moved to the row's end by its converter"}
+    values = sum(1 for r in raws if r.strip())
+    part.flags.append(Flag("blanks_moved", where, f"'{raw}': {values} value(s) for {len(keys)} columns, "
+                                                  "the row's blank cells moved to its end by its converter"))
+
+
 def unreadable(part: TablePart, key: str, raw: str) -> None:
     """A value cell that is not a number (1.2.3, ¥ 5 …): null, unread, flagged."""
     part.unread.add(key)

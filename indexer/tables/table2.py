@@ -12,10 +12,10 @@ from functools import lru_cache
 from ..figure_keys import MONEY_KEYS, T2_2019_COLUMNS, T2_2019_ROWS, T2_2021_COLUMNS, T2_2021_ROWS, t2_keys
 from ..report import Flag
 from .digits import Reading, TooManyReadings, split_segments, to_int, windows
-from .items import Item
+from .items import Item, values_unplaced
 from .labels import match_t2_row
 from .money import money_to_wan
-from .result import TablePart, join_raw, unreadable
+from .result import TablePart, join_raw, unreadable, values_unplaced_flag
 
 HEADER_WORDS = ("第二十条", "信息内容", "主动公开政府信息情况", "表二")
 
@@ -82,6 +82,9 @@ def items_to_t2(items: list[Item], template: str) -> TablePart:
         item = chosen.get(row)
         if item is None:
             part.unread.update(keys)
+            continue
+        if values_unplaced(item, len(keys)):
+            values_unplaced_flag(part, keys, f"t2.{row}", item.raws)
             continue
         readings = _readings(item, len(keys))
         if len(readings) != 1:

@@ -13,15 +13,18 @@ from itertools import product
 from ..figure_keys import T3_COLUMNS, T3_OUTCOME_ROWS, T3_ROWS, blank_figures
 from ..report import Flag
 from .digits import Reading, TooManyReadings, digit_candidates, to_int
-from .items import Item
+from .items import Item, values_unplaced
 from .labels import match_t3_row
-from .result import TablePart, join_raw, unreadable
+from .result import TablePart, join_raw, unreadable, values_unplaced_flag
 
 COLUMNS = [c for c, _ in T3_COLUMNS]
 N = len(COLUMNS)
 # row key -> its figure keys t3.<row>.<col>, in column order
 ROW_FIGURES = {row: tuple(f"t3.{row}.{col}" for col in COLUMNS) for rows in T3_ROWS.values() for row, _ in rows}
 MAX_COMBINATIONS = 200_000
+# Words of the applicant columns' header rows, never of a row's label (自然人 | 法人或其他组织 |
+# 总计 names 总计 but is no total row, whatever blank cells a converter pads it with).
+COLUMN_HEADER_WORDS = ("自然人", "法人或其他组织", "申请人情况")
 
 
 def _row_fits(reading: Reading) -> bool:
@@ -64,7 +67,7 @@ def _value_rows(items: list[Item], template: str) -> list[tuple[str | None, Item
     for item in items:
         key = match_t3_row(item.label, template, previous=previous, at_end=item.text) if item.label.strip() else None
         if not item.has_values():
-            if key and item.in_table and not item.text:
+            if key and item.in_table and not item.text and not any(w in item.norm for w in COLUMN_HEADER_WORDS):
                 flush()
                 pending = (key, item)
                 previous = key
@@ -166,6 +169,9 @@ def items_to_t3(items: list[Item], template: str) -> TablePart:
         item = assigned.get(key)
         if item is None:
             part.unread.update(ROW_FIGURES[key])
+            continue
+        if values_unplaced(item, N):
+            values_unplaced_flag(part, ROW_FIGURES[key], f"t3.{key}", item.raws)
             continue
         if len(item.segments) == N:  # a cell for each column: nothing to split or complete
             _set_row(part, key, tuple(item.segments), item.raws, None)

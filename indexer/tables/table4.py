@@ -15,7 +15,7 @@ from ..figure_keys import T4_BLOCKS, T4_COLUMNS
 from ..report import Flag
 from .digits import Reading, Segment, TooManyReadings, digit_candidates, to_int
 from .items import Item
-from .result import TablePart, join_raw, unreadable
+from .result import TablePart, join_raw, unreadable, values_unplaced_flag
 
 KEYS = [f"t4.{b}.{c}" for b, _ in T4_BLOCKS for c, _ in T4_COLUMNS]
 N = len(KEYS)
@@ -107,6 +107,9 @@ def _read_values(part: TablePart, keys: list[str], taken: list[Item], where: str
     n = len(keys)
     segments: list[Segment] = [s for item in taken for s in item.segments]
     raws = [r for item in taken for r in item.raws]
+    if any(item.blanks_moved for item in taken) and 0 < len(segments) < n:
+        values_unplaced_flag(part, keys, where, raws)
+        return
     try:
         readings = digit_candidates(segments, n, _fits)
     except TooManyReadings:

@@ -1,0 +1,108 @@
+"""Tables written as text by the tools people take a page's text with: trafilatura in each of its
+table layouts, against the real page it was run on (tests/fixtures/trafilatura/make_fixtures.sh),
+and the rules that keep a blank cell a converter moved from becoming a wrong figure."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from indexer.document import Document, Paragraph, Table
+from indexer.parse import parse_file
+from indexer.readers.text import text_to_blocks
+from indexer.tables.items import document_to_items
+
+FIXTURES = ROOT / "tests" / "fixtures" / "trafilatura"
+PAGE = ROOT / "corpus" / "real" / "fj_pingtan_2024_page.html"
+VERSIONS = ["1.6.4", "1.12.2", "2.0.0", "2.1.0", "2.3.1"]
+# The versions that drop a row's blank cells (1.6.4: one cell a line; 1.12.2: rows without a
+# leading bar; 2.0.0 and 2.1.0: rows with one), as against 2.3.1, which keeps them in place.
+BLANKS_MOVED = ["1.6.4", "1.12.2", "2.0.0", "2.1.0"]
+NORMATIVE_DOCS = ["t2.normative_docs.issued", "t2.normative_docs.repealed", "t2.normative_docs.in_force"]
+
+
+@pytest.fixture(scope="module")
+def page() -> dict:
+    return parse_file(PAGE).to_dict()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_real_page_as_trafilatura_writes_it_gives_every_figure_of_the_page(page, version):
+    text = parse_file(FIXTURES / f"fj_pingtan_2024_page.trafilatura-{version}.txt").to_dict()
+    assert text["figures"] == page["figures"]
+    assert len(text["figures"]) == 200 and text["figures"]["t3.new.total"] == 218
+    assert [f for f in text["flags"] if f["where"] and f["where"].startswith("t")] == []
+    assert [s["n"] for s in text["sections"]] == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("version", BLANKS_MOVED)
+def test_a_row_whose_blank_cell_was_moved_is_null_never_shifted(page, version):
+    """The page's 行政规范性文件 row with its 33 emptied: 62, blank, 440. The versions that drop the
+    blank write 62 | 440 | | (2.1.0 read it as 62 and 440 in the next column, a wrong figure)."""
+    report = parse_file(FIXTURES / f"fj_pingtan_2024_blank_cell.trafilatura-{version}.txt").to_dict()
+    assert [report["figures"][k] for k in NORMATIVE_DOCS] == [None, None, None]
+    moved = [f for f in report["flags"] if f["code"] == "blanks_moved"]
+    assert [f["where"] for f in moved] == ["t2.normative_docs"]
+    assert "2 value(s) for 3 columns" in moved[0]["detail"]
+    assert {k: v for k, v in report["figures"].items() if k not in NORMATIVE_DOCS} == \
+        {k: v for k, v in page["figures"].items() if k not in NORMATIVE_DOCS}
+
+
+def test_a_blank_cell_kept_in_place_is_read_in_its_column(page):
+    report = parse_file(FIXTURES / "fj_pingtan_2024_blank_cell.trafilatura-2.3.1.txt").to_dict()
+    assert [report["figures"][k] for k in NORMATIVE_DOCS] == [62, None, 440]
+    assert "blanks_moved" not in {f["code"] for f in report["flags"]}
+    assert {f["code"] for f in report["flags"]} == {"blank_cells"}
+
+
+def _tables(text: str) -> list[Table]:
+    return [b for b in text_to_blocks(text) if isinstance(b, Table)]
+
+
+def test_which_bar_tables_may_have_moved_blanks():
+    unbarred = "规章 | 0 | 6 | |\n行政规范性文件 | 3 | 1 | 9 |"
+    assert [t.blanks_moved for t in _tables(unbarred)] == [True]
+    assert _tables(unbarred)[0].rows[0] == ["规章 ", " 0 ", " 6 ", " "]
+    # bars on every row but no sign of blanks kept in place: trafilatura 2.0/2.1 or a table without blanks
+    assert [t.blanks_moved for t in _tables("| 规章 | 0 | 6 | |\n| 行政规范性文件 | 3 | 1 | 9 |")] == [True]
+    # a blank before a filled cell anywhere in the document: blanks are in their columns
+    in_place = "| 规章 | 0 | 6 | |\n\n正文\n\n|  | 自然人 | 总计 |\n| 一、本年新收 | 5 | 5 |"
+    assert [t.blanks_moved for t in _tables(in_place)] == [False, False]
+    # markdown's |---| line: a markdown writer's table, trailing blanks included
+    assert [t.blanks_moved for t in _tables("| 信息内容 | 本年制发件数 | |\n|---|---|---|\n| 规章 | 0 | |")] == [False]
+    # rows without a leading bar are trafilatura's before 2.3 even beside a blank in place
+    assert [t.blanks_moved for t in _tables(in_place + "\n\n正文\n\n规章 | 0 | 6 | |")] == [False, False, True]
+
+
+def test_a_line_of_bars_with_one_filled_cell_is_that_cell_as_text():
+    blocks = text_to_blocks("卓尼县人民政府2020年度政府信息公开工作年度报告 | |||\n2021-02-09 发布:卓尼县人民政府办公室 | ||\n"
+                            "|\n一、总体情况 |\n正文")
+    assert [(type(b).__name__, b.text) for b in blocks] == [
+        ("Paragraph", "卓尼县人民政府2020年度政府信息公开工作年度报告"),
+        ("Paragraph", "2021-02-09 发布:卓尼县人民政府办公室"), ("Paragraph", "|"),
+        ("Paragraph", "一、总体情况"), ("Paragraph", "正文")]
+    assert "normal | text" in [b.text for b in text_to_blocks("normal | text")]
+
+
+def _items(lines: list[str]) -> list[tuple[str, list]]:
+    document = Document(path="x.txt", format="txt", blocks=[Paragraph(line) for line in lines])
+    return [(item.label, item.segments) for item in document_to_items(document)]
+
+
+def test_one_cell_a_line_is_read_as_rows_only_under_its_header():
+    header = ["第二十条第（一）项", "信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+    assert ("规章", ["0", "0", "6"]) in _items(header + ["规章", "0", "0", "6", "行政规范性文件", "3", "1", "9"])
+    # the same lines without the header's cells one a line: a lone number may be a page number
+    items = _items(["行政许可", "3", "行政处罚 12"])
+    assert ("行政许可", []) in items and ("", ["3"]) in items
+    # a line holding its own values is never given the next line's number
+    assert ("规章 ", ["0", "0", "6"]) in _items(header + ["规章 0 0 6", "7"])
+
+
+def test_a_page_title_in_a_layout_table_names_the_report(tmp_path: Path):
+    page = tmp_path / "page.txt"
+    page.write_text("卓尼县人民政府2020年度政府信息公开工作年度报告 | |||\n一、总体情况\n2020年，全县主动公开信息5435条。\n",
+                    encoding="utf-8")
+    report = parse_file(page).to_dict()
+    assert report["agency"] == "卓尼县人民政府" and report["year"] == 2020
