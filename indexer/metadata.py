@@ -140,9 +140,11 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
         if re.search(r"政府信息公开|政务公开|信息公开", title):
             return title if title_to_agency(title) else _title_in_preamble(lines) or title
     meta_title = document.meta.get("title")
-    if meta_title and title_to_agency(normalise_spaces(meta_title)):
-        return normalise_spaces(meta_title)
-    return _title_in_preamble(lines) or (normalise_spaces(meta_title) if meta_title else None)
+    if meta_title:  # a page's <title> goes on with its column and site: …年度报告_政府信息公开年报_…管委会
+        meta_title = normalise_spaces(_title_prefix(meta_title) or meta_title)
+        if title_to_agency(meta_title):
+            return meta_title
+    return _title_in_preamble(lines) or meta_title
 
 
 def _title_in_preamble(lines: list[str]) -> str | None:

@@ -106,3 +106,21 @@ def test_a_page_title_in_a_layout_table_names_the_report(tmp_path: Path):
                     encoding="utf-8")
     report = parse_file(page).to_dict()
     assert report["agency"] == "卓尼县人民政府" and report["year"] == 2020
+
+
+def test_trafilatura_metadata_block_gives_the_page_title_address_and_date(page):
+    """trafilatura --with-metadata: the page's <title> (column and site after the report's title),
+    its address and date; the report reads as the page does, metadata and all."""
+    text = parse_file(FIXTURES / "fj_pingtan_2024_page.trafilatura-2.3.1-metadata.txt").to_dict()
+    assert text["title"] == "平潭综合实验区2024年度政府信息公开工作年度报告"
+    assert text["source"]["url"] == page["source"]["url"]
+    assert text["published"] == "2025-03-10"
+    kept = ("title", "agency", "agency_key", "year", "published", "region", "level", "agency_type", "figures", "flags")
+    assert {k: text[k] for k in kept} == {k: page[k] for k in kept}
+
+
+
+def test_a_text_opening_with_a_rule_keeps_its_lines():
+    from indexer.readers.text import read_text
+    document = read_text("x.txt", data="---\n一、总体情况\n作者: 某局\n---\n正文\n".encode())
+    assert document.meta == {} and [b.text for b in document.blocks][:2] == ["---", "一、总体情况"]

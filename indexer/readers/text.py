@@ -4,7 +4,8 @@ Three layouts occur in real files:
 - Word documents exported to text: each table cell on its own line starting
   with a tab, rows separated by blank lines (the seeds);
 - markdown pipe tables (PDF converted to markdown), possibly split in two;
-- crawled web pages: a header block (标题: …, 发布时间: …, 原文链接: …) then the page text.
+- crawled web pages: a header block (标题: …, 发布时间: …, 原文链接: …) then the page text, or
+  trafilatura's metadata block (--- / title: … / url: … / date: … / ---) then its text of the page.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 CRAWLER_FIELDS = {"标题": "title", "发布时间": "published", "原文链接": "url",
                   "標題": "title", "發佈時間": "published", "發布時間": "published", "原文鏈接": "url"}
 CRAWLER_BODY = re.compile(r"^=+\s*正文\s*=+$")
+# trafilatura's --with-metadata block: the page's <title>, its address and its date.
+FRONT_MATTER_FIELDS = {"title": "title", "url": "url", "date": "published"}
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 4096
 
@@ -116,9 +119,26 @@ def read_text(path: str | Path, fmt: str | None = None, data: bytes | None = Non
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = fmt or ("md" if path.suffix.lower() in (".md", ".markdown") else "txt")
-    text, meta = _strip_crawler_header(text)
+    text, meta = _strip_front_matter(text) if text.startswith("---\n") else _strip_crawler_header(text)
     return Document(path=str(path), format=fmt, blocks=text_to_blocks(text), meta=meta,
                     sha256=hashlib.sha256(data).hexdigest())
+
+
+def _strip_front_matter(text: str) -> tuple[str, dict[str, str]]:
+    """A metadata block (--- … ---, its first 30 lines) naming a title or an address becomes metadata."""
+    lines = text.split("\n", 31)
+    end = next((i for i, line in enumerate(lines[1:31], 1) if line.strip() == "---"), None)
+    if end is None:
+        return text, {}
+    meta = {}
+    for line in lines[1:end]:
+        key, _, value = line.partition(":")
+        value = value.strip().strip("\"'").strip()
+        if key.strip() in FRONT_MATTER_FIELDS and value:
+            meta[FRONT_MATTER_FIELDS[key.strip()]] = value
+    if "title" not in meta and "url" not in meta:
+        return text, {}
+    return "\n".join(lines[end + 1:]), meta
 
 
 def _strip_crawler_header(text: str) -> tuple[str, dict[str, str]]:
