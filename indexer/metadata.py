@@ -57,7 +57,7 @@ _TITLE_END = re.compile(r"报告|年报(?!告)")
 # A preamble that names the report it opens, on pages whose title line is lost or says no more
 # than 政府信息公开工作年度报告: 现公布周至县人民政府办公室2021年政府信息公开工作年度报告。
 _TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)《?(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
-                                + r"\s*年度?(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报))")
+                                + r"\s*年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报))")
 _BOOK_TITLE = re.compile(r"《[^《》]*》")
 # 报告 inside a longer name, not a report's title ending: …年度报告格式 (the national template),
 # …年度报告编制工作的通知, …年度报告(的)解读. (关于印发…年度报告的通知 does name the report it publishes.)
@@ -65,7 +65,14 @@ _REPORT_AS_A_WORD = re.compile(r"格式|模板|编制|的?解读|图解")
 # What stands before the agency whose report a title names: its issuer (…办公室关于), or the
 # notice that publishes it (关于印发…).
 _ISSUED = re.compile(r"^(?:.*?关于)?(?:印发|公布|发布|转发)?")
-_ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会)$")
+_ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会|机关)$")
+# Never a title, though it may end in one: a page's navigation trail (首页 > 政务公开 > … >
+# 政府信息公开年报; a title holds no such arrows) and its catalogue labels (组配分类 政府信息公开年报).
+_NOT_A_TITLE = re.compile(r"[>＞»›].*[>＞»›]|^[>＞»›]|^(?:当前位置|您的位置|您现在的位置|您当前的位置|"
+                          r"您现在所在的位置|所在位置)|^(?:组配分类|公开目录|主题分类|所属分类|信息分类|所属栏目)")
+# What stands before the title on its line: a page's metadata label (标 题 | …, 名  称 …, 标题：…)
+# or a page-turning viewer's page (Page 2 - …).
+_TITLE_LABEL = re.compile(r"^(?:(?:标\s*题|名\s*称|文章标题|信息名称)(?:\s*[|:：]\s*|\s+)|Page\s*\d+\s*-\s*)")
 _SENTENCE_MARKS = re.compile(r"[。，；：！？,;:!?《》]")
 _STATS_PERIOD = re.compile(r"统计(?:期限|周期|时限|时间|区间|范围|期)?\s*(?:为|是|自|从|：|:)?\s*(?:自|从)?\s*"
                            + _YEAR + r"\s*年\s*1\s*月\s*1\s*日")
@@ -125,8 +132,10 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
     In a run-together page the title is the text up to the first 报告 (or 年报) of the first paragraph.
     """
     first_part = min((s.start for s in sections), default=None)
-    lines = [_unquoted(p.text.strip()) for offset, p in paragraph_offsets(document)[:TITLE_SCAN_PARAGRAPHS]
+    lines = [_TITLE_LABEL.sub("", _unquoted(p.text.strip()))
+             for offset, p in paragraph_offsets(document)[:TITLE_SCAN_PARAGRAPHS]
              if first_part is None or offset < first_part]
+    lines = ["" if _NOT_A_TITLE.search(line) else line for line in lines]
     for i, line in enumerate(lines):
         candidate = _title_prefix(line)
         if candidate is None:

@@ -373,3 +373,48 @@ def test_real_page_of_a_bureau_the_taxonomy_does_not_know(tmp_path):
     report = parse_file(path)
     assert (report.agency, report.agency_type, report.level) == ("平潭综合实验区社会事业局", "其他", "county")
     assert report.region == {"province": "福建省", "city": None, "county": "平潭综合实验区", "adcode": "350000"}
+
+
+# The headers of real report pages copied as text (their first lines, as the sites print them).
+@pytest.mark.parametrize("lines, title, agency_key, published", [
+    # a navigation trail ending in a column named …年度报告, then the report's title
+    (["首页 > 政务公开 > 政府信息公开年报 > 2021 > 街道办事处政府信息公开工作年度报告",
+      "2021年迎宾路街道政府信息公开工作年度报告", "迎宾路街道办事处", "2022年01月18日来源:1"],
+     "2021年迎宾路街道政府信息公开工作年度报告", "-/迎宾路街道办事处", None),
+    # the trail on two lines, a catalogue label ending in 年报, then a 发布日期
+    (["当前位置: 首页", "> 政务公开 > 乡镇街道 > 下各镇 > 政府信息公开年报",
+      "索 引 号 1133102400268125XW/2024-104757 公开方式 主动公开", "成文日期 2024-01-16 发布机构 下各镇",
+      "组配分类 政府信息公开年报", "2023年下各镇政府信息公开工作年度报告", "发布日期: 2024-01-16 访问次数:"],
+     "2023年下各镇政府信息公开工作年度报告", "-/下各镇人民政府", "2024-01-16"),
+    # the page's metadata table (its title row labelled 标 题), then the title
+    (["索 引 号 | 01425845-9/2021-00012 | 分 类 | 综合政务/其他 / 报告 |",
+      "发布机构 | 宿城街道 | 发文日期 | 2022-01-04 |",
+      "标 题 | 宿城街道办事处2021年政府信息公开工作年度报告 | ||", "文 号 | 无〔〕号 | 主 题 词 | |",
+      "时 效 | 有效 |", "宿城街道办事处2021年政府信息公开工作年度报告"],
+     "宿城街道办事处2021年政府信息公开工作年度报告", "-/宿城街道办事处", "2022-01-04"),
+    # the page's metadata block as lines, the title labelled 名  称
+    (["索 引 号 01606072-9-30/2021-0223004 发布机构 市政府办", "公开目录 县区政府信息公开年度报告 发布日期 2021-02-20 09:00",
+      "名  称 山阳县人民政府2020年政府信息公开工作年度报告"],
+     "山阳县人民政府2020年政府信息公开工作年度报告", "611024/山阳县人民政府", "2021-02-20"),
+    # 重庆's counties report as the government's organs: the government's own key and type
+    (["城口县人民政府机关", "2020年政府信息公开工作年度报告"],
+     "城口县人民政府机关2020年政府信息公开工作年度报告", "500229/城口县人民政府", None),
+    # a page-turning viewer's page title
+    (["Page 2 - 省交通运输厅2019年度政府信息公开工作年度报告", "P. 2"],
+     "省交通运输厅2019年度政府信息公开工作年度报告", "-/省交通运输厅", None),
+    # no title line; the preamble names the report 信息公开年度报告
+    (["根据《中华人民共和国政府信息公开条例》规定，特向社会公布螺洋街道2021年度信息公开年度报告。"],
+     "螺洋街道2021年度信息公开年度报告", "-/螺洋街道办事处", None),
+    # a 发布时间 under the title
+    (["利辛县望疃镇2023年政府信息公开工作年度报告", "发布时间:2024-01-19 11:04 来源:利辛县望疃镇人民政府 字体:[ ]"],
+     "利辛县望疃镇2023年政府信息公开工作年度报告", "341623/利辛县望疃镇人民政府", "2024-01-19"),
+])
+def test_real_page_headers_copied_as_text(tmp_path, lines, title, agency_key, published):
+    from indexer.parse import parse_file
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join(lines + ["一、总体情况", "本年度，我单位认真贯彻《条例》。", "二、主动公开政府信息情况"]),
+                    encoding="utf-8")
+    report = parse_file(path)
+    assert (report.title, report.agency_key, report.published) == (title, agency_key, published)
+    if "城口县" in title:
+        assert (report.agency, report.agency_type, report.level) == ("城口县人民政府机关", "人民政府", "county")

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..document import Document, Paragraph, Table
 from ..errors import ReaderError
-from .text import decode_bytes
+from .text import decode_bytes, labelled_date, match_to_iso
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 DROPPED_TAGS = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside",
@@ -35,11 +35,6 @@ MAX_HEADING_CHARS = 40
 MAX_HEADING_PREFIX = 8
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-DATE_VALUE = r"\s*[:：]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-# Publication labels first; a bare 日期/时间 only when no page says 发布 (either also in the
-# traditional characters of a site's 繁體 pages).
-DATE_LABELS = [re.compile(r"(?:[发發][布佈](?:时间|時間|日期)|[发發]文日期|公[开開]日期|成文日期)" + DATE_VALUE),
-               re.compile(r"(?:日期|时间|時間)" + DATE_VALUE)]
 DATE_META_NAMES = {"pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime"}
 # The meta set the national government-site platform (政府网站集约化平台) and TRS/Hanweb
 # templates write: the article's own title and address, beside the site's <title>.
@@ -128,27 +123,15 @@ def page_meta(root) -> dict[str, str]:
             meta["title"] = ASCII_SPACES.sub(" ", content).strip()
         elif key in DATE_META_NAMES and "published" not in meta:
             date = re.match(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", content)
-            if date and _iso_date(date):
-                meta["published"] = _iso_date(date)
+            if date and match_to_iso(date):
+                meta["published"] = match_to_iso(date)
     return meta
 
 
 def printed_date(root) -> str | None:
     """The date printed by a 发布时间/发布日期 label, once menus and footers are gone."""
     body = root.find("body")
-    page_text = _visible_text(body if body is not None else root)
-    for label in DATE_LABELS:
-        for match in label.finditer(page_text):
-            if _iso_date(match):
-                return _iso_date(match)
-    return None
-
-
-def _iso_date(match) -> str | None:
-    year, month, day = (int(g) for g in match.groups())
-    if not (1949 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    return labelled_date(_visible_text(body if body is not None else root))
 
 
 def _visible_text(element) -> str:

@@ -26,6 +26,14 @@ MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 CRAWLER_FIELDS = {"标题": "title", "发布时间": "published", "原文链接": "url",
                   "標題": "title", "發佈時間": "published", "發布時間": "published", "原文鏈接": "url"}
 CRAWLER_BODY = re.compile(r"^=+\s*正文\s*=+$")
+DATE_VALUE = r"\s*[:：|]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+# A page's publication date as its header prints it: publication labels first; a bare 日期/时间
+# only when no label says 发布 (either also in the traditional characters of a site's 繁體 pages).
+DATE_LABELS = [re.compile(r"(?:[发發][布佈](?:时间|時間|日期)|[发發]文日期|公[开開]日期|成文日期)" + DATE_VALUE),
+               re.compile(r"(?:日期|时间|時間)" + DATE_VALUE)]
+# A copied page's header: the lines before part 一.
+HEADER_LINES = 20
+FIRST_PART_LINE = re.compile(r"^\s*[一壹]\s*[、.．]")
 # trafilatura's --with-metadata block: the page's <title>, its address and its date.
 FRONT_MATTER_FIELDS = {"title": "title", "url": "url", "date": "published"}
 MAX_TEXT_BYTES = 20 * 1024 * 1024
@@ -120,8 +128,37 @@ def read_text(path: str | Path, fmt: str | None = None, data: bytes | None = Non
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = fmt or ("md" if path.suffix.lower() in (".md", ".markdown") else "txt")
     text, meta = _strip_front_matter(text) if text.startswith("---\n") else _strip_crawler_header(text)
+    if "published" not in meta:  # a page's text copied whole: its header's 发布时间
+        published = labelled_date(_page_header(text))
+        if published:
+            meta["published"] = published
     return Document(path=str(path), format=fmt, blocks=text_to_blocks(text), meta=meta,
                     sha256=hashlib.sha256(data).hexdigest())
+
+
+def labelled_date(text: str) -> str | None:
+    """The ISO date a 发布时间/发布日期/公开日期 … label prints in ``text`` (a page's), or None."""
+    for label in DATE_LABELS:
+        for match in label.finditer(text):
+            date = match_to_iso(match)
+            if date:
+                return date
+    return None
+
+
+def match_to_iso(match) -> str | None:
+    """A (year, month, day) match as an ISO date, None if no real date."""
+    year, month, day = (int(g) for g in match.groups())
+    if not (1949 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _page_header(text: str) -> str:
+    """The lines before part 一 among the first HEADER_LINES."""
+    lines = text.split("\n", HEADER_LINES)[:HEADER_LINES]
+    end = next((i for i, line in enumerate(lines) if FIRST_PART_LINE.match(line)), len(lines))
+    return "\n".join(lines[:end])
 
 
 def _strip_front_matter(text: str) -> tuple[str, dict[str, str]]:
