@@ -56,8 +56,12 @@ _TITLE_BOILERPLATE = re.compile(r"政府信息公开|政务公开|信息公开|�
 _TITLE_END = re.compile(r"报告|年报(?!告)")
 # A preamble that names the report it opens, on pages whose title line is lost or says no more
 # than 政府信息公开工作年度报告: 现公布周至县人民政府办公室2021年政府信息公开工作年度报告。
+_REPORT_WORDS = r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
 _TITLE_IN_PREAMBLE = re.compile(r"(?:公布|发布)《?(?P<title>[^，。；：:、“”\"《》\s]{2,40}?" + _YEAR
-                                + r"\s*年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报))")
+                                + r"\s*年度?" + _REPORT_WORDS + "|" + _YEAR + r"\s*年度?[^，。；：:、“”\"《》\s\d]{2,40}?"
+                                + _REPORT_WORDS + ")")
+# (以下简称“佛山市税务局”) between an organ's name and the rest of the sentence
+_SHORT_NAME = re.compile(r"[（(]以下简称[^（）()]*[）)]")
 _BOOK_TITLE = re.compile(r"《[^《》]*》")
 # 报告 inside a longer name, not a report's title ending: …年度报告格式 (the national template),
 # …年度报告编制工作的通知, …年度报告(的)解读. (关于印发…年度报告的通知 does name the report it publishes.)
@@ -67,9 +71,9 @@ _REPORT_AS_A_WORD = re.compile(r"格式|模板|编制|的?解读|图解")
 _ISSUED = re.compile(r"^(?:.*?关于)?(?:印发|公布|发布|转发)?")
 _ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会|机关)$")
 # Never a title, though it may end in one: a page's navigation trail (首页 > 政务公开 > … >
-# 政府信息公开年报; a title holds no such arrows) and its catalogue labels (组配分类 政府信息公开年报).
-_NOT_A_TITLE = re.compile(r"[>＞»›].*[>＞»›]|^[>＞»›]|^(?:当前位置|您的位置|您现在的位置|您当前的位置|"
-                          r"您现在所在的位置|所在位置)|^(?:组配分类|公开目录|主题分类|所属分类|信息分类|所属栏目)")
+# 政府信息公开年报: arrows between spaces, or after 首页) and its catalogue labels (组配分类 政府信息公开年报).
+_NOT_A_TITLE = re.compile(r"(?:\s[>＞»›]\s.*){2}|^[>＞»›]\s|^(?:网站)?首页\s*-?[>＞»›]|^(?:当前位置|您的位置|"
+                          r"您现在的位置|您当前的位置|您现在所在的位置|所在位置)|^(?:组配分类|公开目录|主题分类|所属分类|信息分类|所属栏目)")
 # What stands before the title on its line: a page's metadata label (标 题 | …, 名  称 …, 标题：…)
 # or a page-turning viewer's page (Page 2 - …).
 _TITLE_LABEL = re.compile(r"^(?:(?:标\s*题|名\s*称|文章标题|信息名称)(?:\s*[|:：]\s*|\s+)|Page\s*\d+\s*-\s*)")
@@ -160,6 +164,7 @@ def _title_in_preamble(lines: list[str]) -> str | None:
     """The report's title as its preamble names it (现公布…年度报告, 现发布《…年度报告》), where it
     names an organ (not 我单位…), and not from inside another document's title (《…关于发布…的通知》)."""
     for line in lines:
+        line = _SHORT_NAME.sub("", line)
         quoted = [m.span() for m in _BOOK_TITLE.finditer(line)]
         for match in _TITLE_IN_PREAMBLE.finditer(line):
             if any(start < match.start() < end for start, end in quoted):

@@ -405,6 +405,13 @@ def test_real_page_of_a_bureau_the_taxonomy_does_not_know(tmp_path):
     # no title line; the preamble names the report 信息公开年度报告
     (["根据《中华人民共和国政府信息公开条例》规定，特向社会公布螺洋街道2021年度信息公开年度报告。"],
      "螺洋街道2021年度信息公开年度报告", "-/螺洋街道办事处", None),
+    # the preamble names the organ, then what it is called below, then the year (广东's tax bureaus) …
+    (["根据《中华人民共和国政府信息公开条例》（以下简称《条例》），特向社会公布国家税务总局佛山市税务局"
+      "（以下简称“佛山市税务局”）2020年政府信息公开工作报告。本报告包括总体情况。"],
+     "国家税务总局佛山市税务局2020年政府信息公开工作报告", "440600/国家税务总局佛山市税务局", None),
+    # … or the year first
+    (["根据《中华人民共和国政府信息公开条例》，特向社会公布2020年度国家税务总局东莞市税务局政府信息公开工作报告。"],
+     "2020年度国家税务总局东莞市税务局政府信息公开工作报告", "441900/国家税务总局东莞市税务局", None),
     # a 发布时间 under the title
     (["利辛县望疃镇2023年政府信息公开工作年度报告", "发布时间:2024-01-19 11:04 来源:利辛县望疃镇人民政府 字体:[ ]"],
      "利辛县望疃镇2023年政府信息公开工作年度报告", "341623/利辛县望疃镇人民政府", "2024-01-19"),
@@ -416,5 +423,7 @@ def test_real_page_headers_copied_as_text(tmp_path, lines, title, agency_key, pu
                     encoding="utf-8")
     report = parse_file(path)
     assert (report.title, report.agency_key, report.published) == (title, agency_key, published)
+    if "税务局" in title:  # a vertical organ's city branch, not a central organ
+        assert (report.agency_type, report.level) == ("税务", "city")
     if "城口县" in title:
         assert (report.agency, report.agency_type, report.level) == ("城口县人民政府机关", "人民政府", "county")
