@@ -151,10 +151,12 @@ def test_cli_export_through_a_link_or_into_a_pipe_keeps_them_what_they_are(small
     pipe = tmp_path / "pipe.json"
     os.mkfifo(pipe)
     # held open for writing until the export is done, so that the reader never waits on a pipe the
-    # export did not write to: it then reads to the end as soon as this is closed
+    # export did not write to: it then reads to the end as soon as this is closed. The read end is
+    # opened here, while `held` is a writer: opened in the reading thread it waited forever for a
+    # writer whenever the export had finished and `held` was closed before that thread ran.
     held = os.open(pipe, os.O_RDWR)
-    with ThreadPoolExecutor(1) as reader:
-        received = reader.submit(pipe.read_bytes)
+    with open(pipe, "rb") as reading, ThreadPoolExecutor(1) as reader:
+        received = reader.submit(reading.read)
         result = CliRunner().invoke(cli, ["export", "year:2019", "--format", "json", *data, "-o", str(pipe)])
         os.close(held)
         assert result.exit_code == 0, result.output
