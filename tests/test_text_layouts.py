@@ -1,5 +1,5 @@
 """Tables written as text by the tools people take a page's text with: trafilatura in each of its
-table layouts, against the real page it was run on (tests/fixtures/trafilatura/make_fixtures.sh),
+table layouts, against the real page it was run on (tests/fixtures/page_text/make_fixtures.sh),
 and the rules that keep a blank cell a converter moved from becoming a wrong figure."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from indexer.parse import parse_file
 from indexer.readers.text import text_to_blocks
 from indexer.tables.items import document_to_items
 
-FIXTURES = ROOT / "tests" / "fixtures" / "trafilatura"
+FIXTURES = ROOT / "tests" / "fixtures" / "page_text"
 PAGE = ROOT / "corpus" / "real" / "fj_pingtan_2024_page.html"
 VERSIONS = ["1.6.4", "1.12.2", "2.0.0", "2.1.0", "2.3.1"]
 # The versions that drop a row's blank cells (1.6.4: one cell a line; 1.12.2: rows without a
@@ -49,10 +49,19 @@ def test_a_row_whose_blank_cell_was_moved_is_null_never_shifted(page, version):
         {k: v for k, v in page["figures"].items() if k not in NORMATIVE_DOCS}
 
 
-def test_a_blank_cell_kept_in_place_is_read_in_its_column(page):
-    report = parse_file(FIXTURES / "fj_pingtan_2024_blank_cell.trafilatura-2.3.1.txt").to_dict()
+@pytest.mark.parametrize("tool", ["html2text.txt", "markdownify.md", "html-text.txt"])
+def test_a_real_page_as_other_tools_write_it_gives_every_figure_of_the_page(page, tool):
+    """html2text (no outer bars, a ---|--- line, one-cell rows bare), markdownify (markdown) and
+    html-text (a cell a paragraph)."""
+    text = parse_file(FIXTURES / f"fj_pingtan_2024_page.{tool}").to_dict()
+    assert text["figures"] == page["figures"]
+    assert [f for f in text["flags"] if f["where"] and f["where"].startswith("t")] == []
+
+
+@pytest.mark.parametrize("name", ["trafilatura-2.3.1.txt", "html2text.txt"])
+def test_a_blank_cell_kept_in_place_is_read_in_its_column(page, name):
+    report = parse_file(FIXTURES / f"fj_pingtan_2024_blank_cell.{name}").to_dict()
     assert [report["figures"][k] for k in NORMATIVE_DOCS] == [62, None, 440]
-    assert "blanks_moved" not in {f["code"] for f in report["flags"]}
     assert {f["code"] for f in report["flags"]} == {"blank_cells"}
 
 
@@ -73,6 +82,16 @@ def test_which_bar_tables_may_have_moved_blanks():
     assert [t.blanks_moved for t in _tables("| 信息内容 | 本年制发件数 | |\n|---|---|---|\n| 规章 | 0 | |")] == [False]
     # rows without a leading bar are trafilatura's before 2.3 even beside a blank in place
     assert [t.blanks_moved for t in _tables(in_place + "\n\n正文\n\n规章 | 0 | 6 | |")] == [False, False, True]
+
+
+def test_html2text_tables_and_what_only_looks_like_one():
+    rows = "信息内容| 本年制发件数| 本年废止件数| 现行有效件数  \n---|---|---|---  \n规章| 0| | 6  \n第二十条第（五）项  \n| | 5| 7  \n  \n正文"
+    blocks = text_to_blocks(rows)
+    assert [type(b).__name__ for b in blocks] == ["Table", "Paragraph"]
+    assert blocks[0].rows[1] == ["规章", " 0", " ", " 6"] and blocks[0].rows[2] == ["第二十条第（五）项"]
+    assert blocks[0].rows[3] == ["", " ", " 5", " 7"] and not blocks[0].blanks_moved
+    # a heading underlined (setext), a rule: no table
+    assert [b.text for b in text_to_blocks("一、总体情况\n---\n\n正文 | 附表")] == ["一、总体情况", "---", "正文 | 附表"]
 
 
 def test_a_line_of_bars_with_one_filled_cell_is_that_cell_as_text():

@@ -213,6 +213,11 @@ TAB_RUN_ON = re.compile(r"\n" + _RUN_ON_LINE)
 _MD_ROW = r"[^\S\n]*(?:\|[^\n]*\|[^\n]*|[^\s|][^\n]*\|[^\S\n]*)(?=\n|$)"
 MD_ROW = re.compile(_MD_ROW)
 MD_TABLE = re.compile(_MD_ROW + r"(?:\n" + _MD_ROW + r")*+")
+# html2text's tables: no outer bars (规章| 0| | 6), a ---|--- line under the first row, rows (one
+# cell rows without a bar among them) up to a blank line. The first row and the rule line:
+_PLAIN_SEPARATOR = r"[^\S\n]*:?-{3,}:?(?:[^\S\n]*\|[^\S\n]*:?-{3,}:?)*[^\S\n]*"
+PLAIN_TABLE_START = re.compile(r"[^\S\n]*[^|\s][^\n]*\n" + _PLAIN_SEPARATOR + r"\n(?=[^\n]*\|)")
+PLAIN_TABLE = re.compile(r"[^\n]*\n" + _PLAIN_SEPARATOR + r"(?:\n[^\S\n]*\S[^\n]*)*+")
 
 
 def text_to_blocks(text: str) -> list[Paragraph | Table]:
@@ -231,6 +236,15 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
         stop = text.find("\n", start)
         stop = end if stop < 0 else stop
         stripped = text[start:stop].strip()
+        if stripped and text.startswith("-", stop + 1) and PLAIN_TABLE_START.match(text, start):
+            table = PLAIN_TABLE.match(text, start)
+            lines = table.group(0).split("\n")
+            rows = [line.rstrip().split("|") for i, line in enumerate(lines) if i != 1]
+            found = Table(rows)
+            blocks.append(found)
+            bar_tables.append((found, "markdown"))  # blanks kept in their columns
+            start = table.end() + 1
+            continue
         if "|" in stripped and MD_ROW.match(text, start):
             table = MD_TABLE.match(text, start)
             every_line = table.group(0).split("\n")
