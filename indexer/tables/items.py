@@ -212,7 +212,7 @@ _COLUMN_NAME = re.compile(r"本年|上一年|采购")
 
 def _cells_one_a_line(blocks: list) -> bool:
     for block, following in zip(blocks, blocks[1:]):
-        if isinstance(block, Paragraph) and isinstance(following, Paragraph) and \
+        if isinstance(block, Paragraph) and "内容" in block.text and isinstance(following, Paragraph) and \
                 normalise(block.text) == "信息内容" and _COLUMN_NAME.match(following.text.strip()):
             return True
     return False
