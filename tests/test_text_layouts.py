@@ -143,3 +143,39 @@ def test_a_text_opening_with_a_rule_keeps_its_lines():
     from indexer.readers.text import read_text
     document = read_text("x.txt", data="---\n一、总体情况\n作者: 某局\n---\n正文\n".encode())
     assert document.meta == {} and [b.text for b in document.blocks][:2] == ["---", "一、总体情况"]
+
+
+PDF = ROOT / "corpus" / "real" / "js_huaian_hongze_2023_hzq2023_working.pdf"
+PDF_TEXT = ROOT / "tests" / "fixtures" / "pdf_text"  # made by its make_fixtures.sh
+
+
+@pytest.fixture(scope="module")
+def hongze() -> dict:
+    return parse_file(PDF).to_dict()
+
+
+@pytest.mark.parametrize("mode", ["pdftotext-layout", "pdftotext-raw"])
+def test_a_real_pdf_as_pdftotext_writes_it_gives_every_figure_of_the_pdf(hongze, mode):
+    text = parse_file(PDF_TEXT / f"js_huaian_hongze_2023.{mode}.txt").to_dict()
+    assert text["figures"] == hongze["figures"]
+    assert sorted(f["code"] for f in text["flags"]) == sorted(f["code"] for f in hongze["flags"])
+
+
+def test_pdftotext_in_reading_order_gives_no_figure_the_pdf_does_not(hongze):
+    """Its reading order puts some values before their labels (本年处理决定数量 / 550 / 行政许可):
+    what cannot be placed stays null; nothing is read into the wrong row."""
+    text = parse_file(PDF_TEXT / "js_huaian_hongze_2023.pdftotext.txt").to_dict()
+    read = {k: v for k, v in text["figures"].items() if v is not None}
+    assert read and all(hongze["figures"][k] == v for k, v in read.items())
+    assert text["figures"]["t2.licensing.decisions"] is None
+
+
+def test_one_cell_a_line_with_more_values_than_columns_is_not_placed():
+    lines = ["第二十条第（六）项", "信息内容", "本年处理决定数量", "行政处罚", "行政强制", "4119", "195",
+             "第二十条第（八）项", "信息内容", "本年收费金额（单位：万元）", "行政事业性收费", "7730.28"]
+    document = Document(path="x.txt", format="txt", blocks=[Paragraph(line) for line in lines])
+    from indexer.tables.table2 import items_to_t2
+    part = items_to_t2(document_to_items(document), "2021")
+    assert part.figures["t2.coercion.decisions"] is None and part.figures["t2.penalty.decisions"] is None
+    assert part.figures["t2.fees.amount_wan"] == 7730.28
+    assert [f.where for f in part.flags if f.code == "blanks_moved"] == ["t2.coercion"]

@@ -45,7 +45,7 @@ class Item:
     values run together (``text`` is True). ``raws`` holds each segment's cell as written.
     ``norm`` is the label as matched (labels.normalise). ``blanks_moved``: the row's blank
     cells were dropped by its converter (document.Table), so ``segments`` are its values
-    alone, in their columns only if there are as many as the columns (``values_unplaced``).
+    alone, in their columns only if there are exactly as many as the columns (``values_unplaced``).
     """
     label: str
     segments: list[Segment] = field(default_factory=list)
@@ -149,9 +149,10 @@ def row_to_items(row: list[str], block: int, *, blanks_moved: bool = False) -> l
 
 
 def values_unplaced(item: Item, n: int) -> bool:
-    """Whether a row whose blanks were moved has too few values to know their columns
-    (规章 | 0 | 6 | | may be 0, blank, 6 or 0, 6, blank)."""
-    return item.blanks_moved and 0 < len(item.segments) < n
+    """Whether a row whose blanks were moved has values that cannot be placed in its ``n``
+    columns: too few (规章 | 0 | 6 | | may be 0, blank, 6 or 0, 6, blank), or too many (a cell a line
+    in a PDF's reading order: 行政处罚 / 行政强制 / 4119 / 195 gives 行政强制 both values)."""
+    return item.blanks_moved and 0 < len(item.segments) != n
 
 
 # Header rows, label rows and rows of zeros recur in nearly every report: a row is

@@ -25,8 +25,8 @@ def join_raw(raws: list[str]) -> str:
 
 
 def values_unplaced_flag(part: TablePart, keys: list[str] | tuple[str, ...], where: str, raws: list[str]) -> None:
-    """A row whose converter moved its blank cells and left fewer values than columns
-    (items.values_unplaced): its keys null, unread, flagged ``blanks_moved``."""
+    """A row whose converter moved its blank cells and left it more or fewer values than
+    columns (items.values_unplaced): its keys null, unread, flagged ``blanks_moved``."""
     raw = join_raw(raws)
     part.unread.update(keys)
     for key in keys:
