@@ -28,13 +28,13 @@ class Table:
     ``ocr`` is set for a table read by OCR: beside each cell, what the engine read
     ({"conf", "read", "normalised"}) or None for a blank cell.
 
-    ``blanks_moved`` is set where the converter that wrote the table dropped its blank cells
+    ``blanks_dropped`` is set where the converter that wrote the table dropped its blank cells
     and padded each row at its end instead (trafilatura's text before 2.3): a row's values
     are then in their columns only when there are as many as the columns.
     """
     rows: list[list[str]]
     ocr: list[list[dict | None]] | None = None
-    blanks_moved: bool = False
+    blanks_dropped: bool = False
 
 
 Block = Paragraph | Table

@@ -1,6 +1,6 @@
 """Tables written as text by the tools people take a page's text with: trafilatura in each of its
 table layouts, against the real page it was run on (tests/fixtures/page_text/make_fixtures.sh),
-and the rules that keep a blank cell a converter moved from becoming a wrong figure."""
+and the rules that keep a blank cell a converter dropped from becoming a wrong figure."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +42,7 @@ def test_a_row_whose_blank_cell_was_moved_is_null_never_shifted(page, version):
     blank write 62 | 440 | | (2.1.0 read it as 62 and 440 in the next column, a wrong figure)."""
     report = parse_file(FIXTURES / f"fj_pingtan_2024_blank_cell.trafilatura-{version}.txt").to_dict()
     assert [report["figures"][k] for k in NORMATIVE_DOCS] == [None, None, None]
-    moved = [f for f in report["flags"] if f["code"] == "blanks_moved"]
+    moved = [f for f in report["flags"] if f["code"] == "blanks_dropped"]
     assert [f["where"] for f in moved] == ["t2.normative_docs"]
     assert "2 value(s) for 3 columns" in moved[0]["detail"]
     assert {k: v for k, v in report["figures"].items() if k not in NORMATIVE_DOCS} == \
@@ -71,17 +71,17 @@ def _tables(text: str) -> list[Table]:
 
 def test_which_bar_tables_may_have_moved_blanks():
     unbarred = "规章 | 0 | 6 | |\n行政规范性文件 | 3 | 1 | 9 |"
-    assert [t.blanks_moved for t in _tables(unbarred)] == [True]
+    assert [t.blanks_dropped for t in _tables(unbarred)] == [True]
     assert _tables(unbarred)[0].rows[0] == ["规章 ", " 0 ", " 6 ", " "]
     # bars on every row but no sign of blanks kept in place: trafilatura 2.0/2.1 or a table without blanks
-    assert [t.blanks_moved for t in _tables("| 规章 | 0 | 6 | |\n| 行政规范性文件 | 3 | 1 | 9 |")] == [True]
+    assert [t.blanks_dropped for t in _tables("| 规章 | 0 | 6 | |\n| 行政规范性文件 | 3 | 1 | 9 |")] == [True]
     # a blank before a filled cell anywhere in the document: blanks are in their columns
     in_place = "| 规章 | 0 | 6 | |\n\n正文\n\n|  | 自然人 | 总计 |\n| 一、本年新收 | 5 | 5 |"
-    assert [t.blanks_moved for t in _tables(in_place)] == [False, False]
+    assert [t.blanks_dropped for t in _tables(in_place)] == [False, False]
     # markdown's |---| line: a markdown writer's table, trailing blanks included
-    assert [t.blanks_moved for t in _tables("| 信息内容 | 本年制发件数 | |\n|---|---|---|\n| 规章 | 0 | |")] == [False]
+    assert [t.blanks_dropped for t in _tables("| 信息内容 | 本年制发件数 | |\n|---|---|---|\n| 规章 | 0 | |")] == [False]
     # rows without a leading bar are trafilatura's before 2.3 even beside a blank in place
-    assert [t.blanks_moved for t in _tables(in_place + "\n\n正文\n\n规章 | 0 | 6 | |")] == [False, False, True]
+    assert [t.blanks_dropped for t in _tables(in_place + "\n\n正文\n\n规章 | 0 | 6 | |")] == [False, False, True]
 
 
 def test_html2text_tables_and_what_only_looks_like_one():
@@ -89,7 +89,7 @@ def test_html2text_tables_and_what_only_looks_like_one():
     blocks = text_to_blocks(rows)
     assert [type(b).__name__ for b in blocks] == ["Table", "Paragraph"]
     assert blocks[0].rows[1] == ["规章", " 0", " ", " 6"] and blocks[0].rows[2] == ["第二十条第（五）项"]
-    assert blocks[0].rows[3] == ["", " ", " 5", " 7"] and not blocks[0].blanks_moved
+    assert blocks[0].rows[3] == ["", " ", " 5", " 7"] and not blocks[0].blanks_dropped
     # a heading underlined (setext), a rule: no table
     assert [b.text for b in text_to_blocks("一、总体情况\n---\n\n正文 | 附表")] == ["一、总体情况", "---", "正文 | 附表"]
 
@@ -178,4 +178,30 @@ def test_one_cell_a_line_with_more_values_than_columns_is_not_placed():
     part = items_to_t2(document_to_items(document), "2021")
     assert part.figures["t2.coercion.decisions"] is None and part.figures["t2.penalty.decisions"] is None
     assert part.figures["t2.fees.amount_wan"] == 7730.28
-    assert [f.where for f in part.flags if f.code == "blanks_moved"] == ["t2.coercion"]
+    assert [f.where for f in part.flags if f.code == "blanks_dropped"] == ["t2.coercion"]
+
+
+@pytest.mark.parametrize("row", [
+    "  规章                                              5                 24",  # pandoc's plain text of a .docx
+    "规章\t\t5\t24",                                                               # a row copied from a page: tabs
+])
+def test_values_standing_in_columns_are_cells_and_a_lost_blank_leaves_the_row_null(row):
+    """pandoc wrote a generated report's row (blank, 5, 24) so; read as digits run together it
+    was 5, 2, 4 (a wrong figure). Values two spaces or a tab apart are cells: too few, no row."""
+    from indexer.tables.table2 import items_to_t2
+    lines = ["信息内容             本年制发件数                 本年废止件数      现行有效件数", row,
+             "行政规范性文件       0                            5                 11"]
+    document = Document(path="x.txt", format="txt", blocks=[Paragraph(line) for line in lines])
+    part = items_to_t2(document_to_items(document), "2021")
+    assert [part.figures[f"t2.regulations.{c}"] for c in ("issued", "repealed", "in_force")] == [None, None, None]
+    assert [part.figures[k] for k in NORMATIVE_DOCS] == [0, 5, 11]
+    assert [f.where for f in part.flags if f.code == "blanks_dropped"] == ["t2.regulations"]
+
+
+def test_a_crawls_stray_single_spaces_still_let_digits_be_split():
+    """The real Pingtan 2019 crawl: 230 000023 is 23 0 0 0 0 0 23 (the row's sums settle it)."""
+    from indexer.tables.items import text_to_items
+    item = text_to_items("一、本年新收政府信息公开申请数量230 000023")[0]
+    assert item.segments == ["230", "000023"] and not item.blanks_dropped
+    assert text_to_items("行政事业性收费 6.8 万元")[0].blanks_dropped is False
+    assert text_to_items("政府集中采购  13  5394432.52元")[0].blanks_dropped is True

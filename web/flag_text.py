@@ -27,9 +27,9 @@ FLAG_EXPLANATIONS = {
                      "A place name was misspelt by one look- or sound-alike character; the city or province the report names settled the one real place meant."),
     "template_unknown": ("无法从表二的栏目判断使用的是 2019 还是 2021 版模板。",
                          "Table 二's column headers do not tell whether the 2019 or the 2021 template was used."),
-    "blanks_moved": ("转换工具去掉了该行的空白单元格，并把空格补在行末；该行数值少于栏数，无法确定各自所在的栏，保留为空。",
-                     "The tool that converted the page dropped this row's blank cells and padded its end instead; "
-                     "with fewer values than columns, their columns cannot be known, so they stay empty."),
+    "blanks_dropped": ("把表格转成文字的工具去掉了空白单元格；该行数值与栏数不符，无法确定各自所在的栏，保留为空。",
+                       "The tool that turned the table into text dropped its blank cells; this row's values do not "
+                       "match its columns in number, so their columns cannot be known and they stay empty."),
     "digits_ambiguous": ("表格中的数字连在一起，无法唯一拆分成各个单元格，这些单元格保留为空。",
                          "Digits in the table run together and cannot be split into cells in only one way; those cells are left empty."),
     "rows_unaligned": ("表格的数字行与栏目行对不齐，无法确定数字属于哪一行。",

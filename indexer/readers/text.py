@@ -265,12 +265,12 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
             else:
                 blocks.append(Paragraph(stripped))
         start = stop + 1
-    _mark_moved_blanks(bar_tables)
+    _mark_dropped_blanks(bar_tables)
     return blocks
 
 
-def _mark_moved_blanks(bar_tables: list[tuple[Table, str]]) -> None:
-    """Mark the bar tables whose blank cells may have been moved to their rows' ends.
+def _mark_dropped_blanks(bar_tables: list[tuple[Table, str]]) -> None:
+    """Mark the bar tables whose blank cells may have been dropped (moved to their rows' ends).
 
     trafilatura's text before 2.3 drops blank cells and pads the row at its end (规章 | 0 | 6 | |
     for 0, blank, 6), its rows with or without a leading bar ("unbarred", "barred"), never with
@@ -282,7 +282,7 @@ def _mark_moved_blanks(bar_tables: list[tuple[Table, str]]) -> None:
     in_place = any(written == "markdown" for _, written in bar_tables) or \
         any(_blank_before_filled(row) for table, _ in bar_tables for row in table.rows)
     for table, written in bar_tables:
-        table.blanks_moved = written == "unbarred" or not in_place
+        table.blanks_dropped = written == "unbarred" or not in_place
 
 
 def _blank_before_filled(row: list[str]) -> bool:

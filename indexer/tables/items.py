@@ -43,7 +43,7 @@ class Item:
     ``segments`` are the value cells in order (None for a blank cell); in running
     text they are the space-separated pieces of a digit run, which may hold several
     values run together (``text`` is True). ``raws`` holds each segment's cell as written.
-    ``norm`` is the label as matched (labels.normalise). ``blanks_moved``: the row's blank
+    ``norm`` is the label as matched (labels.normalise). ``blanks_dropped``: the row's blank
     cells were dropped by its converter (document.Table), so ``segments`` are its values
     alone, in their columns only if there are exactly as many as the columns (``values_unplaced``).
     """
@@ -53,7 +53,7 @@ class Item:
     text: bool = False
     in_table: bool = False
     block: int = 0
-    blanks_moved: bool = False
+    blanks_dropped: bool = False
     norm: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -115,11 +115,27 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
             items.append(Item(chunk + run, text=True, in_table=in_table, block=block))
             continue
         pieces = _run_pieces(run)
-        items.append(Item(chunk, pieces, list(pieces), text=True, in_table=in_table, block=block))
+        items.append(Item(chunk, pieces, list(pieces), text=True, in_table=in_table, block=block,
+                          blanks_dropped=_set_in_columns(run, pieces)))
     tail = text[start:]
     if tail.strip():
         items.append(Item(tail, text=True, in_table=in_table, block=block))
     return items
+
+
+# The space between two values of a run (not the space before a unit: 6.8 万元).
+_VALUE_GAP = re.compile(r"(?<=\S)\s+(?=[\d+\-\u2212])")
+
+
+def _set_in_columns(run: str, pieces: list[str]) -> bool:
+    """Whether a run's values stand in columns: each apart from the next by two spaces or more, or
+    a tab (a document's text in columns: pandoc, pdftotext -layout, a row copied from a page).
+    They are then cells, a blank among them lost with its column (规章   5   24 is blank, 5, 24,
+    never 5, 2, 4): Item.blanks_dropped. A crawl's spaces are single and stray (230 000023)."""
+    if len(pieces) < 2:
+        return False
+    gaps = _VALUE_GAP.findall(run)
+    return len(gaps) == len(pieces) - 1 and all(len(gap) >= 2 or "\t" in gap for gap in gaps)
 
 
 def _run_pieces(run: str) -> list[str]:
@@ -129,30 +145,30 @@ def _run_pieces(run: str) -> list[str]:
     return pieces
 
 
-def row_to_items(row: list[str], block: int, *, blanks_moved: bool = False) -> list[Item]:
+def row_to_items(row: list[str], block: int, *, blanks_dropped: bool = False) -> list[Item]:
     """A table row -> one item: label cells joined, then the cells after the last label cell.
 
     A row with a single filled cell holding label and digits (a text line a PDF
-    extractor took for a table) is read as running text. A row whose blanks were moved
-    (``Item.blanks_moved``) keeps its values alone, without the blanks padding its end.
+    extractor took for a table) is read as running text. A row whose blanks were dropped
+    (``Item.blanks_dropped``) keeps its values alone, without the blanks padding its end.
     """
     read = _read_row(tuple(row))
     if isinstance(read, str):
         return text_to_items(read, block, in_table=True)
     label, segments, raws = read
-    if blanks_moved:
+    if blanks_dropped:
         kept = len(segments)
         while kept and not raws[kept - 1].strip():
             kept -= 1
         segments, raws = segments[:kept], raws[:kept]
-    return [Item(label, list(segments), list(raws), in_table=True, block=block, blanks_moved=blanks_moved)]
+    return [Item(label, list(segments), list(raws), in_table=True, block=block, blanks_dropped=blanks_dropped)]
 
 
 def values_unplaced(item: Item, n: int) -> bool:
-    """Whether a row whose blanks were moved has values that cannot be placed in its ``n``
+    """Whether a row whose blanks were dropped has values that cannot be placed in its ``n``
     columns: too few (规章 | 0 | 6 | | may be 0, blank, 6 or 0, 6, blank), or too many (a cell a line
     in a PDF's reading order: 行政处罚 / 行政强制 / 4119 / 195 gives 行政强制 both values)."""
-    return item.blanks_moved and 0 < len(item.segments) != n
+    return item.blanks_dropped and 0 < len(item.segments) != n
 
 
 # Header rows, label rows and rows of zeros recur in nearly every report: a row is
@@ -189,13 +205,13 @@ def document_to_items(document: Document) -> list[Item]:
         block = blocks[index]
         if isinstance(block, Table):
             for row in block.rows:
-                items.extend(row_to_items(row, index, blanks_moved=block.blanks_moved))
+                items.extend(row_to_items(row, index, blanks_dropped=block.blanks_dropped))
         elif isinstance(block, Paragraph):
             line_items = text_to_items(block.text, index)
             end = _value_lines_end(blocks, index + 1) if one_a_line else index + 1
             if end > index + 1 and not _is_value_cell(block.text) and not any(i.segments for i in line_items):
                 items.extend(row_to_items([block.text] + [b.text for b in blocks[index + 1:end]], index,
-                                          blanks_moved=True))
+                                          blanks_dropped=True))
                 index = end
                 continue
             items.extend(line_items)
@@ -204,7 +220,7 @@ def document_to_items(document: Document) -> list[Item]:
 
 
 # Tables flattened one cell a line, blank cells gone (trafilatura's text before 1.12, a PDF's
-# text in reading order; so a row's blanks count as moved): 信息内容 / 本年制发件数 / … / 规章 / 0 /
+# text in reading order; so a row's blanks count as dropped): 信息内容 / 本年制发件数 / … / 规章 / 0 /
 # 0 / 0. Told by table 二's header:
 # 信息内容 on a line of its own, a column's name on the next. Only then is a line holding one
 # value taken as a cell of the row above: elsewhere it may be a page number.

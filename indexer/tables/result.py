@@ -25,15 +25,15 @@ def join_raw(raws: list[str]) -> str:
 
 
 def values_unplaced_flag(part: TablePart, keys: list[str] | tuple[str, ...], where: str, raws: list[str]) -> None:
-    """A row whose converter moved its blank cells and left it more or fewer values than
-    columns (items.values_unplaced): its keys null, unread, flagged ``blanks_moved``."""
+    """A row whose converter dropped its blank cells and left it more or fewer values than
+    columns (items.values_unplaced): its keys null, unread, flagged ``blanks_dropped``."""
     raw = join_raw(raws)
     part.unread.update(keys)
     for key in keys:
-        part.cells[key] = {"raw": raw, "note": "blank cells moved to the row's end by its converter"}
+        part.cells[key] = {"raw": raw, "note": "the row's blank cells dropped by its converter"}
     values = sum(1 for r in raws if r.strip())
-    part.flags.append(Flag("blanks_moved", where, f"'{raw}': {values} value(s) for {len(keys)} columns, "
-                                                  "the row's blank cells moved to its end by its converter"))
+    part.flags.append(Flag("blanks_dropped", where, f"'{raw}': {values} value(s) for {len(keys)} columns, "
+                                                  "its blank cells dropped by its converter"))
 
 
 def unreadable(part: TablePart, key: str, raw: str) -> None:

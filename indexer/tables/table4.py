@@ -107,7 +107,7 @@ def _read_values(part: TablePart, keys: list[str], taken: list[Item], where: str
     n = len(keys)
     segments: list[Segment] = [s for item in taken for s in item.segments]
     raws = [r for item in taken for r in item.raws]
-    if any(item.blanks_moved for item in taken) and 0 < len(segments) != n:
+    if any(item.blanks_dropped for item in taken) and 0 < len(segments) != n:
         values_unplaced_flag(part, keys, where, raws)
         return
     try:
