@@ -49,16 +49,20 @@ def test_a_row_whose_blank_cell_was_moved_is_null_never_shifted(page, version):
         {k: v for k, v in page["figures"].items() if k not in NORMATIVE_DOCS}
 
 
-@pytest.mark.parametrize("tool", ["html2text.txt", "markdownify.md", "html-text.txt"])
+@pytest.mark.parametrize("tool", ["html2text.txt", "markdownify.md", "html-text.txt", "chromium-innertext.txt",
+                                  "chromium-innertext-unwrapped.txt"])
 def test_a_real_page_as_other_tools_write_it_gives_every_figure_of_the_page(page, tool):
-    """html2text (no outer bars, a ---|--- line, one-cell rows bare), markdownify (markdown) and
-    html-text (a cell a paragraph)."""
+    """html2text (no outer bars, a ---|--- line, one-cell rows bare), markdownify (markdown),
+    html-text (a cell a paragraph) and Chromium's innerText, what a copy or a browser-driving
+    scraper takes (tabs between cells; a cell's paragraphs a line each, tabs then on lines of their
+    own; the page's cells also without their paragraphs: inner_text.py --unwrap-cells)."""
     text = parse_file(FIXTURES / f"fj_pingtan_2024_page.{tool}").to_dict()
     assert text["figures"] == page["figures"]
     assert [f for f in text["flags"] if f["where"] and f["where"].startswith("t")] == []
 
 
-@pytest.mark.parametrize("name", ["trafilatura-2.3.1.txt", "html2text.txt"])
+@pytest.mark.parametrize("name", ["trafilatura-2.3.1.txt", "html2text.txt", "chromium-innertext.txt",
+                                  "chromium-innertext-unwrapped.txt"])
 def test_a_blank_cell_kept_in_place_is_read_in_its_column(page, name):
     report = parse_file(FIXTURES / f"fj_pingtan_2024_blank_cell.{name}").to_dict()
     assert [report["figures"][k] for k in NORMATIVE_DOCS] == [62, None, 440]
@@ -205,3 +209,31 @@ def test_a_crawls_stray_single_spaces_still_let_digits_be_split():
     assert item.segments == ["230", "000023"] and not item.blanks_dropped
     assert text_to_items("行政事业性收费 6.8 万元")[0].blanks_dropped is False
     assert text_to_items("政府集中采购  13  5394432.52元")[0].blanks_dropped is True
+
+
+def test_a_browsers_text_of_cells_holding_paragraphs_is_read_a_row_a_line():
+    from indexer.readers.text import _cells_between_tab_lines
+    text = ("二、主动公开政府信息情况\n\n第二十条第（一）项\n\n\n信息内容\n\n\t\n\n本年制发件数\n\n\t\n\n本年废止件数"
+            "\n\n\t\n\n现行有效件数\n\n\n\n\n行政规范性文件\n\n\t\n\n62\n\n\t\n\n\t\n\n440\n\n三、收到和处理"
+            "政府信息公开申请情况\n\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n\n\t\n\n申请人情况"
+            "\n\n\n\n\n三、本\n\n年度办 \u00a0 \u00a0\n\n理结果\n\n\t\n\n（一）予以公开\n\n\t\n\n71\n\n\n\n\n"
+            "2.申请人逾期未按收费通知要求缴纳费用、\n\n行政机关不再处理其政府信息公开申请\n\n\t\n\n0\n")
+    assert _cells_between_tab_lines(text).split("\n") == [
+        "二、主动公开政府信息情况", "第二十条第（一）项", "信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+        "行政规范性文件\t62\t\t440",  # the blank cell in its column
+        "三、收到和处理政府信息公开申请情况",  # the text after a table's last value is no cell
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t申请人情况",
+        "三、本年度办理结果\t（一）予以公开\t71",  # a narrow cell's lines, one cell
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请\t0"]
+    # Word's text export (a cell a line, led by a tab) is not a browser's
+    word = "信息内容\n\t规章\n\t0\n\n\t行政规范性文件\n\t62\n"
+    assert _cells_between_tab_lines(word) == word
+
+
+def test_tab_separated_rows_are_a_table_only_with_a_row_of_three_cells():
+    blocks = text_to_blocks("信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t\t6\n正文")
+    assert isinstance(blocks[0], Table) and blocks[0].rows[1] == ["规章", "0", "", "6"]
+    assert not blocks[0].blanks_dropped
+    # a heading numbered with a tab, twice: text
+    assert [b.text for b in text_to_blocks("一、\t总体情况\n（一）\t主动公开\n正文")] == \
+        ["一、\t总体情况", "（一）\t主动公开", "正文"]

@@ -1,9 +1,11 @@
 """Plain text and markdown: decoding, then lines -> paragraphs and tables.
 
-Three layouts occur in real files:
+Layouts that occur in real files:
 - Word documents exported to text: each table cell on its own line starting
   with a tab, rows separated by blank lines (the seeds);
-- markdown pipe tables (PDF converted to markdown), possibly split in two;
+- markdown pipe tables (PDF converted to markdown), possibly split in two, and the tables of
+  the tools that take a page's text (trafilatura's bar rows, html2text's);
+- a browser's text of a page: tab-separated rows, or a cell's paragraphs a line each;
 - crawled web pages: a header block (标题: …, 发布时间: …, 原文链接: …) then the page text, or
   trafilatura's metadata block (--- / title: … / url: … / date: … / ---) then its text of the page.
 """
@@ -221,9 +223,11 @@ PLAIN_TABLE = re.compile(r"[^\n]*\n" + _PLAIN_SEPARATOR + r"(?:\n[^\S\n]*\S[^\n]
 
 
 def text_to_blocks(text: str) -> list[Paragraph | Table]:
-    """Group lines into paragraphs, Word-export tables and markdown tables."""
+    """Group lines into paragraphs, Word-export tables, markdown and bar tables, and tab-separated rows."""
     if "[" in text:
         text = BOOKMARK.sub("", text)
+    if "\t" in text:
+        text = _cells_between_tab_lines(text)
     blocks: list[Paragraph | Table] = []
     bar_tables: list[tuple[Table, str]] = []  # and how its rows are written
     start, end = 0, len(text)
@@ -243,6 +247,14 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
             found = Table(rows)
             blocks.append(found)
             bar_tables.append((found, "markdown"))  # blanks kept in their columns
+            start = table.end() + 1
+            continue
+        if "\t" in stripped and TSV_TABLE.match(text, start):
+            table = TSV_TABLE.match(text, start)
+            rows = [line.strip(" \u00a0").split("\t") for line in table.group(0).split("\n")]
+            found = Table(rows)
+            blocks.append(found)
+            bar_tables.append((found, "markdown"))  # every cell, blank or not, in its column
             start = table.end() + 1
             continue
         if "|" in stripped and MD_ROW.match(text, start):
@@ -267,6 +279,86 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
         start = stop + 1
     _mark_dropped_blanks(bar_tables)
     return blocks
+
+
+# A page's text as a browser gives it, rewritten (_cells_between_tab_lines): a table row a line, its cells
+# between tabs, blanks in place (规章\t0\t\t6). Two such lines or more, one of three cells or more
+# (a numbered heading written 一、\t总体情况 is two cells); none led by a tab (Word's export).
+_TSV_ROW = r"[^\S\n\t]*[^\s][^\n\t]*\t[^\n]*"
+TSV_TABLE = re.compile(r"(?=[^\n]*\t[^\n]*\t|[^\n]*\n[^\n]*\t[^\n]*\t)" + _TSV_ROW
+                       + r"(?:\n" + _TSV_ROW + r")+")
+# A browser's text of a page (a select-all copy, innerText, what Selenium and Playwright scrapers
+# take): a tab between a row's cells, a line break after the row. A cell holding paragraphs gives
+# one a line, an empty line between (and then tabs stand on lines of their own); two empty lines or
+# more, or a line break alone, end a row. Such text is rewritten a row a line (TSV_TABLE reads it).
+_CELL_BREAK = re.compile(r"[ \u00a0]*(?:\n[ \u00a0]*)*\t[ \u00a0]*(?:\n[ \u00a0]*)*|[ \u00a0]*(?:\n[ \u00a0]*)+")
+_CONTENT_THEN_TAB = re.compile(r"\S[ \u00a0]*\t")
+_TAB_ALONE = re.compile(r"\n[ \u00a0]*\n[ \u00a0]*\t[ \u00a0]*\n[ \u00a0]*\n")
+_TAB_LED = re.compile(r"^\t[ \u00a0]*\S", re.M)
+# A line of a cell cut in its width (三、本 / 年度办 / 理结果), told from a paragraph around the table.
+_FRAGMENT = re.compile(r"[^。；：:!?！？]{1,8}")
+_LOOSE_VALUE = re.compile(r"[+-]?\d[\d.,]*\s*(?:万元|元)?")
+_UNFINISHED = ("、", "，", ",", "（", "(")
+
+
+def _cells_between_tab_lines(text: str) -> str:
+    """A browser's text of a page with each table row rewritten a line, its cells between tabs
+    (a cell's paragraphs joined); any other text as it is. Word's export (a cell a line, led by a
+    tab, and no text before a tab) is left alone."""
+    content_then_tab = _CONTENT_THEN_TAB.search(text)
+    if not content_then_tab and (len(_TAB_ALONE.findall(text)) < 3 or _TAB_LED.search(text)):
+        return text
+    tokens = _CELL_BREAK.split(text)
+    breaks = _CELL_BREAK.findall(text)
+    out: list[str] = []
+    pending: list[str] = []    # paragraphs since the last row: the next row's first cell, or text
+    cells: list[str] = []      # the row's cells so far
+    cell: list[str] = []       # the paragraphs of the cell being read
+    in_row = False
+
+    def end_row() -> None:
+        nonlocal cells, cell, in_row
+        if in_row:
+            out.append("\t".join(cells + ["".join(cell)]))
+        cells, cell, in_row = [], [], False
+
+    for index, content in enumerate(tokens):
+        content = content.strip(" \u00a0")
+        if content:
+            (cell if in_row else pending).append(content)
+        if index == len(tokens) - 1:
+            break
+        gap = breaks[index]
+        if "\t" in gap:
+            if not in_row:  # the row's first cell: the last paragraphs a narrow cell makes
+                take = _trailing_fragments(pending)
+                out.extend(pending[:len(pending) - take])
+                cell, pending, in_row = pending[len(pending) - take:], [], True
+            cells.append("".join(cell))
+            cell = []
+            continue
+        newlines = gap.count("\n")
+        if not in_row:
+            if newlines != 2:  # an empty line between paragraphs may still be inside a first cell
+                out.extend(pending)
+                pending = []
+        elif newlines != 2 or (cell and _LOOSE_VALUE.fullmatch(cell[-1])):
+            end_row()  # a line break alone, two empty lines, or a value then an empty line
+    end_row()
+    out.extend(pending)
+    return "\n".join(out)
+
+
+def _trailing_fragments(part: list[str]) -> int:
+    """How many of the last paragraphs make one cell: the last, and before it the short ones and
+    those a 、 or ， leaves unfinished (2.申请人逾期未按收费通知要求缴纳费用、 / 行政机关不再处理…)."""
+    if not part:
+        return 0
+    take = 1
+    while take < len(part) and not _LOOSE_VALUE.fullmatch(part[-take - 1]) and \
+            (_FRAGMENT.fullmatch(part[-take - 1]) or part[-take - 1].endswith(_UNFINISHED)):
+        take += 1
+    return take
 
 
 def _mark_dropped_blanks(bar_tables: list[tuple[Table, str]]) -> None:
