@@ -45,6 +45,8 @@ from .sections import PAGE_NUMBER_LINE, normalise_spaces, paragraph_offsets
 from .vocabulary import GOVERNMENT
 
 TITLE_SCAN_PARAGRAPHS = 8
+# A whole page copied as text: its menus before the title (the real Pingtan page's: 25 lines).
+HEADER_SCAN_PARAGRAPHS = 60
 MAX_TITLE_LENGTH = 80
 YEAR_RANGE = range(2000, 2100)
 CN_YEAR_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
@@ -136,10 +138,30 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
     In a run-together page the title is the text up to the first 报告 (or 年报) of the first paragraph.
     """
     first_part = min((s.start for s in sections), default=None)
-    lines = [_TITLE_LABEL.sub("", _unquoted(p.text.strip()))
-             for offset, p in paragraph_offsets(document)[:TITLE_SCAN_PARAGRAPHS]
-             if first_part is None or offset < first_part]
-    lines = ["" if _NOT_A_TITLE.search(line) else line for line in lines]
+    header = [_TITLE_LABEL.sub("", _unquoted(p.text.strip()))
+              for offset, p in paragraph_offsets(document)[:HEADER_SCAN_PARAGRAPHS]
+              if first_part is None or offset < first_part]
+    header = ["" if _NOT_A_TITLE.search(line) else line for line in header]
+    lines = header[:TITLE_SCAN_PARAGRAPHS]
+    titles = _titles_in(lines)
+    title = next(titles, None)
+    if title:
+        return title if title_to_agency(title) else _title_in_preamble(lines) or title
+    # a whole page copied: its menus come first, the title after them
+    title = next((t for t in _titles_in(header) if title_to_agency(t)), None)
+    if title:
+        return title
+    meta_title = document.meta.get("title")
+    if meta_title:  # a page's <title> goes on with its column and site: …年度报告_政府信息公开年报_…管委会
+        meta_title = normalise_spaces(_title_prefix(meta_title) or meta_title)
+        if title_to_agency(meta_title):
+            return meta_title
+    return _title_in_preamble(lines) or meta_title
+
+
+def _titles_in(lines: list[str]):
+    """The title lines among ``lines``, in order: each ending in 报告 (or 年报) and naming
+    政府信息公开 / 政务公开 / 信息公开, joined with the line before where the title is broken."""
     for i, line in enumerate(lines):
         candidate = _title_prefix(line)
         if candidate is None:
@@ -151,13 +173,7 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
             j -= 1
         title = normalise_spaces(candidate)
         if re.search(r"政府信息公开|政务公开|信息公开", title):
-            return title if title_to_agency(title) else _title_in_preamble(lines) or title
-    meta_title = document.meta.get("title")
-    if meta_title:  # a page's <title> goes on with its column and site: …年度报告_政府信息公开年报_…管委会
-        meta_title = normalise_spaces(_title_prefix(meta_title) or meta_title)
-        if title_to_agency(meta_title):
-            return meta_title
-    return _title_in_preamble(lines) or meta_title
+            yield title
 
 
 def _title_in_preamble(lines: list[str]) -> str | None:

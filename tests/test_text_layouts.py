@@ -237,3 +237,11 @@ def test_tab_separated_rows_are_a_table_only_with_a_row_of_three_cells():
     # a heading numbered with a tab, twice: text
     assert [b.text for b in text_to_blocks("一、\t总体情况\n（一）\t主动公开\n正文")] == \
         ["一、\t总体情况", "（一）\t主动公开", "正文"]
+
+
+def test_a_whole_page_copied_gives_its_title_and_date_after_its_menus(page):
+    """The page's innerText opens on 25 lines of menus and a navigation trail ending 政府信息公开年报."""
+    text = parse_file(FIXTURES / "fj_pingtan_2024_page.chromium-innertext.txt").to_dict()
+    kept = ("title", "agency", "agency_key", "year", "published", "region", "level", "agency_type")
+    assert {k: text[k] for k in kept} == {k: page[k] for k in kept}
+    assert text["title"] == "平潭综合实验区2024年度政府信息公开工作年度报告" and text["published"] == "2025-03-10"

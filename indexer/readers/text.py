@@ -34,7 +34,7 @@ DATE_VALUE = r"\s*[:：|]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 DATE_LABELS = [re.compile(r"(?:[发發][布佈](?:时间|時間|日期)|[发發]文日期|公[开開]日期|成文日期)" + DATE_VALUE),
                re.compile(r"(?:日期|时间|時間)" + DATE_VALUE)]
 # A copied page's header: the lines before part 一.
-HEADER_LINES = 20
+HEADER_LINES = 60
 FIRST_PART_LINE = re.compile(r"^\s*[一壹]\s*[、.．]")
 # trafilatura's --with-metadata block: the page's <title>, its address and its date.
 FRONT_MATTER_FIELDS = {"title": "title", "url": "url", "date": "published"}
