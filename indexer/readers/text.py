@@ -33,6 +33,9 @@ DATE_VALUE = r"\s*[:：|]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 # only when no label says 发布 (either also in the traditional characters of a site's 繁體 pages).
 DATE_LABELS = [re.compile(r"(?:[发發][布佈](?:时间|時間|日期)|[发發]文日期|公[开開]日期|成文日期)" + DATE_VALUE),
                re.compile(r"(?:日期|时间|時間)" + DATE_VALUE)]
+# In a copied page's lines the bare label must stand alone (来源：… 时间：2025-03-10), never end
+# another word (统计时间：2023年1月1日 is the period reported on).
+TEXT_DATE_LABELS = [DATE_LABELS[0], re.compile(r"(?:^|(?<=\s))(?:日期|时间|時間)" + DATE_VALUE, re.M)]
 # A copied page's header: the lines before part 一.
 HEADER_LINES = 60
 FIRST_PART_LINE = re.compile(r"^\s*[一壹]\s*[、.．]")
@@ -131,16 +134,16 @@ def read_text(path: str | Path, fmt: str | None = None, data: bytes | None = Non
     fmt = fmt or ("md" if path.suffix.lower() in (".md", ".markdown") else "txt")
     text, meta = _strip_front_matter(text) if text.startswith("---\n") else _strip_crawler_header(text)
     if "published" not in meta:  # a page's text copied whole: its header's 发布时间
-        published = labelled_date(_page_header(text))
+        published = labelled_date(_page_header(text), TEXT_DATE_LABELS)
         if published:
             meta["published"] = published
     return Document(path=str(path), format=fmt, blocks=text_to_blocks(text), meta=meta,
                     sha256=hashlib.sha256(data).hexdigest())
 
 
-def labelled_date(text: str) -> str | None:
+def labelled_date(text: str, labels: list[re.Pattern] = DATE_LABELS) -> str | None:
     """The ISO date a 发布时间/发布日期/公开日期 … label prints in ``text`` (a page's), or None."""
-    for label in DATE_LABELS:
+    for label in labels:
         for match in label.finditer(text):
             date = match_to_iso(match)
             if date:
