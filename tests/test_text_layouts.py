@@ -245,3 +245,16 @@ def test_a_whole_page_copied_gives_its_title_and_date_after_its_menus(page):
     kept = ("title", "agency", "agency_key", "year", "published", "region", "level", "agency_type")
     assert {k: text[k] for k in kept} == {k: page[k] for k in kept}
     assert text["title"] == "平潭综合实验区2024年度政府信息公开工作年度报告" and text["published"] == "2025-03-10"
+
+
+    """A real seed (Word's text export) whose part 一 heading is written 一、\\t总体情况, a text before a
+    tab like a browser's: its tables are read as before, every figure."""
+def test_words_export_with_a_heading_numbered_by_a_tab_is_still_words_export(tmp_path):
+    """A real seed (Word's text export) whose part 一 heading is written 一、\t总体情况, a text before
+    a tab as in a browser's: its tables are read as before, every figure."""
+    seed = ROOT / "corpus" / "seeds" / "000_7eb9f2b2a221df7d.txt"
+    text = seed.read_text(encoding="utf-8")
+    assert "一、总体情况" in text
+    retabbed = tmp_path / "seed.txt"
+    retabbed.write_text(text.replace("一、总体情况", "一、\t总体情况", 1), encoding="utf-8")
+    assert parse_file(retabbed).figures == parse_file(seed).figures

@@ -297,7 +297,8 @@ TSV_TABLE = re.compile(r"(?=[^\n]*\t[^\n]*\t|[^\n]*\n[^\n]*\t[^\n]*\t)" + _TSV_R
 _CELL_BREAK = re.compile(r"[ \u00a0]*(?:\n[ \u00a0]*)*\t[ \u00a0]*(?:\n[ \u00a0]*)*|[ \u00a0]*(?:\n[ \u00a0]*)+")
 _CONTENT_THEN_TAB = re.compile(r"\S[ \u00a0]*\t")
 _TAB_ALONE = re.compile(r"\n[ \u00a0]*\n[ \u00a0]*\t[ \u00a0]*\n[ \u00a0]*\n")
-_TAB_LED = re.compile(r"^\t[ \u00a0]*\S", re.M)
+# Word's export: a row's cells on consecutive lines, each led by a tab.
+_WORD_CELLS = re.compile(r"^\t[^\n]*\n\t", re.M)
 # A line of a cell cut in its width (三、本 / 年度办 / 理结果), told from a paragraph around the table.
 _FRAGMENT = re.compile(r"[^。；：:!?！？]{1,8}")
 _LOOSE_VALUE = re.compile(r"[+-]?\d[\d.,]*\s*(?:万元|元)?")
@@ -306,10 +307,10 @@ _UNFINISHED = ("、", "，", ",", "（", "(")
 
 def _cells_between_tab_lines(text: str) -> str:
     """A browser's text of a page with each table row rewritten a line, its cells between tabs
-    (a cell's paragraphs joined); any other text as it is. Word's export (a cell a line, led by a
-    tab, and no text before a tab) is left alone."""
-    content_then_tab = _CONTENT_THEN_TAB.search(text)
-    if not content_then_tab and (len(_TAB_ALONE.findall(text)) < 3 or _TAB_LED.search(text)):
+    (a cell's paragraphs joined); any other text as it is, Word's export too (its cells on
+    consecutive lines led by tabs, a heading 一、\t总体情况 among them or not)."""
+    if len(_WORD_CELLS.findall(text, 0, 200_000)) >= 3 or \
+            not _CONTENT_THEN_TAB.search(text) and len(_TAB_ALONE.findall(text)) < 3:
         return text
     tokens = _CELL_BREAK.split(text)
     breaks = _CELL_BREAK.findall(text)
