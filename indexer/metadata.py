@@ -143,8 +143,7 @@ def document_to_title(document: Document, sections: list[Section]) -> str | None
               if first_part is None or offset < first_part]
     header = ["" if _NOT_A_TITLE.search(line) else line for line in header]
     lines = header[:TITLE_SCAN_PARAGRAPHS]
-    titles = _titles_in(lines)
-    title = next(titles, None)
+    title = next(_titles_in(lines), None)
     if title:
         return title if title_to_agency(title) else _title_in_preamble(lines) or title
     # a whole page copied: its menus come first, the title after them

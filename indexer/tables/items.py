@@ -219,15 +219,16 @@ def document_to_items(document: Document) -> list[Item]:
     return items
 
 
-# Tables flattened one cell a line, blank cells gone (trafilatura's text before 1.12, a PDF's
-# text in reading order; so a row's blanks count as dropped): 信息内容 / 本年制发件数 / … / 规章 / 0 /
-# 0 / 0. Told by table 二's header:
-# 信息内容 on a line of its own, a column's name on the next. Only then is a line holding one
-# value taken as a cell of the row above: elsewhere it may be a page number.
+# Tables flattened one cell a line, blank cells gone (trafilatura's text before 1.12, html-text, a
+# PDF's text in reading order; so a row's blanks count as dropped): 信息内容 / 本年制发件数 / … /
+# 规章 / 0 / 0 / 0. Told by table 二's header: 信息内容 on a line of its own, a column's name on the
+# next. Only then is a line holding one value taken as a cell of the row above: elsewhere it may be
+# a page number.
 _COLUMN_NAME = re.compile(r"本年|上一年|采购")
 
 
 def _cells_one_a_line(blocks: list) -> bool:
+    """Whether the document's tables were flattened one cell a line (its table 二 header so)."""
     for block, following in zip(blocks, blocks[1:]):
         if isinstance(block, Paragraph) and "内容" in block.text and isinstance(following, Paragraph) and \
                 normalise(block.text) == "信息内容" and _COLUMN_NAME.match(following.text.strip()):
