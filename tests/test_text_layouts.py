@@ -1,8 +1,11 @@
-"""Tables written as text by the tools people take a page's text with: trafilatura in each of its
-table layouts, against the real page it was run on (tests/fixtures/page_text/make_fixtures.sh),
-and the rules that keep a blank cell a converter dropped from becoming a wrong figure."""
+"""Tables written as text by the tools people take a page's or a PDF's text with (trafilatura in
+each of its table layouts, html2text, html-text, markdownify, a browser's copy, Selenium, pdftotext),
+against the real page or PDF they were run on (tests/fixtures/page_text/make_fixtures.sh,
+tests/fixtures/pdf_text/make_fixtures.sh), and the rules that keep a blank cell a converter dropped
+from becoming a wrong figure."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,12 +53,13 @@ def test_a_row_whose_blank_cell_was_moved_is_null_never_shifted(page, version):
 
 
 @pytest.mark.parametrize("tool", ["html2text.txt", "markdownify.md", "html-text.txt", "chromium-innertext.txt",
-                                  "chromium-innertext-unwrapped.txt"])
+                                  "chromium-innertext-unwrapped.txt", "selenium.txt", "selenium-unwrapped.txt"])
 def test_a_real_page_as_other_tools_write_it_gives_every_figure_of_the_page(page, tool):
     """html2text (no outer bars, a ---|--- line, one-cell rows bare), markdownify (markdown),
     html-text (a cell a paragraph) and Chromium's innerText, what a copy or a browser-driving
     scraper takes (tabs between cells; a cell's paragraphs a line each, tabs then on lines of their
-    own; the page's cells also without their paragraphs: inner_text.py --unwrap-cells)."""
+    own; the page's cells also without their paragraphs: inner_text.py --unwrap-cells), and
+    Selenium's text (a cell a line where cells hold paragraphs; else a row a line, spaces between)."""
     text = parse_file(FIXTURES / f"fj_pingtan_2024_page.{tool}").to_dict()
     assert text["figures"] == page["figures"]
     assert [f for f in text["flags"] if f["where"] and f["where"].startswith("t")] == []
@@ -258,3 +262,33 @@ def test_words_export_with_a_heading_numbered_by_a_tab_is_still_words_export(tmp
     retabbed = tmp_path / "seed.txt"
     retabbed.write_text(text.replace("一、总体情况", "一、\t总体情况", 1), encoding="utf-8")
     assert parse_file(retabbed).figures == parse_file(seed).figures
+
+
+@pytest.mark.parametrize("name", ["selenium.txt", "selenium-unwrapped.txt"])
+def test_selenium_drops_a_blank_cell_and_its_row_stays_null(page, name):
+    """Selenium's text loses a blank cell (行政规范性文件 62 440): the row cannot be placed."""
+    report = parse_file(FIXTURES / f"fj_pingtan_2024_blank_cell.{name}").to_dict()
+    assert [report["figures"][k] for k in NORMATIVE_DOCS] == [None, None, None]
+    assert [f["where"] for f in report["flags"] if f["code"] in ("blanks_dropped", "digits_ambiguous")] == \
+        ["t2.normative_docs"]
+    assert {k: v for k, v in report["figures"].items() if k not in NORMATIVE_DOCS} == \
+        {k: v for k, v in page["figures"].items() if k not in NORMATIVE_DOCS}
+
+
+def test_values_a_single_space_apart_are_cells_where_no_table_runs_digits_together():
+    """A generated report as Selenium takes its page (generated_syn31_000012, make_fixtures.sh): its
+    行政强制 row is blank, 0, 84 and reads 行政强制 　 0 84; taken for digits run together it was 0, 8, 4."""
+    truth = json.loads((FIXTURES / "generated_syn31_000012.truth.json").read_text(encoding="utf-8"))["figures"]
+    report = parse_file(FIXTURES / "generated_syn31_000012.selenium.txt", synthetic=True).to_dict()
+    read = {k: v for k, v in report["figures"].items() if v is not None}
+    assert all(truth[k] == v for k, v in read.items())
+    assert [report["figures"][f"t2.coercion.{c}"] for c in ("prev_items", "change", "decisions")] == [None] * 3
+    assert len(read) >= sum(v is not None for v in truth.values()) - 3
+    # the real Pingtan 2019 crawl glues digits (规章000): there a single space may be a stray one
+    from indexer.tables.items import Regions, cells_spaced_apart, text_to_items
+    items = text_to_items("规章000") + text_to_items("一、本年新收政府信息公开申请数量230 000023")
+    cells_spaced_apart(items, Regions((0, 2), None, None))
+    assert not items[1].blanks_dropped
+    items = text_to_items("规章0 0 0") + text_to_items("行政强制 　 0 84")
+    cells_spaced_apart(items, Regions((0, 2), None, None))
+    assert items[1].blanks_dropped and items[0].blanks_dropped

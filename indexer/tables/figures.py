@@ -7,7 +7,7 @@ from typing import Any
 from ..document import Document
 from ..figure_keys import all_figure_keys, blank_figures, t3_keys, t4_keys
 from ..report import Flag
-from .items import Item, document_to_items, find_regions
+from .items import Item, cells_spaced_apart, document_to_items, find_regions
 from .labels import detect_template_normalised
 from .result import TablePart, Value
 from .table2 import items_to_t2
@@ -45,6 +45,7 @@ def document_to_figures(document: Document) -> FigureResult:
     """
     items = document_to_items(document)
     regions = find_regions(items)
+    cells_spaced_apart(items, regions)
     in_tables = _region(items, regions.t2) + _region(items, regions.t3)
     template = detect_template_normalised([item.norm for item in items], [item.norm for item in in_tables])
     result = FigureResult(template)

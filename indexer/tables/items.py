@@ -54,6 +54,7 @@ class Item:
     in_table: bool = False
     block: int = 0
     blanks_dropped: bool = False
+    spaced: bool = False  # running text whose values are each set apart by a space (cells_spaced_apart)
     norm: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -115,8 +116,10 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
             items.append(Item(chunk + run, text=True, in_table=in_table, block=block))
             continue
         pieces = _run_pieces(run)
+        gaps = _VALUE_GAP.findall(run) if len(pieces) > 1 else []
+        spaced = len(pieces) > 1 and len(gaps) == len(pieces) - 1
         items.append(Item(chunk, pieces, list(pieces), text=True, in_table=in_table, block=block,
-                          blanks_dropped=_set_in_columns(run, pieces)))
+                          blanks_dropped=spaced and _in_columns(gaps), spaced=spaced))
     tail = text[start:]
     if tail.strip():
         items.append(Item(tail, text=True, in_table=in_table, block=block))
@@ -127,15 +130,30 @@ def text_to_items(text: str, block: int = 0, *, in_table: bool = False) -> list[
 _VALUE_GAP = re.compile(r"(?<=\S)\s+(?=[\d+\-\u2212])")
 
 
-def _set_in_columns(run: str, pieces: list[str]) -> bool:
+def _in_columns(gaps: list[str]) -> bool:
     """Whether a run's values stand in columns: each apart from the next by two spaces or more, or
     a tab (a document's text in columns: pandoc, pdftotext -layout, a row copied from a page).
     They are then cells, a blank among them lost with its column (规章   5   24 is blank, 5, 24,
     never 5, 2, 4): Item.blanks_dropped. A crawl's spaces are single and stray (230 000023)."""
-    if len(pieces) < 2:
-        return False
-    gaps = _VALUE_GAP.findall(run)
-    return len(gaps) == len(pieces) - 1 and all(len(gap) >= 2 or "\t" in gap for gap in gaps)
+    return all(len(gap) >= 2 or "\t" in gap for gap in gaps)
+
+
+# Digits that can only be several values run together: a number is never written 00 or 012.
+_GLUED = re.compile(r"[+-]?0\d")
+
+
+def cells_spaced_apart(items: list[Item], regions: "Regions") -> None:
+    """Where no table of the document runs values together, its values set apart by single spaces
+    are cells too (Item.blanks_dropped): Selenium's text of a page writes 行政强制 　 0 84 for blank,
+    0, 84, never 0, 8, 4. A crawl that lost the cell borders glues digits somewhere in its tables
+    (规章000, 0000000), and there a space may be a stray one (230 000023)."""
+    spans = [span for span in (regions.t2, regions.t3, regions.t4) if span]
+    tables = [item for start, end in spans for item in items[start:end]]
+    if any(_GLUED.match(raw) for item in tables if item.text for raw in item.raws):
+        return
+    for item in tables:
+        if item.spaced:
+            item.blanks_dropped = True
 
 
 def _run_pieces(run: str) -> list[str]:
@@ -219,20 +237,23 @@ def document_to_items(document: Document) -> list[Item]:
     return items
 
 
-# Tables flattened one cell a line, blank cells gone (trafilatura's text before 1.12, html-text, a
-# PDF's text in reading order; so a row's blanks count as dropped): 信息内容 / 本年制发件数 / … /
-# 规章 / 0 / 0 / 0. Told by table 二's header: 信息内容 on a line of its own, a column's name on the
-# next. Only then is a line holding one value taken as a cell of the row above: elsewhere it may be
-# a page number.
-_COLUMN_NAME = re.compile(r"本年|上一年|采购")
+# Tables flattened one cell a line, blank cells gone (trafilatura's text before 1.12, html-text,
+# Selenium's text of cells holding blocks, a PDF's text in reading order; so a row's blanks count
+# as dropped): 信息内容 / 本年制发件数 / … / 规章 / 0 / 0 / 0. Told by a header's cells on lines of
+# their own: table 二's 信息内容 then a column's name, or table 三's 申请人情况 then 自然人. Only then
+# is a line holding one value taken as a cell of the row above: elsewhere it may be a page number.
+_HEADER_CELL_PAIRS = (("信息内容", re.compile(r"本年|上一年|采购")), ("申请人情况", re.compile(r"自然人")))
 
 
 def _cells_one_a_line(blocks: list) -> bool:
-    """Whether the document's tables were flattened one cell a line (its table 二 header so)."""
+    """Whether the document's tables were flattened one cell a line (a header so)."""
     for block, following in zip(blocks, blocks[1:]):
-        if isinstance(block, Paragraph) and "内容" in block.text and isinstance(following, Paragraph) and \
-                normalise(block.text) == "信息内容" and _COLUMN_NAME.match(following.text.strip()):
-            return True
+        if not (isinstance(block, Paragraph) and isinstance(following, Paragraph)):
+            continue
+        for header, next_cell in _HEADER_CELL_PAIRS:
+            if header[-2:] in block.text and normalise(block.text) == header and \
+                    next_cell.match(following.text.strip()):
+                return True
     return False
 
 
