@@ -45,8 +45,8 @@ from .sections import PAGE_NUMBER_LINE, normalise_spaces, paragraph_offsets
 from .vocabulary import GOVERNMENT
 
 TITLE_SCAN_PARAGRAPHS = 8
-# A whole page copied as text: its menus before the title (the real Pingtan page's: 25 lines).
-HEADER_SCAN_PARAGRAPHS = 60
+# A whole page copied as text: its menus before the title (the real Pingtan page's: 25 to 60 lines).
+HEADER_SCAN_PARAGRAPHS = 80
 MAX_TITLE_LENGTH = 80
 YEAR_RANGE = range(2000, 2100)
 CN_YEAR_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
@@ -73,9 +73,11 @@ _REPORT_AS_A_WORD = re.compile(r"格式|模板|编制|的?解读|图解")
 _ISSUED = re.compile(r"^(?:.*?关于)?(?:印发|公布|发布|转发)?")
 _ORGAN_END = re.compile(r"(?:政府|局|委|办|厅|院|会|室|处|中心|所|站|队|馆|部|署|行|司|区|县|市|镇|乡|街道|办事处|委员会|机关)$")
 # Never a title, though it may end in one: a page's navigation trail (首页 > 政务公开 > … >
-# 政府信息公开年报: arrows between spaces, or after 首页) and its catalogue labels (组配分类 政府信息公开年报).
+# 政府信息公开年报: arrows between spaces, or after 首页), its catalogue labels (组配分类 政府信息公开年报)
+# and its menus' links as markdown writes them (* [政府信息公开年报](../ "…")).
 _NOT_A_TITLE = re.compile(r"(?:\s[>＞»›]\s.*){2}|^[>＞»›]\s|^(?:网站)?首页\s*-?[>＞»›]|^(?:当前位置|您的位置|"
-                          r"您现在的位置|您当前的位置|您现在所在的位置|所在位置)|^(?:组配分类|公开目录|主题分类|所属分类|信息分类|所属栏目)")
+                          r"您现在的位置|您当前的位置|您现在所在的位置|所在位置)|^(?:组配分类|公开目录|主题分类|所属分类|信息分类|所属栏目)"
+                          r"|^(?:[*+-]\s+)?\[[^\]]*\]\(")
 # What stands before the title on its line: a page's metadata label (标 题 | …, 名  称 …, 标题：…)
 # or a page-turning viewer's page (Page 2 - …).
 _TITLE_LABEL = re.compile(r"^(?:(?:标\s*题|名\s*称|文章标题|信息名称)(?:\s*[|:：]\s*|\s+)|Page\s*\d+\s*-\s*)")

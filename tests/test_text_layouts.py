@@ -292,3 +292,13 @@ def test_values_a_single_space_apart_are_cells_where_no_table_runs_digits_togeth
     items = text_to_items("规章0 0 0") + text_to_items("行政强制 　 0 84")
     cells_spaced_apart(items, Regions((0, 2), None, None))
     assert items[1].blanks_dropped and items[0].blanks_dropped
+
+
+@pytest.mark.parametrize("tool", ["html2text.txt", "markdownify.md", "html-text.txt", "chromium-innertext.txt",
+                                  "chromium-innertext-unwrapped.txt", "selenium.txt", "selenium-unwrapped.txt"])
+def test_a_real_page_as_tools_that_keep_its_menus_write_it_gives_the_pages_metadata(page, tool):
+    """Their text opens on the page's menus (25 to 64 lines; html2text's and markdownify's as
+    markdown links, * [政府信息公开年报](../ "…")): the title and date after them are the page's."""
+    text = parse_file(FIXTURES / f"fj_pingtan_2024_page.{tool}").to_dict()
+    kept = ("title", "agency", "agency_key", "year", "published", "region", "level", "agency_type")
+    assert {k: text[k] for k in kept} == {k: page[k] for k in kept}

@@ -36,8 +36,8 @@ DATE_LABELS = [re.compile(r"(?:[发發][布佈](?:时间|時間|日期)|[发發]
 # In a copied page's lines the bare label must stand alone (来源：… 时间：2025-03-10), never end
 # another word (统计时间：2023年1月1日 is the period reported on).
 TEXT_DATE_LABELS = [DATE_LABELS[0], re.compile(r"(?:^|(?<=\s))(?:日期|时间|時間)" + DATE_VALUE, re.M)]
-# A copied page's header: the lines before part 一.
-HEADER_LINES = 60
+# A copied page's header: the lines holding text before part 一.
+HEADER_LINES = 80  # markdownify of the real Pingtan page: its date on the 65th line
 FIRST_PART_LINE = re.compile(r"^\s*[一壹]\s*[、.．]")
 # trafilatura's --with-metadata block: the page's <title>, its address and its date.
 FRONT_MATTER_FIELDS = {"title": "title", "url": "url", "date": "published"}
@@ -160,10 +160,14 @@ def match_to_iso(match) -> str | None:
 
 
 def _page_header(text: str) -> str:
-    """The lines before part 一 among the first HEADER_LINES."""
-    lines = text.split("\n", HEADER_LINES)[:HEADER_LINES]
-    end = next((i for i, line in enumerate(lines) if FIRST_PART_LINE.match(line)), len(lines))
-    return "\n".join(lines[:end])
+    """The lines before part 一 among the first HEADER_LINES that hold text."""
+    header = []
+    for line in text[:20_000].split("\n"):
+        if FIRST_PART_LINE.match(line) or len(header) == HEADER_LINES:
+            break
+        if line.strip():
+            header.append(line)
+    return "\n".join(header)
 
 
 def _strip_front_matter(text: str) -> tuple[str, dict[str, str]]:
