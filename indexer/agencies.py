@@ -30,10 +30,10 @@ NO_REGION = "-"
 # (pattern, replacement): abbreviations agencies write either way, spelled out
 ABBREVIATIONS = (
     (re.compile(r"管委会"), "管理委员会"),
-    # 区政府 and 区人民政府 name the same government
-    (re.compile(r"(?<!人民)政府(?=办公室|办公厅|机关$|$)"), GOVERNMENT),
     # 城口县人民政府机关: the government and its office reporting as one (重庆's counties)
     (re.compile(r"(?<=政府)机关$"), ""),
+    # 区政府 and 区人民政府 name the same government
+    (re.compile(r"(?<!人民)政府(?=办公室|办公厅|$)"), GOVERNMENT),
 )
 _DROPPED = re.compile(r"[\s\"'“”‘’《》「」『』]+")
 

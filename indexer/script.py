@@ -35,12 +35,15 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+def _changed(text: str, converted: str) -> int:
+    """How many characters conversion changed; all of them where phrases became others of another
+    length (conversion did its work)."""
+    return sum(a != b for a, b in zip(text, converted)) if len(converted) == len(text) else len(text)
+
+
 def _changed_share(text: str) -> float:
-    converted = _converter().convert(text)
     chinese = sum("\u4e00" <= c <= "\u9fff" for c in text) or 1
-    if len(converted) != len(text):
-        return 1.0  # phrases turned into others of another length: conversion did its work
-    return sum(a != b for a, b in zip(text, converted)) / chinese
+    return min(1.0, _changed(text, _converter().convert(text)) / chinese)
 
 
 def is_traditional(text: str) -> bool:
@@ -74,7 +77,7 @@ def document_to_simplified(document: Document) -> Document:
     def convert(text: str) -> str:
         nonlocal changed
         simplified = _converter().convert(text)
-        changed += sum(a != b for a, b in zip(text, simplified)) if len(simplified) == len(text) else len(text)
+        changed += _changed(text, simplified)
         return simplified
 
     blocks = [replace(block, text=convert(block.text)) if isinstance(block, Paragraph)
