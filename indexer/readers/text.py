@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from itertools import islice
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -220,7 +221,6 @@ TAB_RUN_ON = re.compile(r"\n" + _RUN_ON_LINE)
 # another | after it) and trafilatura's before 2.1, a bar after every cell and none before the
 # first (规章 | 0 | 0 | 0 |), the two mixed in 2.0. A run of such lines is one table.
 _MD_ROW = r"[^\S\n]*(?:\|[^\n]*\|[^\n]*|[^\s|][^\n]*\|[^\S\n]*)(?=\n|$)"
-MD_ROW = re.compile(_MD_ROW)
 MD_TABLE = re.compile(_MD_ROW + r"(?:\n" + _MD_ROW + r")*+")
 # html2text's tables: no outer bars (规章| 0| | 6), a ---|--- line under the first row, rows (one
 # cell rows without a bar among them) up to a blank line. The first row and the rule line:
@@ -247,35 +247,29 @@ def text_to_blocks(text: str) -> list[Paragraph | Table]:
         stop = text.find("\n", start)
         stop = end if stop < 0 else stop
         stripped = text[start:stop].strip()
+        match = found = None
         if stripped and text.startswith("-", stop + 1) and PLAIN_TABLE_START.match(text, start):
-            table = PLAIN_TABLE.match(text, start)
-            lines = table.group(0).split("\n")
-            rows = [line.rstrip().split("|") for i, line in enumerate(lines) if i != 1]
-            found = Table(rows)
-            blocks.append(found)
-            bar_tables.append((found, "markdown"))  # blanks kept in their columns
-            start = table.end() + 1
-            continue
-        if "\t" in stripped and TSV_TABLE.match(text, start):
-            table = TSV_TABLE.match(text, start)
-            rows = [line.strip(" \u00a0").split("\t") for line in table.group(0).split("\n")]
-            found = Table(rows)
-            blocks.append(found)
-            bar_tables.append((found, "markdown"))  # every cell, blank or not, in its column
-            start = table.end() + 1
-            continue
-        if "|" in stripped and MD_ROW.match(text, start):
-            table = MD_TABLE.match(text, start)
-            every_line = table.group(0).split("\n")
+            match = PLAIN_TABLE.match(text, start)
+            lines = match.group(0).split("\n")
+            # html2text's: blanks kept in their columns
+            found = Table([line.rstrip().split("|") for i, line in enumerate(lines) if i != 1]), "markdown"
+        elif "\t" in stripped and (match := TSV_TABLE.match(text, start)):
+            # every cell, blank or not, in its column
+            found = Table([line.strip(" \u00a0").split("\t") for line in match.group(0).split("\n")]), "markdown"
+        elif "|" in stripped and (match := MD_TABLE.match(text, start)):
+            every_line = match.group(0).split("\n")
             lines = [line for line in every_line if not MD_SEPARATOR.match(line)]
-            found = _bar_table(lines)
-            if isinstance(found, Table):
-                blocks.append(found)
-                bar_tables.append((found, "markdown" if len(lines) < len(every_line) else
-                                   "barred" if all(line.lstrip().startswith("|") for line in lines) else "unbarred"))
+            table = _bar_table(lines)
+            if isinstance(table, Table):
+                found = table, ("markdown" if len(lines) < len(every_line) else
+                                "barred" if all(line.lstrip().startswith("|") for line in lines) else "unbarred")
             else:
-                blocks.extend(found)
-            start = table.end() + 1
+                blocks.extend(table)
+        if match:
+            if found:
+                blocks.append(found[0])
+                bar_tables.append(found)
+            start = match.end() + 1
             continue
         if stripped and stripped not in ("\u2002", "\u3000"):
             heading = MD_HEADING.match(stripped)
@@ -313,8 +307,7 @@ def _cells_between_tab_lines(text: str) -> str:
     """A browser's text of a page with each table row rewritten a line, its cells between tabs
     (a cell's paragraphs joined); any other text as it is, Word's export too (its cells on
     consecutive lines led by tabs, a heading 一、\t总体情况 among them or not)."""
-    if len(_WORD_CELLS.findall(text, 0, 200_000)) >= 3 or \
-            not _CONTENT_THEN_TAB.search(text) and len(_TAB_ALONE.findall(text)) < 3:
+    if _at_least(3, _WORD_CELLS, text) or not _CONTENT_THEN_TAB.search(text) and not _at_least(3, _TAB_ALONE, text):
         return text
     tokens = _CELL_BREAK.split(text)
     breaks = _CELL_BREAK.findall(text)
@@ -355,6 +348,11 @@ def _cells_between_tab_lines(text: str) -> str:
     end_row()
     out.extend(pending)
     return "\n".join(out)
+
+
+def _at_least(n: int, pattern: re.Pattern, text: str) -> bool:
+    """Whether ``pattern`` occurs ``n`` times in ``text`` (the search stops there)."""
+    return next(islice(pattern.finditer(text), n - 1, None), None) is not None
 
 
 def _trailing_fragments(part: list[str]) -> int:
